@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// Projects: `unit` (pure, fast), `fuzz` (property-based, heavier), `integration` (real servers in
+// network namespaces; needs root and runs in CI). `npm test` runs all of them.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'fuzz', include: ['test/fuzz/**/*.test.ts'], environment: 'node', testTimeout: 300_000 } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
