@@ -1,0 +1,162 @@
+/**
+ * Reading profiles from disk for import: a single file (with the files beside it), a folder, or a
+ * .zip bundle. Plain Node, shared by the app's import and the CLI. Paths never reach the profile
+ * engine: it only sees bytes and a basename lookup confined to the folder or the zip.
+ */
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { unzipSync } from 'fflate';
+import type { LocalizedText } from '../../shared/profiles/diagnostics.js';
+import { MAX_INLINED_FILE_BYTES, type ProfileFileSource } from '../../shared/profiles/openvpn/inliner.js';
+
+export const MAX_PROFILE_BYTES = 1024 * 1024;
+export const MAX_ZIP_BYTES = 16 * 1024 * 1024;
+const MAX_ZIP_ENTRY_BYTES = 4 * 1024 * 1024;
+const MAX_ZIP_TOTAL_BYTES = 32 * 1024 * 1024;
+const PROFILE_EXTENSIONS = /\.(ovpn|conf)$/i;
+
+export interface ProfileCandidate {
+  /** What the user sees: "client.ovpn", "bundle.zip/office/client.ovpn". */
+  displayName: string;
+  fileName: string;
+  bytes: Uint8Array;
+  files: ProfileFileSource;
+}
+
+export interface SourceError {
+  code: string;
+  path: string;
+  message: LocalizedText;
+}
+
+export type SourceResult = { ok: true; container: 'file' | 'folder' | 'zip'; candidates: ProfileCandidate[] } | { ok: false; error: SourceError };
+
+function sourceError(code: string, path: string, en: string, ja: string): SourceResult {
+  return { ok: false, error: { code, path, message: { en, ja } } };
+}
+
+/** Files in one folder, looked up by plain basename only (no subfolders, no `..`). */
+export function folderFileSource(folder: string): ProfileFileSource {
+  return {
+    description: { en: `the folder ${folder}`, ja: `フォルダー ${folder}` },
+    read(name: string): Uint8Array | null {
+      if (name !== basename(name) || name === '.' || name === '..') return null;
+      try {
+        const path = join(folder, name);
+        if (!statSync(path).isFile()) return null;
+        // Read at most one byte past the engine's cap: it reports "too large" without us loading a huge file.
+        return readPrefix(path, MAX_INLINED_FILE_BYTES + 1);
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+function readPrefix(path: string, limit: number): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = new Uint8Array(limit);
+    let filled = 0;
+    for (;;) {
+      const n = readSync(fd, buf, filled, limit - filled, null);
+      if (n === 0 || filled + n >= limit) return buf.subarray(0, filled + n);
+      filled += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readCapped(path: string, cap: number): Uint8Array | 'too-large' | 'unreadable' {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) return 'unreadable';
+    if (st.size > cap) return 'too-large';
+    return new Uint8Array(readFileSync(path));
+  } catch {
+    return 'unreadable';
+  }
+}
+
+function zipCandidates(zipPath: string, bytes: Uint8Array): SourceResult {
+  let entries: Record<string, Uint8Array>;
+  let total = 0;
+  try {
+    entries = unzipSync(bytes, {
+      filter: (f) => {
+        if (f.name.endsWith('/') || f.originalSize > MAX_ZIP_ENTRY_BYTES) return false;
+        total += f.originalSize;
+        return total <= MAX_ZIP_TOTAL_BYTES;
+      },
+    });
+  } catch (e) {
+    return sourceError('IMPORT_ZIP_INVALID', zipPath,
+      `${basename(zipPath)} is not a readable .zip file (${e instanceof Error ? e.message : String(e)}). Re-create the archive and try again.`,
+      `${basename(zipPath)} は読み取れる .zip ファイルではありません。アーカイブを作り直して、もう一度お試しください。`);
+  }
+  const names = Object.keys(entries).filter((n) => !n.split('/').some((part) => part === '..') && !n.startsWith('__MACOSX/'));
+  const profiles = names.filter((n) => PROFILE_EXTENSIONS.test(n)).sort();
+  if (profiles.length === 0) {
+    return sourceError('IMPORT_ZIP_EMPTY', zipPath,
+      `${basename(zipPath)} contains no .ovpn or .conf profile.`,
+      `${basename(zipPath)} には .ovpn または .conf のプロファイルが含まれていません。`);
+  }
+  const candidates = profiles.map((entryName): ProfileCandidate => {
+    const dir = entryName.includes('/') ? entryName.slice(0, entryName.lastIndexOf('/') + 1) : '';
+    return {
+      displayName: `${basename(zipPath)}/${entryName}`,
+      fileName: entryName.slice(dir.length),
+      bytes: entries[entryName] ?? new Uint8Array(),
+      files: {
+        description: { en: `${basename(zipPath)} (folder '${dir || '/'}')`, ja: `${basename(zipPath)} (フォルダー '${dir || '/'}')` },
+        read(name: string): Uint8Array | null {
+          if (name.includes('/') || name === '..') return null;
+          return entries[dir + name] ?? null;
+        },
+      },
+    };
+  });
+  return { ok: true, container: 'zip', candidates };
+}
+
+/** Everything importable at `path`: a profile file, every profile in a folder, or in a .zip. */
+export function profileCandidates(path: string): SourceResult {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return sourceError('IMPORT_NOT_FOUND', path, `${path} does not exist. Check the path.`, `${path} が見つかりません。パスを確認してください。`);
+  }
+  if (st.isDirectory()) {
+    let names: string[];
+    try {
+      names = readdirSync(path).filter((n) => PROFILE_EXTENSIONS.test(n)).sort();
+    } catch {
+      return sourceError('IMPORT_UNREADABLE', path, `${path} cannot be read (permission denied?).`, `${path} を読み取れません (アクセス権がない可能性があります)。`);
+    }
+    if (names.length === 0) {
+      return sourceError('IMPORT_FOLDER_EMPTY', path, `${path} contains no .ovpn or .conf profile.`, `${path} には .ovpn または .conf のプロファイルがありません。`);
+    }
+    const files = folderFileSource(path);
+    const candidates: ProfileCandidate[] = [];
+    for (const name of names) {
+      const bytes = readCapped(join(path, name), MAX_PROFILE_BYTES);
+      if (typeof bytes === 'string') continue;
+      candidates.push({ displayName: name, fileName: name, bytes, files });
+    }
+    return { ok: true, container: 'folder', candidates };
+  }
+  const isZip = /\.zip$/i.test(path);
+  const bytes = readCapped(path, isZip ? MAX_ZIP_BYTES : MAX_PROFILE_BYTES);
+  if (bytes === 'too-large') {
+    const cap = (isZip ? MAX_ZIP_BYTES : MAX_PROFILE_BYTES) / (1024 * 1024);
+    return sourceError('IMPORT_TOO_LARGE', path, `${basename(path)} is larger than ${cap} MiB; a VPN profile is much smaller. Check that it is the right file.`,
+      `${basename(path)} は ${cap} MiB を超えています。VPN プロファイルはもっと小さいはずです。正しいファイルか確認してください。`);
+  }
+  if (bytes === 'unreadable') {
+    return sourceError('IMPORT_UNREADABLE', path, `${path} cannot be read (permission denied?).`, `${path} を読み取れません (アクセス権がない可能性があります)。`);
+  }
+  if (isZip || (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04)) return zipCandidates(path, bytes);
+  return { ok: true, container: 'file', candidates: [{ displayName: basename(path), fileName: basename(path), bytes, files: folderFileSource(dirname(path)) }] };
+}

@@ -1,0 +1,184 @@
+import type {
+  Layer,
+  OpenVpnDirective,
+  OpenVpnMetadata,
+  OpenVpnProfile,
+  OpenVpnRemote,
+  Transport,
+} from './model.js';
+
+const DEFAULT_PORT = 1194;
+
+/** Connection settings that `<connection>` blocks inherit from the top level above them. */
+interface ConnectionDefaults {
+  proto: string;
+  port: number;
+}
+
+export function transportOf(proto: string): Transport {
+  return proto.startsWith('tcp') ? 'tcp' : 'udp';
+}
+
+function parsePort(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : fallback;
+}
+
+function applyConnectionSetting(d: OpenVpnDirective, ce: ConnectionDefaults): void {
+  if (d.name === 'proto' && d.args[0]) ce.proto = d.args[0];
+  if ((d.name === 'port' || d.name === 'rport') && d.args[0]) ce.port = parsePort(d.args[0], ce.port);
+}
+
+function remoteOf(d: OpenVpnDirective, ce: ConnectionDefaults): OpenVpnRemote {
+  const proto = d.args[2] ?? ce.proto;
+  return { host: d.args[0] ?? '', port: parsePort(d.args[1], ce.port), proto, transport: transportOf(proto) };
+}
+
+/**
+ * The servers openvpn will try, in order. Quirk: if any `<connection>` block exists, top-level
+ * `remote` lines are ignored; options set at top level before a block are that block's defaults,
+ * while top-level remotes take the port/proto in force at the end of the file.
+ */
+export function effectiveRemotes(directives: OpenVpnDirective[]): { remotes: OpenVpnRemote[]; usesConnectionBlocks: boolean } {
+  const ce: ConnectionDefaults = { proto: 'udp', port: DEFAULT_PORT };
+  const fromBlocks: OpenVpnRemote[] = [];
+  const topLevel: OpenVpnDirective[] = [];
+  let usesConnectionBlocks = false;
+  for (const d of directives) {
+    if (d.name === 'connection' && d.block) {
+      usesConnectionBlocks = true;
+      const local = { ...ce };
+      for (const inner of d.block) applyConnectionSetting(inner, local);
+      for (const inner of d.block) if (inner.name === 'remote') fromBlocks.push(remoteOf(inner, local));
+    } else if (d.name === 'remote') {
+      topLevel.push(d);
+    } else {
+      applyConnectionSetting(d, ce);
+    }
+  }
+  if (usesConnectionBlocks) return { remotes: fromBlocks, usesConnectionBlocks };
+  return { remotes: topLevel.map((d) => remoteOf(d, ce)), usesConnectionBlocks };
+}
+
+export function layerOf(directives: OpenVpnDirective[]): { layer: Layer; device: string } {
+  const last = (name: string) => [...directives].reverse().find((d) => d.name === name)?.args[0];
+  const device = last('dev') ?? 'tun';
+  const type = last('dev-type') ?? (device.startsWith('tap') ? 'tap' : 'tun');
+  return { layer: type === 'tap' ? 'L2' : 'L3', device };
+}
+
+export function isEncryptedKey(pem: string): boolean {
+  return /Proc-Type:\s*4,ENCRYPTED/.test(pem) || /-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem);
+}
+
+function optionalNumber(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Derives every typed view of a profile from its directives. Pure and total. */
+export function describe(directives: OpenVpnDirective[], metadata: OpenVpnMetadata): OpenVpnProfile {
+  const all = (name: string) => directives.filter((d) => d.name === name);
+  const last = (name: string) => {
+    const found = all(name);
+    return found[found.length - 1];
+  };
+  const has = (name: string) => directives.some((d) => d.name === name);
+
+  const inline: Record<string, string> = {};
+  for (const d of directives) if (d.inline !== undefined && d.name !== 'connection') inline[d.name] = d.inline;
+  for (const d of directives) {
+    for (const inner of d.block ?? []) if (inner.inline !== undefined && !(inner.name in inline)) inline[inner.name] = inner.inline;
+  }
+
+  const { remotes, usesConnectionBlocks } = effectiveRemotes(directives);
+  const { layer, device } = layerOf(directives);
+
+  const aup = last('auth-user-pass');
+  let embeddedUser: OpenVpnProfile['auth']['embeddedUser'] = null;
+  if (aup?.inline !== undefined) {
+    const lines = aup.inline.split('\n');
+    embeddedUser = { username: lines[0] ?? '', hasPassword: (lines[1] ?? '') !== '' };
+  }
+  const sc = last('static-challenge');
+
+  const dns: OpenVpnProfile['dns'] = { servers: [], domain: null, searchDomains: [] };
+  for (const d of all('dhcp-option')) {
+    const [kind, value] = d.args;
+    if (value === undefined) continue;
+    if (kind === 'DNS' || kind === 'DNS6') dns.servers.push(value);
+    else if (kind === 'DOMAIN') dns.domain = value;
+    else if (kind === 'DOMAIN-SEARCH') dns.searchDomains.push(value);
+  }
+  for (const d of all('dns')) {
+    if (d.args[0] === 'server' && d.args[2] === 'address') dns.servers.push(...d.args.slice(3));
+    if (d.args[0] === 'search-domains') dns.searchDomains.push(...d.args.slice(1));
+  }
+
+  const dataCiphers = last('data-ciphers') ?? last('ncp-ciphers');
+  const compression = last('compress') ?? last('comp-lzo');
+  const x509 = last('verify-x509-name');
+  const kd = last('key-direction')?.args[0] ?? directives.flatMap((d) => d.block ?? []).find((d) => d.name === 'key-direction')?.args[0];
+  const wrapName = (['tls-crypt-v2', 'tls-crypt', 'tls-auth'] as const).find(
+    (n) => has(n) || directives.some((d) => d.block?.some((inner) => inner.name === n)),
+  );
+  const redirect = last('redirect-gateway');
+
+  return {
+    kind: 'openvpn',
+    directives,
+    metadata,
+    layer,
+    device,
+    remotes,
+    remoteRandom: has('remote-random'),
+    usesConnectionBlocks,
+    auth: {
+      certificate: has('cert') && has('key'),
+      pkcs12: has('pkcs12'),
+      userPass: aup !== undefined,
+      embeddedUser,
+      staticChallenge: sc ? { text: sc.args[0] ?? '', echo: sc.args[1] === '1' } : null,
+      encryptedKey: isEncryptedKey(inline['key'] ?? ''),
+      token: has('pkcs11-id') || has('pkcs11-id-management'),
+    },
+    routing: {
+      routes: all('route').map((d) => ({
+        network: d.args[0] ?? '',
+        netmask: d.args[1] ?? null,
+        gateway: d.args[2] ?? null,
+        metric: optionalNumber(d.args[3]),
+      })),
+      routesIpv6: all('route-ipv6').map((d) => ({
+        network: d.args[0] ?? '',
+        gateway: d.args[1] ?? null,
+        metric: optionalNumber(d.args[2]),
+      })),
+      redirectGateway: redirect ? [...redirect.args] : null,
+      routeNopull: has('route-nopull'),
+      pullFilters: all('pull-filter').map((d) => ({ action: d.args[0] ?? '', text: d.args[1] ?? '' })),
+    },
+    dns,
+    ciphers: {
+      dataCiphers: dataCiphers?.args[0] !== undefined ? dataCiphers.args[0].split(':') : null,
+      dataCiphersFallback: last('data-ciphers-fallback')?.args[0] ?? null,
+      cipher: last('cipher')?.args[0] ?? null,
+      auth: last('auth')?.args[0] ?? null,
+      compression: compression ? [compression.name, ...compression.args].join(' ') : null,
+    },
+    tls: {
+      versionMin: last('tls-version-min')?.args[0] ?? null,
+      versionMax: last('tls-version-max')?.args[0] ?? null,
+      remoteCertTls: last('remote-cert-tls')?.args[0] ?? null,
+      verifyX509Name: x509 ? { name: x509.args[0] ?? '', type: x509.args[1] ?? 'subject' } : null,
+      peerFingerprint: has('peer-fingerprint'),
+      tlsCipher: last('tls-cipher')?.args[0] ?? null,
+      tlsCiphersuites: last('tls-ciphersuites')?.args[0] ?? null,
+      wrapping: wrapName ?? null,
+      keyDirection: kd === '0' ? 0 : kd === '1' ? 1 : null,
+    },
+    inline,
+  };
+}

@@ -1,0 +1,331 @@
+/**
+ * From raw directives (reader.ts) to a validated, typed OpenVPN profile: arity and inline checks as
+ * openvpn 2.6 does them, the security policy, server-configuration detection, and the semantic
+ * checks a client needs (a server to reach, a CA to trust, a way to authenticate).
+ */
+import { profileError, type Advisory, type ProfileError } from '../diagnostics.js';
+import { DEFAULT_POLICY, checkOpenVpnDirective, fileReferenceError, serverConfigError, type ProfilePolicy } from '../policy.js';
+import { describe } from './describe.js';
+import { acceptsInline, specOf } from './directives.js';
+import type { OpenVpnDirective, OpenVpnMetadata, OpenVpnProfile } from './model.js';
+import { readOpenVpnConfig, type RawDirective } from './reader.js';
+import { droppedAdvisory } from './advisories.js';
+
+export interface OpenVpnParseResult {
+  profile: OpenVpnProfile | null;
+  errors: ProfileError[];
+  /** Notes about lines that were dropped (Windows-only, ignored, unknown under `setenv opt`). */
+  advisories: Advisory[];
+  /** Line of each directive in the source, for advisories. */
+  lines: WeakMap<OpenVpnDirective, number>;
+}
+
+export interface OpenVpnParseOptions {
+  policy?: ProfilePolicy;
+  /** Hook run on the raw directives before validation (used to inline referenced files). */
+  transformRaw?: (directives: RawDirective[]) => { directives: RawDirective[]; errors: ProfileError[] };
+}
+
+const SERVER_MARKERS = new Set(['server', 'server-bridge', 'tls-server', 'server-ipv6']);
+
+function findServerMarker(raw: RawDirective[]): RawDirective | undefined {
+  const isClient = raw.some((d) => d.name === 'client' || d.name === 'tls-client' || d.name === 'pull');
+  const explicit = raw.find((d) => SERVER_MARKERS.has(d.name) || (d.name === 'mode' && d.args[0] === 'server'));
+  if (explicit) return explicit;
+  if (isClient) return undefined;
+  return raw.find((d) => specOf(d.name)?.role === 'server');
+}
+
+function argCountError(d: RawDirective, min: number, max: number): ProfileError {
+  const range = min === max ? `${min}` : `${min} to ${max}`;
+  return profileError('OVPN_ARG_COUNT', d, d.source, {
+    en: `Line ${d.line}: '${d.name}' takes ${range} value(s) but ${d.args.length} were given. Check the line against the OpenVPN manual.`,
+    ja: `${d.line} 行目: '${d.name}' に指定できる値は ${range} 個ですが、${d.args.length} 個指定されています。OpenVPN のマニュアルで書式を確認してください。`,
+  });
+}
+
+interface Context {
+  policy: ProfilePolicy;
+  errors: ProfileError[];
+  advisories: Advisory[];
+  lines: WeakMap<OpenVpnDirective, number>;
+  ignorable: Set<string>;
+  forwardCompatible: boolean;
+  /** Lines whose problem was already reported (e.g. a referenced file that is missing). */
+  reportedLines: Set<number>;
+  /** Directives skipped for that reason: semantic checks count them as present, to avoid cascades. */
+  assumedPresent: Set<string>;
+}
+
+function convert(raw: RawDirective[], ctx: Context, inConnection: boolean): OpenVpnDirective[] {
+  const out: OpenVpnDirective[] = [];
+  for (const d of raw) {
+    const converted = convertOne(d, ctx, inConnection);
+    if (converted) {
+      ctx.lines.set(converted, d.line);
+      out.push(converted);
+    }
+  }
+  return out;
+}
+
+function convertOne(d: RawDirective, ctx: Context, inConnection: boolean): OpenVpnDirective | null {
+  const { errors } = ctx;
+  if (ctx.reportedLines.has(d.line)) {
+    ctx.assumedPresent.add(d.name);
+    return null;
+  }
+  if (d.name === 'connection') {
+    if (inConnection) {
+      errors.push(profileError('OVPN_NESTED_CONNECTION', d, d.source, {
+        en: `Line ${d.line}: a <connection> block cannot contain another <connection> block. Close the first block before opening the next.`,
+        ja: `${d.line} 行目: <connection> ブロックの中に別の <connection> ブロックは書けません。前のブロックを閉じてから次を開始してください。`,
+      }));
+      return null;
+    }
+    if (d.inline === undefined || !d.block) {
+      errors.push(profileError('OVPN_CONNECTION_NOT_INLINE', d, d.source, {
+        en: `Line ${d.line}: 'connection' must be written as a <connection> … </connection> block.`,
+        ja: `${d.line} 行目: 'connection' は <connection> … </connection> ブロックとして記述してください。`,
+      }));
+      return null;
+    }
+    const block = convert(d.block, ctx, true);
+    const remotes = d.block.filter((inner) => inner.name === 'remote').length;
+    if (remotes !== 1) {
+      errors.push(profileError('OVPN_CONNECTION_REMOTE', d, d.source, {
+        en: `Line ${d.line}: each <connection> block needs exactly one 'remote' line; this one has ${remotes}.`,
+        ja: `${d.line} 行目: 各 <connection> ブロックには 'remote' 行がちょうど 1 つ必要ですが、このブロックには ${remotes} 個あります。`,
+      }));
+    }
+    return { name: 'connection', args: [], block };
+  }
+
+  const spec = specOf(d.name);
+  if (!spec) {
+    if (d.setenvOpt || ctx.forwardCompatible || ctx.ignorable.has(d.name)) {
+      ctx.advisories.push(droppedAdvisory('OVPN_UNKNOWN_IGNORED', d));
+      return null;
+    }
+    errors.push(profileError('OVPN_UNKNOWN_DIRECTIVE', d, d.source, {
+      en: `Line ${d.line}: '${d.name}' is not an OpenVPN 2.6 option. Check the spelling, or remove the line.`,
+      ja: `${d.line} 行目: '${d.name}' は OpenVPN 2.6 のオプションではありません。綴りを確認するか、この行を削除してください。`,
+    }));
+    return null;
+  }
+
+  if (inConnection && !spec.connection) {
+    errors.push(profileError('OVPN_NOT_PER_CONNECTION', d, d.source, {
+      en: `Line ${d.line}: '${d.name}' is not allowed inside a <connection> block. Move it above the block.`,
+      ja: `${d.line} 行目: '${d.name}' は <connection> ブロック内では使えません。ブロックの外 (上) に移動してください。`,
+    }));
+    return null;
+  }
+
+  if (d.inline !== undefined) {
+    if (!acceptsInline(d.name)) {
+      errors.push(profileError('OVPN_NOT_INLINE', d, d.source, {
+        en: `Line ${d.line}: '${d.name}' cannot be written as an inline <${d.name}> block. Write it as a normal line instead.`,
+        ja: `${d.line} 行目: '${d.name}' はインラインの <${d.name}> ブロックとして記述できません。通常の行として記述してください。`,
+      }));
+      return null;
+    }
+  } else if (d.args.length < spec.min || d.args.length > spec.max) {
+    errors.push(argCountError(d, spec.min, spec.max));
+    return null;
+  }
+
+  // Tokens may legally carry a newline (`foo\<LF>`), which cannot be written back on one line.
+  // eslint-disable-next-line no-control-regex
+  const controlChar = d.args.find((a) => /[\x00-\x08\x0a-\x1f\x7f]/.test(a));
+  if (controlChar !== undefined) {
+    errors.push(profileError('OVPN_CONTROL_CHARACTER', d, d.source, {
+      en: `Line ${d.line}: a value of '${d.name}' contains a control character (a line break after a backslash?). Remove it.`,
+      ja: `${d.line} 行目: '${d.name}' の値に制御文字が含まれています (バックスラッシュの後の改行など)。削除してください。`,
+    }));
+    return null;
+  }
+
+  if (spec.role === 'removed' || spec.role === 'ignored' || spec.role === 'windows-only') {
+    if (spec.dropSafely) {
+      ctx.advisories.push(droppedAdvisory(spec.role === 'windows-only' ? 'OVPN_WINDOWS_ONLY' : 'OVPN_OBSOLETE_DROPPED', d));
+      return null;
+    }
+    errors.push(profileError('OVPN_REMOVED_DIRECTIVE', d, d.source, {
+      en: `Line ${d.line}: '${d.name}' is not supported by OpenVPN 2.6 on this system${spec.replacement ? `. Use '${spec.replacement}' instead` : '. Remove it, or ask your provider for an updated profile'}.`,
+      ja: `${d.line} 行目: '${d.name}' はこのシステムの OpenVPN 2.6 では使えません${spec.replacement ? `。代わりに '${spec.replacement}' を使ってください` : '。削除するか、提供元に新しいプロファイルを依頼してください'}。`,
+    }));
+    return null;
+  }
+  if (spec.role === 'server') {
+    ctx.advisories.push(droppedAdvisory('OVPN_SERVER_OPTION_DROPPED', d));
+    return null;
+  }
+  if (spec.role === 'standalone') {
+    errors.push(profileError('OVPN_STANDALONE_DIRECTIVE', d, d.source, {
+      en: `Line ${d.line}: '${d.name}' is a one-off command, not a connection setting. Remove the line.`,
+      ja: `${d.line} 行目: '${d.name}' は単発のコマンドであり、接続設定ではありません。この行を削除してください。`,
+    }));
+    return null;
+  }
+
+  const refusal = checkOpenVpnDirective(d, ctx.policy);
+  if (refusal) {
+    errors.push(refusal);
+    return null;
+  }
+
+  if (d.inline === undefined && spec.fileArg !== undefined) {
+    const file = d.args[spec.fileArg];
+    if (file !== undefined && isFileArgument(d.name, spec.fileArg, file)) {
+      errors.push(fileReferenceError(d, file));
+      return null;
+    }
+  }
+  return d.inline !== undefined ? { name: d.name, args: [], inline: d.inline } : { name: d.name, args: [...d.args] };
+}
+
+/** Arguments in a file position that are keywords, not paths. */
+function isFileArgument(name: string, index: number, value: string): boolean {
+  if ((name === 'http-proxy' || name === 'socks-proxy') && index === 2) return !['auto', 'auto-nct', 'stdin'].includes(value);
+  if (name === 'auth-user-pass' && value === 'stdin') return false;
+  return true;
+}
+
+function semanticErrors(profile: OpenVpnProfile, lines: WeakMap<OpenVpnDirective, number>, assumedPresent: Set<string>): ProfileError[] {
+  const errors: ProfileError[] = [];
+  const first = (name: string) => profile.directives.find((d) => d.name === name);
+  const lineOf = (name: string) => {
+    const d = first(name);
+    return d ? lines.get(d) ?? 0 : 0;
+  };
+  const has = (name: string) => first(name) !== undefined || assumedPresent.has(name);
+  const staticKey = has('secret');
+
+  if (!has('client') && !(has('tls-client') && has('pull')) && !staticKey) {
+    errors.push(profileError('OVPN_NOT_A_CLIENT', { line: 0 }, '', {
+      en: "This profile does not say it is a client: the 'client' line is missing. Add a line 'client', or ask your provider for the client profile.",
+      ja: "このプロファイルにはクライアントであることを示す 'client' 行がありません。'client' 行を追加するか、提供元にクライアント用プロファイルを依頼してください。",
+    }));
+  }
+  if (profile.remotes.length === 0) {
+    errors.push(profileError('OVPN_NO_REMOTE', { line: 0 }, '', {
+      en: "This profile names no server: add a line 'remote <server address> [port] [udp|tcp]'.",
+      ja: "このプロファイルには接続先サーバーがありません。'remote <サーバーのアドレス> [ポート] [udp|tcp]' の行を追加してください。",
+    }));
+  }
+  for (const d of profile.directives) {
+    for (const r of d.name === 'remote' ? [d] : d.block?.filter((inner) => inner.name === 'remote') ?? []) {
+      const port = r.args[1];
+      if (port !== undefined && !/^\d{1,5}$/.test(port)) {
+        errors.push(valueError(r, lines, `port '${port}'`, 'a number from 1 to 65535'));
+      } else if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
+        errors.push(valueError(r, lines, `port '${port}'`, 'a number from 1 to 65535'));
+      }
+      const proto = r.args[2];
+      if (proto !== undefined && !PROTOS.has(proto)) errors.push(valueError(r, lines, `protocol '${proto}'`, 'udp or tcp'));
+    }
+    if (d.name === 'proto' && !PROTOS.has(d.args[0] ?? '')) errors.push(valueError(d, lines, `protocol '${d.args[0]}'`, 'udp or tcp'));
+    if ((d.name === 'port' || d.name === 'rport') && !/^\d{1,5}$/.test(d.args[0] ?? '')) {
+      errors.push(valueError(d, lines, `port '${d.args[0]}'`, 'a number from 1 to 65535'));
+    }
+    if (d.name === 'key-direction' && d.args[0] !== '0' && d.args[0] !== '1') {
+      errors.push(valueError(d, lines, `direction '${d.args[0]}'`, '0 or 1'));
+    }
+    if (d.name === 'static-challenge' && d.args[1] !== '0' && d.args[1] !== '1') {
+      errors.push(valueError(d, lines, `echo flag '${d.args[1]}'`, '0 (hide the answer) or 1 (show it)'));
+    }
+    if (d.name === 'dev-type' && d.args[0] !== 'tun' && d.args[0] !== 'tap') {
+      errors.push(valueError(d, lines, `device type '${d.args[0]}'`, 'tun or tap'));
+    }
+  }
+  const dev = profile.device;
+  if (!/^(tun|tap)/.test(dev) && !has('dev-type')) {
+    errors.push(profileError('OVPN_DEVICE_TYPE', { line: lineOf('dev') }, `dev ${dev}`, {
+      en: `Line ${lineOf('dev')}: OpenVPN cannot tell whether device '${dev}' is tun or tap. Add 'dev-type tun' or 'dev-type tap'.`,
+      ja: `${lineOf('dev')} 行目: デバイス '${dev}' が tun か tap か判別できません。'dev-type tun' または 'dev-type tap' を追加してください。`,
+    }));
+  }
+  if (!staticKey) {
+    if (!has('ca') && !has('peer-fingerprint')) {
+      errors.push(profileError('OVPN_NO_CA', { line: 0 }, '', {
+        en: 'This profile has no certificate authority (<ca>) to check the server with. Import it together with its ca.crt, or ask your provider for a complete profile.',
+        ja: 'このプロファイルにはサーバーを検証するための認証局 (<ca>) がありません。ca.crt と一緒にインポートするか、提供元に完全なプロファイルを依頼してください。',
+      }));
+    }
+    if (has('cert') !== has('key') && !assumedPresent.has('pkcs12')) {
+      const present = has('cert') ? 'cert' : 'key';
+      const missing = present === 'cert' ? 'key' : 'cert';
+      errors.push(profileError('OVPN_CERT_KEY_PAIR', { line: lineOf(present) }, present, {
+        en: `Line ${lineOf(present)}: the profile has a '${present}' but no '${missing}'. Both the client certificate and its key are needed.`,
+        ja: `${lineOf(present)} 行目: '${present}' はありますが '${missing}' がありません。クライアント証明書とその鍵の両方が必要です。`,
+      }));
+    }
+    if (has('pkcs12') && (has('cert') || has('key'))) {
+      errors.push(profileError('OVPN_PKCS12_WITH_CERT', { line: lineOf('pkcs12') }, 'pkcs12', {
+        en: `Line ${lineOf('pkcs12')}: 'pkcs12' already contains the certificate and key; remove the separate 'cert'/'key'.`,
+        ja: `${lineOf('pkcs12')} 行目: 'pkcs12' には証明書と鍵が含まれています。別に指定された 'cert'/'key' を削除してください。`,
+      }));
+    }
+    const a = profile.auth;
+    const signIn = has('cert') || has('key') || has('pkcs12') || has('auth-user-pass') || a.token;
+    if (!signIn && has('client')) {
+      errors.push(profileError('OVPN_NO_AUTH', { line: 0 }, '', {
+        en: "This profile has no way to sign in: add the client certificate and key (<cert>, <key>), a <pkcs12>, or 'auth-user-pass'.",
+        ja: "このプロファイルにはサインイン方法がありません。クライアント証明書と鍵 (<cert>, <key>)、<pkcs12>、または 'auth-user-pass' を追加してください。",
+      }));
+    }
+  }
+  return errors;
+}
+
+const PROTOS = new Set([
+  'udp', 'tcp', 'tcp-client', 'udp4', 'udp6', 'tcp4', 'tcp6', 'tcp4-client', 'tcp6-client',
+]);
+
+function valueError(d: OpenVpnDirective, lines: WeakMap<OpenVpnDirective, number>, what: string, expected: string): ProfileError {
+  const line = lines.get(d) ?? 0;
+  return profileError('OVPN_BAD_VALUE', { line }, [d.name, ...d.args].join(' '), {
+    en: `Line ${line}: '${d.name}' has an invalid ${what}; expected ${expected}.`,
+    ja: `${line} 行目: '${d.name}' の ${what} が正しくありません。${expected} を指定してください。`,
+  });
+}
+
+export function parseOpenVpn(input: Uint8Array | string, options: OpenVpnParseOptions = {}): OpenVpnParseResult {
+  const lines = new WeakMap<OpenVpnDirective, number>();
+  const read = readOpenVpnConfig(input);
+  let raw = read.directives;
+  const errors: ProfileError[] = [...read.errors];
+
+  const server = findServerMarker(raw);
+  if (server) {
+    return { profile: null, errors: [serverConfigError('openvpn', server.line, server.source.trim())], advisories: [], lines };
+  }
+  const reportedLines = new Set<number>();
+  if (options.transformRaw) {
+    const transformed = options.transformRaw(raw);
+    raw = transformed.directives;
+    errors.push(...transformed.errors);
+    for (const e of transformed.errors) reportedLines.add(e.line);
+  }
+
+  const ctx: Context = {
+    policy: options.policy ?? DEFAULT_POLICY,
+    errors,
+    advisories: [],
+    lines,
+    ignorable: new Set(raw.filter((d) => d.name === 'ignore-unknown-option').flatMap((d) => d.args)),
+    forwardCompatible: raw.some((d) => d.name === 'setenv' && d.args[0] === 'FORWARD_COMPATIBLE' && d.args[1] === '1'),
+    reportedLines,
+    assumedPresent: new Set(),
+  };
+  const directives = convert(raw, ctx, false);
+  const metadata: OpenVpnMetadata = {
+    values: read.metadata.values.map(({ key, value }) => ({ key, value })),
+    blocks: read.metadata.blocks.map(({ tag, lines: body }) => ({ tag, lines: [...body] })),
+  };
+  const profile = describe(directives, metadata);
+  errors.push(...semanticErrors(profile, lines, ctx.assumedPresent));
+  errors.sort((a, b) => a.line - b.line);
+  return { profile: errors.length === 0 ? profile : null, errors, advisories: ctx.advisories, lines };
+}

@@ -1,0 +1,75 @@
+/**
+ * WireGuard advisories: settings that work but surprise, with automatic fixes where safe.
+ */
+import type { Advisory } from '../diagnostics.js';
+import type { WireGuardLocated, WireGuardProfile } from './model.js';
+
+export interface WireGuardAdvisoryItem {
+  advisory: Advisory;
+  apply?: (profile: WireGuardProfile) => WireGuardProfile;
+}
+
+export function wireGuardAdvisories(profile: WireGuardProfile, located: WireGuardLocated): WireGuardAdvisoryItem[] {
+  const items: WireGuardAdvisoryItem[] = [];
+  const iface = profile.interface;
+  if (iface.saveConfig !== undefined) {
+    const line = located.keyLines['interface.saveconfig'] ?? 0;
+    items.push({
+      advisory: {
+        code: 'WG_SAVECONFIG',
+        severity: iface.saveConfig ? 'warning' : 'info',
+        line,
+        message: {
+          en: `Line ${line}: 'SaveConfig' makes wg-quick rewrite the configuration when the tunnel stops; it is left out.`,
+          ja: `${line} 行目: 'SaveConfig' はトンネル停止時に wg-quick が設定を書き換える指定のため、除外しました。`,
+        },
+        explanation: {
+          en: 'Tsunagu keeps your profile exactly as imported; a server-style SaveConfig would overwrite it with runtime state.',
+          ja: 'Tsunagu はプロファイルをインポートしたとおりに保持します。サーバー向けの SaveConfig は実行時の状態で上書きしてしまいます。',
+        },
+        fix: { automatic: true, description: { en: "Remove 'SaveConfig'.", ja: "'SaveConfig' を削除します。" } },
+      },
+      apply: (p) => {
+        const { saveConfig: _dropped, ...rest } = p.interface;
+        return { ...p, interface: rest };
+      },
+    });
+  }
+  if (iface.table === 'off') {
+    const line = located.keyLines['interface.table'] ?? 0;
+    items.push({
+      advisory: {
+        code: 'WG_TABLE_OFF',
+        severity: 'info',
+        line,
+        message: {
+          en: `Line ${line}: 'Table = off' means no routes are added: traffic will not use the tunnel unless you route it yourself.`,
+          ja: `${line} 行目: 'Table = off' のためルートが追加されません。自分でルーティングしない限り、通信はトンネルを通りません。`,
+        },
+        explanation: {
+          en: 'This is meant for advanced setups that manage routing separately.',
+          ja: 'ルーティングを別途管理する高度な構成向けの設定です。',
+        },
+      },
+    });
+  }
+  const fullTunnel = profile.peers.some((p) => p.allowedIPs.some((a) => a === '0.0.0.0/0' || a === '::/0'));
+  if (fullTunnel && iface.dns.servers.length === 0) {
+    items.push({
+      advisory: {
+        code: 'WG_FULL_TUNNEL_NO_DNS',
+        severity: 'warning',
+        line: located.keyLines['interface'] ?? 0,
+        message: {
+          en: 'All traffic goes through this tunnel, but the profile sets no DNS server.',
+          ja: 'すべての通信がこのトンネルを通りますが、プロファイルに DNS サーバーが設定されていません。',
+        },
+        explanation: {
+          en: 'Name lookups keep using your local network’s DNS server, which may fail through the tunnel or reveal the sites you visit. Ask your provider for the DNS server to add.',
+          ja: '名前解決はローカルネットワークの DNS サーバーを使い続けるため、トンネル経由では失敗したり、閲覧先が漏れたりする恐れがあります。提供元に追加すべき DNS サーバーを確認してください。',
+        },
+      },
+    });
+  }
+  return items;
+}
