@@ -1,0 +1,264 @@
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
+import { describe, expect, it } from 'vitest';
+import { publicKeyFromPrivate } from '../../shared/profiles/wireguard/keys.js';
+import type { WireGuardPeer, WireGuardProfile } from '../../shared/profiles/wireguard/model.js';
+import { parseWireGuard } from '../../shared/profiles/wireguard/parser.js';
+import { writeWireGuard } from '../../shared/profiles/wireguard/writer.js';
+
+// ---------------------------------------------------------------------------------------------
+// Generators of valid profiles, in canonical form, built independently of the parser.
+
+const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+const keyArb = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(b64);
+
+const ipv4Arb = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join('.'));
+/** Groups biased to zero so compression ("::") is exercised; IPv4-mapped ones are written dotted. */
+const ipv6Arb = fc
+  .array(fc.oneof(fc.constant(0), fc.nat(0xffff)), { minLength: 8, maxLength: 8 })
+  .map((parts) => {
+    const addr = new ipaddr.IPv6(parts);
+    return addr.isIPv4MappedAddress() ? `::ffff:${addr.toIPv4Address().toString()}` : addr.toRFC5952String();
+  });
+const prefixArb = fc.oneof(
+  fc.tuple(ipv4Arb, fc.integer({ min: 0, max: 32 })).map(([a, p]) => `${a}/${p}`),
+  fc.tuple(ipv6Arb, fc.integer({ min: 0, max: 128 })).map(([a, p]) => `${a}/${p}`),
+);
+const domainArb = fc.tuple(fc.domain(), fc.boolean()).map(([d, dot]) => (dot ? `${d}.` : d));
+
+// Mirrors the parser's refusal list, so generated hooks are ones it must accept.
+// eslint-disable-next-line no-control-regex
+const HIDDEN = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/;
+const hookArb = fc
+  .oneof(
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }),
+    fc.string({ unit: fc.constantFrom('a', ' ', '#', '=', '[', ']', '%i', "'", '"', ';', '\t', ','), minLength: 1, maxLength: 30 }),
+  )
+  .map((s) => s.trim())
+  .filter((s) => s !== '' && !HIDDEN.test(s));
+
+const tableArb = fc.oneof(
+  fc.constantFrom('off', 'auto', 'main'),
+  fc.nat(0xffffffff).map(String),
+  fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/).filter((s) => !/^[0-9]+$/.test(s) && !['off', 'auto', 'main'].includes(s.toLowerCase())),
+);
+
+const endpointArb = fc.record({
+  host: fc.oneof(ipv4Arb, ipv6Arb.filter((h) => !h.startsWith('::ffff:')), fc.tuple(ipv6Arb, fc.constantFrom('eth0', '3', 'wlan_1')).filter(([h]) => !h.startsWith('::ffff:')).map(([h, z]) => `${h}%${z}`), fc.domain()),
+  port: fc.integer({ min: 1, max: 65535 }),
+});
+
+/** Drops undefined optional fields, as the parser leaves them out. */
+function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+const profileArb: fc.Arbitrary<WireGuardProfile> = fc
+  .record({
+    privateKey: keyArb,
+    listenPort: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }),
+    fwMark: fc.option(fc.integer({ min: 1, max: 0xffffffff }), { nil: undefined }),
+    addresses: fc.array(prefixArb, { maxLength: 3 }),
+    servers: fc.array(fc.oneof(ipv4Arb, ipv6Arb), { maxLength: 3 }),
+    searchDomains: fc.array(domainArb, { maxLength: 2 }),
+    mtu: fc.option(fc.integer({ min: 576, max: 65535 }), { nil: undefined }),
+    table: fc.option(tableArb, { nil: undefined }),
+    saveConfig: fc.option(fc.boolean(), { nil: undefined }),
+    preUp: fc.array(hookArb, { maxLength: 2 }),
+    postUp: fc.array(hookArb, { maxLength: 2 }),
+    preDown: fc.array(hookArb, { maxLength: 2 }),
+    postDown: fc.array(hookArb, { maxLength: 2 }),
+    peers: fc.uniqueArray(
+      fc.record({
+        publicKey: keyArb,
+        presharedKey: fc.option(keyArb, { nil: undefined }),
+        allowedIPs: fc.array(prefixArb, { maxLength: 3 }),
+        endpoint: fc.option(endpointArb, { nil: undefined }),
+        persistentKeepalive: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+      }),
+      { maxLength: 3, selector: (p) => p.publicKey },
+    ),
+  })
+  .map((r) => {
+    const derived = publicKeyFromPrivate(r.privateKey);
+    if (!derived.ok) throw new Error('generator produced an invalid key');
+    const { servers, searchDomains, peers, ...rest } = r;
+    return {
+      kind: 'wireguard' as const,
+      interface: compact({ ...rest, publicKey: derived.key, dns: { servers, searchDomains } }),
+      peers: peers.filter((p) => p.publicKey !== derived.key).map((p) => compact(p) as WireGuardPeer),
+    };
+  });
+
+// ---------------------------------------------------------------------------------------------
+
+const PRIV = 'qCi5ugILVhTOOmCzchqFzkNaHM3HP1qFUWgtYun2A3w=';
+const PEER1 = 'm58H6KTuRt+4z6g+jMIeRCdAkQoikkiVvTd7pJvrPGE=';
+
+function parsed(text: string): WireGuardProfile {
+  const r = parseWireGuard(text);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors.map((e) => [e.code, e.line, e.text])));
+  return r.profile;
+}
+
+describe('writeWireGuard', () => {
+  it('writes canonical text', () => {
+    const text = parsed(
+      [
+        '[interface]',
+        'postup = echo "#hi"',
+        'dns = example.com, 1.1.1.1',
+        `privatekey = ${PRIV}`,
+        'ADDRESS = 10.0.0.2, FD00::2/64',
+        'fwmark = 51820',
+        'table = 1234',
+        'mtu = 1420',
+        'listenport = 0',
+        'saveconfig = FALSE',
+        'PreDown = a',
+        'preup = b',
+        'postdown = c',
+        '[peer]',
+        'persistentkeepalive = 25',
+        'endpoint = [2001:db8::1]:51820',
+        'allowedips = 0.0.0.0/0, ::/0',
+        `presharedkey = ${PEER1}`,
+        `publickey = ${PEER1}`,
+        '[PEER]',
+        'PublicKey = zGWP9CQXnV75sP0BhZTMxo4k8UYKpZtj6oGY4SaRTW8=',
+        'Endpoint = vpn.example.com:1',
+        'PersistentKeepalive = off',
+      ].join('\n'),
+    );
+    expect(writeWireGuard(text)).toBe(
+      [
+        '[Interface]',
+        `PrivateKey = ${PRIV}`,
+        'ListenPort = 0',
+        'FwMark = 0xca6c',
+        'Address = 10.0.0.2/32, fd00::2/64',
+        'DNS = 1.1.1.1, example.com',
+        'MTU = 1420',
+        'Table = 1234',
+        'SaveConfig = false',
+        'PreUp = b',
+        'PostUp = echo "#hi"',
+        'PreDown = a',
+        'PostDown = c',
+        '',
+        '[Peer]',
+        `PublicKey = ${PEER1}`,
+        `PresharedKey = ${PEER1}`,
+        'AllowedIPs = 0.0.0.0/0, ::/0',
+        'Endpoint = [2001:db8::1]:51820',
+        'PersistentKeepalive = 25',
+        '',
+        '[Peer]',
+        'PublicKey = zGWP9CQXnV75sP0BhZTMxo4k8UYKpZtj6oGY4SaRTW8=',
+        'Endpoint = vpn.example.com:1',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('never writes the derived public key', () => {
+    const profile = parsed(`[Interface]\nPrivateKey = ${PRIV}`);
+    expect(writeWireGuard(profile)).toBe(`[Interface]\nPrivateKey = ${PRIV}\n`);
+    expect(writeWireGuard(profile)).not.toContain(profile.interface.publicKey);
+  });
+
+  it('cannot be made to start a new line from inside a value', () => {
+    const profile = parsed(`[Interface]\nPrivateKey = ${PRIV}\nPostUp = x`);
+    profile.interface.postUp = ['echo hi\n[Peer]\nPublicKey = evil\r\nEndpoint = a:1'];
+    const text = writeWireGuard(profile);
+    expect(text.split('\n')).toHaveLength(4);
+    expect(parsed(text).peers).toEqual([]);
+  });
+
+  it('parse(write(p)) deep-equals p, and write is a fixed point', () => {
+    fc.assert(
+      fc.property(profileArb, (profile) => {
+        const text = writeWireGuard(profile);
+        const r = parseWireGuard(text);
+        if (!r.ok) throw new Error(`${text}\n${JSON.stringify(r.errors.map((e) => [e.code, e.line, e.text]))}`);
+        expect(r.profile).toEqual(profile);
+        expect(writeWireGuard(r.profile)).toBe(text);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('normalises any accepted spelling to the same canonical text', () => {
+    // Re-spell a canonical file: random key case, spacing, comments and CRLF.
+    const respell = fc.tuple(profileArb, fc.infiniteStream(fc.tuple(fc.boolean(), fc.constantFrom('', ' ', '\t', '  '), fc.boolean())));
+    fc.assert(
+      fc.property(respell, ([profile, noise]) => {
+        const canonical = writeWireGuard(profile);
+        const messy = canonical
+          .split('\n')
+          .map((line) => {
+            const [upper, space, comment] = noise.next().value as [boolean, string, boolean];
+            const eq = line.indexOf(' = ');
+            const isHook = /^(Pre|Post)(Up|Down) = /.test(line);
+            let out = eq < 0 ? line : `${space}${upper ? line.slice(0, eq).toUpperCase() : line.slice(0, eq).toLowerCase()}${space}=${space}${line.slice(eq + 3)}`;
+            if (comment && !isHook && line !== '') out += `${space}# note = x`;
+            return `${out}\r`;
+          })
+          .join('\n');
+        expect(writeWireGuard(parsed(messy))).toBe(canonical);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('parseWireGuard never throws', () => {
+  const check = (input: string | Uint8Array): void => {
+    const r = parseWireGuard(input);
+    if (r.ok) {
+      // Whatever it accepts must write and re-read to the same profile.
+      expect(parseWireGuard(writeWireGuard(r.profile))).toMatchObject({ ok: true, profile: r.profile });
+    } else {
+      expect(r.errors.length).toBeGreaterThan(0);
+      for (const e of r.errors) {
+        expect(e.code).toMatch(/^(WG|PROFILE)_[A-Z0-9_]+$/);
+        expect(e.line).toBeGreaterThanOrEqual(0);
+        expect(e.column).toBeGreaterThanOrEqual(1);
+        expect(e.message.en).not.toBe('');
+        expect(e.message.ja).not.toBe('');
+      }
+    }
+  };
+
+  it('for arbitrary strings', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), check), { numRuns: 1500 });
+  });
+
+  it('for arbitrary bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), check), { numRuns: 1500 });
+  });
+
+  it('for line soup made of WireGuard fragments', () => {
+    const fragment = fc.constantFrom(
+      '[Interface]', '[Peer]', '[interface]', '[Other]', '[', ']', '#', '=', ',', ':', '/', ' ', '\t', '\r', '%', '0x',
+      'PrivateKey', 'PublicKey', 'PresharedKey', 'Address', 'AllowedIPs', 'DNS', 'Endpoint', 'ListenPort', 'FwMark',
+      'MTU', 'Table', 'SaveConfig', 'PreUp', 'PostDown', 'PersistentKeepalive', 'off', 'true', 'auto',
+      PRIV, PEER1, '10.0.0.1', '::1', 'fe80::', '1.2.3', '51820', '65536', '0', '32', '129', 'example.com', '\uFEFF', '\u202e',
+    );
+    const line = fc.array(fragment, { maxLength: 8 }).map((parts) => parts.join(''));
+    const fileArb = fc.array(line, { maxLength: 25 }).map((lines) => lines.join('\n'));
+    fc.assert(fc.property(fileArb, check), { numRuns: 2000 });
+  });
+
+  it('for valid profiles with one line damaged', () => {
+    const damaged = fc.tuple(profileArb, fc.nat(), fc.string({ maxLength: 6 }), fc.nat()).map(([p, lineIndex, junk, at]) => {
+      const lines = writeWireGuard(p).split('\n');
+      const i = lineIndex % lines.length;
+      const target = lines[i] ?? '';
+      const pos = target.length === 0 ? 0 : at % target.length;
+      lines[i] = target.slice(0, pos) + junk + target.slice(pos);
+      return lines.join('\n');
+    });
+    fc.assert(fc.property(damaged, check), { numRuns: 1000 });
+  });
+});
