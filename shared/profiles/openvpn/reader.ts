@@ -1,0 +1,605 @@
+import { profileError, type LocalizedText, type ProfileError } from '../diagnostics.js';
+import {
+  OPTION_LINE_SIZE,
+  MAX_PARMS,
+  decodeUtf8Lossy,
+  decodeUtf8Strict,
+  describeWhere,
+  encodeUtf8,
+  lexBytes,
+  lexErrorMessage,
+  utf16Length,
+  type LexedToken,
+  type LexErrorCode,
+} from './lexer.js';
+
+/**
+ * Reads an OpenVPN 2.6 config the way `read_config_file()` does: fgets() lines, parse_line()
+ * tokens, inline `<tag>` blocks, `<connection>` mini-configs, plus the Access Server
+ * `# OVPN_ACCESS_SERVER_*` comments that openvpn3 and the GUIs read.
+ *
+ * Unlike OpenVPN we do not stop at the first fatal problem: every line is checked so the user sees
+ * everything at once, but a line that failed never yields a directive.
+ */
+
+export interface RawDirective {
+  /** Directive after `--` stripping (only if the token is at least 3 chars) and `setenv opt` unwrapping. */
+  name: string;
+  /** Remaining tokens (for an inline block: []). */
+  args: string[];
+  /** 1-based absolute line in the original file. */
+  line: number;
+  /** 1-based column (UTF-16 units) of the directive token (for `setenv opt X`, of X). */
+  column: number;
+  /** Last line used (the close-tag line for inline blocks). */
+  endLine: number;
+  /** Original line text, without its line break (for messages). */
+  source: string;
+  /** True when written as `setenv opt <name> ...`. */
+  setenvOpt: boolean;
+  /** Body of `<name>...</name>`: each line's trailing CR removed, joined with LF, ending in LF when non-empty. */
+  inline?: string;
+  /** For `<connection>` only: the body read as a mini-config (absolute line numbers). */
+  block?: RawDirective[];
+}
+
+export interface MetadataEntry {
+  key: string;
+  value: string;
+  line: number;
+}
+
+export interface MetadataBlock {
+  tag: string;
+  lines: string[];
+  line: number;
+}
+
+export interface OpenVpnReadResult {
+  directives: RawDirective[];
+  metadata: { values: MetadataEntry[]; blocks: MetadataBlock[] };
+  errors: ProfileError[];
+  warnings: ProfileError[];
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+/** read_inline_file() reads body lines with fgets() into 256 bytes: chunks of at most 255. */
+const INLINE_CHUNK = OPTION_LINE_SIZE - 1;
+/** read_config_string() (used for <connection> bodies) keeps at most 255 bytes of a line. */
+const STRING_LINE_MAX = OPTION_LINE_SIZE - 1;
+/** Inline blocks inside a string config get an LF appended only when the line is shorter than this. */
+const STRING_INLINE_LINE_MAX = OPTION_LINE_SIZE - 2;
+const META_PREFIX = '# OVPN_ACCESS_SERVER_';
+const MAX_REPORTED = 500;
+const MAX_SOURCE_BYTES = 4096;
+
+/** C isspace() as used by read_inline_file() to skip indentation before a close tag (NUL is not a space here). */
+function isCSpace(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d);
+}
+
+class Diagnostics {
+  readonly errors: ProfileError[] = [];
+  readonly warnings: ProfileError[] = [];
+  private hiddenErrors = 0;
+  private hiddenWarnings = 0;
+  private lastLine = 0;
+
+  error(e: ProfileError): void {
+    this.lastLine = Math.max(this.lastLine, e.line);
+    if (this.errors.length < MAX_REPORTED) this.errors.push(e);
+    else this.hiddenErrors++;
+  }
+
+  warning(w: ProfileError): void {
+    if (this.warnings.length < MAX_REPORTED) this.warnings.push(w);
+    else this.hiddenWarnings++;
+  }
+
+  finish(): void {
+    // Garbage input (a 10 MB binary) must not flood the UI; say how much was left out instead.
+    if (this.hiddenErrors > 0) this.errors.push(tooMany('OVPN_TOO_MANY_ERRORS', this.hiddenErrors, this.lastLine, true));
+    if (this.hiddenWarnings > 0) this.warnings.push(tooMany('OVPN_TOO_MANY_WARNINGS', this.hiddenWarnings, this.lastLine, false));
+  }
+}
+
+function tooMany(code: string, n: number, line: number, errors: boolean): ProfileError {
+  const en = errors ? 'errors' : 'warnings';
+  const ja = errors ? 'エラー' : '警告';
+  return profileError(code, { line }, `${n} more`, {
+    en: `${n} more ${en} were found but are not listed. Fix the ones above first, and check that this file really is an OpenVPN profile.`,
+    ja: `ほかに ${n} 件の${ja}がありますが、表示を省略しました。まず上の問題を直し、このファイルが本当に OpenVPN のプロファイルか確認してください。`,
+  });
+}
+
+/** A byte position that knows which physical line it is on. */
+interface Cursor {
+  pos: number;
+  line: number;
+  lineStart: number;
+}
+
+/** Finds the next LF; remembers the last answer so chunked reads of a huge line stay linear. */
+class LfFinder {
+  private from = 0;
+  private at = -1;
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly end: number,
+  ) {}
+
+  next(pos: number): number {
+    if (this.at < 0 || pos < this.from || pos > this.at) {
+      const i = this.buf.indexOf(LF, pos);
+      this.at = i < 0 || i >= this.end ? this.end : i;
+      this.from = pos;
+    }
+    return this.at;
+  }
+}
+
+interface Reader {
+  buf: Uint8Array;
+  end: number;
+  diag: Diagnostics;
+  lf: LfFinder;
+}
+
+function sourceText(r: Reader, from: number, to: number): string {
+  let stop = Math.min(to, from + MAX_SOURCE_BYTES);
+  if (stop > from && r.buf[stop - 1] === LF) stop--;
+  if (stop > from && r.buf[stop - 1] === CR) stop--;
+  return decodeUtf8Lossy(r.buf.subarray(from, stop));
+}
+
+function columnAt(r: Reader, origin: number, offset: number): number {
+  return utf16Length(r.buf, origin, offset) + 1;
+}
+
+function indexOfByte(buf: Uint8Array, byte: number, from: number, to: number): number {
+  const i = buf.subarray(from, to).indexOf(byte);
+  return i < 0 ? -1 : from + i;
+}
+
+function startsWithBytes(buf: Uint8Array, at: number, limit: number, needle: Uint8Array): boolean {
+  if (limit - at < needle.length) return false;
+  for (let i = 0; i < needle.length; i++) if (buf[at + i] !== needle[i]) return false;
+  return true;
+}
+
+/** What a tokenized line means, before any inline body is read. */
+type LineMeaning =
+  | { kind: 'inline'; tag: string; token: LexedToken }
+  | { kind: 'directive'; name: string; args: string[]; token: LexedToken; setenvOpt: boolean }
+  | { kind: 'setenv-opt-empty'; token: LexedToken };
+
+function interpret(tokens: LexedToken[]): LineMeaning {
+  const first = tokens[0] as LexedToken;
+  // bypass_doubledash(): "--remote" == "remote", so config lines can mirror the command line.
+  const name = first.text.length >= 3 && first.text.startsWith('--') ? first.text.slice(2) : first.text;
+  // check_inline_file(): the only token on the line, shaped <...> (quoted or --prefixed is fine).
+  if (tokens.length === 1 && name.length >= 2 && name.startsWith('<') && name.endsWith('>')) {
+    return { kind: 'inline', tag: name.slice(1, -1), token: first };
+  }
+  // `setenv opt X` is X with "unknown option" downgraded to a warning; it still *is* X.
+  if (name === 'setenv' && tokens[1]?.text === 'opt') {
+    const wrapped = tokens[2];
+    if (!wrapped) return { kind: 'setenv-opt-empty', token: first };
+    return { kind: 'directive', name: wrapped.text, args: tokens.slice(3).map((t) => t.text), token: wrapped, setenvOpt: true };
+  }
+  return { kind: 'directive', name, args: tokens.slice(1).map((t) => t.text), token: first, setenvOpt: false };
+}
+
+/** Body lines verbatim, minus each line's trailing CR, joined with LF and ending in LF. */
+function normalizeInline(text: string): string {
+  if (text === '') return '';
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return `${lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)).join('\n')}\n`;
+}
+
+/**
+ * Checks an inline body for NUL bytes and invalid UTF-8, reporting each bad line. Returns the
+ * decoded text, or undefined when the body is unusable.
+ */
+function decodeBody(r: Reader, start: number, end: number, firstLine: number, tag: string): string | undefined {
+  const body = r.buf.subarray(start, end);
+  const text = body.indexOf(0) < 0 ? decodeUtf8Strict(body) : undefined;
+  if (text !== undefined) return text;
+  let line = firstLine;
+  for (let pos = start; pos < end; line++) {
+    let lf = indexOfByte(r.buf, LF, pos, end);
+    if (lf < 0) lf = end;
+    const nul = indexOfByte(r.buf, 0, pos, lf);
+    if (nul >= 0) {
+      r.diag.error(binaryError(line, columnAt(r, pos, nul), sourceText(r, pos, lf)));
+    } else if (decodeUtf8Strict(r.buf.subarray(pos, lf)) === undefined) {
+      r.diag.error(
+        profileError('PROFILE_NOT_UTF8', { line }, sourceText(r, pos, lf), {
+          en: `Line ${line}, inside the <${tag}> block, is not valid UTF-8. Save the profile as UTF-8 in a text editor (or re-download it) and import it again.`,
+          ja: `<${tag}> ブロック内の ${line} 行目が正しい UTF-8 ではありません。テキストエディタで UTF-8 として保存するか、もう一度ダウンロードしてからインポートしてください。`,
+        }),
+      );
+    }
+    pos = lf + 1;
+  }
+  return undefined;
+}
+
+function binaryError(line: number, column: number, text: string): ProfileError {
+  return profileError('PROFILE_BINARY', { line, column }, text || 'NUL byte', {
+    en: `Line ${line} contains a NUL byte at column ${column}: this looks like a binary file, not a text profile. Choose the .ovpn or .conf file your provider gave you.`,
+    ja: `${line} 行目 ${column} 文字目に NUL バイトがあります。テキストのプロファイルではなくバイナリファイルのようです。提供された .ovpn または .conf ファイルを選択してください。`,
+  });
+}
+
+function lexError(r: Reader, line: number, origin: number, code: LexErrorCode, offset: number, text: string): void {
+  const column = columnAt(r, origin, offset);
+  r.diag.error(profileError(code, { line, column }, text, lexErrorMessage(code, column, line)));
+}
+
+function tooManyParams(r: Reader, line: number, column: number, dropped: number, text: string): void {
+  const w = describeWhere(column, line);
+  r.diag.warning(
+    profileError('OVPN_TOO_MANY_PARAMS', { line, column }, text, {
+      en: `Line ${line} has more than ${MAX_PARMS} parameters: OpenVPN silently ignores the ${dropped} extra one(s) starting at ${w.en}. Remove them, or split the option over several lines.`,
+      ja: `${line} 行目のパラメータが ${MAX_PARMS} 個を超えています。OpenVPN は ${w.ja}以降の ${dropped} 個を黙って無視します。削除するか、複数の行に分けてください。`,
+    }),
+  );
+}
+
+function setenvOptEmpty(line: number, column: number, text: string): ProfileError {
+  return profileError('OVPN_SETENV_OPT_EMPTY', { line, column }, text, {
+    en: `"setenv opt" on line ${line} is not followed by an option. Write the option after it (for example: setenv opt block-outside-dns) or delete the line.`,
+    ja: `${line} 行目の "setenv opt" の後ろにオプションがありません。後ろにオプションを書く（例: setenv opt block-outside-dns）か、この行を削除してください。`,
+  });
+}
+
+function endtagMissing(line: number, column: number, tag: string, text: string): ProfileError {
+  return profileError('OVPN_ENDTAG_MISSING', { line, column }, text, {
+    en: `Endtag </${tag}> missing: the <${tag}> block opened on line ${line} is never closed, so OpenVPN reads the rest of the file into it. Add a line </${tag}> right after the block's content.`,
+    ja: `終了タグ </${tag}> がありません。${line} 行目で始まる <${tag}> ブロックが閉じられていないため、OpenVPN はファイルの残りをすべてその中身として読み込みます。ブロックの内容の直後に </${tag}> の行を追加してください。`,
+  });
+}
+
+/**
+ * A lone `</ca>` is shaped like an opening tag, so OpenVPN would start a block named "/ca" and fail
+ * with "Endtag <//ca> missing" at the end of the file. We say what is really wrong instead, and
+ * keep reading the following lines normally.
+ */
+function strayEndtag(line: number, column: number, tag: string, text: string): ProfileError {
+  return profileError('OVPN_UNEXPECTED_ENDTAG', { line, column }, text, {
+    en: `Line ${line} closes a <${tag}> block with </${tag}>, but no such block is open here (OpenVPN would report "Endtag <//${tag}> missing"). Delete this line, or add the opening <${tag}> line before the block's content.`,
+    ja: `${line} 行目の </${tag}> で <${tag}> ブロックを閉じていますが、ここで開いている <${tag}> ブロックはありません（OpenVPN は "Endtag <//${tag}> missing" と報告します）。この行を削除するか、ブロックの内容の前に開始タグ <${tag}> の行を追加してください。`,
+  });
+}
+
+function commentNotUtf8(line: number, text: string): ProfileError {
+  return profileError('OVPN_COMMENT_NOT_UTF8', { line }, text, {
+    en: `The comment on line ${line} is not valid UTF-8. OpenVPN ignores comments, but the text may display wrongly; save the profile as UTF-8 to fix it.`,
+    ja: `${line} 行目のコメントが正しい UTF-8 ではありません。OpenVPN はコメントを無視しますが、文字化けして表示される場合があります。プロファイルを UTF-8 で保存し直してください。`,
+  });
+}
+
+/** Adds a problem for a lexed line's tokens (never for its comment). True when the line is usable. */
+function checkLexed(
+  r: Reader,
+  lexed: ReturnType<typeof lexBytes>,
+  line: number,
+  origin: number,
+  text: string,
+  from: number,
+  to: number,
+): lexed is Extract<ReturnType<typeof lexBytes>, { ok: true }> {
+  if (!lexed.ok) {
+    lexError(r, line, origin, lexed.code, lexed.offset, lexed.code === 'OVPN_PARAM_TOO_LONG' ? lexed.detail : text);
+    return false;
+  }
+  if (lexed.dropped > 0) tooManyParams(r, line, columnAt(r, origin, lexed.droppedOffset), lexed.dropped, text);
+  // Tokens are known to be valid UTF-8 here; anything else on the line was a comment.
+  if (decodeUtf8Strict(r.buf.subarray(from, to)) === undefined) r.diag.warning(commentNotUtf8(line, text));
+  return true;
+}
+
+interface InlineSpan {
+  found: boolean;
+  bodyStart: number;
+  bodyEnd: number;
+  closeLine: number;
+}
+
+/**
+ * read_inline_file() on a FILE: fgets() hands it the body in pieces of at most 255 bytes, and
+ * *each piece* (not each line) is checked for the close tag after skipping leading blanks. So the
+ * tag may even be found in the middle of a long line; what follows that piece is then read as an
+ * ordinary config line. The cursor is left right after the close-tag piece.
+ */
+function readInlineFromFile(r: Reader, cur: Cursor, closeTag: Uint8Array): InlineSpan {
+  const bodyStart = cur.pos;
+  while (cur.pos < r.end) {
+    const lf = r.lf.next(cur.pos);
+    const lineEnd = lf < r.end ? lf + 1 : r.end;
+    const chunkStart = cur.pos;
+    const chunkEnd = Math.min(lineEnd, chunkStart + INLINE_CHUNK);
+    const chunkLine = cur.line;
+    let p = chunkStart;
+    while (p < chunkEnd && isCSpace(r.buf[p] ?? 0)) p++;
+    const closes = startsWithBytes(r.buf, p, chunkEnd, closeTag);
+    cur.pos = chunkEnd;
+    if (chunkEnd === lineEnd && lf < r.end) {
+      cur.line++;
+      cur.lineStart = chunkEnd;
+    }
+    if (closes) return { found: true, bodyStart, bodyEnd: chunkStart, closeLine: chunkLine };
+  }
+  return { found: false, bodyStart, bodyEnd: r.end, closeLine: cur.line };
+}
+
+/**
+ * read_inline_file() on a string (inside a <connection> body): whole lines, split at LF. OpenVPN
+ * silently mangles lines of 255+ bytes there, so those are reported instead.
+ */
+function readInlineFromString(r: Reader, cur: Cursor, end: number, closeTag: Uint8Array, tag: string, report: boolean): InlineSpan & { bad: boolean } {
+  const bodyStart = cur.pos;
+  let bad = false;
+  while (cur.pos < end) {
+    const start = cur.pos;
+    const lineNo = cur.line;
+    let lf = indexOfByte(r.buf, LF, start, end);
+    if (lf < 0) lf = end;
+    cur.pos = lf < end ? lf + 1 : end;
+    cur.line++;
+    cur.lineStart = cur.pos;
+    let p = start;
+    while (p < lf && isCSpace(r.buf[p] ?? 0)) p++;
+    if (startsWithBytes(r.buf, p, lf, closeTag)) return { found: true, bodyStart, bodyEnd: start, closeLine: lineNo, bad };
+    if (lf - start > STRING_INLINE_LINE_MAX) {
+      bad = true;
+      if (report) {
+        r.diag.error(
+          profileError('OVPN_LINE_TOO_LONG', { line: lineNo }, sourceText(r, start, lf), {
+            en: `Line ${lineNo} of the <${tag}> block inside <connection> is ${lf - start} bytes long; OpenVPN silently corrupts lines longer than ${STRING_INLINE_LINE_MAX} bytes there. Shorten the line or move the <${tag}> block out of <connection>.`,
+            ja: `<connection> 内の <${tag}> ブロックの ${lineNo} 行目は ${lf - start} バイトあります。ここでは ${STRING_INLINE_LINE_MAX} バイトを超える行を OpenVPN が黙って壊してしまいます。行を短くするか、<${tag}> ブロックを <connection> の外に移してください。`,
+          }),
+        );
+      }
+    }
+  }
+  return { found: false, bodyStart, bodyEnd: end, closeLine: cur.line - 1, bad };
+}
+
+function inlineText(r: Reader, span: InlineSpan, firstLine: number, tag: string): string | undefined {
+  const text = decodeBody(r, span.bodyStart, span.bodyEnd, firstLine, tag);
+  return text === undefined ? undefined : normalizeInline(text);
+}
+
+/**
+ * read_config_string() for a <connection> body: lines split at LF without the LF (so a trailing
+ * backslash is a residual-state error here), no BOM, no metadata, nested inline blocks allowed.
+ */
+function readConnectionBody(r: Reader, start: number, end: number, firstLine: number, openLine: number): RawDirective[] {
+  const out: RawDirective[] = [];
+  const cur: Cursor = { pos: start, line: firstLine, lineStart: start };
+  while (cur.pos < end) {
+    const lineStart = cur.pos;
+    const line = cur.line;
+    let lf = indexOfByte(r.buf, LF, lineStart, end);
+    if (lf < 0) lf = end;
+    cur.pos = lf < end ? lf + 1 : end;
+    cur.line++;
+    cur.lineStart = cur.pos;
+    const source = sourceText(r, lineStart, lf);
+
+    const nul = indexOfByte(r.buf, 0, lineStart, lf);
+    if (nul >= 0) {
+      r.diag.error(binaryError(line, columnAt(r, lineStart, nul), source));
+      continue;
+    }
+    if (lf - lineStart > STRING_LINE_MAX) {
+      r.diag.error(
+        profileError('OVPN_LINE_TOO_LONG', { line }, source, {
+          en: `Line ${line}, inside the <connection> block opened on line ${openLine}, is ${lf - lineStart} bytes long; OpenVPN silently cuts such lines after ${STRING_LINE_MAX} bytes. Shorten the line.`,
+          ja: `${openLine} 行目で始まる <connection> ブロック内の ${line} 行目は ${lf - lineStart} バイトあります。OpenVPN はこのような行を ${STRING_LINE_MAX} バイトで黙って切り捨てます。行を短くしてください。`,
+        }),
+      );
+      continue;
+    }
+    const lexed = lexBytes(r.buf, lineStart, lf);
+    if (!checkLexed(r, lexed, line, lineStart, source, lineStart, lf)) continue;
+    if (lexed.tokens.length === 0) continue;
+
+    const meaning = interpret(lexed.tokens);
+    const column = columnAt(r, lineStart, meaning.token.offset);
+    if (meaning.kind === 'setenv-opt-empty') {
+      r.diag.error(setenvOptEmpty(line, column, source));
+      continue;
+    }
+    if (meaning.kind === 'directive') {
+      out.push({ name: meaning.name, args: meaning.args, line, column, endLine: line, source, setenvOpt: meaning.setenvOpt });
+      continue;
+    }
+    if (meaning.tag.startsWith('/')) {
+      r.diag.error(strayEndtag(line, column, meaning.tag.slice(1), source));
+      continue;
+    }
+    const closeTag = encodeUtf8(`</${meaning.tag}>`);
+    if (meaning.tag === 'connection') {
+      // Only the top level may hold <connection> blocks. Skip what OpenVPN would take as its body.
+      readInlineFromString(r, cur, end, closeTag, meaning.tag, false);
+      r.diag.error(
+        profileError('OVPN_NESTED_CONNECTION', { line, column }, source, {
+          en: `<connection> blocks cannot be nested: line ${line} opens one inside the <connection> block that starts on line ${openLine}. Close the first block with </connection> before opening the next one.`,
+          ja: `<connection> ブロックは入れ子にできません。${line} 行目で、${openLine} 行目から始まる <connection> ブロックの中に別のブロックを開いています。次のブロックを開く前に </connection> で最初のブロックを閉じてください。`,
+        }),
+      );
+      continue;
+    }
+    const span = readInlineFromString(r, cur, end, closeTag, meaning.tag, true);
+    if (!span.found) {
+      r.diag.error(endtagMissing(line, column, meaning.tag, source));
+      continue;
+    }
+    const inline = inlineText(r, span, line + 1, meaning.tag);
+    if (inline === undefined || span.bad) continue;
+    out.push({ name: meaning.tag, args: [], line, column, endLine: span.closeLine, source, setenvOpt: false, inline });
+  }
+  return out;
+}
+
+interface MetaState {
+  values: MetadataEntry[];
+  blocks: MetadataBlock[];
+  open: MetadataBlock | undefined;
+}
+
+/**
+ * Access Server metadata lives in comments, so OpenVPN 2 never sees it. Like openvpn3, a meta line
+ * must begin exactly with "# " (hash, one space); multi-line values sit between
+ * `# OVPN_ACCESS_SERVER_<TAG>_START` and `# OVPN_ACCESS_SERVER_<TAG>_STOP`.
+ */
+function readMetadata(meta: MetaState, raw: string, line: number): void {
+  const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  if (meta.open) {
+    if (!text.startsWith('# ')) return;
+    const data = text.slice(2);
+    if (data.trimEnd() === `OVPN_ACCESS_SERVER_${meta.open.tag}_STOP`) {
+      meta.blocks.push(meta.open);
+      meta.open = undefined;
+    } else {
+      meta.open.lines.push(data);
+    }
+    return;
+  }
+  if (!text.startsWith(META_PREFIX)) return;
+  const rest = text.slice(META_PREFIX.length);
+  const eq = rest.indexOf('=');
+  if (eq >= 0) {
+    meta.values.push({ key: rest.slice(0, eq), value: rest.slice(eq + 1), line });
+    return;
+  }
+  const key = rest.trimEnd();
+  if (key.length > '_START'.length && key.endsWith('_START')) {
+    meta.open = { tag: key.slice(0, -'_START'.length), lines: [], line };
+  } else {
+    meta.values.push({ key: rest, value: '', line });
+  }
+}
+
+function read(input: Uint8Array | string): OpenVpnReadResult {
+  const buf = typeof input === 'string' ? encodeUtf8(input) : input;
+  const end = buf.length;
+  const r: Reader = { buf, end, diag: new Diagnostics(), lf: new LfFinder(buf, end) };
+  const directives: RawDirective[] = [];
+  const meta: MetaState = { values: [], blocks: [], open: undefined };
+  const cur: Cursor = { pos: 0, line: 1, lineStart: 0 };
+
+  while (cur.pos < end) {
+    const start = cur.pos;
+    const line = cur.line;
+    const atLineStart = start === cur.lineStart;
+    const lf = r.lf.next(start);
+    const physEnd = lf < end ? lf + 1 : end;
+    // The UTF-8 BOM is skipped on the first line only (and still counts towards its length).
+    const bom = start === 0 && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+    const origin = bom ? 3 : cur.lineStart;
+    const lexStart = bom ? 3 : start;
+    const source = sourceText(r, origin, physEnd);
+
+    cur.pos = physEnd;
+    if (lf < end) {
+      cur.line++;
+      cur.lineStart = physEnd;
+    }
+
+    const nul = indexOfByte(buf, 0, start, physEnd);
+    if (nul >= 0) {
+      r.diag.error(binaryError(line, columnAt(r, origin, nul), source));
+      continue;
+    }
+    // fgets() into 257 bytes: a read of 256 bytes means the line (with its LF) is too long.
+    if (physEnd - start >= OPTION_LINE_SIZE) {
+      r.diag.error(
+        profileError('OVPN_LINE_TOO_LONG', { line, column: columnAt(r, origin, lexStart) }, source, {
+          en: `Maximum option line length (${OPTION_LINE_SIZE}) exceeded on line ${line}: it is ${physEnd - start} bytes long including the line break, and OpenVPN allows at most ${OPTION_LINE_SIZE - 2} bytes plus the line break. Shorten the line; certificates and keys belong in inline blocks such as <ca>…</ca>.`,
+          ja: `${line} 行目がオプション行の最大長（${OPTION_LINE_SIZE}）を超えています（改行を含めて ${physEnd - start} バイト）。OpenVPN が受け付けるのは改行を除いて ${OPTION_LINE_SIZE - 2} バイトまでです。行を短くしてください。証明書や鍵は <ca>…</ca> のようなインラインブロックに入れてください。`,
+        }),
+      );
+      continue;
+    }
+    if (atLineStart && buf[lexStart] === 0x23) {
+      const text = decodeUtf8Strict(buf.subarray(lexStart, lf < end ? lf : end));
+      if (text !== undefined) readMetadata(meta, text, line);
+    }
+
+    const lexed = lexBytes(buf, lexStart, physEnd);
+    if (!checkLexed(r, lexed, line, origin, source, lexStart, physEnd)) continue;
+    if (lexed.tokens.length === 0) continue;
+
+    const meaning = interpret(lexed.tokens);
+    const column = columnAt(r, origin, meaning.token.offset);
+    if (meaning.kind === 'setenv-opt-empty') {
+      r.diag.error(setenvOptEmpty(line, column, source));
+      continue;
+    }
+    if (meaning.kind === 'directive') {
+      directives.push({ name: meaning.name, args: meaning.args, line, column, endLine: line, source, setenvOpt: meaning.setenvOpt });
+      continue;
+    }
+
+    if (meaning.tag.startsWith('/')) {
+      r.diag.error(strayEndtag(line, column, meaning.tag.slice(1), source));
+      continue;
+    }
+    const span = readInlineFromFile(r, cur, encodeUtf8(`</${meaning.tag}>`));
+    if (!span.found) {
+      r.diag.error(endtagMissing(line, column, meaning.tag, source));
+      // Still point at NUL bytes in what OpenVPN would have swallowed: it is probably binary.
+      decodeBody(r, span.bodyStart, span.bodyEnd, line + 1, meaning.tag);
+      continue;
+    }
+    const directive: RawDirective = { name: meaning.tag, args: [], line, column, endLine: span.closeLine, source, setenvOpt: false };
+    if (meaning.tag === 'connection') {
+      // The body is re-read as its own config; its lines report their own problems.
+      directive.block = readConnectionBody(r, span.bodyStart, span.bodyEnd, line + 1, line);
+      const body = buf.subarray(span.bodyStart, span.bodyEnd);
+      directive.inline = normalizeInline(decodeUtf8Strict(body) ?? decodeUtf8Lossy(body));
+    } else {
+      const inline = inlineText(r, span, line + 1, meaning.tag);
+      if (inline === undefined) continue;
+      directive.inline = inline;
+    }
+    directives.push(directive);
+  }
+
+  if (meta.open) {
+    const tag = meta.open.tag;
+    r.diag.warning(
+      profileError('OVPN_META_UNCLOSED', { line: meta.open.line }, `${META_PREFIX}${tag}_START`, {
+        en: `The Access Server metadata block OVPN_ACCESS_SERVER_${tag}_START on line ${meta.open.line} has no matching OVPN_ACCESS_SERVER_${tag}_STOP line, so it is ignored. Add "# OVPN_ACCESS_SERVER_${tag}_STOP" after its last line.`,
+        ja: `${meta.open.line} 行目の Access Server メタデータブロック OVPN_ACCESS_SERVER_${tag}_START に対応する OVPN_ACCESS_SERVER_${tag}_STOP の行がないため、無視されます。最後の行の後に "# OVPN_ACCESS_SERVER_${tag}_STOP" を追加してください。`,
+      }),
+    );
+  }
+  r.diag.finish();
+  return { directives, metadata: { values: meta.values, blocks: meta.blocks }, errors: r.diag.errors, warnings: r.diag.warnings };
+}
+
+/** Reads an OpenVPN config (bytes or text). Never throws; problems come back as values. */
+export function readOpenVpnConfig(input: Uint8Array | string): OpenVpnReadResult {
+  try {
+    return read(input);
+  } catch (e) {
+    // Defensive only: the reader is written not to throw, but a profile must never crash the app.
+    const message: LocalizedText = {
+      en: 'This profile could not be read because of an internal error. Please report it together with the file.',
+      ja: '内部エラーのため、このプロファイルを読み込めませんでした。ファイルを添えて報告してください。',
+    };
+    return {
+      directives: [],
+      metadata: { values: [], blocks: [] },
+      errors: [profileError('OVPN_READ_FAILED', { line: 0 }, e instanceof Error ? e.message : String(e), message)],
+      warnings: [],
+    };
+  }
+}
