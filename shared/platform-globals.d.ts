@@ -3,10 +3,8 @@
 declare global {
   interface TextDecoderOptions { fatal?: boolean; ignoreBOM?: boolean }
   interface TextDecoder { decode(input?: Uint8Array): string }
-  // eslint-disable-next-line no-var
   var TextDecoder: { new (label?: string, options?: TextDecoderOptions): TextDecoder };
   interface TextEncoder { encode(input?: string): Uint8Array }
-  // eslint-disable-next-line no-var
   var TextEncoder: { new (): TextEncoder };
   function btoa(data: string): string;
   function atob(data: string): string;
