@@ -296,6 +296,9 @@ export function parseOpenVpn(input: Uint8Array | string, options: OpenVpnParseOp
   const read = readOpenVpnConfig(input);
   let raw = read.directives;
   const errors: ProfileError[] = [...read.errors];
+  // An internal reader failure says nothing about the profile itself: report it alone.
+  const internal = read.errors.find((e) => e.code === 'OVPN_READ_FAILED');
+  if (internal) return { profile: null, errors: [internal], advisories: [], lines };
 
   const server = findServerMarker(raw);
   if (server) {

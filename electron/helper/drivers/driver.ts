@@ -1,0 +1,60 @@
+/**
+ * What the session manager needs from a VPN driver (one per kind: openvpn, wireguard, later ikev2).
+ * A driver turns one validated profile into running processes and reports, truthfully and at once,
+ * what the tunnel is doing. It never sees the caller's text: only the canonical config the helper
+ * produced from its own inspection.
+ */
+import type { Credentials, CredentialRequest, LogLine, TunnelState } from '../../../shared/ipc/helper-protocol.js';
+import type { InspectResult } from '../../../shared/profiles/inspect.js';
+
+export interface DriverEvents {
+  /** Every state change, in order. */
+  state(state: TunnelState): void;
+  /** Cumulative byte counters (tunnel payload where the tool reports it, else link bytes). */
+  counters(bytesIn: number, bytesOut: number): void;
+  credentialsRequired(request: CredentialRequest): void;
+  /** A log line; the driver redacts secrets before emitting. */
+  log(level: LogLine['level'], text: string): void;
+}
+
+export interface DriverContext {
+  sessionId: string;
+  /** Root-only (0700) directory for this session's config, sockets and residue record. */
+  workDir: string;
+  /** The helper's own inspection of the profile (ok === true, canonical !== null). */
+  inspection: InspectResult & { ok: true; canonical: string };
+  connectTimeoutMs: number;
+  /**
+   * Network namespace to run the tunnel in (its processes, interface, routes and DNS), or null for
+   * the helper's own. Used by the test lab and the demo, where servers live in namespaces.
+   */
+  netns: string | null;
+  /** Credentials given with the connect request, used for the first prompt only. */
+  initialCredentials?: Credentials;
+  events: DriverEvents;
+}
+
+export interface Driver {
+  /** Starts connecting. Resolves once the processes are spawned (not when connected). */
+  start(): Promise<void>;
+  provideCredentials(credentials: Credentials): boolean;
+  /** Tears everything down (processes, interfaces, routes, DNS); resolves when it is all gone. */
+  stop(reason: string): Promise<void>;
+  /** The network interface, once known. */
+  interfaceName(): string | null;
+}
+
+/**
+ * What a driver leaves on the system while running, recorded in the session's work directory so
+ * that a helper restarted after a crash can remove it.
+ */
+export interface Residue {
+  kind: 'openvpn' | 'wireguard';
+  sessionId: string;
+  pids: number[];
+  interfaceName: string | null;
+  /** resolvconf record names added for DNS. */
+  dnsRecords: string[];
+  /** wg-quick config path, for `wg-quick down`. */
+  configPath: string | null;
+}

@@ -1,0 +1,154 @@
+/**
+ * The helper protocol: newline-delimited JSON over the helper's Unix socket. Clients send requests
+ * with ids; the helper answers each with a response carrying the same id, and pushes events to
+ * subscribers. Every message has a schema here; the helper validates what arrives with it and so
+ * do clients. The helper trusts nothing in a request: it re-inspects every profile itself.
+ */
+import { z } from 'zod';
+
+export const HELPER_PROTOCOL_VERSION = 1;
+/** Largest frame either side accepts (a 1 MiB profile, JSON-escaped, fits). */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+
+const localized = z.object({ en: z.string(), ja: z.string() });
+export type Localized = z.infer<typeof localized>;
+
+export const sessionId = z.string().regex(/^[a-z0-9]{8,32}$/, 'a session id is 8–32 lowercase letters or digits');
+
+// ---------- tunnel state: a tagged union, transitions live in the session manager ----------
+
+export const connectingPhase = z.enum(['starting', 'resolving', 'connecting', 'handshake', 'configuring', 'waiting']);
+
+export const tunnelState = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('connecting'), phase: connectingPhase }),
+  z.object({ status: z.literal('authenticating') }),
+  z.object({
+    status: z.literal('connected'),
+    localIp: z.string(),
+    remote: z.string(),
+    /** Unix milliseconds. */
+    since: z.number(),
+  }),
+  z.object({ status: z.literal('reconnecting'), reason: z.string(), attempt: z.number().int().min(1) }),
+  z.object({ status: z.literal('disconnecting') }),
+  z.object({ status: z.literal('disconnected'), reason: z.string() }),
+  z.object({ status: z.literal('error'), code: z.string(), message: localized, detail: z.string().optional() }),
+]);
+export type TunnelState = z.infer<typeof tunnelState>;
+
+export const credentialRequest = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('userpass'), username: z.string().optional(), retry: z.boolean() }),
+  z.object({ kind: z.literal('challenge'), text: z.string(), echo: z.boolean(), username: z.string().optional(), retry: z.boolean() }),
+  z.object({ kind: z.literal('passphrase'), retry: z.boolean() }),
+]);
+export type CredentialRequest = z.infer<typeof credentialRequest>;
+
+const secret = z.string().max(4096);
+export const credentials = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('userpass'), username: secret, password: secret }),
+  z.object({ kind: z.literal('challenge'), username: secret, password: secret, response: secret }),
+  z.object({ kind: z.literal('passphrase'), passphrase: secret }),
+  z.object({ kind: z.literal('cancel') }),
+]);
+export type Credentials = z.infer<typeof credentials>;
+
+export const sessionInfo = z.object({
+  id: sessionId,
+  kind: z.enum(['openvpn', 'wireguard']),
+  name: z.string(),
+  /** Operating-system user that started the session. */
+  uid: z.number().int(),
+  state: tunnelState,
+  startedAt: z.number(),
+  fullTunnel: z.boolean(),
+  interfaceName: z.string().nullable(),
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+});
+export type SessionInfo = z.infer<typeof sessionInfo>;
+
+export const logLine = z.object({
+  at: z.number(),
+  sessionId: sessionId.nullable(),
+  uid: z.number().int().nullable(),
+  level: z.enum(['debug', 'info', 'warn', 'error']),
+  text: z.string(),
+});
+export type LogLine = z.infer<typeof logLine>;
+
+// ---------- requests ----------
+
+const requestId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export const connectOptions = z.object({
+  /** Seconds to wait for the tunnel before giving up with an error (OpenVPN loops silently otherwise). */
+  connectTimeoutSeconds: z.number().int().min(5).max(600).optional(),
+  /** Credentials known up front (saved by the app), used for the first prompt only. */
+  credentials: credentials.optional(),
+});
+
+export const request = z.discriminatedUnion('type', [
+  z.object({ id: requestId, type: z.literal('hello'), version: z.number().int(), client: z.string().max(200) }),
+  z.object({
+    id: requestId,
+    type: z.literal('connect'),
+    profile: z.object({
+      kind: z.enum(['openvpn', 'wireguard']),
+      text: z.string().max(2 * 1024 * 1024),
+      name: z.string().min(1).max(200),
+    }),
+    options: connectOptions.optional(),
+  }),
+  z.object({ id: requestId, type: z.literal('disconnect'), sessionId: sessionId.optional(), all: z.boolean().optional() }),
+  z.object({ id: requestId, type: z.literal('list') }),
+  z.object({ id: requestId, type: z.literal('subscribe'), sessionId: sessionId.optional() }),
+  z.object({ id: requestId, type: z.literal('credentials'), sessionId, credentials }),
+  z.object({ id: requestId, type: z.literal('log'), sessionId: sessionId.optional(), lines: z.number().int().min(1).max(5000).optional() }),
+]);
+export type HelperRequest = z.infer<typeof request>;
+export type RequestType = HelperRequest['type'];
+
+// ---------- responses ----------
+
+export const helperError = z.object({ code: z.string(), message: localized, detail: z.string().optional() });
+export type HelperError = z.infer<typeof helperError>;
+
+export const results = {
+  hello: z.object({ version: z.number().int(), helper: z.string(), uid: z.number().int() }),
+  connect: z.object({ sessionId }),
+  disconnect: z.object({ sessionIds: z.array(sessionId) }),
+  list: z.object({ sessions: z.array(sessionInfo) }),
+  subscribe: z.object({ sessions: z.array(sessionInfo) }),
+  credentials: z.object({ accepted: z.boolean() }),
+  log: z.object({ lines: z.array(logLine) }),
+} satisfies Record<RequestType, z.ZodType>;
+export type HelperResult<T extends RequestType> = z.infer<(typeof results)[T]>;
+
+export const response = z.union([
+  z.object({ id: requestId, ok: z.literal(true), result: z.unknown() }),
+  z.object({ id: requestId.nullable(), ok: z.literal(false), error: helperError }),
+]);
+export type HelperResponse = z.infer<typeof response>;
+
+// ---------- events ----------
+
+export const helperEvent = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('state'), sessionId, state: tunnelState, at: z.number() }),
+  z.object({
+    event: z.literal('stats'),
+    sessionId,
+    bytesIn: z.number(),
+    bytesOut: z.number(),
+    /** Bytes per second over the last interval. */
+    rateIn: z.number(),
+    rateOut: z.number(),
+    at: z.number(),
+  }),
+  z.object({ event: z.literal('credentials-required'), sessionId, request: credentialRequest, at: z.number() }),
+  z.object({ event: z.literal('log'), line: logLine }),
+  z.object({ event: z.literal('session-removed'), sessionId, at: z.number() }),
+]);
+export type HelperEvent = z.infer<typeof helperEvent>;
+
+/** Anything the helper writes: a response (has `ok`) or an event (has `event`). */
+export const helperMessage = z.union([response, helperEvent]);
