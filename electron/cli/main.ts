@@ -3,11 +3,12 @@
  *   inspect <file|folder|zip> [--json] [--lang en|ja]
  *   genkey | pubkey | genpsk            (like wg's)
  */
+import { DEFAULT_SOCKET } from '../helper/defaults.js';
 import { runInspect } from './inspect.js';
 import { runGenkey, runGenpsk, runPubkey } from './keys.js';
 import { pickLanguage, type Lang } from './lang.js';
 
-const USAGE = `Usage: tsunagu <command> [options]
+const USAGE = `Usage: tsunagu [--socket PATH] <command> [options]
 
 Commands:
   inspect <file|folder|zip> [--json]   Check a VPN profile: summary, advisories, errors.
@@ -15,8 +16,16 @@ Commands:
   genkey                               Print a new WireGuard private key.
   pubkey                               Read a private key on stdin, print its public key.
   genpsk                               Print a new WireGuard preshared key.
+  helper [--group NAME] [--run-dir DIR] [--netns NS]
+                                       Run the privileged helper in the foreground (root).
+  connect <profile> [--json] [--timeout SECONDS]
+                                       Connect through the helper; asks for credentials on the
+                                       terminal; returns once connected (exit 1 on failure).
+  disconnect <sessionId> | --all       End one session, or all of yours.
+  status [--watch] [--json]            Show sessions (and follow their events with --watch).
 
 Options:
+  --socket PATH                        Helper socket (default ${DEFAULT_SOCKET}, or $TSUNAGU_SOCKET).
   --lang en|ja                         Language of messages (default: from LANG).
   -h, --help                           Show this help.
 `;
@@ -52,6 +61,11 @@ function takeFlag(args: string[], name: string): boolean {
   return true;
 }
 
+function usageError(io: CliIo, text: string): number {
+  io.stderr(`tsunagu ${text}. Run 'tsunagu --help' for usage.\n`);
+  return 2;
+}
+
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   const args = [...argv];
   const langOption = takeOption(args, '--lang');
@@ -60,6 +74,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return 2;
   }
   const lang: Lang = langOption ?? pickLanguage(process.env);
+  const socketPath = takeOption(args, '--socket') ?? process.env['TSUNAGU_SOCKET'] ?? DEFAULT_SOCKET;
+  const helperCtx = { socketPath, lang, io };
+  // The helper stack (drivers, sockets) loads only for the commands that need it.
+  const helperCommands = () => import('./helper-commands.js');
   if (args.length === 0 || takeFlag(args, '--help') || takeFlag(args, '-h')) {
     io.stdout(USAGE);
     return args.length === 0 && argv.length === 0 ? 2 : 0;
@@ -81,6 +99,34 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       return runGenpsk(io);
     case 'pubkey':
       return runPubkey(io);
+    case 'helper': {
+      const group = takeOption(rest, '--group');
+      const runDir = takeOption(rest, '--run-dir');
+      const netns = takeOption(rest, '--netns');
+      if (rest.length > 0) return usageError(io, `helper: unexpected '${rest[0]}'`);
+      return (await helperCommands()).runHelperCommand({ group, runDir, netns }, helperCtx);
+    }
+    case 'connect': {
+      const json = takeFlag(rest, '--json');
+      const timeout = takeOption(rest, '--timeout');
+      const timeoutSeconds = timeout === undefined ? undefined : Number(timeout);
+      if (timeoutSeconds !== undefined && !(Number.isInteger(timeoutSeconds) && timeoutSeconds >= 5 && timeoutSeconds <= 600)) {
+        return usageError(io, 'connect: --timeout takes whole seconds from 5 to 600');
+      }
+      if (rest.length !== 1 || rest[0]?.startsWith('-')) return usageError(io, 'connect: give exactly one profile file');
+      return (await helperCommands()).runConnect(rest[0] as string, { json, timeoutSeconds }, helperCtx);
+    }
+    case 'disconnect': {
+      const all = takeFlag(rest, '--all');
+      if (all ? rest.length !== 0 : rest.length !== 1) return usageError(io, 'disconnect: give one session id, or --all');
+      return (await helperCommands()).runDisconnect({ sessionId: rest[0], all }, helperCtx);
+    }
+    case 'status': {
+      const json = takeFlag(rest, '--json');
+      const watch = takeFlag(rest, '--watch');
+      if (rest.length > 0) return usageError(io, `status: unexpected '${rest[0]}'`);
+      return (await helperCommands()).runStatus({ json, watch }, helperCtx);
+    }
     default:
       io.stderr(`tsunagu: unknown command '${command}'. Run 'tsunagu --help' for the list.\n`);
       return 2;

@@ -1,0 +1,268 @@
+/**
+ * Sessions: one running tunnel each. The manager re-inspects every profile with the shared engine
+ * and the security policy (the caller is never trusted), refuses conflicting tunnels, drives one
+ * Driver per session, and turns what drivers report into the events clients see: state changes as
+ * they happen, statistics every second while connected, credential prompts and log lines.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  Credentials,
+  HelperEvent,
+  HelperResult,
+  SessionInfo,
+  TunnelState,
+} from '../../shared/ipc/helper-protocol.js';
+import { inspectProfile, type InspectResult } from '../../shared/profiles/inspect.js';
+import type { OpenVpnProfile } from '../../shared/profiles/openvpn/model.js';
+import { DEFAULT_POLICY, type ProfilePolicy } from '../../shared/profiles/policy.js';
+import type { WireGuardProfile } from '../../shared/profiles/wireguard/model.js';
+import type { Driver, DriverContext } from './drivers/driver.js';
+import { HelperFailure } from './failure.js';
+import type { HelperLog } from './log.js';
+
+export type DriverFactory = (context: DriverContext) => Driver;
+
+export interface SessionManagerOptions {
+  runDir: string;
+  log: HelperLog;
+  drivers: { openvpn: DriverFactory; wireguard: DriverFactory };
+  policy?: ProfilePolicy;
+  netns?: string | null;
+  defaultConnectTimeoutMs?: number;
+  statsIntervalMs?: number;
+}
+
+interface Session {
+  info: SessionInfo;
+  driver: Driver;
+  stopping: Promise<void> | null;
+  statsTimer: NodeJS.Timeout | null;
+  lastCounters: { at: number; bytesIn: number; bytesOut: number };
+  workDir: string;
+  canonical: string;
+}
+
+/** Whether a profile itself sends all traffic through the tunnel. */
+export function isFullTunnel(inspection: InspectResult): boolean {
+  const p = inspection.profile;
+  if (!p) return false;
+  if (p.kind === 'wireguard') {
+    return (p as WireGuardProfile).peers.some((peer) => peer.allowedIPs.includes('0.0.0.0/0') || peer.allowedIPs.includes('::/0'));
+  }
+  const o = p as OpenVpnProfile;
+  return o.routing.redirectGateway !== null || o.routing.routes.some((r) => r.network === '0.0.0.0' && r.netmask === '0.0.0.0');
+}
+
+export class SessionManager {
+  private readonly sessions = new Map<string, Session>();
+  private readonly listeners = new Set<(event: HelperEvent) => void>();
+  private readonly policy: ProfilePolicy;
+
+  constructor(private readonly options: SessionManagerOptions) {
+    this.policy = options.policy ?? DEFAULT_POLICY;
+  }
+
+  onEvent(listener: (event: HelperEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: HelperEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  list(): SessionInfo[] {
+    return [...this.sessions.values()].map((s) => ({ ...s.info }));
+  }
+
+  async connect(
+    profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string },
+    options: { connectTimeoutSeconds?: number; credentials?: Credentials },
+    uid: number,
+  ): Promise<HelperResult<'connect'>> {
+    const inspection = inspectProfile(profile.text, { kind: profile.kind, fileName: profile.name, policy: this.policy });
+    if (!inspection.ok || inspection.canonical === null) {
+      const first = inspection.errors[0];
+      throw new HelperFailure(
+        'profile-refused',
+        first
+          ? { en: `The helper refused this profile. ${first.message.en}`, ja: `ヘルパーはこのプロファイルを拒否しました。${first.message.ja}` }
+          : { en: 'The helper refused this profile.', ja: 'ヘルパーはこのプロファイルを拒否しました。' },
+        inspection.errors.map((e) => `${e.code} line ${e.line}: ${e.text}`).join('\n'),
+      );
+    }
+    const fullTunnel = isFullTunnel(inspection);
+    for (const other of this.sessions.values()) {
+      if (other.stopping) continue;
+      if (fullTunnel && other.info.fullTunnel) {
+        throw new HelperFailure('conflict-full-tunnel', {
+          en: `“${other.info.name}” already sends all traffic through its tunnel. Disconnect it before connecting “${profile.name}”, which does the same.`,
+          ja: `「${other.info.name}」がすでにすべての通信をトンネル経由にしています。同じ動作をする「${profile.name}」に接続する前に、そちらを切断してください。`,
+        });
+      }
+      if (other.canonical === inspection.canonical) {
+        throw new HelperFailure('already-connected', {
+          en: `“${other.info.name}” is already connected with this same profile.`,
+          ja: `このプロファイルは「${other.info.name}」としてすでに接続されています。`,
+        });
+      }
+    }
+
+    const id = randomBytes(8).toString('hex');
+    const workDir = join(this.options.runDir, 'sessions', id);
+    mkdirSync(workDir, { recursive: true, mode: 0o700 });
+    const info: SessionInfo = {
+      id,
+      kind: inspection.kind,
+      name: profile.name,
+      uid,
+      state: { status: 'connecting', phase: 'starting' },
+      startedAt: Date.now(),
+      fullTunnel,
+      interfaceName: null,
+      bytesIn: 0,
+      bytesOut: 0,
+    };
+    const log = this.options.log;
+    let session: Session | undefined;
+    const context: DriverContext = {
+      sessionId: id,
+      workDir,
+      inspection: inspection as DriverContext['inspection'],
+      connectTimeoutMs: (options.connectTimeoutSeconds ?? 0) * 1000 || this.options.defaultConnectTimeoutMs || 30_000,
+      netns: this.options.netns ?? null,
+      initialCredentials: options.credentials,
+      events: {
+        state: (state) => session && this.onState(session, state),
+        counters: (bytesIn, bytesOut) => {
+          if (!session) return;
+          session.info.bytesIn = bytesIn;
+          session.info.bytesOut = bytesOut;
+        },
+        credentialsRequired: (request) => this.emit({ event: 'credentials-required', sessionId: id, request, at: Date.now() }),
+        log: (level, text) => log.add(level, text, id, uid),
+      },
+    };
+    const driver = this.options.drivers[inspection.kind](context);
+    session = { info, driver, stopping: null, statsTimer: null, lastCounters: { at: Date.now(), bytesIn: 0, bytesOut: 0 }, workDir, canonical: inspection.canonical };
+    this.sessions.set(id, session);
+    log.add('info', `session ${id} (${inspection.kind}, “${profile.name}”) requested by uid ${uid}`, id, uid);
+    this.emit({ event: 'state', sessionId: id, state: info.state, at: Date.now() });
+    try {
+      await driver.start();
+    } catch (e) {
+      this.onState(session, {
+        status: 'error',
+        code: 'start-failed',
+        message: { en: 'The VPN could not be started.', ja: 'VPN を開始できませんでした。' },
+        detail: e instanceof Error ? e.message : String(e),
+      });
+    }
+    return { sessionId: id };
+  }
+
+  private onState(session: Session, state: TunnelState): void {
+    const { info } = session;
+    info.state = state;
+    info.interfaceName = session.driver.interfaceName();
+    this.emit({ event: 'state', sessionId: info.id, state, at: Date.now() });
+    this.options.log.add(state.status === 'error' ? 'error' : 'info', `state ${describeState(state)}`, info.id, info.uid);
+    if (state.status === 'connected') this.startStats(session);
+    else this.stopStats(session);
+    if (state.status === 'error') void this.finish(session, `error: ${state.code}`);
+    else if (state.status === 'disconnected') void this.finish(session, state.reason);
+  }
+
+  private startStats(session: Session): void {
+    if (session.statsTimer) return;
+    session.lastCounters = { at: Date.now(), bytesIn: session.info.bytesIn, bytesOut: session.info.bytesOut };
+    const tick = () => {
+      const now = Date.now();
+      const { bytesIn, bytesOut } = session.info;
+      const seconds = Math.max((now - session.lastCounters.at) / 1000, 0.001);
+      const rateIn = Math.max(0, (bytesIn - session.lastCounters.bytesIn) / seconds);
+      const rateOut = Math.max(0, (bytesOut - session.lastCounters.bytesOut) / seconds);
+      session.lastCounters = { at: now, bytesIn, bytesOut };
+      this.emit({ event: 'stats', sessionId: session.info.id, bytesIn, bytesOut, rateIn, rateOut, at: now });
+    };
+    tick();
+    session.statsTimer = setInterval(tick, this.options.statsIntervalMs ?? 1000);
+  }
+
+  private stopStats(session: Session): void {
+    if (session.statsTimer) clearInterval(session.statsTimer);
+    session.statsTimer = null;
+  }
+
+  /** Terminal state reached: make sure everything is torn down, then forget the session. */
+  private async finish(session: Session, reason: string): Promise<void> {
+    await this.stopDriver(session, reason);
+    if (this.sessions.get(session.info.id) !== session) return;
+    this.sessions.delete(session.info.id);
+    rmSync(session.workDir, { recursive: true, force: true });
+    this.emit({ event: 'session-removed', sessionId: session.info.id, at: Date.now() });
+  }
+
+  private stopDriver(session: Session, reason: string): Promise<void> {
+    // Record the stop before calling the driver: a driver reports `disconnected` from inside
+    // stop(), which lands in onState → finish → here again, and must find the stop under way.
+    session.stopping ??= Promise.resolve()
+      .then(() => session.driver.stop(reason))
+      .catch((e: unknown) => {
+        this.options.log.add('error', `teardown failed: ${e instanceof Error ? e.message : String(e)}`, session.info.id, session.info.uid);
+      });
+    return session.stopping;
+  }
+
+  async disconnect(target: { sessionId?: string; all?: boolean }, uid: number): Promise<HelperResult<'disconnect'>> {
+    const chosen = target.all
+      ? [...this.sessions.values()].filter((s) => uid === 0 || s.info.uid === uid)
+      : [this.sessions.get(target.sessionId ?? '')].filter((s): s is Session => s !== undefined);
+    if (!target.all && chosen.length === 0) {
+      throw new HelperFailure('no-such-session', { en: `There is no session ${target.sessionId ?? ''}.`, ja: `セッション ${target.sessionId ?? ''} はありません。` });
+    }
+    for (const s of chosen) {
+      if (uid !== 0 && s.info.uid !== uid) {
+        throw new HelperFailure('not-permitted', { en: 'Only the user who started this session (or root) can end it.', ja: 'このセッションを終了できるのは、開始したユーザー (または root) だけです。' });
+      }
+    }
+    await Promise.all(chosen.map(async (s) => {
+      await this.stopDriver(s, 'requested by the user');
+      await this.finish(s, 'requested by the user');
+    }));
+    return { sessionIds: chosen.map((s) => s.info.id) };
+  }
+
+  provideCredentials(sessionId: string, credentials: Credentials, uid: number): HelperResult<'credentials'> {
+    const s = this.sessions.get(sessionId);
+    if (!s) throw new HelperFailure('no-such-session', { en: `There is no session ${sessionId}.`, ja: `セッション ${sessionId} はありません。` });
+    if (uid !== 0 && s.info.uid !== uid) {
+      throw new HelperFailure('not-permitted', { en: 'Only the user who started this session (or root) can answer its prompts.', ja: 'このセッションの入力要求に応答できるのは、開始したユーザー (または root) だけです。' });
+    }
+    return { accepted: s.driver.provideCredentials(credentials) };
+  }
+
+  /** Stops every session (helper shutdown). */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => this.finish(s, 'helper stopped')));
+  }
+}
+
+export function describeState(state: TunnelState): string {
+  switch (state.status) {
+    case 'connecting':
+      return `connecting (${state.phase})`;
+    case 'connected':
+      return `connected ${state.localIp} via ${state.remote}`;
+    case 'reconnecting':
+      return `reconnecting (${state.reason}, attempt ${state.attempt})`;
+    case 'disconnected':
+      return `disconnected (${state.reason})`;
+    case 'error':
+      return `error ${state.code}: ${state.message.en}${state.detail ? ` — ${state.detail}` : ''}`;
+    default:
+      return state.status;
+  }
+}
