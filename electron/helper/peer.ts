@@ -27,7 +27,7 @@ function loadAddon(): PeerCredAddon {
     try {
       addon = require(path) as PeerCredAddon;
     } catch (e) {
-      throw new Error(`the helper's native addon is missing (${path}); run "npm rebuild" or "npm install" to build it: ${(e as Error).message}`);
+      throw new Error(`the helper's native addon is missing (${path}); run "npm rebuild" or "npm install" to build it`, { cause: e });
     }
   }
   return addon;

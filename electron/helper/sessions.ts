@@ -126,7 +126,8 @@ export class SessionManager {
       bytesOut: 0,
     };
     const log = this.options.log;
-    let session: Session | undefined;
+    // The driver's callbacks need the session, which needs the driver: close the loop by reference.
+    const ref: { session?: Session } = {};
     const context: DriverContext = {
       sessionId: id,
       workDir,
@@ -135,18 +136,18 @@ export class SessionManager {
       netns: this.options.netns ?? null,
       initialCredentials: options.credentials,
       events: {
-        state: (state) => session && this.onState(session, state),
+        state: (state) => ref.session && this.onState(ref.session, state),
         counters: (bytesIn, bytesOut) => {
-          if (!session) return;
-          session.info.bytesIn = bytesIn;
-          session.info.bytesOut = bytesOut;
+          info.bytesIn = bytesIn;
+          info.bytesOut = bytesOut;
         },
         credentialsRequired: (request) => this.emit({ event: 'credentials-required', sessionId: id, request, at: Date.now() }),
         log: (level, text) => log.add(level, text, id, uid),
       },
     };
     const driver = this.options.drivers[inspection.kind](context);
-    session = { info, driver, stopping: null, statsTimer: null, lastCounters: { at: Date.now(), bytesIn: 0, bytesOut: 0 }, workDir, canonical: inspection.canonical };
+    const session: Session = { info, driver, stopping: null, statsTimer: null, lastCounters: { at: Date.now(), bytesIn: 0, bytesOut: 0 }, workDir, canonical: inspection.canonical };
+    ref.session = session;
     this.sessions.set(id, session);
     log.add('info', `session ${id} (${inspection.kind}, “${profile.name}”) requested by uid ${uid}`, id, uid);
     this.emit({ event: 'state', sessionId: id, state: info.state, at: Date.now() });

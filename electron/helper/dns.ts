@@ -1,0 +1,121 @@
+/**
+ * Tunnel DNS for the helper: adds a tunnel's DNS servers and search domains to the system
+ * resolver and takes them away again, leaving the previous configuration exactly as it was.
+ *
+ * Two back ends: systemd-resolved (per-link settings via `resolvectl`, reverted with
+ * `resolvectl revert`) when it runs, else resolvconf (openresolv): `resolvconf -a <iface>.tsunagu`
+ * with resolv.conf lines on stdin and `-d` to remove; openresolv then regenerates resolv.conf from
+ * the remaining records, byte-identical to before when ours was the only one.
+ *
+ * The returned record names what was added, self-contained (back end, name and namespace), so the
+ * crash cleanup can remove it from a residue file alone:
+ *   `resolvconf:<iface>.tsunagu[@<netns>]`   or   `resolved:<iface>`
+ */
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { run, type RunResult } from './exec.js';
+
+export interface ApplyDnsOptions {
+  netns: string | null;
+  interfaceName: string;
+  servers: string[];
+  searchDomains: string[];
+}
+
+const IFACE_RE = /^[A-Za-z0-9_.-]{1,15}$/;
+const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+const DOMAIN_RE = /^[A-Za-z0-9_.-]{1,253}$/;
+const RECORD_SUFFIX = '.tsunagu';
+const TOOL_TIMEOUT_MS = 10_000;
+
+function checkNetns(netns: string | null): void {
+  if (netns === null) return;
+  if (!NETNS_RE.test(netns)) throw new Error(`invalid network namespace name: ${JSON.stringify(netns)}`);
+  // `ip netns exec` bind-mounts only the files that exist in /etc/netns/<ns>/. Without a private
+  // resolv.conf, resolvconf would rewrite the host's; without a private resolvconf.conf, its state
+  // would land in the host's state directory and leak into the host's resolv.conf later.
+  for (const f of ['resolv.conf', 'resolvconf.conf']) {
+    if (!existsSync(`/etc/netns/${netns}/${f}`)) {
+      throw new Error(`namespace ${netns} has no /etc/netns/${netns}/${f}: refusing to touch the host's DNS`);
+    }
+  }
+}
+
+function inNetns(netns: string | null, cmd: string, args: string[]): [string, string[]] {
+  return netns === null ? [cmd, args] : ['ip', ['netns', 'exec', netns, cmd, ...args]];
+}
+
+function failure(what: string, r: RunResult): Error {
+  const why = r.timedOut ? 'timed out' : (r.stderr.trim() || r.stdout.trim() || `exit ${String(r.code ?? r.signal)}`).split('\n').slice(-2).join(' | ');
+  return new Error(`${what} failed: ${why}`);
+}
+
+/** systemd-resolved only manages links of the host's namespace, so it is used only there. */
+async function resolvedAvailable(netns: string | null): Promise<boolean> {
+  if (netns !== null || !existsSync('/run/systemd/resolve')) return false;
+  const r = await run('resolvectl', ['status'], { timeoutMs: 3_000 });
+  return r.code === 0;
+}
+
+export function resolvconfInput(servers: string[], searchDomains: string[]): string {
+  const lines = ['# added by Tsunagu'];
+  if (searchDomains.length > 0) lines.push(`search ${searchDomains.join(' ')}`);
+  for (const s of servers) lines.push(`nameserver ${s}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export interface ParsedRecord {
+  backend: 'resolvconf' | 'resolved';
+  name: string;
+  netns: string | null;
+}
+
+export function parseDnsRecord(record: string): ParsedRecord | null {
+  const m = /^(resolvconf|resolved):([A-Za-z0-9_.-]+)(?:@([A-Za-z0-9_.-]+))?$/.exec(record);
+  if (!m) return null;
+  return { backend: m[1] as ParsedRecord['backend'], name: m[2] ?? '', netns: m[3] ?? null };
+}
+
+export async function applyDns(opts: ApplyDnsOptions): Promise<{ record: string }> {
+  const { netns, interfaceName } = opts;
+  if (!IFACE_RE.test(interfaceName)) throw new Error(`invalid interface name: ${JSON.stringify(interfaceName)}`);
+  // Values may come from a server: nothing but addresses and plain domain names reaches a tool.
+  const servers = opts.servers.filter((s) => isIP(s) !== 0);
+  const domains = opts.searchDomains.filter((d) => DOMAIN_RE.test(d));
+  checkNetns(netns);
+
+  if (await resolvedAvailable(netns)) {
+    const dns = await run('resolvectl', ['dns', interfaceName, ...servers], { timeoutMs: TOOL_TIMEOUT_MS });
+    if (dns.code !== 0) throw failure('resolvectl dns', dns);
+    const dom = await run('resolvectl', ['domain', interfaceName, ...domains], { timeoutMs: TOOL_TIMEOUT_MS });
+    if (dom.code !== 0) {
+      await run('resolvectl', ['revert', interfaceName], { timeoutMs: TOOL_TIMEOUT_MS });
+      throw failure('resolvectl domain', dom);
+    }
+    return { record: `resolved:${interfaceName}` };
+  }
+
+  const name = `${interfaceName}${RECORD_SUFFIX}`;
+  const [cmd, args] = inNetns(netns, 'resolvconf', ['-a', name]);
+  const r = await run(cmd, args, { input: resolvconfInput(servers, domains), timeoutMs: TOOL_TIMEOUT_MS });
+  if (r.code !== 0) throw failure('resolvconf -a', r);
+  return { record: netns === null ? `resolvconf:${name}` : `resolvconf:${name}@${netns}` };
+}
+
+/** Removes what applyDns added. Removing a record that is already gone is not an error. */
+export async function removeDns(opts: { netns: string | null; record: string }): Promise<void> {
+  const parsed = parseDnsRecord(opts.record);
+  if (!parsed) throw new Error(`not a DNS record: ${JSON.stringify(opts.record)}`);
+  if (parsed.backend === 'resolved') {
+    // Fails harmlessly when the link is gone: resolved forgets a link's settings with the link.
+    await run('resolvectl', ['revert', parsed.name], { timeoutMs: TOOL_TIMEOUT_MS });
+    return;
+  }
+  const netns = parsed.netns ?? opts.netns;
+  if (netns !== null && !existsSync(`/run/netns/${netns}`)) return; // the namespace and its files are gone
+  checkNetns(netns);
+  // -f: a record that does not exist any more is fine (crash cleanup may run twice).
+  const [cmd, args] = inNetns(netns, 'resolvconf', ['-f', '-d', parsed.name]);
+  const r = await run(cmd, args, { timeoutMs: TOOL_TIMEOUT_MS });
+  if (r.code !== 0) throw failure('resolvconf -d', r);
+}
