@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { quoteArg, tokenizeLine, type TokenizeResult } from '../../shared/profiles/openvpn/lexer.js';
+import { lexBytes, lexPlain, quoteArg, tokenizeLine, type TokenizeResult } from '../../shared/profiles/openvpn/lexer.js';
 
 // Expected values follow OpenVPN 2.6 parse_line(); the trickiest ones were checked against the
 // openvpn 2.6.14 binary (via `remote <token>` and --verb 4).
@@ -246,5 +246,71 @@ describe('tokenizeLine robustness', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('lexPlain (the fast path of lexBytes)', () => {
+  const enc = new TextEncoder();
+
+  /** lexBytes() on the UTF-8 of `line`, with byte offsets turned into string indexes. */
+  function viaBytes(line: string) {
+    const bytes = enc.encode(line);
+    const r = lexBytes(bytes, 0, bytes.length);
+    if (!r.ok) return r;
+    const index = (offset: number) => new TextDecoder().decode(bytes.subarray(0, offset)).length;
+    return {
+      tokens: r.tokens.map((t) => t.text),
+      offsets: r.tokens.map((t) => index(t.offset)),
+      dropped: r.dropped,
+      droppedOffset: r.droppedOffset < 0 ? -1 : index(r.droppedOffset),
+    };
+  }
+
+  it('gives exactly what lexBytes gives, or defers to it', () => {
+    const unit = fc.constantFrom('a', 'b', ' ', ' ', '\t', '\v', '\f', '\r', '\n', '#', ';', '"', "'", bs, '\0', 'é', '😀', '東', '\u00a0', '\u3000', '<', '>');
+    const word = fc.string({ unit: fc.constantFrom('x', 'é', '😀', '東', '#', ';'), minLength: 1, maxLength: 120 });
+    const arb = fc.oneof(
+      fc.string({ unit, maxLength: 300 }),
+      fc.array(word, { maxLength: 22 }).map((w) => w.join(' ')),
+      fc.string({ unit: 'grapheme', maxLength: 200 }),
+    );
+    let plain = 0;
+    fc.assert(
+      fc.property(arb, fc.boolean(), (line, lf) => {
+        const text = lf ? `${line}\n` : line;
+        const fast = lexPlain(text, 0, text.length);
+        if (fast === undefined) return;
+        plain++;
+        expect(fast).toEqual(viaBytes(text));
+      }),
+      { numRuns: 4000 },
+    );
+    expect(plain).toBeGreaterThan(1000);
+  });
+
+  it('takes every line without quotes, backslashes or NUL (and no token over 256 bytes)', () => {
+    const unit = fc.constantFrom('a', ' ', '\t', '\r', '#', ';', 'é', '😀', '\u00a0', '<');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 250 }), (line) => {
+        expect(lexPlain(line, 0, line.length)).toBeDefined();
+      }),
+      { numRuns: 1000 },
+    );
+    expect(lexPlain('x "a"', 0, 5)).toBeUndefined();
+    expect(lexPlain(`x a${bs} b`, 0, 6)).toBeUndefined();
+    expect(lexPlain(`x ${'é'.repeat(129)}`, 0, 131)).toBeUndefined();
+    expect(lexPlain(`x ${'é'.repeat(128)} # "`, 0, 134)).toMatchObject({ tokens: ['x', 'é'.repeat(128)] });
+  });
+
+  it('works on a part of a longer string, with offsets into it', () => {
+    const text = 'ignored\nremote 東京 1194 # c\nignored';
+    expect(lexPlain(text, 8, 29)).toEqual({ tokens: ['remote', '東京', '1194'], offsets: [8, 15, 18], dropped: 0, droppedOffset: -1 });
+  });
+
+  it('counts the tokens after the 16th like lexBytes', () => {
+    const words = Array.from({ length: 20 }, (_, i) => `é${i}`);
+    const line = `${words.join('  ')}\n`;
+    expect(lexPlain(line, 0, line.length)).toEqual(viaBytes(line));
+    expect(lexPlain(line, 0, line.length)?.dropped).toBe(4);
   });
 });

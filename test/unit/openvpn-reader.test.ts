@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { readOpenVpnConfig, type OpenVpnReadResult, type RawDirective } from '../../shared/profiles/openvpn/reader.js';
+import { readOpenVpnConfig, readOpenVpnConfigExact, type OpenVpnReadResult, type RawDirective } from '../../shared/profiles/openvpn/reader.js';
 
 // Expected values follow OpenVPN 2.6 read_config_file()/read_inline_file(); the line-length,
 // chunked close-tag and <connection> cases were checked against the openvpn 2.6.14 binary.
@@ -517,4 +517,87 @@ describe('readOpenVpnConfig: robustness', () => {
       expect(r.errors.length).toBeLessThanOrEqual(501);
     }
   }, 60_000);
+});
+
+describe('readOpenVpnConfig: fast path', () => {
+  // The reader decodes valid UTF-8 input once and lexes plain lines from the text; invalid input is
+  // decoded line by line; quoted or escaped lines, and everything in readOpenVpnConfigExact(), go
+  // through the byte-exact lexer. All three must agree exactly.
+  const unit = fc.constantFrom('a', 'b', ' ', ' ', '"', "'", bs, '#', ';', '\t', '\r', '\v', '<', '>', '/', '-', 'é', '😀', '東', '\0', '\uFEFF');
+  const line = fc.oneof(
+    fc.constantFrom(
+      '<ca>', '</ca>', '<connection>', '</connection>', '  </ca> x', '<tls-auth>', '</tls-auth>', '\uFEFFclient', 'setenv opt', 'setenv opt x y',
+      '# OVPN_ACCESS_SERVER_A=b', '# OVPN_ACCESS_SERVER_L_START', '# OVPN_ACCESS_SERVER_L_STOP', '# data é', 'remote 東京 1194 # 主',
+      'a b c d e f g h i j k l m n o p q é s', `${'A'.repeat(255)}</ca> verb 東`, `${'é'.repeat(85)} ${'é'.repeat(40)}`,
+    ),
+    fc.string({ unit, maxLength: 270 }),
+    fc.array(fc.string({ unit: fc.constantFrom('x', 'é', '😀', '#', ';', '<', '>', '/'), maxLength: 12 }), { maxLength: 20 }).map((w) => w.join(' ')),
+  );
+  const config = fc
+    .tuple(fc.array(line, { maxLength: 30 }), fc.constantFrom('\n', '\r\n'), fc.boolean())
+    .map(([lines, eol, bom]) => `${bom ? '\uFEFF' : ''}${lines.join(eol)}`);
+  /** The same config with one byte inserted (usually making it invalid UTF-8). */
+  const withByte = fc.tuple(config, fc.nat(), fc.constantFrom(0xff, 0xe9, 0x80, 0x0a, 0)).map(([text, at, byte]) => {
+    const bytes = enc.encode(text);
+    const k = at % (bytes.length + 1);
+    return new Uint8Array([...bytes.subarray(0, k), byte, ...bytes.subarray(k)]);
+  });
+
+  it('reads exactly like the byte-exact reference', () => {
+    fc.assert(
+      fc.property(config, (text) => {
+        expect(readOpenVpnConfig(text)).toEqual(readOpenVpnConfigExact(text));
+      }),
+      { numRuns: 1500 },
+    );
+    fc.assert(
+      fc.property(withByte, (bytes) => {
+        expect(readOpenVpnConfig(bytes)).toEqual(readOpenVpnConfigExact(bytes));
+      }),
+      { numRuns: 1500 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
+        expect(readOpenVpnConfig(bytes)).toEqual(readOpenVpnConfigExact(bytes));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads the same whether the file is ASCII, has multi-byte text, or is not valid UTF-8 elsewhere', () => {
+    const body = [
+      'client',
+      '\t remote vpn.example.com 1194 udp   ; main',
+      'route 10.1.2.0 255.255.255.0 vpn_gateway 5 # route 1',
+      `ca "C:${bs}${bs}x y${bs}${bs}ca.crt"`,
+      'a b c d e f g h i j k l m n o p q r',
+      '<connection>',
+      'remote b.example 443 tcp',
+      '</connection>',
+      `<ca>\n${'A'.repeat(255)}</ca> verb 4`,
+      'setenv opt block-outside-dns',
+      '',
+    ].join('\n');
+    const ascii = read(body);
+    expect(ascii.errors).toEqual([]);
+    const strip = (r: OpenVpnReadResult) => ({ ...r, warnings: r.warnings.filter((w) => w.code !== 'OVPN_COMMENT_NOT_UTF8') });
+    // A multi-byte comment (valid UTF-8) and a Latin-1 one (not) after the same lines.
+    const multibyte = read(`${body}# 東京の経路\n`);
+    const latin1 = read(new Uint8Array([...enc.encode(body), ...enc.encode('# caf'), 0xe9, 0x0a]));
+    expect(multibyte).toEqual(ascii);
+    expect(strip(latin1)).toEqual(ascii);
+    expect(latin1.warnings.map((w) => [w.code, w.line])).toEqual([...ascii.warnings.map((w) => [w.code, w.line]), ['OVPN_COMMENT_NOT_UTF8', 12]]);
+    expect(readOpenVpnConfigExact(body)).toEqual(ascii);
+  });
+
+  it('keeps columns in UTF-16 units with multi-byte text before the token', () => {
+    const r = read('\uFEFF東 x # é\n😀 y\n<connection>\né remote\n</connection>\n');
+    expect(r.directives.map((d) => [d.name, d.column])).toEqual([
+      ['東', 1],
+      ['😀', 1],
+      ['connection', 1],
+    ]);
+    expect(read('  é\u3000x y\n').directives[0]).toMatchObject({ name: 'é\u3000x', args: ['y'], column: 3 });
+    expect(read('x a b c d e f g h i j k l m n o 😀 é\n').warnings[0]).toMatchObject({ code: 'OVPN_TOO_MANY_PARAMS', column: 33 });
+  });
 });

@@ -69,7 +69,7 @@ function versionBelow12(v: string): boolean {
   return m !== null && (Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 2));
 }
 
-export function openVpnAdvisories(profile: OpenVpnProfile, lines: WeakMap<OpenVpnDirective, number>): OpenVpnAdvisoryItem[] {
+export function openVpnAdvisories(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, number>): OpenVpnAdvisoryItem[] {
   const items: OpenVpnAdvisoryItem[] = [];
   const find = (name: string) => profile.directives.find((d) => d.name === name);
   const lineOf = (name: string) => {

@@ -61,8 +61,19 @@ export function effectiveRemotes(directives: OpenVpnDirective[]): { remotes: Ope
   return { remotes: topLevel.map((d) => remoteOf(d, ce)), usesConnectionBlocks };
 }
 
-export function layerOf(directives: OpenVpnDirective[]): { layer: Layer; device: string } {
-  const last = (name: string) => [...directives].reverse().find((d) => d.name === name)?.args[0];
+/** Directives grouped by name, in order: one pass instead of a scan per question. */
+export function indexByName(directives: OpenVpnDirective[]): Map<string, OpenVpnDirective[]> {
+  const index = new Map<string, OpenVpnDirective[]>();
+  for (const d of directives) {
+    const list = index.get(d.name);
+    if (list) list.push(d);
+    else index.set(d.name, [d]);
+  }
+  return index;
+}
+
+export function layerOf(directives: OpenVpnDirective[], index = indexByName(directives)): { layer: Layer; device: string } {
+  const last = (name: string) => index.get(name)?.at(-1)?.args[0];
   const device = last('dev') ?? 'tun';
   const type = last('dev-type') ?? (device.startsWith('tap') ? 'tap' : 'tun');
   return { layer: type === 'tap' ? 'L2' : 'L3', device };
@@ -80,21 +91,19 @@ function optionalNumber(text: string | undefined): number | null {
 
 /** Derives every typed view of a profile from its directives. Pure and total. */
 export function describe(directives: OpenVpnDirective[], metadata: OpenVpnMetadata): OpenVpnProfile {
-  const all = (name: string) => directives.filter((d) => d.name === name);
-  const last = (name: string) => {
-    const found = all(name);
-    return found[found.length - 1];
-  };
-  const has = (name: string) => directives.some((d) => d.name === name);
+  const index = indexByName(directives);
+  const none: OpenVpnDirective[] = [];
+  const all = (name: string) => index.get(name) ?? none;
+  const last = (name: string) => index.get(name)?.at(-1);
+  const has = (name: string) => index.has(name);
+  const blocks = all('connection').flatMap((d) => d.block ?? []);
 
   const inline: Record<string, string> = {};
   for (const d of directives) if (d.inline !== undefined && d.name !== 'connection') inline[d.name] = d.inline;
-  for (const d of directives) {
-    for (const inner of d.block ?? []) if (inner.inline !== undefined && !(inner.name in inline)) inline[inner.name] = inner.inline;
-  }
+  for (const inner of blocks) if (inner.inline !== undefined && !(inner.name in inline)) inline[inner.name] = inner.inline;
 
   const { remotes, usesConnectionBlocks } = effectiveRemotes(directives);
-  const { layer, device } = layerOf(directives);
+  const { layer, device } = layerOf(directives, index);
 
   const aup = last('auth-user-pass');
   let embeddedUser: OpenVpnProfile['auth']['embeddedUser'] = null;
@@ -120,10 +129,8 @@ export function describe(directives: OpenVpnDirective[], metadata: OpenVpnMetada
   const dataCiphers = last('data-ciphers') ?? last('ncp-ciphers');
   const compression = last('compress') ?? last('comp-lzo');
   const x509 = last('verify-x509-name');
-  const kd = last('key-direction')?.args[0] ?? directives.flatMap((d) => d.block ?? []).find((d) => d.name === 'key-direction')?.args[0];
-  const wrapName = (['tls-crypt-v2', 'tls-crypt', 'tls-auth'] as const).find(
-    (n) => has(n) || directives.some((d) => d.block?.some((inner) => inner.name === n)),
-  );
+  const kd = last('key-direction')?.args[0] ?? blocks.find((d) => d.name === 'key-direction')?.args[0];
+  const wrapName = (['tls-crypt-v2', 'tls-crypt', 'tls-auth'] as const).find((n) => has(n) || blocks.some((inner) => inner.name === n));
   const redirect = last('redirect-gateway');
 
   return {

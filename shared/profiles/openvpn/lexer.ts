@@ -5,7 +5,8 @@ import type { LocalizedText } from '../diagnostics.js';
  *
  * OpenVPN works on C strings, so all limits are in bytes: we tokenize UTF-8 bytes and only turn a
  * finished token back into a JS string. Everything here is pure and allocation-light so the reader
- * stays linear on hostile input.
+ * stays linear on hostile input. lexPlain() is the fast path for the common plain line, working on
+ * already decoded text.
  */
 
 /** `MAX_PARMS`: tokens per line, directive included. Extra tokens are silently dropped by OpenVPN. */
@@ -100,6 +101,9 @@ interface ScanOutcome {
   cappedAt: number;
 }
 
+/** scan()'s token buffer, shared because scan() never re-enters and copies every token out of it. */
+const parmBuffer = new Uint8Array(OPTION_PARM_SIZE);
+
 /**
  * The parse_line() state machine over buf[start, end) followed by an implicit NUL terminator (a
  * real NUL byte also terminates, as in C). With `collect` false it only counts tokens and never
@@ -107,7 +111,7 @@ interface ScanOutcome {
  */
 function scan(buf: Uint8Array, start: number, end: number, maxTokens: number, collect: boolean): ScanOutcome {
   const tokens: ScanOutcome['tokens'] = [];
-  const parm = new Uint8Array(OPTION_PARM_SIZE);
+  const parm = parmBuffer;
   let count = 0;
   let parmLen = 0;
   let state = INITIAL;
@@ -215,6 +219,74 @@ export function lexBytes(buf: Uint8Array, start: number, end: number): LexResult
     tokens.push({ text, offset: t.offset });
   }
   return { ok: true, tokens, dropped, droppedOffset };
+}
+
+/** lexPlain()'s result: like lexBytes(), but offsets are indexes into the string. */
+export interface PlainLexResult {
+  tokens: string[];
+  offsets: number[];
+  dropped: number;
+  droppedOffset: number;
+}
+
+/** Bytes of the UTF-8 encoding of text[from, to), which must be well-formed UTF-16. */
+function utf8Length(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    // A surrogate pair is 4 bytes, 2 per unit.
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdfff ? 2 : 3;
+  }
+  return n;
+}
+
+/** A UTF-16 unit is at most 3 UTF-8 bytes, so a token this short can never be too long. */
+const SURELY_SHORT_TOKEN = Math.floor(OPTION_PARM_SIZE / 3);
+
+/**
+ * The fast path of lexBytes() for the common line without quotes or backslashes. `text[from, to)`
+ * must be the *decoded* form of the bytes lexBytes() would be given (so well-formed UTF-16). The
+ * result is exactly lexBytes()'s, with string indexes for offsets; `undefined` means "not a plain
+ * line, use lexBytes()": the part OpenVPN reads holds a quote, backslash or NUL, or a token of more
+ * than OPTION_PARM_SIZE bytes.
+ *
+ * Why it is the same: every byte parse_line() treats specially is ASCII, and in UTF-8 an ASCII byte
+ * is never part of a multi-byte character, so the decoded text has the same specials at the same
+ * places. Without quotes, backslashes and NUL the state machine is only: skip blanks; a token
+ * starting with # or ; ends the line; any other token runs to the next blank (a blank at the end
+ * of the 16th token is where scan() caps, and the dropped tokens are the same words after it).
+ * Text cut at ASCII bytes out of valid UTF-8 is valid UTF-8, so PROFILE_NOT_UTF8 cannot happen.
+ */
+export function lexPlain(text: string, from: number, to: number): PlainLexResult | undefined {
+  const tokens: string[] = [];
+  const offsets: number[] = [];
+  let dropped = 0;
+  let droppedOffset = -1;
+  let i = from;
+  while (i < to) {
+    let c = text.charCodeAt(i);
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) {
+      i++;
+      continue;
+    }
+    if (c === HASH || c === SEMICOLON) break;
+    const start = i;
+    for (;;) {
+      if (c === DQUOTE || c === SQUOTE || c === BACKSLASH || c === 0) return undefined;
+      if (++i >= to) break;
+      c = text.charCodeAt(i);
+      if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) break;
+    }
+    if (tokens.length < MAX_PARMS) {
+      if (i - start > SURELY_SHORT_TOKEN && utf8Length(text, start, i) > OPTION_PARM_SIZE) return undefined;
+      tokens.push(text.slice(start, i));
+      offsets.push(start);
+    } else {
+      if (dropped === 0) droppedOffset = start;
+      dropped++;
+    }
+  }
+  return { tokens, offsets, dropped, droppedOffset };
 }
 
 /** Where a problem is, in both languages. */

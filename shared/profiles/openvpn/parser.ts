@@ -5,7 +5,7 @@
  */
 import { profileError, type Advisory, type ProfileError } from '../diagnostics.js';
 import { DEFAULT_POLICY, checkOpenVpnDirective, fileReferenceError, serverConfigError, type ProfilePolicy } from '../policy.js';
-import { describe } from './describe.js';
+import { describe, indexByName } from './describe.js';
 import { acceptsInline, specOf } from './directives.js';
 import type { OpenVpnDirective, OpenVpnMetadata, OpenVpnProfile } from './model.js';
 import { readOpenVpnConfig, type RawDirective } from './reader.js';
@@ -17,7 +17,7 @@ export interface OpenVpnParseResult {
   /** Notes about lines that were dropped (Windows-only, ignored, unknown under `setenv opt`). */
   advisories: Advisory[];
   /** Line of each directive in the source, for advisories. */
-  lines: WeakMap<OpenVpnDirective, number>;
+  lines: Map<OpenVpnDirective, number>;
 }
 
 export interface OpenVpnParseOptions {
@@ -48,7 +48,7 @@ interface Context {
   policy: ProfilePolicy;
   errors: ProfileError[];
   advisories: Advisory[];
-  lines: WeakMap<OpenVpnDirective, number>;
+  lines: Map<OpenVpnDirective, number>;
   ignorable: Set<string>;
   forwardCompatible: boolean;
   /** Lines whose problem was already reported (e.g. a referenced file that is missing). */
@@ -192,9 +192,10 @@ function isFileArgument(name: string, index: number, value: string): boolean {
   return true;
 }
 
-function semanticErrors(profile: OpenVpnProfile, lines: WeakMap<OpenVpnDirective, number>, assumedPresent: Set<string>): ProfileError[] {
+function semanticErrors(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, number>, assumedPresent: Set<string>): ProfileError[] {
   const errors: ProfileError[] = [];
-  const first = (name: string) => profile.directives.find((d) => d.name === name);
+  const index = indexByName(profile.directives);
+  const first = (name: string) => index.get(name)?.[0];
   const lineOf = (name: string) => {
     const d = first(name);
     return d ? lines.get(d) ?? 0 : 0;
@@ -283,7 +284,7 @@ const PROTOS = new Set([
   'udp', 'tcp', 'tcp-client', 'udp4', 'udp6', 'tcp4', 'tcp6', 'tcp4-client', 'tcp6-client',
 ]);
 
-function valueError(d: OpenVpnDirective, lines: WeakMap<OpenVpnDirective, number>, what: string, expected: string): ProfileError {
+function valueError(d: OpenVpnDirective, lines: Map<OpenVpnDirective, number>, what: string, expected: string): ProfileError {
   const line = lines.get(d) ?? 0;
   return profileError('OVPN_BAD_VALUE', { line }, [d.name, ...d.args].join(' '), {
     en: `Line ${line}: '${d.name}' has an invalid ${what}; expected ${expected}.`,
@@ -292,7 +293,7 @@ function valueError(d: OpenVpnDirective, lines: WeakMap<OpenVpnDirective, number
 }
 
 export function parseOpenVpn(input: Uint8Array | string, options: OpenVpnParseOptions = {}): OpenVpnParseResult {
-  const lines = new WeakMap<OpenVpnDirective, number>();
+  const lines = new Map<OpenVpnDirective, number>();
   const read = readOpenVpnConfig(input);
   let raw = read.directives;
   const errors: ProfileError[] = [...read.errors];

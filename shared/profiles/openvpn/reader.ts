@@ -8,8 +8,8 @@ import {
   encodeUtf8,
   lexBytes,
   lexErrorMessage,
+  lexPlain,
   utf16Length,
-  type LexedToken,
   type LexErrorCode,
 } from './lexer.js';
 
@@ -20,6 +20,11 @@ import {
  *
  * Unlike OpenVPN we do not stop at the first fatal problem: every line is checked so the user sees
  * everything at once, but a line that failed never yields a directive.
+ *
+ * Speed: valid UTF-8 input is decoded once, and a plain line (no quote, backslash or NUL) is
+ * tokenized straight from that text by lexPlain(); with invalid UTF-8 each line is decoded on its
+ * own. Any other line, and every line in readOpenVpnConfigExact(), goes through the byte-exact
+ * lexBytes(). The results are identical (see the tests comparing the two readers).
  */
 
 export interface RawDirective {
@@ -120,20 +125,52 @@ interface Cursor {
   lineStart: number;
 }
 
-/** Finds the next LF; remembers the last answer so chunked reads of a huge line stay linear. */
-class LfFinder {
+/**
+ * Finds the next given byte (`end` if none before it); remembers the last answer so that a sweep
+ * over many lines, or chunked reads of a huge line, stays linear and allocation-free.
+ */
+class ByteFinder {
   private from = 0;
   private at = -1;
   constructor(
     private readonly buf: Uint8Array,
+    private readonly byte: number,
     private readonly end: number,
   ) {}
 
   next(pos: number): number {
     if (this.at < 0 || pos < this.from || pos > this.at) {
-      const i = this.buf.indexOf(LF, pos);
+      const i = this.buf.indexOf(this.byte, pos);
       this.at = i < 0 || i >= this.end ? this.end : i;
       this.from = pos;
+    }
+    return this.at;
+  }
+}
+
+/**
+ * Where each physical line starts in the decoded text. An LF byte is an LF character in UTF-8, so
+ * line n starts after the (n-1)th '\n' of the text. Lines are asked for in increasing order, so
+ * walking forward from the last answer keeps the whole read linear.
+ */
+class LineIndex {
+  private line = 1;
+  private at = 0;
+  private prevAt = 0;
+  constructor(private readonly text: string) {}
+
+  startOf(line: number): number {
+    if (line === this.line - 1) return this.prevAt;
+    if (line < this.line) {
+      // Not reached by the reader (it never goes back more than one line); kept for safety.
+      this.line = 1;
+      this.at = 0;
+    }
+    while (this.line < line) {
+      const lf = this.text.indexOf('\n', this.at);
+      this.prevAt = this.at;
+      this.at = lf < 0 ? this.text.length : lf + 1;
+      this.line++;
     }
     return this.at;
   }
@@ -143,7 +180,49 @@ interface Reader {
   buf: Uint8Array;
   end: number;
   diag: Diagnostics;
-  lf: LfFinder;
+  lf: ByteFinder;
+  nul: ByteFinder;
+  /** False for the byte-exact reference reader, which decodes nothing up front. */
+  fast: boolean;
+  /** The whole input decoded, when it is valid UTF-8 (the usual case); else lines are decoded one by one. */
+  text: string | undefined;
+  lines: LineIndex | undefined;
+}
+
+/** Decoded text of some bytes: text[from, to). */
+interface TextSpan {
+  text: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * The decoded text of buf[from, to), or undefined when those bytes are not valid UTF-8 (or their
+ * place in the decoded text is not known). `from` must be where physical line `line` starts, or
+ * right after the BOM (`bom`); `to` must be the line's end, before or after its LF.
+ */
+function lineText(r: Reader, line: number, from: number, to: number, bom: boolean): TextSpan | undefined {
+  if (!r.fast) return undefined;
+  if (r.text === undefined || r.lines === undefined) {
+    const text = decodeUtf8Strict(r.buf.subarray(from, to));
+    return text === undefined ? undefined : { text, from: 0, to: text.length };
+  }
+  // The 3-byte BOM is the single character U+FEFF (the decoder keeps it).
+  const start = r.lines.startOf(line) + (bom ? 1 : 0);
+  let stop: number;
+  if (to === r.end) stop = r.text.length;
+  else if (to > from && r.buf[to - 1] === LF) stop = r.lines.startOf(line + 1);
+  else if (r.buf[to] === LF) stop = r.lines.startOf(line + 1) - 1;
+  else return undefined;
+  return { text: r.text, from: start, to: stop };
+}
+
+/** Like sourceText() for a line < MAX_SOURCE_BYTES, from its decoded text. */
+function spanSource(span: TextSpan): string {
+  let stop = span.to;
+  if (stop > span.from && span.text.charCodeAt(stop - 1) === LF) stop--;
+  if (stop > span.from && span.text.charCodeAt(stop - 1) === CR) stop--;
+  return span.text.slice(span.from, stop);
 }
 
 function sourceText(r: Reader, from: number, to: number): string {
@@ -168,27 +247,33 @@ function startsWithBytes(buf: Uint8Array, at: number, limit: number, needle: Uin
   return true;
 }
 
-/** What a tokenized line means, before any inline body is read. */
-type LineMeaning =
-  | { kind: 'inline'; tag: string; token: LexedToken }
-  | { kind: 'directive'; name: string; args: string[]; token: LexedToken; setenvOpt: boolean }
-  | { kind: 'setenv-opt-empty'; token: LexedToken };
+/** A line's tokens (at most 16) and the 1-based column (UTF-16 units) where each starts. */
+interface LineTokens {
+  texts: string[];
+  columns: number[];
+}
 
-function interpret(tokens: LexedToken[]): LineMeaning {
-  const first = tokens[0] as LexedToken;
+/** What a tokenized line means, before any inline body is read. `at`: the index of its token. */
+type LineMeaning =
+  | { kind: 'inline'; tag: string; at: number }
+  | { kind: 'directive'; name: string; args: string[]; at: number; setenvOpt: boolean }
+  | { kind: 'setenv-opt-empty'; at: number };
+
+function interpret(tokens: string[]): LineMeaning {
+  const first = tokens[0] as string;
   // bypass_doubledash(): "--remote" == "remote", so config lines can mirror the command line.
-  const name = first.text.length >= 3 && first.text.startsWith('--') ? first.text.slice(2) : first.text;
+  const name = first.length >= 3 && first.startsWith('--') ? first.slice(2) : first;
   // check_inline_file(): the only token on the line, shaped <...> (quoted or --prefixed is fine).
   if (tokens.length === 1 && name.length >= 2 && name.startsWith('<') && name.endsWith('>')) {
-    return { kind: 'inline', tag: name.slice(1, -1), token: first };
+    return { kind: 'inline', tag: name.slice(1, -1), at: 0 };
   }
   // `setenv opt X` is X with "unknown option" downgraded to a warning; it still *is* X.
-  if (name === 'setenv' && tokens[1]?.text === 'opt') {
+  if (name === 'setenv' && tokens[1] === 'opt') {
     const wrapped = tokens[2];
-    if (!wrapped) return { kind: 'setenv-opt-empty', token: first };
-    return { kind: 'directive', name: wrapped.text, args: tokens.slice(3).map((t) => t.text), token: wrapped, setenvOpt: true };
+    if (wrapped === undefined) return { kind: 'setenv-opt-empty', at: 0 };
+    return { kind: 'directive', name: wrapped, args: tokens.slice(3), at: 2, setenvOpt: true };
   }
-  return { kind: 'directive', name, args: tokens.slice(1).map((t) => t.text), token: first, setenvOpt: false };
+  return { kind: 'directive', name, args: tokens.slice(1), at: 0, setenvOpt: false };
 }
 
 /** Body lines verbatim, minus each line's trailing CR, joined with LF and ending in LF. */
@@ -282,24 +367,42 @@ function commentNotUtf8(line: number, text: string): ProfileError {
   });
 }
 
-/** Adds a problem for a lexed line's tokens (never for its comment). True when the line is usable. */
-function checkLexed(
-  r: Reader,
-  lexed: ReturnType<typeof lexBytes>,
-  line: number,
-  origin: number,
-  text: string,
-  from: number,
-  to: number,
-): lexed is Extract<ReturnType<typeof lexBytes>, { ok: true }> {
-  if (!lexed.ok) {
-    lexError(r, line, origin, lexed.code, lexed.offset, lexed.code === 'OVPN_PARAM_TOO_LONG' ? lexed.detail : text);
-    return false;
+/**
+ * Tokenizes buf[from, to) as parse_line() does and reports the line's problems; undefined when the
+ * line is unusable. Columns count from `origin`. `span`, when given, is the same bytes decoded, so
+ * the line is valid UTF-8 and lexPlain() may do the work.
+ */
+function lexLine(r: Reader, line: number, origin: number, from: number, to: number, span: TextSpan | undefined, source: string): LineTokens | undefined {
+  if (span) {
+    const plain = lexPlain(span.text, span.from, span.to);
+    if (plain) {
+      // String indexes are UTF-16 units, which is what columns count.
+      const base = (origin === from ? 0 : utf16Length(r.buf, origin, from)) + 1 - span.from;
+      const columns = plain.offsets;
+      for (let i = 0; i < columns.length; i++) columns[i] = (columns[i] as number) + base;
+      if (plain.dropped > 0) tooManyParams(r, line, plain.droppedOffset + base, plain.dropped, source);
+      return { texts: plain.tokens, columns };
+    }
   }
-  if (lexed.dropped > 0) tooManyParams(r, line, columnAt(r, origin, lexed.droppedOffset), lexed.dropped, text);
+  const lexed = lexBytes(r.buf, from, to);
+  if (!lexed.ok) {
+    lexError(r, line, origin, lexed.code, lexed.offset, lexed.code === 'OVPN_PARAM_TOO_LONG' ? lexed.detail : source);
+    return undefined;
+  }
+  if (lexed.dropped > 0) tooManyParams(r, line, columnAt(r, origin, lexed.droppedOffset), lexed.dropped, source);
   // Tokens are known to be valid UTF-8 here; anything else on the line was a comment.
-  if (decodeUtf8Strict(r.buf.subarray(from, to)) === undefined) r.diag.warning(commentNotUtf8(line, text));
-  return true;
+  if (!span && decodeUtf8Strict(r.buf.subarray(from, to)) === undefined) r.diag.warning(commentNotUtf8(line, source));
+  const texts: string[] = [];
+  const columns: number[] = [];
+  let column = 1;
+  let at = origin;
+  for (const t of lexed.tokens) {
+    column += utf16Length(r.buf, at, t.offset);
+    at = t.offset;
+    texts.push(t.text);
+    columns.push(column);
+  }
+  return { texts, columns };
 }
 
 interface InlineSpan {
@@ -346,8 +449,7 @@ function readInlineFromString(r: Reader, cur: Cursor, end: number, closeTag: Uin
   while (cur.pos < end) {
     const start = cur.pos;
     const lineNo = cur.line;
-    let lf = indexOfByte(r.buf, LF, start, end);
-    if (lf < 0) lf = end;
+    const lf = Math.min(r.lf.next(start), end);
     cur.pos = lf < end ? lf + 1 : end;
     cur.line++;
     cur.lineStart = cur.pos;
@@ -384,19 +486,20 @@ function readConnectionBody(r: Reader, start: number, end: number, firstLine: nu
   while (cur.pos < end) {
     const lineStart = cur.pos;
     const line = cur.line;
-    let lf = indexOfByte(r.buf, LF, lineStart, end);
-    if (lf < 0) lf = end;
+    // The reader-wide finders, limited to the body (a finder bounded by `end` would still search
+    // past it: buf.indexOf() cannot be told where to stop).
+    const lf = Math.min(r.lf.next(lineStart), end);
     cur.pos = lf < end ? lf + 1 : end;
     cur.line++;
     cur.lineStart = cur.pos;
-    const source = sourceText(r, lineStart, lf);
 
-    const nul = indexOfByte(r.buf, 0, lineStart, lf);
-    if (nul >= 0) {
-      r.diag.error(binaryError(line, columnAt(r, lineStart, nul), source));
+    const nul = r.nul.next(lineStart);
+    if (nul < lf) {
+      r.diag.error(binaryError(line, columnAt(r, lineStart, nul), sourceText(r, lineStart, lf)));
       continue;
     }
     if (lf - lineStart > STRING_LINE_MAX) {
+      const source = sourceText(r, lineStart, lf);
       r.diag.error(
         profileError('OVPN_LINE_TOO_LONG', { line }, source, {
           en: `Line ${line}, inside the <connection> block opened on line ${openLine}, is ${lf - lineStart} bytes long; OpenVPN silently cuts such lines after ${STRING_LINE_MAX} bytes. Shorten the line.`,
@@ -405,12 +508,14 @@ function readConnectionBody(r: Reader, start: number, end: number, firstLine: nu
       );
       continue;
     }
-    const lexed = lexBytes(r.buf, lineStart, lf);
-    if (!checkLexed(r, lexed, line, lineStart, source, lineStart, lf)) continue;
-    if (lexed.tokens.length === 0) continue;
+    // Short and NUL-free from here on, so spanSource() equals sourceText().
+    const span = lineText(r, line, lineStart, lf, false);
+    const source = span ? spanSource(span) : sourceText(r, lineStart, lf);
+    const lexed = lexLine(r, line, lineStart, lineStart, lf, span, source);
+    if (!lexed || lexed.texts.length === 0) continue;
 
-    const meaning = interpret(lexed.tokens);
-    const column = columnAt(r, lineStart, meaning.token.offset);
+    const meaning = interpret(lexed.texts);
+    const column = lexed.columns[meaning.at] as number;
     if (meaning.kind === 'setenv-opt-empty') {
       r.diag.error(setenvOptEmpty(line, column, source));
       continue;
@@ -435,14 +540,14 @@ function readConnectionBody(r: Reader, start: number, end: number, firstLine: nu
       );
       continue;
     }
-    const span = readInlineFromString(r, cur, end, closeTag, meaning.tag, true);
-    if (!span.found) {
+    const body = readInlineFromString(r, cur, end, closeTag, meaning.tag, true);
+    if (!body.found) {
       r.diag.error(endtagMissing(line, column, meaning.tag, source));
       continue;
     }
-    const inline = inlineText(r, span, line + 1, meaning.tag);
-    if (inline === undefined || span.bad) continue;
-    out.push({ name: meaning.tag, args: [], line, column, endLine: span.closeLine, source, setenvOpt: false, inline });
+    const inline = inlineText(r, body, line + 1, meaning.tag);
+    if (inline === undefined || body.bad) continue;
+    out.push({ name: meaning.tag, args: [], line, column, endLine: body.closeLine, source, setenvOpt: false, inline });
   }
   return out;
 }
@@ -486,10 +591,21 @@ function readMetadata(meta: MetaState, raw: string, line: number): void {
   }
 }
 
-function read(input: Uint8Array | string): OpenVpnReadResult {
+function read(input: Uint8Array | string, fast: boolean): OpenVpnReadResult {
   const buf = typeof input === 'string' ? encodeUtf8(input) : input;
   const end = buf.length;
-  const r: Reader = { buf, end, diag: new Diagnostics(), lf: new LfFinder(buf, end) };
+  // Decoding everything at once is much cheaper than line by line; lineText() then just slices.
+  const text = fast ? decodeUtf8Strict(buf) : undefined;
+  const r: Reader = {
+    buf,
+    end,
+    diag: new Diagnostics(),
+    lf: new ByteFinder(buf, LF, end),
+    nul: new ByteFinder(buf, 0, end),
+    fast,
+    text,
+    lines: text === undefined ? undefined : new LineIndex(text),
+  };
   const directives: RawDirective[] = [];
   const meta: MetaState = { values: [], blocks: [], open: undefined };
   const cur: Cursor = { pos: 0, line: 1, lineStart: 0 };
@@ -504,7 +620,6 @@ function read(input: Uint8Array | string): OpenVpnReadResult {
     const bom = start === 0 && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
     const origin = bom ? 3 : cur.lineStart;
     const lexStart = bom ? 3 : start;
-    const source = sourceText(r, origin, physEnd);
 
     cur.pos = physEnd;
     if (lf < end) {
@@ -512,13 +627,14 @@ function read(input: Uint8Array | string): OpenVpnReadResult {
       cur.lineStart = physEnd;
     }
 
-    const nul = indexOfByte(buf, 0, start, physEnd);
-    if (nul >= 0) {
-      r.diag.error(binaryError(line, columnAt(r, origin, nul), source));
+    const nul = r.nul.next(start);
+    if (nul < physEnd) {
+      r.diag.error(binaryError(line, columnAt(r, origin, nul), sourceText(r, origin, physEnd)));
       continue;
     }
     // fgets() into 257 bytes: a read of 256 bytes means the line (with its LF) is too long.
     if (physEnd - start >= OPTION_LINE_SIZE) {
+      const source = sourceText(r, origin, physEnd);
       r.diag.error(
         profileError('OVPN_LINE_TOO_LONG', { line, column: columnAt(r, origin, lexStart) }, source, {
           en: `Maximum option line length (${OPTION_LINE_SIZE}) exceeded on line ${line}: it is ${physEnd - start} bytes long including the line break, and OpenVPN allows at most ${OPTION_LINE_SIZE - 2} bytes plus the line break. Shorten the line; certificates and keys belong in inline blocks such as <ca>…</ca>.`,
@@ -527,17 +643,22 @@ function read(input: Uint8Array | string): OpenVpnReadResult {
       );
       continue;
     }
+    // Short and NUL-free from here on, so spanSource() equals sourceText(). After a close tag in
+    // the middle of a line (see readInlineFromFile) the rest of that line takes the byte path.
+    const span = atLineStart ? lineText(r, line, lexStart, physEnd, bom) : undefined;
+    const source = span ? spanSource(span) : sourceText(r, origin, physEnd);
     if (atLineStart && buf[lexStart] === 0x23) {
-      const text = decodeUtf8Strict(buf.subarray(lexStart, lf < end ? lf : end));
-      if (text !== undefined) readMetadata(meta, text, line);
+      const comment = span
+        ? span.text.slice(span.from, lf < end ? span.to - 1 : span.to)
+        : decodeUtf8Strict(buf.subarray(lexStart, lf < end ? lf : end));
+      if (comment !== undefined) readMetadata(meta, comment, line);
     }
 
-    const lexed = lexBytes(buf, lexStart, physEnd);
-    if (!checkLexed(r, lexed, line, origin, source, lexStart, physEnd)) continue;
-    if (lexed.tokens.length === 0) continue;
+    const lexed = lexLine(r, line, origin, lexStart, physEnd, span, source);
+    if (!lexed || lexed.texts.length === 0) continue;
 
-    const meaning = interpret(lexed.tokens);
-    const column = columnAt(r, origin, meaning.token.offset);
+    const meaning = interpret(lexed.texts);
+    const column = lexed.columns[meaning.at] as number;
     if (meaning.kind === 'setenv-opt-empty') {
       r.diag.error(setenvOptEmpty(line, column, source));
       continue;
@@ -551,21 +672,21 @@ function read(input: Uint8Array | string): OpenVpnReadResult {
       r.diag.error(strayEndtag(line, column, meaning.tag.slice(1), source));
       continue;
     }
-    const span = readInlineFromFile(r, cur, encodeUtf8(`</${meaning.tag}>`));
-    if (!span.found) {
+    const body = readInlineFromFile(r, cur, encodeUtf8(`</${meaning.tag}>`));
+    if (!body.found) {
       r.diag.error(endtagMissing(line, column, meaning.tag, source));
       // Still point at NUL bytes in what OpenVPN would have swallowed: it is probably binary.
-      decodeBody(r, span.bodyStart, span.bodyEnd, line + 1, meaning.tag);
+      decodeBody(r, body.bodyStart, body.bodyEnd, line + 1, meaning.tag);
       continue;
     }
-    const directive: RawDirective = { name: meaning.tag, args: [], line, column, endLine: span.closeLine, source, setenvOpt: false };
+    const directive: RawDirective = { name: meaning.tag, args: [], line, column, endLine: body.closeLine, source, setenvOpt: false };
     if (meaning.tag === 'connection') {
       // The body is re-read as its own config; its lines report their own problems.
-      directive.block = readConnectionBody(r, span.bodyStart, span.bodyEnd, line + 1, line);
-      const body = buf.subarray(span.bodyStart, span.bodyEnd);
-      directive.inline = normalizeInline(decodeUtf8Strict(body) ?? decodeUtf8Lossy(body));
+      directive.block = readConnectionBody(r, body.bodyStart, body.bodyEnd, line + 1, line);
+      const bytes = buf.subarray(body.bodyStart, body.bodyEnd);
+      directive.inline = normalizeInline(decodeUtf8Strict(bytes) ?? decodeUtf8Lossy(bytes));
     } else {
-      const inline = inlineText(r, span, line + 1, meaning.tag);
+      const inline = inlineText(r, body, line + 1, meaning.tag);
       if (inline === undefined) continue;
       directive.inline = inline;
     }
@@ -587,8 +708,20 @@ function read(input: Uint8Array | string): OpenVpnReadResult {
 
 /** Reads an OpenVPN config (bytes or text). Never throws; problems come back as values. */
 export function readOpenVpnConfig(input: Uint8Array | string): OpenVpnReadResult {
+  return readSafely(input, true);
+}
+
+/**
+ * The byte-exact reference: readOpenVpnConfig() without its decoded-text fast path (every line
+ * goes through lexBytes()). Same results, several times slower; kept to cross-check the fast path.
+ */
+export function readOpenVpnConfigExact(input: Uint8Array | string): OpenVpnReadResult {
+  return readSafely(input, false);
+}
+
+function readSafely(input: Uint8Array | string, fast: boolean): OpenVpnReadResult {
   try {
-    return read(input);
+    return read(input, fast);
   } catch (e) {
     // Defensive only: the reader is written not to throw, but a profile must never crash the app.
     const message: LocalizedText = {
