@@ -1,0 +1,391 @@
+/**
+ * The WireGuard driver: `wg-quick up` with the helper-written config (wg-quick falls back to the
+ * userspace wireguard-go where the kernel has no module), then `wg show <if> dump` polled for the
+ * first handshake, the counters and handshake freshness; `wg-quick down` and a wait for
+ * wireguard-go to exit on the way out. WireGuard itself has no "connected" event: a tunnel counts
+ * as up once a peer has completed a handshake.
+ */
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Localized, TunnelState } from '../../../../shared/ipc/helper-protocol.js';
+import type { WireGuardProfile } from '../../../../shared/profiles/wireguard/model.js';
+import type { Driver, DriverContext } from '../driver.js';
+import { dumpCounters, latestPeer, parseWgDump } from './dump.js';
+import { interfaceNameFor, MESSAGES, type WireGuardErrorCode } from './names.js';
+import { removeResidue, writeResidue, type WireGuardResidue } from './residue.js';
+import {
+  findWireGuardGo,
+  linkExists,
+  logOutput,
+  outputTail,
+  processRunning,
+  removeTunnel,
+  resolvconfRecordName,
+  runIn,
+  wgEnv,
+  type ProcIdentity,
+} from './system.js';
+
+export interface WireGuardTimings {
+  /**
+   * `wg show` interval during the first moments after `wg-quick up`: the first handshake usually
+   * completes within ~10 ms, so polling fast here is what makes "connected" appear promptly.
+   */
+  initialPollMs: number;
+  /** How long the fast initial polling lasts. */
+  initialPollWindowMs: number;
+  /** `wg show` interval until the first handshake, after the initial window. */
+  handshakePollMs: number;
+  /** `wg show` interval afterwards. */
+  connectedPollMs: number;
+  /**
+   * WireGuard's REJECT_AFTER_TIME (180 s): a session key older than this is unusable, so data sent
+   * later needs a new handshake. It rekeys at 120 s while traffic flows.
+   */
+  keyExpiryMs: number;
+  /**
+   * How long after the first transmission on an expired key the handshake may stay missing before
+   * the tunnel counts as stale (WireGuard retries the handshake every 5 s).
+   */
+  staleMarginMs: number;
+  /** While stale, `attempt` goes up once per interval in which WireGuard sent something. */
+  retryIntervalMs: number;
+  upTimeoutMs: number;
+  downTimeoutMs: number;
+  /** wireguard-go exits 1.3–1.8 s after `wg-quick down`; SIGKILL after this. */
+  exitWaitMs: number;
+}
+
+export const DEFAULT_WIREGUARD_TIMINGS: WireGuardTimings = {
+  initialPollMs: 10,
+  initialPollWindowMs: 1_000,
+  handshakePollMs: 200,
+  connectedPollMs: 1_000,
+  keyExpiryMs: 180_000,
+  staleMarginMs: 15_000,
+  retryIntervalMs: 5_000,
+  // Name resolution with WG_ENDPOINT_RESOLUTION_RETRIES=1 can take two resolver timeouts.
+  upTimeoutMs: 45_000,
+  downTimeoutMs: 15_000,
+  exitWaitMs: 5_000,
+};
+
+type Phase = 'new' | 'starting' | 'running' | 'ending';
+
+class WireGuardDriver implements Driver {
+  private readonly timings: WireGuardTimings;
+  private readonly profile: WireGuardProfile;
+  private readonly ifname: string;
+  private readonly configPath: string;
+  private readonly dnsRecords: string[];
+  private readonly fullTunnelAuto: boolean;
+  private phase: Phase = 'new';
+  /** Set once a terminal state (error) was reported or a stop began: no more state events from polling. */
+  private finished = false;
+  private processes: ProcIdentity[] = [];
+  private fwmarkTable: number | null = null;
+  private startedAt = 0;
+  private connectTimer: NodeJS.Timeout | null = null;
+  private upDone: Promise<void> = Promise.resolve();
+  private pollLoop: Promise<void> = Promise.resolve();
+  private wake: (() => void) | null = null;
+  private teardown: Promise<void> | null = null;
+
+  // Handshake tracking.
+  private connected = false;
+  private lastHandshake = 0;
+  private lastTx = 0;
+  private txAfterExpiryAt: number | null = null;
+  private stale = false;
+  private attempt = 0;
+  private attemptAt = 0;
+  private attemptTx = 0;
+  private pollFailures = 0;
+
+  constructor(
+    private readonly context: DriverContext,
+    timings: Partial<WireGuardTimings>,
+  ) {
+    this.timings = { ...DEFAULT_WIREGUARD_TIMINGS, ...timings };
+    const profile = context.inspection.profile;
+    if (profile?.kind !== 'wireguard') throw new Error('the WireGuard driver needs a WireGuard profile');
+    this.profile = profile;
+    this.ifname = interfaceNameFor(context.sessionId);
+    this.configPath = join(context.workDir, `${this.ifname}.conf`);
+    this.dnsRecords = profile.interface.dns.servers.length > 0 ? [resolvconfRecordName(this.ifname, context.netns)] : [];
+    const table = profile.interface.table;
+    // wg-quick only adds fwmark rules for a /0 route when Table is unset or auto.
+    this.fullTunnelAuto = (table === undefined || table === 'auto') && profile.peers.some((p) => p.allowedIPs.some((a) => a.endsWith('/0')));
+  }
+
+  interfaceName(): string | null {
+    return this.phase === 'new' ? null : this.ifname;
+  }
+
+  provideCredentials(): boolean {
+    return false; // WireGuard never asks.
+  }
+
+  private log(level: 'debug' | 'info' | 'warn' | 'error', text: string): void {
+    this.context.events.log(level, `wireguard ${this.ifname}: ${text}`);
+  }
+
+  private emit(state: TunnelState): void {
+    if (!this.finished) this.context.events.state(state);
+  }
+
+  private saveResidue(): void {
+    const residue: WireGuardResidue = {
+      kind: 'wireguard',
+      sessionId: this.context.sessionId,
+      pids: this.processes.map((p) => p.pid),
+      interfaceName: this.ifname,
+      dnsRecords: this.dnsRecords,
+      configPath: this.configPath,
+      netns: this.context.netns,
+      fwmarkTable: this.fwmarkTable,
+    };
+    try {
+      writeResidue(this.context.workDir, residue);
+    } catch (e) {
+      this.log('warn', `could not write the residue record: ${(e as Error).message}`);
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.phase !== 'new') return;
+    this.phase = 'starting';
+    this.startedAt = Date.now();
+    let upFinished = (): void => undefined;
+    this.upDone = new Promise((r) => (upFinished = r));
+    try {
+      await this.bringUp();
+    } finally {
+      upFinished();
+    }
+  }
+
+  private async bringUp(): Promise<void> {
+    const { context } = this;
+    this.emit({ status: 'connecting', phase: 'starting' });
+    this.connectTimer = setTimeout(() => this.onConnectTimeout(), context.connectTimeoutMs);
+    try {
+      // wg-quick names the interface after the file; the text is the helper's own canonical config.
+      writeFileSync(this.configPath, context.inspection.canonical, { mode: 0o600 });
+      chmodSync(this.configPath, 0o600);
+    } catch (e) {
+      this.fail('tunnel-setup-failed', MESSAGES.setupFailed, `could not write the configuration: ${(e as Error).message}`);
+      return;
+    }
+    // Recorded before anything exists, so a crash during `up` is still cleaned up.
+    this.saveResidue();
+    if (this.finished) return;
+
+    this.log('info', `wg-quick up${context.netns ? ` in netns ${context.netns}` : ''}`);
+    const upStarted = Date.now();
+    const r = await runIn(context.netns, 'wg-quick', ['up', this.configPath], this.timings.upTimeoutMs, wgEnv());
+    logOutput((l, t) => this.log(l, t), r.code === 0 ? 'debug' : 'warn', 'wg-quick up: ', r.stdout + r.stderr);
+    this.processes = findWireGuardGo(this.ifname);
+    this.saveResidue();
+    if (r.code !== 0 || r.timedOut) {
+      const unresolved = /name resolution|Name or service not known|Name does not resolve/i.test(r.stderr);
+      const detail = r.timedOut ? `wg-quick up did not finish within ${this.timings.upTimeoutMs} ms` : outputTail(r.stderr || r.stdout);
+      this.fail('tunnel-setup-failed', unresolved ? MESSAGES.endpointUnresolved : MESSAGES.setupFailed, detail);
+      return;
+    }
+    this.log(
+      'info',
+      `wg-quick up took ${Date.now() - upStarted} ms; ${
+        this.processes.length > 0 ? `wireguard-go pid ${this.processes.map((p) => p.pid).join(', ')}` : 'no wireguard-go (kernel WireGuard)'
+      }`,
+    );
+    if (this.finished) return;
+    this.phase = 'running';
+    this.emit({ status: 'connecting', phase: 'handshake' });
+    this.pollLoop = this.poll();
+  }
+
+  private onConnectTimeout(): void {
+    this.connectTimer = null;
+    if (this.connected || this.finished) return;
+    this.log('warn', `no handshake within ${this.context.connectTimeoutMs} ms`);
+    this.fail('no-handshake', MESSAGES.noHandshake);
+  }
+
+  /** Reports an error (the session's last state) and tears everything down quietly. */
+  private fail(code: WireGuardErrorCode, message: Localized, detail?: string): void {
+    if (this.finished) return;
+    this.emit(detail === undefined ? { status: 'error', code, message } : { status: 'error', code, message, detail });
+    this.finished = true;
+    this.beginTeardown(null);
+  }
+
+  stop(reason: string): Promise<void> {
+    if (!this.finished) {
+      // A stop before any error: the user sees disconnecting → disconnected.
+      this.emit({ status: 'disconnecting' });
+      this.finished = true;
+      return this.beginTeardown(reason);
+    }
+    return this.beginTeardown(null);
+  }
+
+  private beginTeardown(reason: string | null): Promise<void> {
+    if (this.teardown === null) {
+      this.teardown = this.tearDown(reason);
+      // fail() starts a teardown nobody awaits until stop(); keep its rejection from going unhandled.
+      this.teardown.catch(() => undefined);
+    }
+    return this.teardown;
+  }
+
+  private async tearDown(reason: string | null): Promise<void> {
+    this.phase = 'ending';
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    this.wake?.();
+    // `wg-quick up` is not interruptible without leaving half a setup: let it finish, then undo it.
+    await this.upDone;
+    await this.pollLoop;
+    const started = Date.now();
+    let left: string[];
+    try {
+      left = await removeTunnel(
+        {
+          ifname: this.ifname,
+          netns: this.context.netns,
+          configPath: this.configPath,
+          pids: this.processes.map((p) => p.pid),
+          fwmarkTable: this.fwmarkTable,
+          dnsRecords: this.dnsRecords,
+        },
+        (l, t) => this.log(l, t),
+        this.timings,
+      );
+    } catch (e) {
+      left = [`teardown error: ${(e as Error).message}`];
+    }
+    this.log('info', `teardown took ${Date.now() - started} ms`);
+    try {
+      // The config holds the private key: it goes even when something else stayed.
+      rmSync(this.configPath, { force: true });
+      if (left.length === 0) removeResidue(this.context.workDir);
+    } catch (e) {
+      left.push(`work files: ${(e as Error).message}`);
+    }
+    for (const l of left) this.log('error', `still present after teardown: ${l}`);
+    if (reason !== null) this.context.events.state({ status: 'disconnected', reason });
+    if (left.length > 0) throw new Error(`WireGuard teardown incomplete: ${left.join('; ')}`);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+
+  private async poll(): Promise<void> {
+    const started = Date.now();
+    const { initialPollMs, initialPollWindowMs, handshakePollMs, connectedPollMs } = this.timings;
+    while (!this.finished) {
+      await this.pollOnce();
+      if (this.finished) break;
+      const early = Date.now() - started < initialPollWindowMs;
+      await this.sleep(this.connected ? connectedPollMs : early ? initialPollMs : handshakePollMs);
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
+    const r = await runIn(this.context.netns, 'wg', ['show', this.ifname, 'dump'], 5_000);
+    if (this.finished) return;
+    if (this.processes.length > 0 && !this.processes.some(processRunning)) {
+      this.log('error', `wireguard-go (pid ${this.processes.map((p) => p.pid).join(', ')}) exited`);
+      this.fail('tunnel-process-exited', MESSAGES.processExited, `wireguard-go for ${this.ifname} exited while the tunnel was up`);
+      return;
+    }
+    if (r.code !== 0) {
+      this.pollFailures++;
+      if (this.pollFailures === 1) this.log('warn', `wg show failed: ${outputTail(r.stderr, 2)}`);
+      // Kernel WireGuard has no process to watch: notice a deleted interface directly.
+      if (this.processes.length === 0 && this.pollFailures >= 3 && !(await linkExists(this.context.netns, this.ifname))) {
+        this.fail('interface-removed', MESSAGES.interfaceRemoved);
+      }
+      return;
+    }
+    this.pollFailures = 0;
+    const dump = parseWgDump(r.stdout);
+    if (dump.errors.length > 0) this.log('debug', `wg show dump: ${dump.errors.join('; ')}`);
+    if (this.fullTunnelAuto && this.fwmarkTable === null && dump.interface?.fwmark) {
+      // wg-quick uses the fwmark as the routing table number of its full-tunnel rules.
+      this.fwmarkTable = dump.interface.fwmark;
+      this.saveResidue();
+    }
+    const { bytesIn, bytesOut } = dumpCounters(dump);
+    this.context.events.counters(bytesIn, bytesOut);
+    this.trackHandshake(dump, bytesOut);
+    this.lastTx = bytesOut;
+  }
+
+  private connectedState(endpoint: string | null, now: number): TunnelState {
+    const first = this.profile.interface.addresses[0] ?? '';
+    return { status: 'connected', localIp: first.replace(/\/\d+$/, ''), remote: endpoint ?? '', since: now };
+  }
+
+  private trackHandshake(dump: ReturnType<typeof parseWgDump>, tx: number): void {
+    const now = Date.now();
+    const peer = latestPeer(dump);
+    if (peer === null) return;
+    const handshakeMs = peer.latestHandshake * 1000;
+    if (!this.connected) {
+      this.connected = true;
+      this.lastHandshake = handshakeMs;
+      if (this.connectTimer) clearTimeout(this.connectTimer);
+      this.connectTimer = null;
+      this.log('info', `first handshake with ${peer.endpoint ?? 'the peer'} ${now - this.startedAt} ms after start`);
+      this.emit(this.connectedState(peer.endpoint, now));
+      return;
+    }
+    if (handshakeMs > this.lastHandshake) {
+      this.lastHandshake = handshakeMs;
+      this.txAfterExpiryAt = null;
+      if (this.stale) {
+        this.stale = false;
+        this.log('info', `handshake with ${peer.endpoint ?? 'the peer'} again after ${this.attempt} retry interval(s)`);
+        this.emit(this.connectedState(peer.endpoint, now));
+      }
+      return;
+    }
+    // An idle tunnel (nothing sent) legitimately keeps an old handshake: WireGuard only handshakes
+    // when it has something to send. Stale means: something was sent on an expired key, and no
+    // handshake followed within the margin.
+    const age = now - handshakeMs;
+    if (age > this.timings.keyExpiryMs && tx > this.lastTx && this.txAfterExpiryAt === null) this.txAfterExpiryAt = now;
+    if (!this.stale) {
+      if (this.txAfterExpiryAt !== null && now - this.txAfterExpiryAt >= this.timings.staleMarginMs) {
+        this.stale = true;
+        this.attempt = 1;
+        this.attemptAt = now;
+        this.attemptTx = tx;
+        this.log('warn', `latest handshake ${Math.round(age / 1000)} s ago and none since sending: reconnecting`);
+        this.emit({ status: 'reconnecting', reason: 'handshake-stale', attempt: this.attempt });
+      }
+    } else if (now - this.attemptAt >= this.timings.retryIntervalMs && tx > this.attemptTx) {
+      this.attempt++;
+      this.attemptAt = now;
+      this.attemptTx = tx;
+      this.emit({ status: 'reconnecting', reason: 'handshake-stale', attempt: this.attempt });
+    }
+  }
+}
+
+export function createWireGuardDriver(context: DriverContext, timings: Partial<WireGuardTimings> = {}): Driver {
+  return new WireGuardDriver(context, timings);
+}

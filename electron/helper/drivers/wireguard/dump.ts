@@ -1,0 +1,149 @@
+/**
+ * Parser for `wg show <if> dump` (wireguard-tools `src/show.c`): tab-separated, no header. The
+ * first line describes the interface, every further line one peer. The interface line starts with
+ * the private key and peer lines may carry a preshared key: neither is ever kept in the result, so
+ * a parsed dump can be logged or sent anywhere. Error texts name line and field, never the content.
+ */
+
+export interface WgDumpInterface {
+  /** Base64 public key, or null when the interface has no key yet (`(none)`). */
+  publicKey: string | null;
+  /** Whether a private key is set (the key itself is dropped). */
+  hasPrivateKey: boolean;
+  listenPort: number;
+  /** Null when `off`. */
+  fwmark: number | null;
+}
+
+export interface WgDumpPeer {
+  publicKey: string;
+  /** Whether a preshared key is set (the key itself is dropped). */
+  hasPresharedKey: boolean;
+  /** `ip:port` or `[v6]:port` as wg prints it, or null when unknown (`(none)`). */
+  endpoint: string | null;
+  allowedIps: string[];
+  /** Unix seconds of the latest handshake; 0 means never. */
+  latestHandshake: number;
+  rxBytes: number;
+  txBytes: number;
+  /** Seconds, or null when `off`. */
+  persistentKeepalive: number | null;
+}
+
+export interface WgDump {
+  /** Null when the first line is missing or malformed. */
+  interface: WgDumpInterface | null;
+  /** The peers whose lines parsed; malformed peer lines are skipped and reported in `errors`. */
+  peers: WgDumpPeer[];
+  errors: string[];
+}
+
+const KEY_RE = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw480]=$/;
+const UINT_RE = /^\d{1,20}$/;
+const NONE = '(none)';
+
+function uint(text: string | undefined, max = Number.MAX_SAFE_INTEGER): number | null {
+  if (text === undefined || !UINT_RE.test(text)) return null;
+  const n = Number(text);
+  return n <= max ? n : null;
+}
+
+function parseInterfaceLine(fields: string[], errors: string[]): WgDumpInterface | null {
+  if (fields.length !== 4) {
+    errors.push(`line 1: expected 4 interface fields, found ${fields.length}`);
+    return null;
+  }
+  const [priv, pub, port, mark] = fields as [string, string, string, string];
+  const hasPrivateKey = priv !== NONE;
+  if (hasPrivateKey && !KEY_RE.test(priv)) errors.push('line 1: the private key field is malformed');
+  if (pub !== NONE && !KEY_RE.test(pub)) {
+    errors.push('line 1: the public key field is malformed');
+    return null;
+  }
+  const listenPort = uint(port, 65535);
+  if (listenPort === null) {
+    errors.push('line 1: the listen port is not a port number');
+    return null;
+  }
+  let fwmark: number | null = null;
+  if (mark !== 'off') {
+    // show.c prints the mark as 0x%x; accept decimal too.
+    fwmark = /^0x[0-9a-f]{1,8}$/i.test(mark) ? Number.parseInt(mark.slice(2), 16) : uint(mark, 0xffffffff);
+    if (fwmark === null) {
+      errors.push('line 1: the fwmark is neither "off" nor a number');
+      return null;
+    }
+  }
+  return { publicKey: pub === NONE ? null : pub, hasPrivateKey, listenPort, fwmark };
+}
+
+function parsePeerLine(fields: string[], line: number, errors: string[]): WgDumpPeer | null {
+  if (fields.length !== 8) {
+    errors.push(`line ${line}: expected 8 peer fields, found ${fields.length}`);
+    return null;
+  }
+  const [pub, psk, endpoint, allowed, handshake, rx, tx, keepalive] = fields as [string, string, string, string, string, string, string, string];
+  if (!KEY_RE.test(pub)) {
+    errors.push(`line ${line}: the peer public key is malformed`);
+    return null;
+  }
+  const latestHandshake = uint(handshake);
+  const rxBytes = uint(rx);
+  const txBytes = uint(tx);
+  if (latestHandshake === null || rxBytes === null || txBytes === null) {
+    errors.push(`line ${line}: handshake time or transfer counters are not numbers`);
+    return null;
+  }
+  let persistentKeepalive: number | null = null;
+  if (keepalive !== 'off') {
+    persistentKeepalive = uint(keepalive, 65535);
+    if (persistentKeepalive === null) {
+      errors.push(`line ${line}: persistent keepalive is neither "off" nor a number`);
+      return null;
+    }
+  }
+  return {
+    publicKey: pub,
+    hasPresharedKey: psk !== NONE && psk !== '',
+    endpoint: endpoint === NONE || endpoint === '' ? null : endpoint,
+    allowedIps: allowed === NONE || allowed === '' ? [] : allowed.split(',').filter((a) => a !== ''),
+    latestHandshake,
+    rxBytes,
+    txBytes,
+    persistentKeepalive,
+  };
+}
+
+/** Parses one interface's dump. Pure; never throws: whatever is malformed ends up in `errors`. */
+export function parseWgDump(text: string): WgDump {
+  const errors: string[] = [];
+  if (typeof text !== 'string') return { interface: null, peers: [], errors: ['input is not text'] };
+  const lines = text.split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  if (lines.length === 0) return { interface: null, peers: [], errors: ['empty dump'] };
+  const iface = parseInterfaceLine((lines[0] ?? '').split('\t'), errors);
+  const peers: WgDumpPeer[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const peer = parsePeerLine((lines[i] ?? '').split('\t'), i + 1, errors);
+    if (peer) peers.push(peer);
+  }
+  return { interface: iface, peers, errors };
+}
+
+/** Totals over all peers (received = bytes in, transmitted = bytes out). */
+export function dumpCounters(dump: WgDump): { bytesIn: number; bytesOut: number } {
+  let bytesIn = 0;
+  let bytesOut = 0;
+  for (const p of dump.peers) {
+    bytesIn += p.rxBytes;
+    bytesOut += p.txBytes;
+  }
+  return { bytesIn, bytesOut };
+}
+
+/** The peer with the most recent handshake, or null when no peer has ever completed one. */
+export function latestPeer(dump: WgDump): WgDumpPeer | null {
+  let best: WgDumpPeer | null = null;
+  for (const p of dump.peers) if (p.latestHandshake > 0 && (best === null || p.latestHandshake > best.latestHandshake)) best = p;
+  return best;
+}
