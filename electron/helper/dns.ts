@@ -22,7 +22,8 @@ export interface ApplyDnsOptions {
   searchDomains: string[];
 }
 
-const IFACE_RE = /^[A-Za-z0-9_.-]{1,15}$/;
+// No leading dot: the name becomes a file name in resolvconf's state directory.
+const IFACE_RE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,14}$/;
 const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const DOMAIN_RE = /^[A-Za-z0-9_.-]{1,253}$/;
 const RECORD_SUFFIX = '.tsunagu';
@@ -70,10 +71,17 @@ export interface ParsedRecord {
   netns: string | null;
 }
 
+/** Parses a record from applyDns (or a residue file); null for anything it could not have made. */
 export function parseDnsRecord(record: string): ParsedRecord | null {
-  const m = /^(resolvconf|resolved):([A-Za-z0-9_.-]+)(?:@([A-Za-z0-9_.-]+))?$/.exec(record);
+  const m = /^(resolvconf|resolved):([^@\s]+)(?:@([^@\s]+))?$/.exec(record);
   if (!m) return null;
-  return { backend: m[1] as ParsedRecord['backend'], name: m[2] ?? '', netns: m[3] ?? null };
+  const backend = m[1] as ParsedRecord['backend'];
+  const name = m[2] ?? '';
+  const netns = m[3] ?? null;
+  const iface = backend === 'resolvconf' ? (name.endsWith(RECORD_SUFFIX) ? name.slice(0, -RECORD_SUFFIX.length) : '') : name;
+  if (!IFACE_RE.test(iface) || (netns !== null && !NETNS_RE.test(netns))) return null;
+  if (backend === 'resolved' && netns !== null) return null;
+  return { backend, name, netns };
 }
 
 export async function applyDns(opts: ApplyDnsOptions): Promise<{ record: string }> {

@@ -1,0 +1,629 @@
+/**
+ * The OpenVPN driver: runs openvpn 2.6 for one session and drives it through the management
+ * interface (see protocol.ts for the wire, states.ts for what it means to the user).
+ *
+ * Life of a session:
+ *   start → write profile.ovpn, listen on mgmt.sock, spawn openvpn (held) → it dials in →
+ *   `state on`/`log on`/`bytecount 1` → each >HOLD: wait the seconds it names, `hold release` →
+ *   >PASSWORD prompts answered from the connect request, the user, or this session's cache →
+ *   >UPDOWN:UP: apply DNS → >STATE CONNECTED → connected.
+ * Failures: verification failures, a connect timeout and an openvpn exit before the first
+ * connection end in an error state and a teardown; link drops are openvpn's own restarts
+ * (reconnecting); a process that dies after having connected is respawned with backoff.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CredentialRequest, Credentials, LogLine, TunnelState } from '../../../../shared/ipc/helper-protocol.js';
+import type { Driver, DriverContext, Residue } from '../driver.js';
+import { openVpnArgs } from './args.js';
+import { PromptBroker, type NeedNotice } from './credentials.js';
+import { dnsFromEnv, mergeDns, type DnsSettings } from './dns-env.js';
+import { ManagementServer } from './management-server.js';
+import type { ManagementProtocol, Notification, OvpnState, PasswordNotice } from './protocol.js';
+import { redact, redactCommand } from './redact.js';
+import { writeResidue } from './residue.js';
+import { PausableTimeout } from './timer.js';
+import { TunnelDns } from './tunnel-dns.js';
+import {
+  classifyVerificationFailure,
+  connectedOk,
+  connectTimeoutError,
+  logLevel,
+  processExitError,
+  progressState,
+  spawnError,
+  unexpectedExit,
+  unsupportedPromptError,
+  type ErrorState,
+} from './states.js';
+
+const STOP_GRACE_MS = 3_000;
+const KILL_WAIT_MS = 2_000;
+const RESPAWN_MAX_S = 30;
+const TAIL_LINES = 20;
+
+type Lifecycle = 'new' | 'running' | 'stopping' | 'stopped';
+
+function inNetns(netns: string | null, cmd: string, args: string[]): [string, string[]] {
+  return netns === null ? [cmd, args] : ['ip', ['netns', 'exec', netns, cmd, ...args]];
+}
+
+export class OpenVpnDriver implements Driver {
+  private readonly configPath: string;
+  private readonly mgmt: ManagementServer;
+  private lifecycle: Lifecycle = 'new';
+  /** An error state was emitted: no more states, the session is being or has been torn down. */
+  private terminal = false;
+  private lastEmitted = '';
+
+  private child: ChildProcess | null = null;
+  private pid: number | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  /** Reason of the EXITING state of the current process, if it announced one. */
+  private exitingDetail: string | null = null;
+  private stdoutTail: string[] = [];
+  /** The process's management connection is up (its stdout then duplicates >LOG). */
+  private mgmtUp = false;
+
+  private everConnected = false;
+  private connectedNow = false;
+  /** Reconnect attempts since the last successful connection. */
+  private attempt = 0;
+  /** Process respawns since the last successful connection (drives the backoff). */
+  private respawns = 0;
+  private userAuthThisAttempt = false;
+
+  /** From start until the first CONNECTED; paused while the user is asked for credentials. */
+  private readonly connectTimer = new PausableTimeout();
+  private holdTimer: NodeJS.Timeout | null = null;
+  private respawnTimer: NodeJS.Timeout | null = null;
+
+  private readonly prompts: PromptBroker;
+
+  private iface: string | null = null;
+  private updown: { event: 'UP' | 'DOWN'; env: Map<string, string> } | null = null;
+  private readonly dns: TunnelDns;
+  private readonly profileDns: DnsSettings;
+
+  private counterBase = { in: 0, out: 0 };
+  private counterRaw = { in: 0, out: 0 };
+
+  private lastOvpnState = '';
+  private lastWarning: string | null = null;
+  private lastFatal: string | null = null;
+
+  /** Notifications are handled one at a time, in order, even when a handler waits (DNS). */
+  private queue: Promise<void> = Promise.resolve();
+  private teardownPromise: Promise<void> | null = null;
+  private stopPromise: Promise<void> | null = null;
+
+  constructor(private readonly ctx: DriverContext) {
+    this.configPath = join(ctx.workDir, 'profile.ovpn');
+    this.mgmt = new ManagementServer(join(ctx.workDir, 'mgmt.sock'), {
+      connected: (conn) => this.onManagementConnected(conn),
+      notification: (conn, n, raw) => this.enqueue(() => this.onNotification(conn, n, raw)),
+      closed: () => {
+        this.mgmtUp = false;
+      },
+      stray: (line) => this.log('debug', `management: ${line}`),
+    });
+    this.prompts = new PromptBroker(ctx.initialCredentials);
+    this.dns = new TunnelDns(ctx.netns, { changed: () => this.saveResidue(), log: (level, text) => this.log(level, text) });
+    const p = ctx.inspection.profile;
+    this.profileDns =
+      p && p.kind === 'openvpn'
+        ? { servers: p.dns.servers, searchDomains: [...(p.dns.domain ? [p.dns.domain] : []), ...p.dns.searchDomains] }
+        : { servers: [], searchDomains: [] };
+  }
+
+  interfaceName(): string | null {
+    return this.iface;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // start / stop
+
+  async start(): Promise<void> {
+    if (this.lifecycle !== 'new') throw new Error('driver already started');
+    this.lifecycle = 'running';
+    writeFileSync(this.configPath, this.ctx.inspection.canonical, { mode: 0o600 });
+    await this.mgmt.listen();
+    // stop() may have been called while the socket was being set up: spawn nothing then.
+    if (this.lifecycle !== 'running') {
+      await this.mgmt.close();
+      return;
+    }
+    this.emit({ status: 'connecting', phase: 'starting' });
+    this.startConnectTimer();
+    const problem = this.spawnProcess();
+    if (problem !== null) {
+      // Nothing runs (e.g. ENOENT for `ip` or `openvpn`). start() rejecting is the report: the
+      // session manager turns it into the error state, so none is emitted here.
+      this.terminal = true;
+      this.teardownPromise ??= this.teardown();
+      await this.teardownPromise;
+      throw new Error(spawnError(problem).message.en);
+    }
+  }
+
+  stop(reason: string): Promise<void> {
+    this.stopPromise ??= (async () => {
+      if (this.lifecycle === 'new') {
+        this.lifecycle = 'stopped';
+        return;
+      }
+      const quiet = this.terminal;
+      if (!quiet) this.emit({ status: 'disconnecting' });
+      this.lifecycle = 'stopping';
+      this.teardownPromise ??= this.teardown();
+      await this.teardownPromise;
+      this.lifecycle = 'stopped';
+      // After an error the error stays the last word; otherwise say why it ended.
+      if (!quiet) this.emit({ status: 'disconnected', reason });
+    })();
+    return this.stopPromise;
+  }
+
+  provideCredentials(credentials: Credentials): boolean {
+    if (this.terminal || this.lifecycle !== 'running') return false;
+    const outcome = this.prompts.provide(credentials);
+    switch (outcome.kind) {
+      case 'rejected':
+        return false;
+      case 'cancel':
+        this.log('info', 'The credentials prompt was cancelled; disconnecting.');
+        void this.stop('credentials-cancelled');
+        return true;
+      case 'stored':
+        this.connectTimer.resume();
+        return true;
+      case 'answer':
+        this.connectTimer.resume();
+        this.sendAnswer(outcome.commands, outcome.userAuth);
+        return true;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // process
+
+  /** Spawns openvpn; returns why it could not be created, or null. */
+  private spawnProcess(): string | null {
+    this.exitingDetail = null;
+    this.userAuthThisAttempt = false;
+    this.mgmtUp = false;
+    const args = openVpnArgs({
+      configPath: this.configPath,
+      managementSocket: this.mgmt.path,
+      directives: this.ctx.inspection.profile?.kind === 'openvpn' ? this.ctx.inspection.profile.directives : [],
+    });
+    const [cmd, argv] = inNetns(this.ctx.netns, 'openvpn', args);
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd, argv, { cwd: this.ctx.workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      this.log('error', `could not start openvpn: ${(e as Error).message}`);
+      return (e as Error).message;
+    }
+    if (child.pid === undefined) {
+      // The 'error' event follows with the reason; without a pid there is nothing to supervise.
+      child.once('error', (e) => this.log('error', `could not start ${cmd}: ${e.message}`));
+      return `${cmd} could not be started`;
+    }
+    this.child = child;
+    this.pid = child.pid;
+    this.log('info', `openvpn started (pid ${String(this.pid)}${this.ctx.netns ? `, namespace ${this.ctx.netns}` : ''})`);
+    this.collectOutput(child);
+    this.exited = new Promise<void>((resolve) => {
+      child.once('error', (e) => this.log('error', `openvpn: ${e.message}`));
+      child.once('exit', (code, signal) => {
+        resolve();
+        this.enqueue(() => this.onProcessExit(child, code, signal));
+      });
+    });
+    this.saveResidue();
+    return null;
+  }
+
+  private collectOutput(child: ChildProcess): void {
+    const lines = (stream: NodeJS.ReadableStream | null, level: LogLine['level'], always: boolean) => {
+      if (!stream) return;
+      let buf = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (d: string) => {
+        buf += d;
+        const parts = buf.split('\n');
+        buf = parts.pop() ?? '';
+        for (const raw of parts) {
+          // openvpn stamps its console lines with the local time; the log has its own time.
+          const line = redact(raw.replace(/\r$/, '').replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /, ''));
+          if (!line.trim()) continue;
+          this.stdoutTail.push(line);
+          if (this.stdoutTail.length > TAIL_LINES) this.stdoutTail.shift();
+          // Once the management connection is up, stdout repeats the >LOG lines: keep it quiet.
+          if (always || !this.mgmtUp) this.log(level, line);
+        }
+      });
+    };
+    lines(child.stdout, 'info', false);
+    lines(child.stderr, 'warn', true);
+  }
+
+  private onProcessExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    this.child = null;
+    this.pid = null;
+    this.connectedNow = false;
+    this.clearHoldTimer();
+    this.foldCounters();
+    this.saveResidue();
+    const how = signal ? `signal ${signal}` : `exit code ${String(code)}`;
+    this.log(this.lifecycle === 'stopping' ? 'info' : 'warn', `openvpn exited (${how})`);
+    if (this.lifecycle !== 'running' || this.terminal) return;
+    if (this.exitingDetail !== null) {
+      // openvpn stopped by itself and said why (auth-failure with auth-retry none, server halt…).
+      this.fail(unexpectedExit(this.exitingDetail, this.lastFatal ?? this.lastWarning));
+      return;
+    }
+    if (!this.everConnected) {
+      this.fail(processExitError(how, this.lastFatal ? [...this.stdoutTail, this.lastFatal] : this.stdoutTail));
+      return;
+    }
+    // It had been working: bring it back, with backoff (1 s, 2 s, 4 s … 30 s).
+    this.respawns += 1;
+    this.attempt += 1;
+    const delayS = Math.min(RESPAWN_MAX_S, 2 ** (this.respawns - 1));
+    this.emit({ status: 'reconnecting', reason: 'process-exited', attempt: this.attempt });
+    this.log('info', `restarting openvpn in ${delayS} s`);
+    this.respawnTimer = setTimeout(() => {
+      this.respawnTimer = null;
+      if (this.lifecycle !== 'running' || this.terminal) return;
+      const problem = this.spawnProcess();
+      if (problem !== null) this.fail(spawnError(problem));
+    }, delayS * 1000);
+  }
+
+  /** Ends the session with an error state; the teardown runs in the background. */
+  private fail(state: ErrorState): void {
+    if (this.terminal || this.lifecycle !== 'running') return;
+    this.emit(state);
+    this.terminal = true;
+    this.log('error', `${state.message.en} [${state.code}]`);
+    this.teardownPromise ??= this.teardown();
+  }
+
+  /** Stops openvpn (management signal, deadline, SIGKILL), closes the socket, removes DNS. */
+  private async teardown(): Promise<void> {
+    this.connectTimer.clear();
+    this.clearHoldTimer();
+    if (this.respawnTimer) clearTimeout(this.respawnTimer);
+    this.respawnTimer = null;
+    this.prompts.dropPending();
+    const child = this.child;
+    if (child && this.pid !== null) {
+      const conn = this.mgmt.connection;
+      let signalled = false;
+      if (conn) {
+        // A management signal lets openvpn exit cleanly (explicit-exit-notify, routes, device).
+        let timer: NodeJS.Timeout | undefined;
+        signalled = await Promise.race([
+          conn.command('signal SIGTERM').then(
+            (r) => r.ok,
+            () => false,
+          ),
+          new Promise<boolean>((r) => {
+            timer = setTimeout(() => r(false), 1_000);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      if (!signalled) child.kill('SIGTERM');
+      if (!(await this.waitExit(STOP_GRACE_MS))) {
+        this.log('warn', `openvpn did not exit within ${STOP_GRACE_MS / 1000} s; killing it`);
+        child.kill('SIGKILL');
+        await this.waitExit(KILL_WAIT_MS);
+      }
+    }
+    await this.mgmt.close();
+    await this.dns.clear();
+    this.iface = null;
+    this.saveResidue();
+    // The config holds the private key: it has no use once no openvpn runs it.
+    if (this.pid === null) rmSync(this.configPath, { force: true });
+  }
+
+  private async waitExit(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      this.exited.then(() => true),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // management
+
+  private enqueue(fn: () => void | Promise<void>): void {
+    this.queue = this.queue.then(fn).catch((e: unknown) => this.log('error', `internal: ${(e as Error).message}`));
+  }
+
+  private onManagementConnected(conn: ManagementProtocol): void {
+    this.mgmtUp = true;
+    this.log('debug', 'openvpn connected to the management socket');
+    // Settings of the connection, kept across openvpn's own restarts. (2.6 does not answer
+    // `version N`, so it is never sent.)
+    for (const c of ['state on', 'log on', 'bytecount 1']) void this.send(c, conn);
+  }
+
+  private async send(command: string, conn: ManagementProtocol | null = this.mgmt.connection): Promise<void> {
+    if (!conn) return;
+    this.log('debug', `> ${redactCommand(command)}`);
+    try {
+      const reply = await conn.command(command);
+      if (!reply.ok) this.log('warn', `openvpn refused '${redactCommand(command)}': ${reply.lines.join(' ')}`);
+    } catch (e) {
+      this.log('debug', `'${redactCommand(command)}' not answered: ${(e as Error).message}`);
+    }
+  }
+
+  private async onNotification(conn: ManagementProtocol, n: Notification, raw: string): Promise<void> {
+    switch (n.kind) {
+      case 'hold':
+        this.onHold(conn, n.waitSeconds);
+        return;
+      case 'state':
+        await this.onState(n.state);
+        return;
+      case 'bytecount':
+        this.onBytecount(n.bytesIn, n.bytesOut);
+        return;
+      case 'log':
+        this.onLog(n.flags, n.text);
+        return;
+      case 'password':
+        this.onPassword(n.notice);
+        return;
+      case 'fatal':
+        this.lastFatal = redact(n.text);
+        this.log('error', this.lastFatal);
+        return;
+      case 'updown':
+        this.updown = { event: n.event, env: new Map() };
+        return;
+      case 'updown-env':
+        this.updown?.env.set(n.key, n.value);
+        return;
+      case 'updown-end':
+        await this.onUpDown();
+        return;
+      case 'infomsg':
+        this.onInfoMsg(n.text);
+        return;
+      case 'info':
+        this.log('debug', n.text);
+        return;
+      case 'other':
+        this.log(n.type.startsWith('NEED-') ? 'warn' : 'debug', redact(raw));
+        return;
+    }
+  }
+
+  private onHold(conn: ManagementProtocol, waitSeconds: number): void {
+    if (this.terminal || this.lifecycle !== 'running') return;
+    this.clearHoldTimer();
+    // openvpn skips its own restart backoff while held: honour the seconds it names.
+    if (waitSeconds > 0) this.log('info', `waiting ${waitSeconds} s before the next attempt`);
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      if (!this.terminal && this.lifecycle === 'running') void this.send('hold release', conn);
+    }, waitSeconds * 1000);
+  }
+
+  private async onState(s: OvpnState): Promise<void> {
+    this.lastOvpnState = s.detail ? `${s.name} (${s.detail})` : s.name;
+    if (s.name === 'EXITING') this.exitingDetail = s.detail;
+    if (this.terminal || this.lifecycle !== 'running') return;
+    switch (s.name) {
+      case 'RECONNECTING': {
+        this.connectedNow = false;
+        this.userAuthThisAttempt = false;
+        const reason = s.detail || 'restart';
+        if (this.everConnected) {
+          this.attempt += 1;
+          this.emit({ status: 'reconnecting', reason, attempt: this.attempt });
+        } else {
+          // Still the first connection (e.g. moving on to the next remote): not a REconnect.
+          this.log('info', `connection attempt failed (${reason}); trying again`);
+          this.emit({ status: 'connecting', phase: 'connecting' });
+        }
+        return;
+      }
+      case 'EXITING':
+        return;
+      case 'CONNECTED': {
+        if (!connectedOk(s)) this.log('warn', `openvpn connected with errors (${s.detail})`);
+        this.everConnected = true;
+        this.connectedNow = true;
+        this.attempt = 0;
+        this.respawns = 0;
+        this.connectTimer.clear();
+        // Report connected only once DNS is in place (UPDOWN:UP came just before).
+        await this.dns.idle();
+        if (this.terminal || this.lifecycle !== 'running' || !this.connectedNow) return;
+        const state = progressState(s, this.userAuthThisAttempt, Date.now());
+        if (state) this.emit(state);
+        return;
+      }
+      default: {
+        // While reconnecting, the steps of each attempt are not news: stay "reconnecting".
+        if (this.everConnected && !this.connectedNow) return;
+        const state = progressState(s, this.userAuthThisAttempt, Date.now());
+        if (state) this.emit(state);
+      }
+    }
+  }
+
+  private onBytecount(bytesIn: number, bytesOut: number): void {
+    // Cumulative per process (and possibly reset by a restart): keep the session's total monotonic.
+    if (bytesIn < this.counterRaw.in || bytesOut < this.counterRaw.out) this.foldCounters();
+    this.counterRaw = { in: bytesIn, out: bytesOut };
+    this.ctx.events.counters(this.counterBase.in + bytesIn, this.counterBase.out + bytesOut);
+  }
+
+  private foldCounters(): void {
+    this.counterBase = { in: this.counterBase.in + this.counterRaw.in, out: this.counterBase.out + this.counterRaw.out };
+    this.counterRaw = { in: 0, out: 0 };
+  }
+
+  private onLog(flags: string, text: string): void {
+    const clean = redact(text);
+    const level = clean.startsWith('MANAGEMENT:') ? 'debug' : logLevel(flags);
+    if (level === 'warn' || level === 'error') this.lastWarning = clean;
+    const dev = /^TUN\/TAP device (\S+) opened$/.exec(text);
+    if (dev?.[1]) this.setInterface(dev[1]);
+    this.log(level, clean);
+  }
+
+  private onInfoMsg(text: string): void {
+    const cr = /^CR_TEXT:([^:]*):(.*)$/s.exec(text);
+    if (cr) {
+      // A challenge/response during authentication (2.6 "crtext"): answered with cr-response.
+      this.requestCredentials(this.prompts.crTextChallenge(cr[1] ?? '', (cr[2] ?? '').slice(0, 300)));
+      return;
+    }
+    this.log(/^(WEB_AUTH|OPEN_URL):/.test(text) ? 'warn' : 'info', redact(`server: ${text}`));
+    if (/^(WEB_AUTH|OPEN_URL):/.test(text)) this.log('warn', 'The server asks for a web login, which Tsunagu does not support yet.');
+  }
+
+  private setInterface(name: string): void {
+    if (this.iface === name) return;
+    this.iface = name;
+    this.saveResidue();
+  }
+
+  private async onUpDown(): Promise<void> {
+    const ud = this.updown;
+    this.updown = null;
+    if (!ud || ud.event !== 'UP') return;
+    const dev = ud.env.get('dev');
+    if (dev) this.setInterface(dev);
+    if (this.terminal || this.lifecycle !== 'running' || !this.iface) return;
+    await this.dns.set(this.iface, mergeDns(dnsFromEnv(ud.env), this.profileDns));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // credentials
+
+  private onPassword(notice: PasswordNotice): void {
+    if (this.terminal || this.lifecycle !== 'running') return;
+    switch (notice.type) {
+      case 'need':
+        this.onNeed(notice);
+        return;
+      case 'failed': {
+        const outcome = classifyVerificationFailure(notice.label, notice.reason);
+        if (outcome.kind === 'temporary') {
+          this.log('warn', `the server refused the login for now (${outcome.reason}); openvpn will retry`);
+          return;
+        }
+        if (outcome.kind === 'challenge') {
+          this.requestCredentials(this.prompts.dynamicChallenge(outcome));
+          return;
+        }
+        // A wrong password must end here, not loop: with auth-retry interact openvpn would ask again.
+        this.prompts.verificationFailed(notice.label);
+        this.fail(outcome.state);
+        return;
+      }
+      case 'auth-token':
+        this.log('info', 'the server issued a session token');
+        return;
+      case 'unknown':
+        this.log('debug', redact(`password notice: ${notice.text}`));
+        return;
+    }
+  }
+
+  private onNeed(notice: NeedNotice): void {
+    const outcome = this.prompts.need(notice);
+    switch (outcome.kind) {
+      case 'unsupported':
+        this.fail(unsupportedPromptError(outcome.label));
+        return;
+      case 'wait':
+        return;
+      case 'ask':
+        this.requestCredentials(outcome.request);
+        return;
+      case 'answer':
+        if (outcome.source === 'session') this.log('info', `answering the '${notice.label}' prompt with this session's credentials`);
+        this.sendAnswer(outcome.commands, outcome.userAuth);
+        return;
+    }
+  }
+
+  private requestCredentials(request: CredentialRequest): void {
+    // The user's typing time does not count against the connect timeout.
+    this.connectTimer.pause();
+    this.emit({ status: 'authenticating' });
+    this.log('info', `waiting for ${request.kind === 'passphrase' ? 'the key passphrase' : request.kind === 'challenge' ? 'a challenge response' : 'a username and password'}`);
+    this.ctx.events.credentialsRequired(request);
+  }
+
+  private sendAnswer(commands: string[], userAuth: boolean): void {
+    if (userAuth) this.userAuthThisAttempt = true;
+    for (const c of commands) void this.send(c);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // connect timeout
+
+  private startConnectTimer(): void {
+    this.connectTimer.start(this.ctx.connectTimeoutMs, () => {
+      const last = [this.lastOvpnState && `last state ${this.lastOvpnState}`, this.lastWarning].filter(Boolean).join('; ');
+      this.fail(connectTimeoutError(this.ctx.connectTimeoutMs, last || null));
+    });
+  }
+
+  private clearHoldTimer(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // output
+
+  private emit(state: TunnelState): void {
+    if (this.terminal) return;
+    // `since` changes on every call: compare connected states without it.
+    const key = JSON.stringify(state.status === 'connected' ? { ...state, since: 0 } : state);
+    if (key === this.lastEmitted) return;
+    this.lastEmitted = key;
+    this.ctx.events.state(state);
+  }
+
+  private log(level: LogLine['level'], text: string): void {
+    this.ctx.events.log(level, redact(text));
+  }
+
+  private saveResidue(): void {
+    const residue: Residue = {
+      kind: 'openvpn',
+      sessionId: this.ctx.sessionId,
+      pids: this.pid !== null ? [this.pid] : [],
+      interfaceName: this.iface,
+      dnsRecords: this.dns.records,
+      configPath: this.configPath,
+    };
+    try {
+      writeResidue(this.ctx.workDir, residue);
+    } catch (e) {
+      this.log('warn', `could not write the residue record: ${(e as Error).message}`);
+    }
+  }
+}

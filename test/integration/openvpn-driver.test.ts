@@ -1,0 +1,462 @@
+// The OpenVPN driver against real openvpn 2.6 servers in the test lab's namespaces. Needs root.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cleanupOpenVpnResidue, createOpenVpnDriver } from '../../electron/helper/drivers/openvpn/index.js';
+import type { Driver, Residue } from '../../electron/helper/drivers/driver.js';
+import { isAlive, waitForExit } from '../../electron/helper/exec.js';
+import type { CredentialRequest, Credentials, TunnelState } from '../../shared/ipc/helper-protocol.js';
+import { inspectProfile } from '../../shared/profiles/inspect.js';
+import { down, fault, ping, pingUntil, up, type LabInstance, type ScenarioName } from '../lab/index.js';
+
+const isRoot = process.getuid?.() === 0;
+const repo = join(import.meta.dirname, '..', '..');
+
+interface Harness {
+  driver: Driver;
+  states: { at: number; state: TunnelState }[];
+  logs: string[];
+  requests: CredentialRequest[];
+  counters: { in: number; out: number };
+  workDir: string;
+  t0: number;
+  /** Resolves with the first state (at or after index `from`) that matches. */
+  waitState(pred: (s: TunnelState) => boolean, timeoutMs: number, from?: number): Promise<TunnelState>;
+  pid(): number | null;
+}
+
+const harnesses: Harness[] = [];
+
+function need<T>(value: T | null | undefined): T {
+  if (value === null || value === undefined) throw new Error('missing test input');
+  return value;
+}
+const labs = new Map<ScenarioName, LabInstance>();
+
+async function lab(scenario: ScenarioName): Promise<LabInstance> {
+  let inst = labs.get(scenario);
+  if (!inst) {
+    inst = await up(scenario);
+    labs.set(scenario, inst);
+  }
+  return inst;
+}
+
+interface StartOptions {
+  profileText?: string;
+  connectTimeoutMs?: number;
+  initialCredentials?: Credentials;
+  /** Answers each credentials request in turn. */
+  answers?: Credentials[];
+  /** Run this exact config instead of the inspected canonical text. */
+  canonicalOverride?: string;
+}
+
+async function startDriver(inst: LabInstance, opts: StartOptions = {}): Promise<Harness> {
+  const text = opts.profileText ?? readFileSync(inst.profile, 'utf8');
+  const inspection = inspectProfile(text, { fileName: 'lab.ovpn' });
+  if (!inspection.ok || inspection.canonical === null) throw new Error(`profile refused: ${JSON.stringify(inspection.errors)}`);
+  const workDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-'));
+  const answers = [...(opts.answers ?? [])];
+  const waiters: (() => void)[] = [];
+  const notify = () => {
+    for (const w of [...waiters]) w();
+  };
+  const h: Harness = {
+    driver: undefined as unknown as Driver,
+    states: [],
+    logs: [],
+    requests: [],
+    counters: { in: 0, out: 0 },
+    workDir,
+    t0: Date.now(),
+    waitState(pred, timeoutMs, from = 0) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = h.states.slice(from).find((s) => pred(s.state));
+          if (hit) {
+            done();
+            resolve(hit.state);
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`timed out; states: ${JSON.stringify(h.states.map((s) => s.state))}\n${h.logs.slice(-15).join('\n')}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          const i = waiters.indexOf(check);
+          if (i >= 0) waiters.splice(i, 1);
+        };
+        waiters.push(check);
+        check();
+      });
+    },
+    pid() {
+      const r = JSON.parse(readFileSync(join(workDir, 'residue.json'), 'utf8')) as { pids: number[] };
+      return r.pids[0] ?? null;
+    },
+  };
+  h.driver = createOpenVpnDriver({
+    sessionId: 'itest0001',
+    workDir,
+    inspection: { ...inspection, ok: true, canonical: opts.canonicalOverride ?? inspection.canonical },
+    connectTimeoutMs: opts.connectTimeoutMs ?? 20_000,
+    netns: inst.clientNetns,
+    ...(opts.initialCredentials ? { initialCredentials: opts.initialCredentials } : {}),
+    events: {
+      state: (state) => {
+        h.states.push({ at: Date.now() - h.t0, state });
+        notify();
+      },
+      counters: (i, o) => {
+        h.counters = { in: i, out: o };
+      },
+      credentialsRequired: (request) => {
+        h.requests.push(request);
+        const a = answers.shift();
+        if (a) setTimeout(() => h.driver.provideCredentials(a), 10);
+      },
+      log: (level, text) => {
+        h.logs.push(`${level}: ${text}`);
+      },
+    },
+  });
+  harnesses.push(h);
+  await h.driver.start();
+  return h;
+}
+
+function netnsPids(ns: string): number[] {
+  return execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
+}
+
+function links(ns: string): string[] {
+  return execFileSync('ip', ['-n', ns, '-o', 'link', 'show'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '')
+    .filter(Boolean)
+    .sort();
+}
+
+function resolvConf(ns: string): string {
+  return readFileSync(`/etc/netns/${ns}/resolv.conf`, 'utf8');
+}
+
+const isConnected = (s: TunnelState) => s.status === 'connected';
+
+/** Connect, ping the protected host, see counters grow, stop, and check that nothing is left. */
+async function fullCycle(scenario: ScenarioName, opts: StartOptions = {}): Promise<Harness> {
+  const inst = await lab(scenario);
+  const linksBefore = links(inst.clientNetns);
+  const dnsBefore = resolvConf(inst.clientNetns);
+  const h = await startDriver(inst, opts);
+  const connected = await h.waitState(isConnected, 15_000);
+  console.log(`${scenario}: spawn → connected ${h.states.find((s) => isConnected(s.state))?.at} ms`);
+  expect(connected).toMatchObject({ status: 'connected', remote: '198.18.1.1:1194' });
+  expect(h.driver.interfaceName()).toMatch(scenario === 'openvpn-tap' ? /^tap\d+$/ : /^tun\d+$/);
+  expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+  const before = { ...h.counters };
+  expect(await ping(inst.clientNetns, inst.protectedHostIp, { count: 3, waitS: 2 })).toBe(true);
+  await new Promise((r) => setTimeout(r, 1_200)); // bytecount interval is 1 s
+  expect(h.counters.in).toBeGreaterThan(before.in);
+  expect(h.counters.out).toBeGreaterThan(before.out);
+  await h.driver.stop('user');
+  expect(h.states.at(-2)?.state).toEqual({ status: 'disconnecting' });
+  expect(h.states.at(-1)?.state).toEqual({ status: 'disconnected', reason: 'user' });
+  expect(netnsPids(inst.clientNetns)).toEqual([]);
+  expect(links(inst.clientNetns)).toEqual(linksBefore);
+  expect(resolvConf(inst.clientNetns)).toBe(dnsBefore);
+  const residue = JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')) as { pids: number[]; dnsRecords: string[] };
+  expect(residue).toMatchObject({ kind: 'openvpn', pids: [], dnsRecords: [] });
+  // The config (with the private key) and the socket are gone too.
+  expect(readdirSync(h.workDir)).toEqual(['residue.json']);
+  return h;
+}
+
+describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
+  afterEach(async () => {
+    for (const h of harnesses.splice(0)) {
+      await h.driver.stop('test-cleanup');
+      if (process.env.OVPN_TEST_DEBUG) console.log(h.states.map((s) => `${s.at} ${JSON.stringify(s.state)}`).join('\n'), process.env.OVPN_TEST_DEBUG === '2' ? h.logs.join('\n') : '');
+      rmSync(h.workDir, { recursive: true, force: true });
+    }
+  });
+
+  afterAll(async () => {
+    for (const inst of labs.values()) await down(inst.id);
+    labs.clear();
+  });
+
+  it('udp: connects, carries traffic, counts it, and leaves nothing behind', async () => {
+    await fullCycle('openvpn-udp');
+  });
+
+  it('tcp: connects, carries traffic, and leaves nothing behind', async () => {
+    await fullCycle('openvpn-tcp');
+  });
+
+  it('tap (L2, bridged): connects, carries traffic, removes the tap device', async () => {
+    await fullCycle('openvpn-tap');
+  });
+
+  it('username/password: asks, connects with the right password', async () => {
+    const inst = await lab('openvpn-userpass');
+    const good = need(inst.credentials.good);
+    const h = await fullCycle('openvpn-userpass', { answers: [{ kind: 'userpass', ...good }] });
+    expect(h.requests).toEqual([{ kind: 'userpass', retry: false }]);
+    // The password never reaches the log.
+    expect(h.logs.join('\n')).not.toContain(good.password);
+  });
+
+  it('username/password: a wrong password ends in an auth-failed error, not a loop', async () => {
+    const inst = await lab('openvpn-userpass');
+    const h = await startDriver(inst, { initialCredentials: { kind: 'userpass', ...need(inst.credentials.bad) } });
+    const err = await h.waitState((s) => s.status === 'error', 10_000);
+    expect(err).toMatchObject({ status: 'error', code: 'auth-failed' });
+    expect(h.requests).toEqual([]);
+    await h.driver.stop('user');
+    expect(h.states.at(-1)?.state.status).toBe('error');
+    expect(netnsPids(inst.clientNetns)).toEqual([]);
+    expect(h.logs.join('\n')).not.toContain(need(inst.credentials.bad).password);
+  });
+
+  it('username/password: a respawned openvpn is answered from the session, not the user', async () => {
+    const inst = await lab('openvpn-userpass');
+    const h = await startDriver(inst, { initialCredentials: { kind: 'userpass', ...need(inst.credentials.good) } });
+    await h.waitState(isConnected, 10_000);
+    const mark = h.states.length;
+    process.kill(need(h.pid()), 'SIGKILL');
+    await h.waitState(isConnected, 10_000, mark);
+    expect(h.requests).toEqual([]);
+  });
+
+  it('username/password: cancelling the prompt disconnects', async () => {
+    const inst = await lab('openvpn-userpass');
+    const h = await startDriver(inst, { answers: [{ kind: 'cancel' }] });
+    expect(await h.waitState((s) => s.status === 'disconnected', 10_000)).toEqual({ status: 'disconnected', reason: 'credentials-cancelled' });
+    expect(netnsPids(inst.clientNetns)).toEqual([]);
+  });
+
+  it('static challenge: sends SCRV1 and connects', async () => {
+    const inst = await lab('openvpn-challenge');
+    const c = inst.credentials;
+    const h = await startDriver(inst, {
+      answers: [{ kind: 'challenge', username: need(c.good).username, password: need(c.good).password, response: need(c.challenge).response }],
+    });
+    await h.waitState(isConnected, 10_000);
+    expect(h.requests).toEqual([{ kind: 'challenge', text: 'Enter OTP', echo: true, retry: false }]);
+    expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+  });
+
+  it('static challenge: a wrong response is an auth failure', async () => {
+    const inst = await lab('openvpn-challenge');
+    const c = inst.credentials;
+    const h = await startDriver(inst, {
+      answers: [{ kind: 'challenge', username: need(c.good).username, password: need(c.good).password, response: need(c.challenge).badResponse }],
+    });
+    expect(await h.waitState((s) => s.status === 'error', 10_000)).toMatchObject({ code: 'auth-failed' });
+  });
+
+  it('encrypted key: asks for the passphrase and connects; a wrong one is bad-passphrase', async () => {
+    const inst = await lab('openvpn-enc-key');
+    const pass = need(inst.credentials.keyPassphrase);
+    const good = await startDriver(inst, { answers: [{ kind: 'passphrase', passphrase: pass }] });
+    await good.waitState(isConnected, 10_000);
+    expect(good.requests).toEqual([{ kind: 'passphrase', retry: false }]);
+    expect(good.logs.join('\n')).not.toContain(pass);
+    await good.driver.stop('user');
+    const bad = await startDriver(inst, { initialCredentials: { kind: 'passphrase', passphrase: `${pass}x` } });
+    expect(await bad.waitState((s) => s.status === 'error', 10_000)).toMatchObject({ code: 'bad-passphrase' });
+  });
+
+  it('legacy CBC profile: connects with the inspected (fixed) config', async () => {
+    await fullCycle('openvpn-legacy');
+  });
+
+  it('legacy CBC profile without the data-ciphers fix: cipher negotiation error from the management stream', async () => {
+    const inst = await lab('openvpn-legacy');
+    const raw = readFileSync(inst.profile, 'utf8');
+    const h = await startDriver(inst, { canonicalOverride: raw });
+    const err = await h.waitState((s) => s.status === 'error', 10_000);
+    expect(err).toMatchObject({ code: 'cipher-negotiation-failed' });
+    if (err.status === 'error') expect(err.message.en).toContain('no shared cipher');
+  });
+
+  it('failover: skips the dead first remote and connects to the second', async () => {
+    const inst = await lab('openvpn-failover');
+    const h = await startDriver(inst);
+    const s = await h.waitState(isConnected, 15_000);
+    expect(s).toMatchObject({ remote: '198.18.1.1:1194' });
+    expect(h.states.some((x) => x.state.status === 'reconnecting')).toBe(false);
+    expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+  });
+
+  it('dns: pushed DNS is in the namespace resolv.conf while connected; byte-identical after stop', async () => {
+    const inst = await lab('openvpn-dns');
+    const before = resolvConf(inst.clientNetns);
+    const h = await startDriver(inst);
+    await h.waitState(isConnected, 10_000);
+    const during = resolvConf(inst.clientNetns);
+    expect(during).toContain('nameserver 198.18.2.53');
+    expect(during).toMatch(/^search lab\.test$/m);
+    const residue = JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')) as { dnsRecords: string[] };
+    expect(residue.dnsRecords).toEqual([`resolvconf:${h.driver.interfaceName()}.tsunagu@${inst.clientNetns}`]);
+    await h.driver.stop('user');
+    expect(resolvConf(inst.clientNetns)).toBe(before);
+  });
+
+  it('openvpn killed with SIGKILL: reconnecting (process-exited), then connected again', async () => {
+    const inst = await lab('openvpn-udp');
+    const h = await startDriver(inst);
+    await h.waitState(isConnected, 10_000);
+    const firstPid = h.pid();
+    expect(firstPid).not.toBeNull();
+    const mark = h.states.length;
+    const t = Date.now();
+    process.kill(need(firstPid), 'SIGKILL');
+    expect(await h.waitState((s) => s.status === 'reconnecting', 5_000, mark)).toEqual({
+      status: 'reconnecting',
+      reason: 'process-exited',
+      attempt: 1,
+    });
+    await h.waitState(isConnected, 10_000, mark);
+    console.log(`SIGKILL → connected again ${Date.now() - t} ms`);
+    expect(h.pid()).not.toBe(firstPid);
+    expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+  });
+
+  it('server restart: reconnecting, then connected again within 5 s', async () => {
+    const inst = await lab('openvpn-udp');
+    const h = await startDriver(inst);
+    await h.waitState(isConnected, 10_000);
+    const mark = h.states.length;
+    const restart = fault(inst.id, 'restart');
+    await h.waitState((s) => s.status === 'reconnecting', 10_000, mark);
+    await restart;
+    const t = Date.now();
+    await h.waitState(isConnected, 5_000, mark);
+    console.log(`server back → client connected ${Date.now() - t} ms`);
+    expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+  });
+
+  it('link drop: reconnecting (ping-restart), and connected again after restore', async () => {
+    const inst = await lab('openvpn-udp');
+    const h = await startDriver(inst);
+    await h.waitState(isConnected, 10_000);
+    const mark = h.states.length;
+    await fault(inst.id, 'drop');
+    try {
+      const s = await h.waitState((x) => x.status === 'reconnecting', 20_000, mark);
+      expect(s).toMatchObject({ status: 'reconnecting', reason: 'ping-restart', attempt: 1 });
+    } finally {
+      await fault(inst.id, 'restore');
+    }
+    const t = Date.now();
+    await h.waitState(isConnected, 20_000, mark);
+    console.log(`restore → connected ${Date.now() - t} ms`);
+    expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+  });
+
+  it('connect timeout: a remote with nothing listening ends in connect-timeout', async () => {
+    const inst = await lab('openvpn-udp');
+    const text = readFileSync(inst.profile, 'utf8').replace(/^remote 198\.18\.1\.1 1194$/m, 'remote 198.18.1.1 1195');
+    expect(text).toContain('remote 198.18.1.1 1195');
+    const h = await startDriver(inst, { profileText: text, connectTimeoutMs: 4_000 });
+    const t = Date.now();
+    const err = await h.waitState((s) => s.status === 'error', 8_000);
+    const elapsed = Date.now() - t;
+    expect(err).toMatchObject({ code: 'connect-timeout' });
+    expect(elapsed).toBeGreaterThanOrEqual(3_500);
+    expect(elapsed).toBeLessThan(6_000);
+    await h.driver.stop('user');
+    expect(netnsPids(inst.clientNetns)).toEqual([]);
+  });
+
+  it('helper crash: openvpn exits with the management connection; cleanup removes the DNS left behind', async () => {
+    const inst = await lab('openvpn-dns');
+    const dnsBefore = resolvConf(inst.clientNetns);
+    const linksBefore = links(inst.clientNetns);
+    const workDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-crash-'));
+    // A stand-in helper in its own process, so it can be killed hard.
+    const script = join(workDir, 'helper.mts');
+    writeFileSync(
+      script,
+      `import { readFileSync } from 'node:fs';
+import { createOpenVpnDriver } from ${JSON.stringify(join(repo, 'electron/helper/drivers/openvpn/index.js'))};
+import { inspectProfile } from ${JSON.stringify(join(repo, 'shared/profiles/inspect.js'))};
+const [profile, netns, workDir] = process.argv.slice(2);
+const inspection = inspectProfile(readFileSync(profile, 'utf8'), { fileName: 'lab.ovpn' });
+const d = createOpenVpnDriver({ sessionId: 'crash0001', workDir, inspection, connectTimeoutMs: 20000, netns,
+  events: { state: (s) => console.log(JSON.stringify(s)), counters: () => {}, credentialsRequired: () => {}, log: () => {} } });
+await d.start();
+setInterval(() => {}, 1000);
+`,
+    );
+    const sessionDir = mkdtempSync(join(workDir, 's-'));
+    const helper = spawn(process.execPath, ['--import', 'tsx', script, inst.profile, inst.clientNetns, sessionDir], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`stand-in helper did not connect: ${out}`)), 20_000);
+        helper.stdout.setEncoding('utf8').on('data', (d: string) => {
+          out += d;
+          if (out.includes('"status":"connected"')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const residue = JSON.parse(readFileSync(join(sessionDir, 'residue.json'), 'utf8')) as Residue;
+      expect(residue.pids).toHaveLength(1);
+      expect(residue.dnsRecords).toHaveLength(1);
+      expect(resolvConf(inst.clientNetns)).toContain('nameserver 198.18.2.53');
+      const pid = need(residue.pids[0]);
+      const t = Date.now();
+      helper.kill('SIGKILL');
+      expect(await waitForExit(pid, 5_000)).toBe(true);
+      console.log(`helper SIGKILL → openvpn gone ${Date.now() - t} ms`);
+      expect(links(inst.clientNetns)).toEqual(linksBefore);
+      // DNS is what a crash leaves behind; the residue record is enough to remove it.
+      expect(resolvConf(inst.clientNetns)).not.toBe(dnsBefore);
+      await cleanupOpenVpnResidue(residue);
+      expect(resolvConf(inst.clientNetns)).toBe(dnsBefore);
+      await cleanupOpenVpnResidue(residue); // idempotent
+    } finally {
+      if (helper.exitCode === null && helper.signalCode === null) helper.kill('SIGKILL');
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it('cleanup kills only processes whose command line still names the config', async () => {
+    const inst = await lab('openvpn-udp');
+    const workDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-residue-'));
+    const configPath = join(workDir, 'profile.ovpn');
+    writeFileSync(configPath, readFileSync(inst.profile, 'utf8'), { mode: 0o600 });
+    const ovpn = spawn('ip', ['netns', 'exec', inst.clientNetns, 'openvpn', '--config', configPath, '--verb', '0'], { stdio: 'ignore' });
+    const bystander = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      expect(isAlive(need(ovpn.pid))).toBe(true);
+      await cleanupOpenVpnResidue({
+        kind: 'openvpn',
+        sessionId: 'residue01',
+        pids: [need(bystander.pid), need(ovpn.pid)],
+        interfaceName: 'tun0',
+        dnsRecords: [],
+        configPath,
+      });
+      expect(await waitForExit(need(ovpn.pid), 1_000)).toBe(true);
+      expect(isAlive(need(bystander.pid))).toBe(true);
+    } finally {
+      bystander.kill('SIGKILL');
+      ovpn.kill('SIGKILL');
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});
