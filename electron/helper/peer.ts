@@ -3,7 +3,7 @@
  * SO_PEERCRED (a small native addon; Node has no API for it), and whether that user may use the
  * helper: root, or a member of the helper's group.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -23,7 +23,9 @@ let addon: PeerCredAddon | null = null;
 
 function loadAddon(): PeerCredAddon {
   if (!addon) {
-    const path = join(import.meta.dirname, 'native', 'build', 'Release', 'peercred.node');
+    // From source the addon is in its build folder; the bundled CLI carries it beside itself.
+    const candidates = [join(import.meta.dirname, 'native', 'build', 'Release', 'peercred.node'), join(import.meta.dirname, 'peercred.node')];
+    const path = candidates.find((p) => existsSync(p)) ?? candidates[0] ?? '';
     try {
       addon = require(path) as PeerCredAddon;
     } catch (e) {

@@ -38,6 +38,8 @@ interface Client {
   greeted: boolean;
   /** Subscribed to all sessions (null) or one; undefined when not subscribed. */
   subscription: string | null | undefined;
+  /** Wants log lines pushed too. */
+  logs: boolean;
 }
 
 function fail(code: string, en: string, ja: string, detail?: string): HelperFailure {
@@ -109,7 +111,7 @@ export class HelperServer {
     }
     if (!this.group || !mayUseHelper(peer, this.group)) {
       this.options.log.add('warn', `refused uid ${peer.uid} (pid ${peer.pid}): not root and not in group '${this.options.group}'`, null, peer.uid);
-      this.send({ socket, peer, greeted: false, subscription: undefined }, {
+      this.send({ socket, peer, greeted: false, subscription: undefined, logs: false }, {
         id: null,
         ok: false,
         error: fail('not-permitted', `This user may not use the VPN helper. Ask an administrator to add you to the group '${this.options.group}'.`,
@@ -118,7 +120,7 @@ export class HelperServer {
       socket.end();
       return;
     }
-    const client: Client = { socket, peer, greeted: false, subscription: undefined };
+    const client: Client = { socket, peer, greeted: false, subscription: undefined, logs: false };
     this.clients.add(client);
     const framer = new LineFramer(MAX_FRAME_BYTES);
     socket.on('data', (data: Buffer) => {
@@ -183,6 +185,7 @@ export class HelperServer {
         return { sessions: sessions.list() };
       case 'subscribe':
         client.subscription = req.sessionId ?? null;
+        client.logs = req.logs ?? false;
         return { sessions: sessions.list() };
       case 'credentials':
         return sessions.provideCredentials(req.sessionId, req.credentials, client.peer.uid);
@@ -196,6 +199,7 @@ export class HelperServer {
     for (const client of this.clients) {
       if (client.subscription === undefined) continue;
       if (client.subscription !== null && sessionOf !== client.subscription) continue;
+      if (event.event === 'log' && !client.logs) continue;
       // Log lines of other users' sessions are not theirs to read.
       if (event.event === 'log' && client.peer.uid !== 0 && event.line.uid !== null && event.line.uid !== client.peer.uid) continue;
       this.send(client, event);

@@ -149,10 +149,12 @@ export class SessionManager {
     const session: Session = { info, driver, stopping: null, statsTimer: null, lastCounters: { at: Date.now(), bytesIn: 0, bytesOut: 0 }, workDir, canonical: inspection.canonical };
     ref.session = session;
     this.sessions.set(id, session);
+    // Start the driver before announcing anything: the tunnel's own start-up is the long pole.
+    const starting = driver.start();
     log.add('info', `session ${id} (${inspection.kind}, “${profile.name}”) requested by uid ${uid}`, id, uid);
-    this.emit({ event: 'state', sessionId: id, state: info.state, at: Date.now() });
+    if (info.state.status === 'connecting' && info.state.phase === 'starting') this.emit({ event: 'state', sessionId: id, state: info.state, at: Date.now() });
     try {
-      await driver.start();
+      await starting;
     } catch (e) {
       this.onState(session, {
         status: 'error',

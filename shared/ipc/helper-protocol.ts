@@ -101,7 +101,13 @@ export const request = z.discriminatedUnion('type', [
   }),
   z.object({ id: requestId, type: z.literal('disconnect'), sessionId: sessionId.optional(), all: z.boolean().optional() }),
   z.object({ id: requestId, type: z.literal('list') }),
-  z.object({ id: requestId, type: z.literal('subscribe'), sessionId: sessionId.optional() }),
+  z.object({
+    id: requestId,
+    type: z.literal('subscribe'),
+    sessionId: sessionId.optional(),
+    /** Also push log lines (for a log view); off by default, as they are many. */
+    logs: z.boolean().optional(),
+  }),
   z.object({ id: requestId, type: z.literal('credentials'), sessionId, credentials }),
   z.object({ id: requestId, type: z.literal('log'), sessionId: sessionId.optional(), lines: z.number().int().min(1).max(5000).optional() }),
 ]);

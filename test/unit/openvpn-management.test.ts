@@ -140,20 +140,20 @@ describe('ManagementProtocol', () => {
     return { p, written, notes, stray };
   }
 
-  it('keeps one command in flight and matches replies in order', async () => {
+  it('pipelines commands and matches replies in order, blocks included', async () => {
     const { p, written } = setup();
     const replies: Reply[] = [];
-    const a = p.command('state on').then((r) => replies.push(r));
-    const b = p.command('hold release').then((r) => replies.push(r));
-    expect(written).toEqual(['state on\n']);
-    p.feed('SUCCESS: real-time state notification set to ON\r\n');
-    await a;
-    expect(written).toEqual(['state on\n', 'hold release\n']);
-    p.feed('SUCCESS: hold release succeeded\r\n');
-    await b;
+    const a = p.command('state on all').then((r) => replies.push(r));
+    const b = p.command('hold on').then((r) => replies.push(r));
+    const c = p.command('bytecount 1').then((r) => replies.push(r));
+    // All three go out at once: no round trip per command.
+    expect(written).toEqual(['state on all\n', 'hold on\n', 'bytecount 1\n']);
+    p.feed('1795742228,WAIT,,,,,,\r\n>LOG:1,I,x\r\n1795742228,AUTH,,,,,,\r\nEND\r\nSUCCESS: hold flag set to ON\r\nERROR: nope\r\n');
+    await Promise.all([a, b, c]);
     expect(replies).toEqual([
-      { ok: true, lines: ['real-time state notification set to ON'] },
-      { ok: true, lines: ['hold release succeeded'] },
+      { ok: true, lines: ['1795742228,WAIT,,,,,,', '1795742228,AUTH,,,,,,'] },
+      { ok: true, lines: ['hold flag set to ON'] },
+      { ok: false, lines: ['nope'] },
     ]);
   });
 
@@ -383,9 +383,10 @@ describe('DNS from the UPDOWN environment', () => {
 
 describe('openvpn command line', () => {
   it("puts the helper's flags after --config so they win", () => {
-    const args = openVpnArgs({ configPath: '/w/profile.ovpn', managementSocket: '/w/mgmt.sock', directives: [{ name: 'keepalive', args: ['10', '60'] }] });
+    const args = openVpnArgs({ configPath: '/w/profile.ovpn', managementSocket: '/w/mgmt.sock', directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false });
     expect(args.slice(0, 2)).toEqual(['--config', '/w/profile.ovpn']);
-    expect(args).toEqual(expect.arrayContaining(['--management-client', '--management-hold', '--management-query-passwords', '--management-up-down']));
+    expect(args).toEqual(expect.arrayContaining(['--management-client', '--management-query-passwords', '--management-up-down']));
+    expect(args).not.toContain('--management-hold');
     expect(args.join(' ')).toContain('--management /w/mgmt.sock unix');
     expect(args.join(' ')).toContain('--auth-retry interact');
     expect(args.join(' ')).toContain('--script-security 1');
@@ -394,10 +395,19 @@ describe('openvpn command line', () => {
   });
 
   it('adds a liveness check only when the profile has none', () => {
-    const args = openVpnArgs({ configPath: 'c', managementSocket: 's', directives: [{ name: 'client', args: [] }] });
+    const args = openVpnArgs({ configPath: 'c', managementSocket: 's', directives: [{ name: 'client', args: [] }], udpOnly: false });
     expect(args.join(' ')).toContain('--ping 10 --ping-restart 60');
-    const inBlock = openVpnArgs({ configPath: 'c', managementSocket: 's', directives: [{ name: 'connection', args: [], block: [{ name: 'ping', args: ['5'] }] }] });
+    const inBlock = openVpnArgs({ configPath: 'c', managementSocket: 's', directives: [{ name: 'connection', args: [], block: [{ name: 'ping', args: ['5'] }] }], udpOnly: false });
     expect(inBlock).not.toContain('--ping-restart');
+  });
+
+  it('tells a UDP server when the client leaves, unless the profile already says how', () => {
+    const udp = openVpnArgs({ configPath: 'c', managementSocket: 's', directives: [{ name: 'client', args: [] }], udpOnly: true });
+    expect(udp.join(' ')).toContain('--explicit-exit-notify 1');
+    const tcp = openVpnArgs({ configPath: 'c', managementSocket: 's', directives: [{ name: 'client', args: [] }], udpOnly: false });
+    expect(tcp).not.toContain('--explicit-exit-notify');
+    const own = openVpnArgs({ configPath: 'c', managementSocket: 's', directives: [{ name: 'explicit-exit-notify', args: ['3'] }], udpOnly: true });
+    expect(own).not.toContain('--explicit-exit-notify');
   });
 });
 

@@ -14,11 +14,17 @@ function hasLiveness(directives: readonly OpenVpnDirective[]): boolean {
   return directives.some((d) => LIVENESS.has(d.name) || (d.block !== undefined && hasLiveness(d.block)));
 }
 
+function hasDirective(directives: readonly OpenVpnDirective[], name: string): boolean {
+  return directives.some((d) => d.name === name || (d.block !== undefined && hasDirective(d.block, name)));
+}
+
 export interface OpenVpnArgsOptions {
   configPath: string;
   managementSocket: string;
   /** The profile's directives, to decide on a default liveness check. */
   directives: readonly OpenVpnDirective[];
+  /** Every server in the profile is reached over UDP. */
+  udpOnly: boolean;
 }
 
 export function openVpnArgs(o: OpenVpnArgsOptions): string[] {
@@ -27,8 +33,8 @@ export function openVpnArgs(o: OpenVpnArgsOptions): string[] {
     // openvpn dials our socket and exits when that connection closes: the tunnel dies with the helper.
     '--management', o.managementSocket, 'unix',
     '--management-client',
-    // Start held, and re-hold after every restart, so each attempt waits for the driver.
-    '--management-hold',
+    // No --management-hold: the first start runs at once and the driver arms the hold (`hold on`)
+    // as soon as openvpn dials in, so every restart after that waits for the driver.
     '--management-query-passwords',
     // Reports the tunnel environment (device, pushed dhcp-options) as >UPDOWN on every up/down.
     '--management-up-down',
@@ -41,5 +47,8 @@ export function openVpnArgs(o: OpenVpnArgsOptions): string[] {
   // Without any ping setting a UDP tunnel never notices that the server went away. Pushed
   // ping/ping-restart (e.g. the server's keepalive) still override these.
   if (!hasLiveness(o.directives)) args.push('--ping', '10', '--ping-restart', '60');
+  // Over UDP a server only learns that a client left when its keepalive times out, holding the
+  // client's address until then; telling it on disconnect frees the address at once.
+  if (o.udpOnly && !hasDirective(o.directives, 'explicit-exit-notify')) args.push('--explicit-exit-notify', '1');
   return args;
 }

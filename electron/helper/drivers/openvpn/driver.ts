@@ -3,8 +3,9 @@
  * interface (see protocol.ts for the wire, states.ts for what it means to the user).
  *
  * Life of a session:
- *   start → write profile.ovpn, listen on mgmt.sock, spawn openvpn (held) → it dials in →
- *   `state on`/`log on`/`bytecount 1` → each >HOLD: wait the seconds it names, `hold release` →
+ *   start → write profile.ovpn, listen on mgmt.sock, spawn openvpn → it dials in → `state on all`
+ *   (replays the states it went through before we asked) / `hold on` / `log on` / `bytecount 1` →
+ *   each later >HOLD (every restart): wait the seconds it names, `hold release` →
  *   >PASSWORD prompts answered from the connect request, the user, or this session's cache →
  *   >UPDOWN:UP: apply DNS → >STATE CONNECTED → connected.
  * Failures: verification failures, a connect timeout and an openvpn exit before the first
@@ -20,7 +21,7 @@ import { openVpnArgs } from './args.js';
 import { PromptBroker, type NeedNotice } from './credentials.js';
 import { dnsFromEnv, mergeDns, type DnsSettings } from './dns-env.js';
 import { ManagementServer } from './management-server.js';
-import type { ManagementProtocol, Notification, OvpnState, PasswordNotice } from './protocol.js';
+import { parseStateFields, type ManagementProtocol, type Notification, type OvpnState, type PasswordNotice } from './protocol.js';
 import { redact, redactCommand } from './redact.js';
 import { writeResidue } from './residue.js';
 import { PausableTimeout } from './timer.js';
@@ -134,9 +135,10 @@ export class OpenVpnDriver implements Driver {
       await this.mgmt.close();
       return;
     }
-    this.emit({ status: 'connecting', phase: 'starting' });
-    this.startConnectTimer();
+    // Spawn first, report after: openvpn's own start-up is the long pole, so let it begin at once.
     const problem = this.spawnProcess();
+    this.startConnectTimer();
+    if (problem === null) this.emit({ status: 'connecting', phase: 'starting' });
     if (problem !== null) {
       // Nothing runs (e.g. ENOENT for `ip` or `openvpn`). start() rejecting is the report: the
       // session manager turns it into the error state, so none is emitted here.
@@ -197,6 +199,7 @@ export class OpenVpnDriver implements Driver {
       configPath: this.configPath,
       managementSocket: this.mgmt.path,
       directives: this.ctx.inspection.profile?.kind === 'openvpn' ? this.ctx.inspection.profile.directives : [],
+      udpOnly: this.ctx.inspection.profile?.kind === 'openvpn' && this.ctx.inspection.profile.remotes.every((r) => r.transport === 'udp'),
     });
     const [cmd, argv] = inNetns(this.ctx.netns, 'openvpn', args);
     let child: ChildProcess;
@@ -357,7 +360,24 @@ export class OpenVpnDriver implements Driver {
     this.log('debug', 'openvpn connected to the management socket');
     // Settings of the connection, kept across openvpn's own restarts. (2.6 does not answer
     // `version N`, so it is never sent.)
-    for (const c of ['state on', 'log on', 'bytecount 1']) void this.send(c, conn);
+    // The first start is not held (a hold would cost a round trip before anything happens):
+    // `state on all` replays what openvpn did before these commands arrived, and `hold on` makes
+    // every later restart wait for `hold release`. Pipelined, all of this costs no round trip.
+    void this.replayStates(conn);
+    for (const c of ['hold on', 'log on', 'bytecount 1']) void this.send(c, conn);
+  }
+
+  private async replayStates(conn: ManagementProtocol): Promise<void> {
+    this.log('debug', '> state on all');
+    try {
+      const reply = await conn.command('state on all');
+      for (const line of reply.lines) {
+        const state = parseStateFields(line);
+        if (state) await this.onState(state);
+      }
+    } catch (e) {
+      this.log('debug', `'state on all' not answered: ${(e as Error).message}`);
+    }
   }
 
   private async send(command: string, conn: ManagementProtocol | null = this.mgmt.connection): Promise<void> {
@@ -418,6 +438,10 @@ export class OpenVpnDriver implements Driver {
     this.clearHoldTimer();
     // openvpn skips its own restart backoff while held: honour the seconds it names.
     if (waitSeconds > 0) this.log('info', `waiting ${waitSeconds} s before the next attempt`);
+    if (waitSeconds <= 0) {
+      void this.send('hold release', conn);
+      return;
+    }
     this.holdTimer = setTimeout(() => {
       this.holdTimer = null;
       if (!this.terminal && this.lifecycle === 'running') void this.send('hold release', conn);

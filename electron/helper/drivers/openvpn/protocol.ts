@@ -171,14 +171,15 @@ interface InFlight {
 const UNSENDABLE = /[\0-\x1f\x7f]/;
 
 /**
- * Demultiplexes the management stream. Replies carry no command id, so exactly one command is in
- * flight at a time; `>` lines are notifications wherever they appear, even between a command and
- * its reply or inside a multi-line block.
+ * Demultiplexes the management stream. Replies carry no command id, but openvpn answers commands
+ * strictly in the order it reads them, so commands are pipelined and replies matched first in,
+ * first out (no round trip per command: start-up sends several at once). `>` lines are
+ * notifications wherever they appear, even between a command and its reply or inside a block.
  */
 export class ManagementProtocol {
   private readonly splitter = new LineSplitter();
-  private readonly queue: { command: string; resolve(reply: Reply): void; reject(err: Error): void }[] = [];
-  private inFlight: InFlight | null = null;
+  /** Sent and not yet answered, oldest first. */
+  private readonly sent: InFlight[] = [];
   private closed = false;
 
   constructor(
@@ -189,14 +190,14 @@ export class ManagementProtocol {
 
   /**
    * Sends a command and resolves with its reply. Never send `version N` to 2.6: it does not reply,
-   * and this queue would stall behind it.
+   * and every reply after it would be matched to the wrong command.
    */
   command(command: string): Promise<Reply> {
     if (this.closed) return Promise.reject(new Error('management connection closed'));
     if (UNSENDABLE.test(command)) return Promise.reject(new Error('management command contains control characters'));
     return new Promise<Reply>((resolve, reject) => {
-      this.queue.push({ command, resolve, reject });
-      this.pump();
+      this.sent.push({ command, resolve, reject, block: null });
+      this.write(`${command}\n`);
     });
   }
 
@@ -209,28 +210,15 @@ export class ManagementProtocol {
     if (this.closed) return;
     this.closed = true;
     const err = new Error('management connection closed');
-    this.inFlight?.reject(err);
-    this.inFlight = null;
-    for (const q of this.queue.splice(0)) q.reject(err);
+    for (const q of this.sent.splice(0)) q.reject(err);
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
-  private pump(): void {
-    if (this.inFlight || this.closed) return;
-    const next = this.queue.shift();
-    if (!next) return;
-    this.inFlight = { ...next, block: null };
-    this.write(`${next.command}\n`);
-  }
-
   private finish(reply: Reply): void {
-    const done = this.inFlight;
-    this.inFlight = null;
-    done?.resolve(reply);
-    this.pump();
+    this.sent.shift()?.resolve(reply);
   }
 
   private handleLine(line: string): void {
@@ -239,7 +227,7 @@ export class ManagementProtocol {
       this.onNotification(n, line);
       return;
     }
-    const cur = this.inFlight;
+    const cur = this.sent[0];
     if (!cur) {
       this.onStray(line);
       return;

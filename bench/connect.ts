@@ -1,0 +1,156 @@
+/**
+ * `npm run bench:connect` (root) — how much the helper adds to bringing a tunnel up, measured
+ * against the raw tools on the same lab scenario, interleaved round by round so machine noise
+ * hits both alike:
+ *   OpenVPN:   helper connect request → `connected` event   vs   raw openvpn → "Initialization Sequence Completed"
+ *   WireGuard: helper connect request → `connected` event   vs   raw `wg-quick up` → first handshake
+ * Targets (issue 4): ratio of medians ≤ 1.10 for both. Then, with one tunnel up for 60 s, the
+ * helper's CPU (target ≤ 0.5 % of a core) and RSS (target ≤ 80 MB).
+ */
+import { spawn } from 'node:child_process';
+import { bundleCli } from '../build/bundle.js';
+import { readFileSync } from 'node:fs';
+import type { HelperEvent } from '../shared/ipc/helper-protocol.js';
+import { down, up } from '../test/lab/index.js';
+import { run } from '../test/lab/exec.js';
+import { Observer, processesIn, profileOf, startHelperProcess } from '../test/integration/helper-harness.js';
+
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 12);
+const HOLD_SECONDS = Number(process.env['BENCH_HOLD_SECONDS'] ?? 60);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+async function waitGone(netns: string, names: string[]): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (processesIn(netns, names).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
+
+async function rawOpenVpn(netns: string, profile: string): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn('ip', ['netns', 'exec', netns, 'openvpn', '--config', profile, '--verb', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const ms = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`raw openvpn did not connect: ${out.slice(-500)}`)), 20_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.includes('Initialization Sequence Completed')) {
+        clearTimeout(timer);
+        resolve(performance.now() - t0);
+      }
+    });
+  });
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('exit', r));
+  await waitGone(netns, ['openvpn']);
+  return ms;
+}
+
+async function rawWireGuard(netns: string, confPath: string, ifname: string): Promise<number> {
+  const env = { ...process.env, WG_QUICK_USERSPACE_IMPLEMENTATION: 'wireguard-go' };
+  const t0 = performance.now();
+  const upResult = await run('ip', ['netns', 'exec', netns, 'wg-quick', 'up', confPath], { env });
+  if (upResult.code !== 0) throw new Error(`raw wg-quick up failed: ${upResult.stderr}`);
+  let ms = -1;
+  while (ms < 0) {
+    const r = await run('ip', ['netns', 'exec', netns, 'wg', 'show', ifname, 'latest-handshakes'], { allowFail: true });
+    if (/\t[1-9]\d*\s*$/m.test(r.stdout)) ms = performance.now() - t0;
+    else if (performance.now() - t0 > 20_000) throw new Error('raw wg: no handshake');
+  }
+  await run('ip', ['netns', 'exec', netns, 'wg-quick', 'down', confPath], { env });
+  await waitGone(netns, ['wireguard-go']);
+  return ms;
+}
+
+async function viaHelper(observer: Observer, profile: ReturnType<typeof profileOf>, netns: string): Promise<number> {
+  const from = observer.events.length;
+  const t0 = performance.now();
+  const { sessionId } = await observer.client.request('connect', { profile, options: { connectTimeoutSeconds: 20 } });
+  await observer.waitForState(sessionId, 'connected', 20_000, from);
+  const ms = performance.now() - t0;
+  await observer.client.request('disconnect', { sessionId });
+  await observer.waitFor((e): e is HelperEvent => e.event === 'session-removed' && e.sessionId === sessionId, 10_000, from);
+  await waitGone(netns, ['openvpn', 'wireguard-go']);
+  return ms;
+}
+
+function procStat(pid: number): { cpuTicks: number; rssKb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuTicks = Number(fields[11]) + Number(fields[12]);
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return { cpuTicks, rssKb };
+}
+
+async function main(): Promise<void> {
+  await bundleCli();
+  const ovpnLab = await up('openvpn-udp');
+  const wgLab = await up('wireguard-split');
+  const ovpnHelper = await startHelperProcess(ovpnLab.clientNetns);
+  const wgHelper = await startHelperProcess(wgLab.clientNetns);
+  try {
+    const ovpnObserver = await Observer.open(ovpnHelper.socketPath);
+    const wgObserver = await Observer.open(wgHelper.socketPath);
+    const ovpnProfile = profileOf(ovpnLab);
+    const wgProfile = profileOf(wgLab);
+    // wg-quick names the interface after the file; the lab's profile is <if>.conf.
+    const wgIf = wgLab.profile.replace(/^.*\//, '').replace(/\.conf$/, '');
+    const results = { rawOvpn: [] as number[], helperOvpn: [] as number[], rawWg: [] as number[], helperWg: [] as number[] };
+    // One warm-up of each, not counted.
+    await rawOpenVpn(ovpnLab.clientNetns, ovpnLab.profile);
+    await viaHelper(ovpnObserver, ovpnProfile, ovpnLab.clientNetns);
+    await rawWireGuard(wgLab.clientNetns, wgLab.profile, wgIf);
+    await viaHelper(wgObserver, wgProfile, wgLab.clientNetns);
+    for (let i = 0; i < ROUNDS; i++) {
+      // Alternate which goes first in each pair, so neither always runs on a warmer machine.
+      if (i % 2 === 0) {
+        results.rawOvpn.push(await rawOpenVpn(ovpnLab.clientNetns, ovpnLab.profile));
+        results.helperOvpn.push(await viaHelper(ovpnObserver, ovpnProfile, ovpnLab.clientNetns));
+        results.rawWg.push(await rawWireGuard(wgLab.clientNetns, wgLab.profile, wgIf));
+        results.helperWg.push(await viaHelper(wgObserver, wgProfile, wgLab.clientNetns));
+      } else {
+        results.helperOvpn.push(await viaHelper(ovpnObserver, ovpnProfile, ovpnLab.clientNetns));
+        results.rawOvpn.push(await rawOpenVpn(ovpnLab.clientNetns, ovpnLab.profile));
+        results.helperWg.push(await viaHelper(wgObserver, wgProfile, wgLab.clientNetns));
+        results.rawWg.push(await rawWireGuard(wgLab.clientNetns, wgLab.profile, wgIf));
+      }
+    }
+    const fmt = (xs: number[]) => `median ${median(xs).toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
+    console.log(`rounds: ${ROUNDS} of each, interleaved`);
+    console.log(`OpenVPN   raw openvpn → Initialization Sequence Completed: ${fmt(results.rawOvpn)}`);
+    console.log(`OpenVPN   helper request → connected:                      ${fmt(results.helperOvpn)}`);
+    console.log(`OpenVPN   ratio helper/raw: ${(median(results.helperOvpn) / median(results.rawOvpn)).toFixed(3)} (target ≤ 1.10)`);
+    console.log(`WireGuard raw wg-quick up → first handshake:                ${fmt(results.rawWg)}`);
+    console.log(`WireGuard helper request → connected:                       ${fmt(results.helperWg)}`);
+    console.log(`WireGuard ratio helper/raw: ${(median(results.helperWg) / median(results.rawWg)).toFixed(3)} (target ≤ 1.10)`);
+
+    // Steady state: one tunnel up, a client subscribed to its events (as the app would be).
+    const from = ovpnObserver.events.length;
+    const { sessionId } = await ovpnObserver.client.request('connect', { profile: ovpnProfile, options: { connectTimeoutSeconds: 20 } });
+    await ovpnObserver.waitForState(sessionId, 'connected', 20_000, from);
+    const pid = ovpnHelper.proc.pid ?? 0;
+    await new Promise((r) => setTimeout(r, 2000));
+    const before = procStat(pid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, HOLD_SECONDS * 1000));
+    const after = procStat(pid);
+    const seconds = (performance.now() - t0) / 1000;
+    const hz = 100;
+    const cpuPercent = ((after.cpuTicks - before.cpuTicks) / hz / seconds) * 100;
+    const statsEvents = ovpnObserver.events.filter((e) => e.event === 'stats' && e.sessionId === sessionId).length;
+    console.log(`helper with one OpenVPN tunnel up for ${seconds.toFixed(0)} s (${statsEvents} stats events sent): CPU ${cpuPercent.toFixed(2)} % of a core (target ≤ 0.5), RSS ${(after.rssKb / 1024).toFixed(1)} MB (target ≤ 80)`);
+    await ovpnObserver.client.request('disconnect', { sessionId });
+    ovpnObserver.close();
+    wgObserver.close();
+  } finally {
+    await ovpnHelper.stop();
+    await wgHelper.stop();
+    await down(ovpnLab.id);
+    await down(wgLab.id);
+  }
+}
+
+await main();

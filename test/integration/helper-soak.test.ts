@@ -1,0 +1,69 @@
+/**
+ * Soak: 200 connect/disconnect cycles through the helper. The helper's open files, child
+ * processes and memory must not grow beyond noise (figures are printed for the closing note).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { HelperEvent } from '../../shared/ipc/helper-protocol.js';
+import { down, up, type LabInstance } from '../lab/index.js';
+import { Observer, processesIn, profileOf, startHelperProcess, type RunningHelperProcess } from './helper-harness.js';
+
+const CYCLES = 200;
+let lab: LabInstance | null = null;
+let helper: RunningHelperProcess | null = null;
+afterAll(async () => {
+  await helper?.stop();
+  if (lab) await down(lab.id);
+});
+
+function resources(pid: number): { fds: number; children: number; rssMb: number } {
+  const fds = readdirSync(`/proc/${pid}/fd`).length;
+  let children = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children++;
+    } catch {
+      // gone
+    }
+  }
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return { fds, children, rssMb: rssKb / 1024 };
+}
+
+describe('helper soak', () => {
+  it(`${CYCLES} connect/disconnect cycles leave no growth in files, children or memory`, async () => {
+    lab = await up('openvpn-udp');
+    helper = await startHelperProcess(lab.clientNetns);
+    const pid = helper.proc.pid ?? 0;
+    const observer = await Observer.open(helper.socketPath);
+    const profile = profileOf(lab);
+    const samples: Array<{ cycle: number; fds: number; children: number; rssMb: number }> = [];
+    const started = Date.now();
+    for (let cycle = 1; cycle <= CYCLES; cycle++) {
+      const from = observer.events.length;
+      const { sessionId } = await observer.client.request('connect', { profile, options: { connectTimeoutSeconds: 20 } });
+      await observer.waitForState(sessionId, 'connected', 20_000, from);
+      await observer.client.request('disconnect', { sessionId });
+      await observer.waitFor((e): e is HelperEvent => e.event === 'session-removed' && e.sessionId === sessionId, 10_000, from);
+      // Keep the observer's own memory flat; the helper is what is measured.
+      observer.events.splice(0);
+      if (cycle === 20 || cycle % 50 === 0) {
+        global.gc?.();
+        samples.push({ cycle, ...resources(pid) });
+      }
+    }
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`soak: ${CYCLES} cycles in ${seconds.toFixed(0)} s; helper resources by cycle: ${samples.map((s) => `#${s.cycle} fds=${s.fds} children=${s.children} rss=${s.rssMb.toFixed(1)}MB`).join(', ')}`);
+    const base = samples[0];
+    const last = samples[samples.length - 1];
+    if (!base || !last) throw new Error('no samples');
+    expect(processesIn(lab.clientNetns, ['openvpn'])).toEqual([]);
+    expect(last.fds).toBeLessThanOrEqual(base.fds + 2);
+    expect(last.children).toBeLessThanOrEqual(base.children);
+    expect(last.rssMb - base.rssMb).toBeLessThan(25);
+    observer.close();
+  }, 900_000);
+});
