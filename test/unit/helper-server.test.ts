@@ -178,6 +178,8 @@ describe('helper socket', () => {
     const ctx = started[started.length - 1];
     expect(ctx?.inspection.canonical).toContain('PrivateKey = qCi5');
     await expect.poll(() => c.messages.some((m) => m['event'] === 'stats' && m['sessionId'] === sessionId), { timeout: 3000 }).toBe(true);
+    // Log lines are pushed only to subscribers that asked for them.
+    expect(c.messages.some((m) => m['event'] === 'log')).toBe(false);
     c.socket.destroy();
     await new Promise((r) => setTimeout(r, 100));
     const d = await RawClient.open();
@@ -185,8 +187,11 @@ describe('helper socket', () => {
     d.send(`${JSON.stringify({ id: 2, type: 'list' })}\n`);
     const listed = (await d.reply(2))['result'] as { sessions: Array<{ id: string; state: { status: string }; uid: number }> };
     expect(listed.sessions.map((s) => [s.id, s.state.status, s.uid])).toEqual([[sessionId, 'connected', 0]]);
+    d.send(`${JSON.stringify({ id: 5, type: 'subscribe', logs: true })}\n`);
+    await d.reply(5);
     d.send(`${JSON.stringify({ id: 3, type: 'disconnect', sessionId })}\n`);
     expect(await d.reply(3)).toMatchObject({ ok: true, result: { sessionIds: [sessionId] } });
+    await expect.poll(() => d.messages.some((m) => m['event'] === 'log' && (m['line'] as { sessionId: string }).sessionId === sessionId), { timeout: 3000 }).toBe(true);
     d.send(`${JSON.stringify({ id: 4, type: 'log', sessionId, lines: 50 })}\n`);
     const lines = ((await d.reply(4))['result'] as { lines: Array<{ text: string; uid: number }> }).lines;
     expect(lines.some((l) => l.text.includes('requested by uid 0') && l.uid === 0)).toBe(true);
