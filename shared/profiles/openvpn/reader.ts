@@ -276,6 +276,35 @@ function interpret(tokens: string[]): LineMeaning {
   return { kind: 'directive', name, args: tokens.slice(1), at: 0, setenvOpt: false };
 }
 
+/**
+ * What a lexed line means, handled the same at top level and inside <connection>: a directive is
+ * appended to `out`, a bare `setenv opt` or a stray end tag is reported; an opening tag is
+ * returned for the caller to read its block.
+ */
+function takeLine(
+  r: Reader,
+  lexed: { texts: string[]; columns: number[] },
+  line: number,
+  source: string,
+  out: RawDirective[],
+): (LineMeaning & { kind: 'inline' }) | null {
+  const meaning = interpret(lexed.texts);
+  const column = lexed.columns[meaning.at] as number;
+  if (meaning.kind === 'setenv-opt-empty') {
+    r.diag.error(setenvOptEmpty(line, column, source));
+    return null;
+  }
+  if (meaning.kind === 'directive') {
+    out.push({ name: meaning.name, args: meaning.args, line, column, endLine: line, source, setenvOpt: meaning.setenvOpt });
+    return null;
+  }
+  if (meaning.tag.startsWith('/')) {
+    r.diag.error(strayEndtag(line, column, meaning.tag.slice(1), source));
+    return null;
+  }
+  return meaning;
+}
+
 /** Body lines verbatim, minus each line's trailing CR, joined with LF and ending in LF. */
 function normalizeInline(text: string): string {
   if (text === '') return '';
@@ -514,20 +543,9 @@ function readConnectionBody(r: Reader, start: number, end: number, firstLine: nu
     const lexed = lexLine(r, line, lineStart, lineStart, lf, span, source);
     if (!lexed || lexed.texts.length === 0) continue;
 
-    const meaning = interpret(lexed.texts);
+    const meaning = takeLine(r, lexed, line, source, out);
+    if (!meaning) continue;
     const column = lexed.columns[meaning.at] as number;
-    if (meaning.kind === 'setenv-opt-empty') {
-      r.diag.error(setenvOptEmpty(line, column, source));
-      continue;
-    }
-    if (meaning.kind === 'directive') {
-      out.push({ name: meaning.name, args: meaning.args, line, column, endLine: line, source, setenvOpt: meaning.setenvOpt });
-      continue;
-    }
-    if (meaning.tag.startsWith('/')) {
-      r.diag.error(strayEndtag(line, column, meaning.tag.slice(1), source));
-      continue;
-    }
     const closeTag = encodeUtf8(`</${meaning.tag}>`);
     if (meaning.tag === 'connection') {
       // Only the top level may hold <connection> blocks. Skip what OpenVPN would take as its body.
@@ -657,21 +675,9 @@ function read(input: Uint8Array | string, fast: boolean): OpenVpnReadResult {
     const lexed = lexLine(r, line, origin, lexStart, physEnd, span, source);
     if (!lexed || lexed.texts.length === 0) continue;
 
-    const meaning = interpret(lexed.texts);
+    const meaning = takeLine(r, lexed, line, source, directives);
+    if (!meaning) continue;
     const column = lexed.columns[meaning.at] as number;
-    if (meaning.kind === 'setenv-opt-empty') {
-      r.diag.error(setenvOptEmpty(line, column, source));
-      continue;
-    }
-    if (meaning.kind === 'directive') {
-      directives.push({ name: meaning.name, args: meaning.args, line, column, endLine: line, source, setenvOpt: meaning.setenvOpt });
-      continue;
-    }
-
-    if (meaning.tag.startsWith('/')) {
-      r.diag.error(strayEndtag(line, column, meaning.tag.slice(1), source));
-      continue;
-    }
     const body = readInlineFromFile(r, cur, encodeUtf8(`</${meaning.tag}>`));
     if (!body.found) {
       r.diag.error(endtagMissing(line, column, meaning.tag, source));
