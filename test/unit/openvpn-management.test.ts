@@ -143,18 +143,29 @@ describe('ManagementProtocol', () => {
   it('pipelines commands and matches replies in order, blocks included', async () => {
     const { p, written } = setup();
     const replies: Reply[] = [];
-    const a = p.command('state on all').then((r) => replies.push(r));
+    const a = p.command('status').then((r) => replies.push(r));
     const b = p.command('hold on').then((r) => replies.push(r));
     const c = p.command('bytecount 1').then((r) => replies.push(r));
     // All three go out at once: no round trip per command.
-    expect(written).toEqual(['state on all\n', 'hold on\n', 'bytecount 1\n']);
-    p.feed('1795742228,WAIT,,,,,,\r\n>LOG:1,I,x\r\n1795742228,AUTH,,,,,,\r\nEND\r\nSUCCESS: hold flag set to ON\r\nERROR: nope\r\n');
+    expect(written).toEqual(['status\n', 'hold on\n', 'bytecount 1\n']);
+    p.feed('OpenVPN CLIENT LIST\r\n>LOG:1,I,x\r\nUpdated,x\r\nEND\r\nSUCCESS: hold flag set to ON\r\nERROR: nope\r\n');
     await Promise.all([a, b, c]);
     expect(replies).toEqual([
-      { ok: true, lines: ['1795742228,WAIT,,,,,,', '1795742228,AUTH,,,,,,'] },
+      { ok: true, lines: ['OpenVPN CLIENT LIST', 'Updated,x'] },
       { ok: true, lines: ['hold flag set to ON'] },
       { ok: false, lines: ['nope'] },
     ]);
+  });
+
+  it("'state on all' (SUCCESS, then a history block) replays history as state notifications in stream order", async () => {
+    // The exact shape openvpn 2.6.14 sends (captured from the real binary).
+    const { p, notes } = setup();
+    const a = p.command('state on all');
+    const b = p.command('hold on');
+    p.feed('SUCCESS: real-time state notification set to ON\r\n1795748750,WAIT,,,,,,\r\n1795748750,AUTH,,,,,,\r\n1795748750,CONNECTED,SUCCESS,198.18.8.2,198.18.1.1,1194,,\r\nEND\r\n>STATE:1795748751,RECONNECTING,ping-restart,,,,,\r\nSUCCESS: hold flag set to ON\r\n');
+    expect((await a).lines).toHaveLength(3);
+    expect(await b).toEqual({ ok: true, lines: ['hold flag set to ON'] });
+    expect(notes.map((n) => (n.kind === 'state' ? n.state.name : n.kind))).toEqual(['WAIT', 'AUTH', 'CONNECTED', 'RECONNECTING']);
   });
 
   it('delivers notifications that arrive between a command and its reply', async () => {

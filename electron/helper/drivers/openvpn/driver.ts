@@ -21,7 +21,7 @@ import { openVpnArgs } from './args.js';
 import { PromptBroker, type NeedNotice } from './credentials.js';
 import { dnsFromEnv, mergeDns, type DnsSettings } from './dns-env.js';
 import { ManagementServer } from './management-server.js';
-import { parseStateFields, type ManagementProtocol, type Notification, type OvpnState, type PasswordNotice } from './protocol.js';
+import type { ManagementProtocol, Notification, OvpnState, PasswordNotice } from './protocol.js';
 import { redact, redactCommand } from './redact.js';
 import { writeResidue } from './residue.js';
 import { PausableTimeout } from './timer.js';
@@ -370,11 +370,8 @@ export class OpenVpnDriver implements Driver {
   private async replayStates(conn: ManagementProtocol): Promise<void> {
     this.log('debug', '> state on all');
     try {
-      const reply = await conn.command('state on all');
-      for (const line of reply.lines) {
-        const state = parseStateFields(line);
-        if (state) await this.onState(state);
-      }
+      // The history arrives as ordinary state notifications (see ManagementProtocol.command).
+      await conn.command('state on all');
     } catch (e) {
       this.log('debug', `'state on all' not answered: ${(e as Error).message}`);
     }

@@ -164,6 +164,9 @@ interface InFlight {
   resolve(reply: Reply): void;
   reject(err: Error): void;
   block: string[] | null;
+  /** `state on all`: a SUCCESS line, then the history block; set once the SUCCESS line arrived. */
+  historyAfterSuccess: boolean;
+  successSeen: boolean;
 }
 
 /** Characters that cannot be sent: openvpn's input lexer drops controls and splits on newlines. */
@@ -191,12 +194,17 @@ export class ManagementProtocol {
   /**
    * Sends a command and resolves with its reply. Never send `version N` to 2.6: it does not reply,
    * and every reply after it would be matched to the wrong command.
+   *
+   * `state on all` answers twice — `SUCCESS: real-time state notification set to ON`, then the
+   * history as a block ending in `END` — and its history lines are delivered as `state`
+   * notifications in stream order, so a replayed state can never overtake a real-time one.
    */
   command(command: string): Promise<Reply> {
     if (this.closed) return Promise.reject(new Error('management connection closed'));
     if (UNSENDABLE.test(command)) return Promise.reject(new Error('management command contains control characters'));
+    const historyAfterSuccess = /^state on all$/.test(command);
     return new Promise<Reply>((resolve, reject) => {
-      this.sent.push({ command, resolve, reject, block: null });
+      this.sent.push({ command, resolve, reject, block: null, historyAfterSuccess, successSeen: false });
       this.write(`${command}\n`);
     });
   }
@@ -230,6 +238,21 @@ export class ManagementProtocol {
     const cur = this.sent[0];
     if (!cur) {
       this.onStray(line);
+      return;
+    }
+    if (cur.historyAfterSuccess) {
+      if (!cur.successSeen) {
+        if (line.startsWith('SUCCESS:')) cur.successSeen = true;
+        else this.finish({ ok: !line.startsWith('ERROR:'), lines: [line.replace(/^(SUCCESS|ERROR):\s*/, '')] });
+        return;
+      }
+      if (line === 'END') {
+        this.finish({ ok: true, lines: cur.block ?? [] });
+        return;
+      }
+      (cur.block ??= []).push(line);
+      const state = parseStateFields(line);
+      if (state) this.onNotification({ kind: 'state', state }, `>STATE:${line}`);
       return;
     }
     if (cur.block) {
