@@ -20,22 +20,29 @@ export function redact(text: string): string {
 }
 
 export class HelperLog {
+  /** A ring: `lines[(start + i) % capacity]` is the i-th oldest of `count` lines. */
   private readonly lines: LogLine[] = [];
+  private start = 0;
   private readonly listeners = new Set<(line: LogLine) => void>();
 
   constructor(private readonly capacity = 5000, private readonly mirror: ((line: LogLine) => void) | null = null) {}
 
   add(level: LogLine['level'], text: string, sessionId: string | null = null, uid: number | null = null): LogLine {
     const line: LogLine = { at: Date.now(), sessionId, uid, level, text: redact(text) };
-    this.lines.push(line);
-    if (this.lines.length > this.capacity) this.lines.splice(0, this.lines.length - this.capacity);
+    if (this.lines.length < this.capacity) {
+      this.lines.push(line);
+    } else {
+      this.lines[this.start] = line;
+      this.start = (this.start + 1) % this.capacity;
+    }
     this.mirror?.(line);
     for (const listener of this.listeners) listener(line);
     return line;
   }
 
   recent(count: number, sessionId?: string): LogLine[] {
-    const selected = sessionId ? this.lines.filter((l) => l.sessionId === sessionId) : this.lines;
+    const ordered = this.start === 0 ? this.lines : [...this.lines.slice(this.start), ...this.lines.slice(0, this.start)];
+    const selected = sessionId ? ordered.filter((l) => l.sessionId === sessionId) : ordered;
     return selected.slice(-count);
   }
 

@@ -265,3 +265,13 @@ describe('helper building blocks', () => {
     rmSync(files, { recursive: true, force: true });
   });
 });
+
+describe('helper log ring', () => {
+  it('keeps the newest lines in order once full', () => {
+    const ring = new HelperLog(3);
+    for (let i = 1; i <= 7; i++) ring.add('info', `line ${i}`, i % 2 ? 'aaaaaaaa' : 'bbbbbbbb');
+    expect(ring.recent(10).map((l) => l.text)).toEqual(['line 5', 'line 6', 'line 7']);
+    expect(ring.recent(2).map((l) => l.text)).toEqual(['line 6', 'line 7']);
+    expect(ring.recent(10, 'aaaaaaaa').map((l) => l.text)).toEqual(['line 5', 'line 7']);
+  });
+});
