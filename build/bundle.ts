@@ -33,11 +33,14 @@ export async function bundleCli(): Promise<string> {
   return outfile;
 }
 
-export async function bundleApp(): Promise<void> {
-  const { build: vite } = await import('vite');
+/**
+ * The Electron main process (ESM, Electron external) and the preload (CJS: sandboxed preloads
+ * cannot be modules), into `outDir`/main and `outDir`/preload.
+ */
+export async function bundleElectron(outDir = join(root, 'out')): Promise<void> {
   await esbuild({
     entryPoints: [join(root, 'electron/main/main.ts')],
-    outfile: join(root, 'out/main/main.js'),
+    outfile: join(outDir, 'main/main.js'),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -48,7 +51,7 @@ export async function bundleApp(): Promise<void> {
   });
   await esbuild({
     entryPoints: [join(root, 'electron/preload/preload.ts')],
-    outfile: join(root, 'out/preload/preload.cjs'),
+    outfile: join(outDir, 'preload/preload.cjs'),
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -56,6 +59,11 @@ export async function bundleApp(): Promise<void> {
     external: ['electron'],
     logLevel: 'warning',
   });
+}
+
+export async function bundleApp(): Promise<void> {
+  const { build: vite } = await import('vite');
+  await bundleElectron();
   await vite({ configFile: join(root, 'renderer/vite.config.ts'), logLevel: 'warn' });
 }
 

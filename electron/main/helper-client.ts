@@ -32,7 +32,7 @@ export class HelperUnavailableError extends Error {
   }
 }
 
-type Payload<T extends RequestType> = Omit<Extract<HelperRequest, { type: T }>, 'id' | 'type'>;
+export type HelperPayload<T extends RequestType> = Omit<Extract<HelperRequest, { type: T }>, 'id' | 'type'>;
 
 interface Pending {
   type: RequestType;
@@ -45,6 +45,8 @@ export interface HelperClientOptions {
   clientName: string;
   /** Refuse a socket not owned by root (on by default; a test helper may run elsewhere). */
   requireRootOwner?: boolean;
+  /** Give up (and close the socket) when hello is not answered in time; no limit by default. */
+  helloTimeoutMs?: number;
 }
 
 export class HelperClient {
@@ -54,7 +56,10 @@ export class HelperClient {
   private readonly closeListeners = new Set<() => void>();
   private closed = false;
   private unsolicitedError: HelperError | null = null;
+  /** The caller's uid as the helper sees it (SO_PEERCRED). */
   helperUid = -1;
+  /** The helper's name and version, from its hello. */
+  helperName = '';
 
   private constructor(private readonly socket: Socket) {
     const framer = new LineFramer(MAX_FRAME_BYTES);
@@ -91,12 +96,27 @@ export class HelperClient {
       });
     });
     const client = new HelperClient(socket);
-    const hello = await client.request('hello', { version: HELPER_PROTOCOL_VERSION, client: options.clientName });
-    client.helperUid = hello.uid;
+    // Something that accepts connections but never answers is not a working helper.
+    const timer = options.helloTimeoutMs === undefined ? null : setTimeout(() => {
+      client.unsolicitedError = { code: 'no-answer', message: { en: 'The helper did not answer.', ja: 'ヘルパーが応答しませんでした。' } };
+      client.close();
+    }, options.helloTimeoutMs);
+    try {
+      const hello = await client.request('hello', { version: HELPER_PROTOCOL_VERSION, client: options.clientName });
+      client.helperUid = hello.uid;
+      client.helperName = hello.helper;
+    } catch (e) {
+      // A refused hello (version mismatch, not permitted) must not leave the socket open.
+      client.close();
+      if (e instanceof HelperRequestError && e.error.code === 'no-answer') throw new HelperUnavailableError('not-running', `The Tsunagu helper at ${socketPath} did not answer.`);
+      throw e;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
     return client;
   }
 
-  request<T extends RequestType>(type: T, payload: Payload<T>): Promise<HelperResult<T>> {
+  request<T extends RequestType>(type: T, payload: HelperPayload<T>): Promise<HelperResult<T>> {
     if (this.closed) return Promise.reject(new HelperUnavailableError('closed', 'The connection to the helper is closed.'));
     const id = this.nextId++;
     return new Promise<HelperResult<T>>((resolve, reject) => {

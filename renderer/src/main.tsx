@@ -1,8 +1,4 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import './i18n.js';
-import './styles.css';
-import { App } from './App.js';
+import { start } from './start.js';
 
 const root = document.getElementById('root');
-if (root) createRoot(root).render(<StrictMode><App /></StrictMode>);
+if (root) void start(window.tsunagu, root);

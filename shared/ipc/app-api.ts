@@ -1,38 +1,200 @@
 /**
  * The renderer↔main contract: every channel declared once, with the schema main validates the
- * renderer's arguments against. Both sides derive their types from this table.
+ * renderer's request against and the schema of its reply. The preload exposes exactly these
+ * channels as `window.tsunagu`; main registers one handler per channel (a test checks both).
+ * Main pushes `AppEvent`s to the renderer on the single `app:event` channel.
  */
 import { z } from 'zod';
+import { credentialRequest, credentials, logLine, tunnelState } from './helper-protocol.js';
 
 const localized = z.object({ en: z.string(), ja: z.string() });
+export type Localized = z.infer<typeof localized>;
 
-export const inspectRequest = z.object({
-  fileName: z.string().max(255),
-  bytes: z.instanceof(Uint8Array).refine((b) => b.length <= 1024 * 1024, 'profile larger than 1 MiB'),
+export const profileId = z.string().regex(/^[a-z0-9]{8,32}$/);
+
+export const advisory = z.object({
+  code: z.string(),
+  severity: z.enum(['warning', 'info']),
+  line: z.number(),
+  message: localized,
+  explanation: localized,
+  fix: z.object({ automatic: z.boolean(), description: localized }).optional(),
 });
+export const profileError = z.object({ code: z.string(), line: z.number(), column: z.number(), message: localized, text: z.string() });
 
-export const inspectReply = z.object({
-  ok: z.boolean(),
-  kind: z.enum(['openvpn', 'wireguard']),
+/** What the list shows for each saved profile. */
+export const profileSummary = z.object({
+  id: profileId,
   name: z.string(),
+  kind: z.enum(['openvpn', 'wireguard']),
   layer: z.enum(['L3', 'L2']),
-  summary: z.array(z.tuple([z.string(), z.string()])),
-  advisories: z.array(z.object({
-    code: z.string(), severity: z.enum(['warning', 'info']), line: z.number(), message: localized, explanation: localized,
-    fix: z.object({ automatic: z.boolean(), description: localized }).optional(),
-  })),
-  errors: z.array(z.object({ code: z.string(), line: z.number(), column: z.number(), message: localized, text: z.string() })),
+  /** First server, e.g. "vpn.example.com:1194/udp" or "203.0.113.5:51820". */
+  server: z.string(),
+  importedAt: z.number(),
+  /** Whether a username/password, challenge or key passphrase will be asked. */
+  needsCredentials: z.boolean(),
+  /** Credentials are saved in the OS keychain for this profile. */
+  hasSavedCredentials: z.boolean(),
+  advisoryCount: z.number().int(),
 });
+export type ProfileSummary = z.infer<typeof profileSummary>;
+
+/** Plain-words details for the profile screen. */
+export const profileDetails = profileSummary.extend({
+  /** Label/value rows in the UI language (servers, sign-in, traffic, DNS, encryption ...). */
+  rows: z.array(z.tuple([z.string(), z.string()])),
+  advisories: z.array(advisory),
+  /** WireGuard: the interface's public key, to give to the server administrator. */
+  publicKey: z.string().nullable(),
+  /** The canonical config with secrets (keys, passwords) masked. */
+  maskedConfig: z.string(),
+});
+export type ProfileDetails = z.infer<typeof profileDetails>;
+
+export const importId = z.string().regex(/^[a-z0-9]{8,32}$/);
+
+/** An import waiting for the user's review (nothing is saved until it is committed). */
+export const importPreview = z.object({
+  importId,
+  /** Where it came from, shown so the user can judge it: a path, an https URL, or "pasted text". */
+  source: z.string(),
+  /** One entry per profile found (a .zip or folder may hold several). */
+  items: z.array(z.object({
+    file: z.string(),
+    ok: z.boolean(),
+    kind: z.enum(['openvpn', 'wireguard']),
+    name: z.string(),
+    layer: z.enum(['L3', 'L2']),
+    rows: z.array(z.tuple([z.string(), z.string()])),
+    advisories: z.array(advisory),
+    errors: z.array(profileError),
+    inlinedFiles: z.array(z.string()),
+  })),
+});
+export type ImportPreview = z.infer<typeof importPreview>;
+
+export const importSource = z.discriminatedUnion('kind', [
+  /** A file or .zip the user chose or dropped (main reads it and the files beside it). */
+  z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }),
+  /** Pasted text. */
+  z.object({ kind: z.literal('text'), text: z.string().max(1024 * 1024), fileName: z.string().max(255).optional() }),
+  /** An https URL (typed, or from a tsunagu://import deep link). */
+  z.object({ kind: z.literal('url'), url: z.string().url().max(2048) }),
+]);
+export type ImportSource = z.infer<typeof importSource>;
+
+export const settings = z.object({
+  launchAtLogin: z.boolean(),
+  /** Profile to connect when the app starts, or null. */
+  connectOnLaunch: profileId.nullable(),
+  notifications: z.boolean(),
+  /** 'system' follows the OS. */
+  language: z.enum(['system', 'en', 'ja']),
+});
+export type Settings = z.infer<typeof settings>;
+
+/** The helper connection as the UI sees it. */
+export const helperStatus = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('connecting') }),
+  z.object({ status: z.literal('available'), version: z.string() }),
+  z.object({ status: z.literal('unavailable'), reason: z.enum(['not-running', 'permission-denied', 'untrusted-socket', 'version-mismatch']), message: localized, howToFix: localized }),
+]);
+export type HelperStatus = z.infer<typeof helperStatus>;
+
+/** A profile's live connection, as main tracks it from helper events. */
+export const connectionView = z.object({
+  profileId,
+  sessionId: z.string().nullable(),
+  state: tunnelState,
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+  rateIn: z.number(),
+  rateOut: z.number(),
+  /** Pending prompt, if the tunnel waits for the user. */
+  prompt: credentialRequest.nullable(),
+});
+export type ConnectionView = z.infer<typeof connectionView>;
+
+/** A failure main reports to the renderer: a stable code and words for the user. */
+export const appError = z.object({ code: z.string(), message: localized, detail: z.string().optional() });
+export type AppError = z.infer<typeof appError>;
+
+/** The one channel main pushes AppEvents on. */
+export const APP_EVENT_CHANNEL = 'app:event';
+
+export const appEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('connection'), connection: connectionView }),
+  z.object({ type: z.literal('stats'), profileId, bytesIn: z.number(), bytesOut: z.number(), rateIn: z.number(), rateOut: z.number(), at: z.number() }),
+  z.object({ type: z.literal('helper'), helper: helperStatus }),
+  z.object({ type: z.literal('profiles-changed') }),
+  z.object({ type: z.literal('settings-changed'), settings }),
+  z.object({ type: z.literal('log'), line: logLine }),
+  /** main asks the renderer to show an import review (file opened, deep link, tray "Import…"). */
+  z.object({ type: z.literal('import-review'), preview: importPreview }),
+  /** An import main started (file opened, deep link) could not even be read; nothing to review. */
+  z.object({ type: z.literal('import-failed'), source: z.string(), error: appError }),
+]);
+export type AppEvent = z.infer<typeof appEvent>;
+
+const empty = z.object({}).strict();
+const ok = z.object({ ok: z.literal(true) });
 
 export const APP_CHANNELS = {
-  'profiles:inspect': { request: inspectRequest, reply: inspectReply },
+  'app:info': { request: empty, reply: z.object({ version: z.string(), platform: z.string(), systemLanguage: z.enum(['en', 'ja']), keychain: z.enum(['real', 'basic_text', 'unavailable']) }) },
+  'profiles:list': { request: empty, reply: z.object({ profiles: z.array(profileSummary) }) },
+  'profiles:get': { request: z.object({ id: profileId }), reply: profileDetails },
+  'profiles:prepare-import': { request: z.object({ source: importSource }), reply: importPreview },
+  /** `names[i]` renames `items[i]` of the preview (refused items are skipped). */
+  'profiles:commit-import': { request: z.object({ importId, names: z.array(z.string().min(1).max(64)).optional() }), reply: z.object({ ids: z.array(profileId) }) },
+  'profiles:cancel-import': { request: z.object({ importId }), reply: ok },
+  'profiles:rename': { request: z.object({ id: profileId, name: z.string().min(1).max(64) }), reply: ok },
+  'profiles:delete': { request: z.object({ id: profileId }), reply: ok },
+  /**
+   * Exports the canonical profile (mode 0600) to where the user chooses in main's save dialog;
+   * `path` is null when the dialog was cancelled. The renderer never names a path to write.
+   */
+  'profiles:export': { request: z.object({ id: profileId }), reply: z.object({ path: z.string().nullable() }) },
+  'connections:list': { request: empty, reply: z.object({ connections: z.array(connectionView), helper: helperStatus }) },
+  'connections:connect': { request: z.object({ id: profileId }), reply: ok },
+  'connections:disconnect': { request: z.object({ id: profileId }), reply: ok },
+  'connections:credentials': { request: z.object({ id: profileId, credentials, remember: z.boolean() }), reply: ok },
+  'settings:get': { request: empty, reply: settings },
+  'settings:set': { request: settings.partial(), reply: settings },
+  'log:recent': { request: z.object({ profileId: profileId.optional(), lines: z.number().int().min(1).max(5000).optional() }), reply: z.object({ lines: z.array(logLine) }) },
+  /** Saves the (redacted) log where the user chooses in main's save dialog; null when cancelled. */
+  'log:export': { request: z.object({ profileId: profileId.optional() }), reply: z.object({ path: z.string().nullable() }) },
 } as const;
 
 export type AppChannel = keyof typeof APP_CHANNELS;
 export type AppRequest<C extends AppChannel> = z.infer<(typeof APP_CHANNELS)[C]['request']>;
 export type AppReply<C extends AppChannel> = z.infer<(typeof APP_CHANNELS)[C]['reply']>;
 
-/** The one object the preload exposes as `window.tsunagu`. */
-export interface TsunaguApi {
-  inspectProfile(request: AppRequest<'profiles:inspect'>): Promise<AppReply<'profiles:inspect'>>;
+/** Replies carry either the result or an AppError: errors cross IPC as values, never exceptions. */
+export type AppResult<T> = { ok: true; value: T } | { ok: false; error: AppError };
+
+/** Main's side of the contract: one async handler per channel, each returning an AppResult. */
+export type AppHandlers = {
+  [C in AppChannel]: (request: AppRequest<C>) => Promise<AppResult<AppReply<C>>>;
+};
+
+/**
+ * The one object the preload exposes as `window.tsunagu`: a function per channel (camel-cased:
+ * `profiles:prepare-import` → `profilesPrepareImport`), plus event subscription and the file
+ * path of a dropped File (Electron's webUtils; the renderer cannot see paths otherwise).
+ */
+export type ChannelMethodName<C extends string> = C extends `${infer A}:${infer B}` ? `${A}${Capitalize<CamelCase<B>>}` : never;
+type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+
+export type TsunaguApi = {
+  [C in AppChannel as ChannelMethodName<C>]: (request: AppRequest<C>) => Promise<AppResult<AppReply<C>>>;
+} & {
+  onEvent(listener: (event: AppEvent) => void): () => void;
+  /** A dropped DOM File (typed loosely: shared/ knows no DOM). */
+  pathForFile(file: object): string;
+};
+
+export function methodName<C extends AppChannel>(channel: C): ChannelMethodName<C> {
+  const [group, action] = channel.split(':') as [string, string];
+  const camel = action.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+  return `${group}${camel.charAt(0).toUpperCase()}${camel.slice(1)}` as ChannelMethodName<C>;
 }

@@ -1,0 +1,467 @@
+/**
+ * The app's link to the privileged helper. Keeps one connection open (reconnecting with backoff,
+ * 0.5 s doubling to 10 s), tells the UI whether the helper is usable and, if not, how to fix it;
+ * maps the helper's sessions to saved profiles; turns helper events into connection views; and
+ * answers sign-in prompts with saved credentials before asking the user.
+ *
+ * The session ↔ profile map is kept on disk too, so tunnels keep their profile when the app is
+ * restarted while the helper keeps them running.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import type { AppError, AppEvent, AppResult, ConnectionView, HelperStatus } from '../../../shared/ipc/app-api.js';
+import type { CredentialRequest, Credentials, HelperEvent, HelperResult, LogLine, RequestType, SessionInfo, TunnelState } from '../../../shared/ipc/helper-protocol.js';
+import { mainTexts } from '../../../shared/i18n/main-catalog.js';
+import { HelperClient, HelperRequestError, type HelperPayload } from '../helper-client.js';
+import { writeFileAtomic } from './atomic-file.js';
+import type { CredentialVault } from './credential-vault.js';
+import { appError, errorDetail, failed, ok } from './errors.js';
+import { EventSource } from './events.js';
+import { DEFAULT_BACKOFF, nextBackoff, unavailableReason, unavailableStatus } from './helper-status.js';
+import type { ProfileStore } from './profile-store.js';
+
+/** What the manager needs from a helper connection (HelperClient; a fake in some tests). */
+export interface HelperLink {
+  readonly helperUid: number;
+  readonly helperName: string;
+  request<T extends RequestType>(type: T, payload: HelperPayload<T>): Promise<HelperResult<T>>;
+  onEvent(listener: (event: HelperEvent) => void): () => void;
+  onClosed(listener: () => void): void;
+  close(): void;
+}
+
+export interface ConnectionChange {
+  previous: ConnectionView | null;
+  next: ConnectionView;
+  /** The user asked for this disconnect (or cancelled the sign-in): not worth a notification. */
+  userRequested: boolean;
+}
+
+export interface ConnectionManagerOptions {
+  socketPath: string;
+  profiles: Pick<ProfileStore, 'get'>;
+  vault: Pick<CredentialVault, 'load' | 'save' | 'forget'>;
+  /** Where the session ↔ profile map is kept (null: memory only). */
+  sessionsFile: string | null;
+  openLink?: (socketPath: string) => Promise<HelperLink>;
+  backoff?: { minMs: number; maxMs: number };
+  /** How long the helper may take to answer hello (default 10 s). */
+  helloTimeoutMs?: number;
+}
+
+function isTerminal(state: TunnelState): boolean {
+  return state.status === 'disconnected' || state.status === 'error';
+}
+
+/** A request error as the UI reports it: the helper's own words when it sent some. */
+function requestError(e: unknown): AppError {
+  if (e instanceof HelperRequestError) return e.error.detail === undefined ? { code: e.error.code, message: e.error.message } : { code: e.error.code, message: e.error.message, detail: e.error.detail };
+  return appError('helper-unavailable', 'errHelperUnavailable', {}, errorDetail(e));
+}
+
+const sessionsFileSchema = z.object({ version: z.literal(1), sessions: z.record(z.string(), z.string()) });
+
+/** Fields of credentials the vault keeps. */
+function savedField(credentials: Credentials): 'userpass' | 'passphrase' | null {
+  if (credentials.kind === 'userpass' || credentials.kind === 'challenge') return 'userpass';
+  return credentials.kind === 'passphrase' ? 'passphrase' : null;
+}
+
+const MAX_EARLY_EVENTS = 500;
+
+export class ConnectionManager {
+  /** AppEvents for the renderer: connection views, stats, helper status, log lines. */
+  readonly events = new EventSource<AppEvent>();
+  /** Connection transitions, for notifications. */
+  readonly changes = new EventSource<ConnectionChange>();
+  /** Helper status transitions, for notifications and the tray. */
+  readonly helperChanges = new EventSource<{ previous: HelperStatus; next: HelperStatus }>();
+
+  private status: HelperStatus = { status: 'connecting' };
+  private link: HelperLink | null = null;
+  private stopped = true;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private delayMs = 0;
+
+  private readonly views = new Map<string, ConnectionView>();
+  private readonly sessionProfiles = new Map<string, string>();
+  /** The last session of each profile, for its log after the session ended. */
+  private readonly lastSession = new Map<string, string>();
+  private readonly userRequested = new Set<string>();
+  /** Sessions answered from the vault, and with what (forgotten if the server refuses it). */
+  private readonly answeredFromVault = new Map<string, 'userpass' | 'passphrase'>();
+  /** What the user asked to remember, saved once the tunnel is up (so wrong passwords are not kept). */
+  private readonly toRemember = new Map<string, Credentials[]>();
+  /** Profiles whose Disconnect came while their connect request was still on its way. */
+  private readonly cancelAfterConnect = new Set<string>();
+  private connectsInFlight = 0;
+  private early: HelperEvent[] = [];
+  private savingSessions: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: ConnectionManagerOptions) {}
+
+  helperStatus(): HelperStatus {
+    return this.status;
+  }
+
+  connections(): ConnectionView[] {
+    return [...this.views.values()];
+  }
+
+  view(profileId: string): ConnectionView | null {
+    return this.views.get(profileId) ?? null;
+  }
+
+  /** The profile has a session that is not over yet. */
+  isActive(profileId: string): boolean {
+    const view = this.views.get(profileId);
+    return view !== undefined && !isTerminal(view.state);
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.loadSessionMap();
+    void this.attempt();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const link = this.link;
+    this.link = null;
+    link?.close();
+  }
+
+  // ---------- the connection to the helper ----------
+
+  private setStatus(next: HelperStatus): void {
+    const previous = this.status;
+    if (JSON.stringify(previous) === JSON.stringify(next)) return;
+    this.status = next;
+    this.events.emit({ type: 'helper', helper: next });
+    this.helperChanges.emit({ previous, next });
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped || this.retryTimer) return;
+    this.delayMs = nextBackoff(this.delayMs, this.options.backoff ?? DEFAULT_BACKOFF);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.attempt();
+    }, this.delayMs);
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped || this.link) return;
+    const helloTimeoutMs = this.options.helloTimeoutMs ?? 10_000;
+    const open = this.options.openLink ?? ((socketPath: string) => HelperClient.connect({ socketPath, clientName: 'tsunagu-app', helloTimeoutMs }));
+    let link: HelperLink;
+    try {
+      link = await open(this.options.socketPath);
+    } catch (e) {
+      this.setStatus(unavailableStatus(unavailableReason(e), this.options.socketPath));
+      this.scheduleRetry();
+      return;
+    }
+    if (this.stopped) {
+      link.close();
+      return;
+    }
+    this.link = link;
+    link.onEvent((event) => this.onHelperEvent(event));
+    link.onClosed(() => this.onLinkClosed(link));
+    try {
+      const { sessions } = await link.request('subscribe', { logs: true });
+      this.adopt(sessions, link.helperUid);
+    } catch {
+      // The helper hung up right after hello: treated like any other loss of the helper.
+      this.onLinkClosed(link);
+      return;
+    }
+    this.delayMs = 0;
+    this.setStatus({ status: 'available', version: link.helperName });
+  }
+
+  private onLinkClosed(link: HelperLink): void {
+    if (this.link !== link) return;
+    this.link = null;
+    link.close();
+    // The helper's sessions end with it (openvpn exits with its management socket, a restarted
+    // helper removes what its predecessor left), so show them as ended; a reconnect re-adopts
+    // any that did survive.
+    for (const [profileId, view] of this.views) {
+      if (isTerminal(view.state)) continue;
+      this.setView(profileId, { ...view, sessionId: null, state: { status: 'disconnected', reason: mainTexts('helperStoppedReason').en }, rateIn: 0, rateOut: 0, prompt: null });
+    }
+    // The map stays: the next subscribe re-adopts surviving sessions and prunes the rest.
+    if (!this.stopped) {
+      this.setStatus(unavailableStatus('not-running', this.options.socketPath));
+      this.scheduleRetry();
+    }
+  }
+
+  // ---------- sessions ↔ profiles ----------
+
+  private async loadSessionMap(): Promise<void> {
+    if (!this.options.sessionsFile) return;
+    try {
+      const parsed = sessionsFileSchema.safeParse(JSON.parse(await readFile(this.options.sessionsFile, 'utf8')));
+      if (parsed.success) for (const [sessionId, profileId] of Object.entries(parsed.data.sessions)) this.sessionProfiles.set(sessionId, profileId);
+    } catch {
+      // no map yet
+    }
+  }
+
+  private saveSessionMap(): void {
+    const file = this.options.sessionsFile;
+    if (!file) return;
+    // One write at a time, each of the map as it is then: an older write never lands last.
+    // Best effort: losing it only means a restarted app does not recognise a running tunnel.
+    this.savingSessions = this.savingSessions.then(() =>
+      writeFileAtomic(file, `${JSON.stringify({ version: 1, sessions: Object.fromEntries(this.sessionProfiles) })}\n`, { mode: 0o600 }).catch(() => undefined),
+    );
+  }
+
+  /** Takes over the helper's sessions that this user started for a known profile. */
+  private adopt(sessions: SessionInfo[], uid: number): void {
+    const known = new Map(this.sessionProfiles);
+    this.sessionProfiles.clear();
+    for (const session of sessions) {
+      const profileId = known.get(session.id);
+      if (profileId === undefined || session.uid !== uid) continue;
+      this.sessionProfiles.set(session.id, profileId);
+      this.lastSession.set(profileId, session.id);
+      const previous = this.views.get(profileId);
+      this.setView(profileId, {
+        profileId,
+        sessionId: session.id,
+        state: session.state,
+        bytesIn: session.bytesIn,
+        bytesOut: session.bytesOut,
+        rateIn: 0,
+        rateOut: 0,
+        prompt: previous?.sessionId === session.id ? previous.prompt : null,
+      });
+    }
+    this.saveSessionMap();
+  }
+
+  private setView(profileId: string, next: ConnectionView): void {
+    const previous = this.views.get(profileId) ?? null;
+    this.views.set(profileId, next);
+    this.events.emit({ type: 'connection', connection: next });
+    if (previous === null || JSON.stringify(previous.state) !== JSON.stringify(next.state)) {
+      const sessionId = next.sessionId ?? previous?.sessionId ?? null;
+      this.changes.emit({ previous, next, userRequested: sessionId !== null && this.userRequested.has(sessionId) });
+    }
+  }
+
+  // ---------- helper events ----------
+
+  private onHelperEvent(event: HelperEvent): void {
+    if (event.event === 'log') {
+      if (event.line.sessionId !== null && this.sessionProfiles.has(event.line.sessionId)) this.events.emit({ type: 'log', line: event.line });
+      return;
+    }
+    const profileId = this.sessionProfiles.get(event.sessionId);
+    if (profileId === undefined) {
+      // The helper announces a new session before it answers the connect that made it: hold
+      // those events until the answer says whose session it is.
+      if (this.connectsInFlight > 0 && this.early.length < MAX_EARLY_EVENTS) this.early.push(event);
+      return;
+    }
+    this.apply(profileId, event);
+  }
+
+  private apply(profileId: string, event: Exclude<HelperEvent, { event: 'log' }>): void {
+    const view = this.views.get(profileId);
+    if (!view || view.sessionId !== event.sessionId) return;
+    switch (event.event) {
+      case 'state':
+        this.onState(profileId, view, event.state);
+        break;
+      case 'stats':
+        this.views.set(profileId, { ...view, bytesIn: event.bytesIn, bytesOut: event.bytesOut, rateIn: event.rateIn, rateOut: event.rateOut });
+        this.events.emit({ type: 'stats', profileId, bytesIn: event.bytesIn, bytesOut: event.bytesOut, rateIn: event.rateIn, rateOut: event.rateOut, at: event.at });
+        break;
+      case 'credentials-required':
+        void this.onPrompt(profileId, event.sessionId, event.request);
+        break;
+      case 'session-removed':
+        this.onSessionRemoved(profileId, view, event.sessionId);
+        break;
+    }
+  }
+
+  private onState(profileId: string, view: ConnectionView, state: TunnelState): void {
+    const sessionId = view.sessionId ?? '';
+    const settled = state.status === 'connected' || isTerminal(state);
+    const next: ConnectionView = {
+      ...view,
+      state,
+      prompt: settled ? null : view.prompt,
+      rateIn: state.status === 'connected' ? view.rateIn : 0,
+      rateOut: state.status === 'connected' ? view.rateOut : 0,
+    };
+    if (state.status === 'connected') {
+      const remember = this.toRemember.get(sessionId) ?? [];
+      this.toRemember.delete(sessionId);
+      for (const credentials of remember) void this.options.vault.save(profileId, credentials);
+    }
+    if (state.status === 'error' && state.code === 'auth-failed') {
+      // The server refused what the vault supplied: forget it so the user is asked next time.
+      const field = this.answeredFromVault.get(sessionId);
+      if (field) void this.options.vault.forget(profileId, field);
+    }
+    this.setView(profileId, next);
+  }
+
+  private onSessionRemoved(profileId: string, view: ConnectionView, sessionId: string): void {
+    const state: TunnelState = isTerminal(view.state) ? view.state : { status: 'disconnected', reason: 'session ended' };
+    this.setView(profileId, { ...view, sessionId: null, state, prompt: null, rateIn: 0, rateOut: 0 });
+    this.sessionProfiles.delete(sessionId);
+    this.userRequested.delete(sessionId);
+    this.answeredFromVault.delete(sessionId);
+    this.toRemember.delete(sessionId);
+    this.saveSessionMap();
+  }
+
+  /** A prompt: saved credentials first (once per session, never on a retry), else the user. */
+  private async onPrompt(profileId: string, sessionId: string, request: CredentialRequest): Promise<void> {
+    // Asked again: what the user gave last time was wrong and must not be remembered.
+    if (request.retry) this.toRemember.delete(sessionId);
+    const saved = await this.options.vault.load(profileId);
+    const link = this.link;
+    let answer: Credentials | null = null;
+    if (!request.retry && !this.answeredFromVault.has(sessionId)) {
+      if (request.kind === 'userpass' && saved.userpass) answer = { kind: 'userpass', ...saved.userpass };
+      if (request.kind === 'passphrase' && saved.passphrase !== undefined) answer = { kind: 'passphrase', passphrase: saved.passphrase };
+    }
+    if (answer && link) {
+      this.answeredFromVault.set(sessionId, answer.kind === 'passphrase' ? 'passphrase' : 'userpass');
+      try {
+        const { accepted } = await link.request('credentials', { sessionId, credentials: answer });
+        if (accepted) return;
+      } catch {
+        // fall through to asking the user
+      }
+    }
+    const view = this.views.get(profileId);
+    if (!view || view.sessionId !== sessionId || view.state.status === 'connected' || isTerminal(view.state)) return;
+    // A challenge needs a fresh one-time response, but the account can be filled in.
+    const prompt: CredentialRequest = request.kind === 'challenge' && request.username === undefined && saved.userpass ? { ...request, username: saved.userpass.username } : request;
+    this.setView(profileId, { ...view, prompt });
+  }
+
+  // ---------- what the UI asks for ----------
+
+  private unavailableError(): AppError {
+    const status = this.status;
+    if (status.status === 'unavailable') return { code: 'helper-unavailable', message: status.message, detail: status.howToFix.en };
+    return appError('helper-unavailable', 'errHelperUnavailable');
+  }
+
+  async connect(profileId: string): Promise<AppResult<{ ok: true }>> {
+    const link = this.link;
+    if (!link || this.status.status !== 'available') return failed(this.unavailableError());
+    const current = this.views.get(profileId);
+    if (current && !isTerminal(current.state)) return ok({ ok: true });
+    const record = await this.options.profiles.get(profileId);
+    if (!record.ok) return record;
+    this.cancelAfterConnect.delete(profileId);
+    this.setView(profileId, { profileId, sessionId: null, state: { status: 'connecting', phase: 'starting' }, bytesIn: 0, bytesOut: 0, rateIn: 0, rateOut: 0, prompt: null });
+    this.connectsInFlight++;
+    try {
+      const { kind, canonical, name } = record.value;
+      const { sessionId } = await link.request('connect', { profile: { kind, text: canonical, name } });
+      this.sessionProfiles.set(sessionId, profileId);
+      this.lastSession.set(profileId, sessionId);
+      this.saveSessionMap();
+      const view = this.views.get(profileId);
+      if (view) this.setView(profileId, { ...view, sessionId });
+      const mine = this.early.filter((e) => e.event !== 'log' && e.sessionId === sessionId);
+      this.early = this.early.filter((e) => !mine.includes(e));
+      for (const event of mine) if (event.event !== 'log') this.apply(profileId, event);
+      if (this.cancelAfterConnect.delete(profileId)) await this.disconnect(profileId);
+      return ok({ ok: true });
+    } catch (e) {
+      const error = requestError(e);
+      const view = this.views.get(profileId);
+      if (view && view.sessionId === null) this.setView(profileId, { ...view, state: { status: 'error', code: error.code, message: error.message, ...(error.detail ? { detail: error.detail } : {}) } });
+      return failed(error);
+    } finally {
+      this.connectsInFlight--;
+      if (this.connectsInFlight === 0) this.early = [];
+    }
+  }
+
+  async disconnect(profileId: string): Promise<AppResult<{ ok: true }>> {
+    const view = this.views.get(profileId);
+    if (!view || isTerminal(view.state)) return ok({ ok: true });
+    if (view.sessionId === null) {
+      this.cancelAfterConnect.add(profileId);
+      return ok({ ok: true });
+    }
+    const link = this.link;
+    if (!link) return failed(this.unavailableError());
+    this.userRequested.add(view.sessionId);
+    try {
+      await link.request('disconnect', { sessionId: view.sessionId });
+    } catch (e) {
+      // Already gone is what the user wanted.
+      if (!(e instanceof HelperRequestError && e.error.code === 'no-such-session')) return failed(requestError(e));
+    }
+    return ok({ ok: true });
+  }
+
+  /** Ends every session of this app (used when quitting). */
+  async disconnectAll(): Promise<void> {
+    await Promise.all([...this.views.keys()].map((id) => this.disconnect(id)));
+  }
+
+  async provideCredentials(profileId: string, credentials: Credentials, remember: boolean): Promise<AppResult<{ ok: true }>> {
+    const view = this.views.get(profileId);
+    const link = this.link;
+    if (!view || view.sessionId === null || isTerminal(view.state)) {
+      const record = await this.options.profiles.get(profileId);
+      return failed(appError('not-connected', 'errNotConnected', { name: record.ok ? record.value.name : profileId }));
+    }
+    if (!link) return failed(this.unavailableError());
+    const sessionId = view.sessionId;
+    let accepted: boolean;
+    try {
+      ({ accepted } = await link.request('credentials', { sessionId, credentials }));
+    } catch (e) {
+      return failed(requestError(e));
+    }
+    if (!accepted) return failed(appError('credentials-rejected', 'errCredentialsRejected'));
+    const after = this.views.get(profileId);
+    if (after && after.sessionId === sessionId) this.setView(profileId, { ...after, prompt: null });
+    if (credentials.kind === 'cancel') return this.disconnect(profileId);
+    const field = savedField(credentials);
+    if (remember) this.toRemember.set(sessionId, [...(this.toRemember.get(sessionId) ?? []), credentials]);
+    else if (field) await this.options.vault.forget(profileId, field);
+    return ok({ ok: true });
+  }
+
+  async recentLog(profileId: string | undefined, lines: number): Promise<AppResult<{ lines: LogLine[] }>> {
+    const link = this.link;
+    if (!link) return failed(this.unavailableError());
+    const sessionId = profileId === undefined ? undefined : (this.views.get(profileId)?.sessionId ?? this.lastSession.get(profileId));
+    if (profileId !== undefined && sessionId === undefined) return ok({ lines: [] });
+    try {
+      const result = await link.request('log', sessionId === undefined ? { lines } : { sessionId, lines });
+      // The helper's log holds every user's lines; show only this user's and the helper's own.
+      return ok({ lines: result.lines.filter((line) => line.uid === null || line.uid === link.helperUid) });
+    } catch (e) {
+      return failed(requestError(e));
+    }
+  }
+
+  /** A deleted profile has no connection to show any more. */
+  forgetProfile(profileId: string): void {
+    this.views.delete(profileId);
+    this.lastSession.delete(profileId);
+  }
+}

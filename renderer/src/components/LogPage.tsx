@@ -1,0 +1,95 @@
+import { useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AppError } from '../../../shared/ipc/app-api.js';
+import { formatLogTime, formatNumber } from '../format.js';
+import { useCopy, useVirtualRows } from '../hooks.js';
+import { useLanguage } from '../i18n.js';
+import { exportLogs, loadLogs } from '../state/actions.js';
+import { filterLogs, logsAsText, type LogLevel } from '../state/logs.js';
+import { useLogs } from '../state/store.js';
+import { ErrorNote } from './ErrorNote.js';
+
+const ROW_HEIGHT = 24;
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/**
+ * The helper's log (already redacted by the helper) with live lines, a level filter and search.
+ * Copy takes the lines shown; Export saves the whole log through main's save dialog.
+ */
+export function LogPage() {
+  const { t } = useTranslation();
+  const lang = useLanguage();
+  const entries = useLogs((s) => s.entries);
+  const [minLevel, setMinLevel] = useState<LogLevel>('info');
+  const [query, setQuery] = useState('');
+  const [loadError, setLoadError] = useState<AppError | null>(null);
+  const [exporting, setExporting] = useState(false);
+  const [exported, setExported] = useState<string | null>(null);
+  const [exportError, setExportError] = useState<AppError | null>(null);
+  const deferredQuery = useDeferredValue(query);
+  const shown = useMemo(() => filterLogs(entries, minLevel, deferredQuery), [entries, minLevel, deferredQuery]);
+  const { element, ref, onScroll, range, totalHeight } = useVirtualRows(shown.length, ROW_HEIGHT, 20);
+  const { copied, copy } = useCopy();
+  const following = useRef(true);
+
+  useEffect(() => {
+    void loadLogs().then((r) => setLoadError(r.ok ? null : r.error));
+  }, []);
+
+  // Stay at the newest line while the user is there; leave the scroll alone once they scroll up.
+  useLayoutEffect(() => {
+    if (element && following.current) element.scrollTop = element.scrollHeight;
+  }, [shown, element]);
+
+  async function exportToFile(): Promise<void> {
+    if (exporting) return;
+    setExporting(true);
+    setExported(null);
+    setExportError(null);
+    // Main shows the save dialog and writes the whole (redacted) log; null means cancelled.
+    const result = await exportLogs();
+    setExporting(false);
+    if (!result.ok) setExportError(result.error);
+    else if (result.value.path !== null) setExported(result.value.path);
+  }
+
+  function scrolled(): void {
+    if (element) following.current = element.scrollTop + element.clientHeight >= element.scrollHeight - ROW_HEIGHT;
+    onScroll();
+  }
+
+  return (
+    <div className="log-page">
+      <h1 className="page-title">{t('logs.title')}</h1>
+      <div className="log-toolbar">
+        <label className="field inline">
+          <span>{t('logs.level')}</span>
+          <select value={minLevel} onChange={(e) => setMinLevel(e.target.value as LogLevel)}>
+            {LEVELS.map((level) => <option key={level} value={level}>{t(`logs.levelAtLeast.${level}`)}</option>)}
+          </select>
+        </label>
+        <input type="search" className="search" value={query} placeholder={t('logs.searchPlaceholder')} aria-label={t('logs.searchLabel')} aria-controls="log-lines" onChange={(e) => setQuery(e.target.value)} />
+        <button type="button" className="button" disabled={shown.length === 0} onClick={() => void copy(logsAsText(shown))}>
+          {copied ? t('common.copied') : t('logs.copy')}
+        </button>
+        <button type="button" className="button" aria-disabled={exporting} onClick={() => void exportToFile()}>{t('logs.export')}</button>
+      </div>
+      {exported && <p className="success-text" role="status">{t('logs.exported', { path: exported })}</p>}
+      {exportError && <ErrorNote error={exportError} title={t('logs.exportFailed')} />}
+      {loadError && <ErrorNote error={loadError} title={t('logs.loadFailed')} />}
+      <p className="list-count">{t('logs.count', { shown: formatNumber(shown.length, lang), total: formatNumber(entries.length, lang) })}</p>
+      {shown.length === 0 && <p className="list-empty">{t('logs.empty')}</p>}
+      <div id="log-lines" ref={ref} className="log-lines" role="list" tabIndex={0} aria-label={t('logs.linesLabel')} hidden={shown.length === 0} onScroll={scrolled}>
+        <div className="virtual-sizer" style={{ height: totalHeight }}>
+          {shown.slice(range.start, range.end).map((entry, i) => (
+            <div key={entry.seq} role="listitem" className={`log-line level-${entry.level}${(range.start + i) % 2 ? ' odd' : ''}`} style={{ transform: `translateY(${(range.start + i) * ROW_HEIGHT}px)` }}>
+              <time dateTime={new Date(entry.at).toISOString()}>{formatLogTime(entry.at, lang)}</time>
+              <span className="log-level">{t(`logs.levels.${entry.level}`)}</span>
+              <span className="log-text">{entry.text}</span>
+            </div>
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,88 @@
+import { useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AppError, Settings } from '../../../shared/ipc/app-api.js';
+import { useLanguage } from '../i18n.js';
+import { changeSettings } from '../state/actions.js';
+import { filterProfiles } from '../state/profiles.js';
+import { useProfiles, useSettings } from '../state/store.js';
+import { ErrorNote } from './ErrorNote.js';
+
+/** Each control saves on change; main answers with the settings now in force. */
+export function SettingsPage() {
+  const { t } = useTranslation();
+  const lang = useLanguage();
+  const settings = useSettings((s) => s.settings);
+  const info = useSettings((s) => s.info);
+  const profiles = useProfiles((s) => s.list);
+  const [error, setError] = useState<AppError | null>(null);
+  const sorted = filterProfiles(profiles, '', new Intl.Collator(lang, { numeric: true }));
+
+  async function set(patch: Partial<Settings>): Promise<void> {
+    const result = await changeSettings(patch);
+    setError(result.ok ? null : result.error);
+  }
+
+  if (!settings) return <p className="page-message">{t('settings.unavailable')}</p>;
+  const systemName = info?.systemLanguage === 'ja' ? '日本語' : 'English';
+
+  return (
+    <div className="settings-page">
+      <h1 className="page-title">{t('settings.title')}</h1>
+      {error && <ErrorNote error={error} title={t('settings.saveFailed')} />}
+      <section className="card" aria-labelledby="startup-heading">
+        <h2 id="startup-heading">{t('settings.startupTitle')}</h2>
+        <Toggle id="launch-at-login" checked={settings.launchAtLogin} help={t('settings.launchAtLoginHelp')} onChange={(v) => void set({ launchAtLogin: v })}>
+          {t('settings.launchAtLogin')}
+        </Toggle>
+        <div className="field">
+          <label htmlFor="connect-on-launch">{t('settings.connectOnLaunch')}</label>
+          <select id="connect-on-launch" value={settings.connectOnLaunch ?? ''} aria-describedby="connect-on-launch-help" onChange={(e) => void set({ connectOnLaunch: e.target.value || null })}>
+            <option value="">{t('settings.connectOnLaunchNone')}</option>
+            {sorted.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+          </select>
+          <p id="connect-on-launch-help" className="hint">{t('settings.connectOnLaunchHelp')}</p>
+        </div>
+      </section>
+      <section className="card" aria-labelledby="notifications-heading">
+        <h2 id="notifications-heading">{t('settings.notificationsTitle')}</h2>
+        <Toggle id="notifications" checked={settings.notifications} help={t('settings.notificationsHelp')} onChange={(v) => void set({ notifications: v })}>
+          {t('settings.notifications')}
+        </Toggle>
+      </section>
+      <section className="card" aria-labelledby="language-heading">
+        <h2 id="language-heading">{t('settings.languageTitle')}</h2>
+        <fieldset className="radio-group">
+          <legend className="visually-hidden">{t('settings.languageTitle')}</legend>
+          {(['system', 'en', 'ja'] as const).map((value) => (
+            <label key={value} className="radio">
+              <input type="radio" name="language" value={value} checked={settings.language === value} onChange={() => void set({ language: value })} />
+              {value === 'system' ? t('settings.languageSystem', { language: systemName }) : value === 'en' ? <span lang="en">English</span> : <span lang="ja">日本語</span>}
+            </label>
+          ))}
+        </fieldset>
+      </section>
+      {info && (
+        <section className="card" aria-labelledby="about-heading">
+          <h2 id="about-heading">{t('settings.aboutTitle')}</h2>
+          <dl className="info-rows">
+            <div><dt>{t('settings.version')}</dt><dd>{info.version}</dd></div>
+            <div><dt>{t('settings.platform')}</dt><dd>{info.platform}</dd></div>
+            <div><dt>{t('settings.keychain')}</dt><dd>{t(`settings.keychainState.${info.keychain}`)}</dd></div>
+          </dl>
+        </section>
+      )}
+    </div>
+  );
+}
+
+function Toggle({ id, checked, help, onChange, children }: { id: string; checked: boolean; help: string; onChange: (value: boolean) => void; children: ReactNode }) {
+  return (
+    <div className="check-field">
+      <label htmlFor={id}>
+        <input id={id} type="checkbox" checked={checked} aria-describedby={`${id}-help`} onChange={(e) => onChange(e.target.checked)} />
+        {children}
+      </label>
+      <p id={`${id}-help`} className="hint">{help}</p>
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * How a tunnel state reads on screen: a tone (drawn as an icon shape and a colour) and words.
+ * Pure, so the wording rules are tested without a DOM.
+ */
+import type { TunnelState } from '../../../shared/ipc/helper-protocol.js';
+
+export type Tone = 'idle' | 'busy' | 'ok' | 'error';
+
+type Phase = Extract<TunnelState, { status: 'connecting' }>['phase'];
+export type StateLabelKey =
+  | 'state.idle'
+  | `state.phase.${Phase}`
+  | 'state.authenticating'
+  | 'state.waitingForYou'
+  | 'state.connected'
+  | 'state.reconnecting'
+  | 'state.disconnecting'
+  | 'state.disconnected'
+  | 'state.error';
+
+/** Reasons the helper reports (its own, and OpenVPN's restart causes) that have plain words; anything else is shown as technical detail. */
+const REASONS = {
+  'process-exited': 'reason.processExited',
+  'handshake-stale': 'reason.serverSilent',
+  'ping-restart': 'reason.serverSilent',
+  'ping-exit': 'reason.serverSilent',
+  'connection-reset': 'reason.connectionReset',
+  'server-pushed-connection-reset': 'reason.serverReset',
+  'tls-error': 'reason.secureChannelFailed',
+  'network-change': 'reason.networkChanged',
+  'credentials-cancelled': 'reason.signInCancelled',
+  'helper stopped': 'reason.helperStopped',
+} as const;
+export type ReasonKey = (typeof REASONS)[keyof typeof REASONS];
+
+/** Disconnect reasons that need no explanation: the user asked for it. */
+const QUIET_REASONS = new Set(['requested by the user', 'user', '']);
+
+export type StateView = {
+  tone: Tone;
+  label: StateLabelKey;
+  /** Reconnect attempt, for the label's {{attempt}}. */
+  attempt?: number;
+  /** Why it reconnected or disconnected, in words, when known. */
+  reason?: ReasonKey;
+  /** The helper's own reason string when there are no words for it. */
+  rawReason?: string;
+};
+
+export function tunnelView(state: TunnelState | undefined, waitingForUser = false): StateView {
+  if (!state) return { tone: 'idle', label: 'state.idle' };
+  switch (state.status) {
+    case 'connecting':
+      return { tone: 'busy', label: `state.phase.${state.phase}` };
+    case 'authenticating':
+      return { tone: 'busy', label: waitingForUser ? 'state.waitingForYou' : 'state.authenticating' };
+    case 'connected':
+      return { tone: 'ok', label: 'state.connected' };
+    case 'reconnecting':
+      return { tone: 'busy', label: 'state.reconnecting', attempt: state.attempt, ...reasonOf(state.reason) };
+    case 'disconnecting':
+      return { tone: 'busy', label: 'state.disconnecting' };
+    case 'disconnected':
+      return QUIET_REASONS.has(state.reason) ? { tone: 'idle', label: 'state.disconnected' } : { tone: 'idle', label: 'state.disconnected', ...reasonOf(state.reason) };
+    case 'error':
+      return { tone: 'error', label: 'state.error' };
+  }
+}
+
+function reasonOf(reason: string): Pick<StateView, 'reason' | 'rawReason'> {
+  const key = (REASONS as Record<string, ReasonKey | undefined>)[reason];
+  return key ? { reason: key } : { rawReason: reason };
+}
+
+/** A tunnel that exists or is on its way: the button disconnects (or cancels) rather than connects. */
+export function isActive(state: TunnelState | undefined): boolean {
+  return state !== undefined && state.status !== 'disconnected' && state.status !== 'error';
+}
