@@ -165,3 +165,31 @@ describe('helper: conflicts', () => {
     await r.observer.client.request('disconnect', { sessionId });
   });
 });
+
+describe('helper: several sessions', () => {
+  it('runs two non-conflicting sessions at once and ends both', async () => {
+    const r = await rigFor('openvpn-udp');
+    const { readFileSync } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    const { inspectProfile } = await import('../../shared/profiles/inspect.js');
+    const { folderFileSource } = await import('../../electron/main/profile-sources.js');
+    // The lab's second form of the same profile: files beside it, inlined at import.
+    const referenced = r.lab.extraFiles.find((f) => f.endsWith('.ovpn'));
+    if (!referenced) throw new Error('no referenced-files profile in the lab');
+    const second = inspectProfile(readFileSync(referenced), { fileName: 'client.ovpn', files: folderFileSource(dirname(referenced)) });
+    if (!second.ok || !second.canonical) throw new Error(JSON.stringify(second.errors));
+    const a = await connect(r);
+    await r.observer.waitForState(a.sessionId, 'connected', 1000, a.from);
+    const from = r.observer.events.length;
+    const { sessionId: b } = await r.observer.client.request('connect', { profile: { kind: 'openvpn', text: second.canonical, name: 'second' }, options: { connectTimeoutSeconds: 20 } });
+    await r.observer.waitForState(b, 'connected', 20_000, from);
+    const { sessions } = await r.observer.client.request('list', {});
+    expect(sessions.map((s) => s.state.status).sort()).toEqual(['connected', 'connected']);
+    expect(new Set(sessions.map((s) => s.interfaceName)).size).toBe(2);
+    expect(processesIn(r.lab.clientNetns, ['openvpn'])).toHaveLength(2);
+    expect(await pingUntil(r.lab.clientNetns, r.lab.protectedHostIp, 5000)).toBe(true);
+    const ended = await r.observer.client.request('disconnect', { all: true });
+    expect(ended.sessionIds.sort()).toEqual([a.sessionId, b].sort());
+    expect(processesIn(r.lab.clientNetns, ['openvpn'])).toEqual([]);
+  });
+});
