@@ -25,9 +25,10 @@ export class HelperLog {
   private start = 0;
   private readonly listeners = new Set<(line: LogLine) => void>();
 
-  constructor(private readonly capacity = 5000, private readonly mirror: ((line: LogLine) => void) | null = null) {}
+  constructor(private readonly capacity = 5000, private readonly mirror: ((line: LogLine, fromTunnel: boolean) => void) | null = null) {}
 
-  add(level: LogLine['level'], text: string, sessionId: string | null = null, uid: number | null = null): LogLine {
+  /** `fromTunnel`: a line relayed from openvpn / wg-quick (the mirror may leave those out). */
+  add(level: LogLine['level'], text: string, sessionId: string | null = null, uid: number | null = null, fromTunnel = false): LogLine {
     const line: LogLine = { at: Date.now(), sessionId, uid, level, text: redact(text) };
     if (this.lines.length < this.capacity) {
       this.lines.push(line);
@@ -35,7 +36,7 @@ export class HelperLog {
       this.lines[this.start] = line;
       this.start = (this.start + 1) % this.capacity;
     }
-    this.mirror?.(line);
+    this.mirror?.(line, fromTunnel);
     for (const listener of this.listeners) listener(line);
     return line;
   }

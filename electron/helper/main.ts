@@ -38,11 +38,12 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
   // Everything the helper creates (configs, sockets, records) is private unless chmod'ed explicitly.
   process.umask(0o077);
   const mirror = options.mirror ?? ((text: string) => process.stderr.write(`${text}\n`));
-  // The terminal (or journal) gets info and above; debug lines (management traffic) only with
-  // TSUNAGU_HELPER_DEBUG=1. Clients can always read every line through the socket.
+  // The terminal (or journal) gets the helper's own lines and the tunnels' warnings; the tunnels'
+  // routine chatter and debug lines only with TSUNAGU_HELPER_DEBUG=1. Clients can always read every
+  // line through the socket.
   const debug = process.env['TSUNAGU_HELPER_DEBUG'] === '1';
-  const log = new HelperLog(5000, (line) => {
-    if (line.level === 'debug' && !debug) return;
+  const log = new HelperLog(5000, (line, fromTunnel) => {
+    if (!debug && (line.level === 'debug' || (fromTunnel && line.level === 'info'))) return;
     mirror(`${new Date(line.at).toISOString()} ${line.level}${line.sessionId ? ` [${line.sessionId}]` : ''}${line.uid !== null ? ` uid=${line.uid}` : ''} ${line.text}`);
   });
   mkdirSync(join(options.runDir, 'sessions'), { recursive: true, mode: 0o700 });

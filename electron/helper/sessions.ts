@@ -142,7 +142,7 @@ export class SessionManager {
           info.bytesOut = bytesOut;
         },
         credentialsRequired: (request) => this.emit({ event: 'credentials-required', sessionId: id, request, at: Date.now() }),
-        log: (level, text) => log.add(level, text, id, uid),
+        log: (level, text) => log.add(level, text, id, uid, true),
       },
     };
     const driver = this.options.drivers[inspection.kind](context);
