@@ -9,7 +9,6 @@
  *     worked, re-adopting tunnels after an app restart, and the whole app services over IPC.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,7 +22,8 @@ import { HelperLog } from '../../electron/helper/log.js';
 import { HelperServer } from '../../electron/helper/server.js';
 import { SessionManager } from '../../electron/helper/sessions.js';
 import { createAppServices, type AppServices } from '../../electron/main/services/app-services.js';
-import { CredentialVault, type SafeStorage } from '../../electron/main/services/credential-vault.js';
+import { CredentialVault } from '../../electron/main/services/credential-vault.js';
+import { testKeychain } from '../support/keychain.js';
 import { ConnectionManager, type ConnectionChange } from '../../electron/main/services/helper-connection.js';
 import { nextBackoff } from '../../electron/main/services/helper-status.js';
 import { notificationForChange } from '../../electron/main/services/notification-rules.js';
@@ -48,24 +48,6 @@ async function waitFor<T>(probe: () => T | null | undefined | false, what: strin
   }
 }
 
-function realKeychain(): SafeStorage {
-  const key = randomBytes(32);
-  return {
-    isEncryptionAvailable: () => true,
-    getSelectedStorageBackend: () => 'gnome_libsecret',
-    encryptString(plainText) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([cipher.update(plainText, 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), body]);
-    },
-    decryptString(encrypted) {
-      const decipher = createDecipheriv('aes-256-gcm', key, encrypted.subarray(0, 12));
-      decipher.setAuthTag(encrypted.subarray(12, 28));
-      return Buffer.concat([decipher.update(encrypted.subarray(28)), decipher.final()]).toString('utf8');
-    },
-  };
-}
 
 let folders = 0;
 const folder = () => join(work, `d${folders++}`);
@@ -94,7 +76,7 @@ describe.skipIf(!isRoot)('the shipped helper, as its own process', () => {
   beforeAll(async () => {
     await bundleCli();
     const store = new ProfileStore(folder());
-    manager = new ConnectionManager({ socketPath, profiles: store, vault: new CredentialVault(folder(), realKeychain()), sessionsFile: null });
+    manager = new ConnectionManager({ socketPath, profiles: store, vault: new CredentialVault(folder(), testKeychain()), sessionsFile: null });
     manager.events.on((e) => {
       if (e.type === 'helper') statuses.push(e.helper.status === 'unavailable' ? `unavailable:${e.helper.reason}` : e.helper.status);
     });
@@ -182,7 +164,7 @@ describe.skipIf(!isRoot)('sockets the app must not use', () => {
   }
 
   async function statusFor(socketPath: string) {
-    const manager = new ConnectionManager({ socketPath, profiles: new ProfileStore(folder()), vault: new CredentialVault(folder(), realKeychain()), sessionsFile: null, helloTimeoutMs: 500 });
+    const manager = new ConnectionManager({ socketPath, profiles: new ProfileStore(folder()), vault: new CredentialVault(folder(), testKeychain()), sessionsFile: null, helloTimeoutMs: 500 });
     await manager.start();
     const status = await waitFor(() => {
       const s = manager.helperStatus();
@@ -323,7 +305,7 @@ describe.skipIf(!isRoot)('sessions through the helper', () => {
     helper = await inProcessHelper();
     store = new ProfileStore(folder());
     await store.open();
-    vault = new CredentialVault(folder(), realKeychain());
+    vault = new CredentialVault(folder(), testKeychain());
     manager = new ConnectionManager({ socketPath: helper.socketPath, profiles: store, vault, sessionsFile });
     manager.events.on((e) => events.push(e));
     manager.changes.on((c) => changes.push(c));
@@ -478,7 +460,7 @@ async function waitForAsync<T>(probe: () => Promise<T>, done: (value: T) => bool
 describe.skipIf(!isRoot)('the app services over IPC, with the helper', () => {
   let helper: InProcessHelper;
   const dataDir = folder();
-  const keychain = realKeychain();
+  const keychain = testKeychain();
   let savePath: string | null = null;
   const open: AppServices[] = [];
 

@@ -4,12 +4,12 @@
  * basic_text backend or none, never saves one-time challenge responses, and never writes a secret
  * in clear (the whole data folder is searched for it).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CredentialVault, keychainKind, type SafeStorage } from '../../electron/main/services/credential-vault.js';
+import { CredentialVault, keychainKind } from '../../electron/main/services/credential-vault.js';
+import { testKeychain } from '../support/keychain.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tsunagu-main-vault-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -20,24 +20,6 @@ const PROFILE = '0123456789abcdef';
 const PASSWORD = 'correct horse battery staple 秘密';
 const PASSPHRASE = 'key-passphrase-4711';
 
-function fakeKeychain(backend: string, available = true): SafeStorage {
-  const key = randomBytes(32);
-  return {
-    isEncryptionAvailable: () => available,
-    getSelectedStorageBackend: () => backend,
-    encryptString(plainText) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([cipher.update(plainText, 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), body]);
-    },
-    decryptString(encrypted) {
-      const decipher = createDecipheriv('aes-256-gcm', key, encrypted.subarray(0, 12));
-      decipher.setAuthTag(encrypted.subarray(12, 28));
-      return Buffer.concat([decipher.update(encrypted.subarray(28)), decipher.final()]).toString('utf8');
-    },
-  };
-}
 
 /** Every file under `dir`, as raw bytes. */
 function allBytes(dir: string): Buffer[] {
@@ -60,19 +42,19 @@ function expectNowhereInClear(dir: string, secret: string): void {
 
 describe('keychain kind', () => {
   it('is real only for an OS keychain that is available', () => {
-    expect(keychainKind(fakeKeychain('gnome_libsecret'))).toBe('real');
-    expect(keychainKind(fakeKeychain('kwallet6'))).toBe('real');
-    expect(keychainKind(fakeKeychain('os-keychain'))).toBe('real');
-    expect(keychainKind(fakeKeychain('basic_text'))).toBe('basic_text');
-    expect(keychainKind(fakeKeychain('unknown'))).toBe('unavailable');
-    expect(keychainKind(fakeKeychain('gnome_libsecret', false))).toBe('unavailable');
+    expect(keychainKind(testKeychain('gnome_libsecret'))).toBe('real');
+    expect(keychainKind(testKeychain('kwallet6'))).toBe('real');
+    expect(keychainKind(testKeychain('os-keychain'))).toBe('real');
+    expect(keychainKind(testKeychain('basic_text'))).toBe('basic_text');
+    expect(keychainKind(testKeychain('unknown'))).toBe('unavailable');
+    expect(keychainKind(testKeychain('gnome_libsecret', false))).toBe('unavailable');
   });
 });
 
 describe('credential vault', () => {
   it('saves and loads with a real keychain, encrypted, in a 0600 file', async () => {
     const dir = folder();
-    const vault = new CredentialVault(dir, fakeKeychain('gnome_libsecret'));
+    const vault = new CredentialVault(dir, testKeychain('gnome_libsecret'));
     expect(await vault.save(PROFILE, { kind: 'userpass', username: 'alice', password: PASSWORD })).toBe(true);
     expect(await vault.save(PROFILE, { kind: 'passphrase', passphrase: PASSPHRASE })).toBe(true);
     expect(await vault.load(PROFILE)).toEqual({ userpass: { username: 'alice', password: PASSWORD }, passphrase: PASSPHRASE });
@@ -84,7 +66,7 @@ describe('credential vault', () => {
   });
 
   it('persists nothing with basic_text, with no keychain, or before the app is ready', async () => {
-    for (const storage of [fakeKeychain('basic_text'), fakeKeychain('gnome_libsecret', false), fakeKeychain('unknown')]) {
+    for (const storage of [testKeychain('basic_text'), testKeychain('gnome_libsecret', false), testKeychain('unknown')]) {
       const dir = folder();
       const vault = new CredentialVault(dir, storage);
       expect(await vault.save(PROFILE, { kind: 'userpass', username: 'alice', password: PASSWORD })).toBe(false);
@@ -97,7 +79,7 @@ describe('credential vault', () => {
 
   it('keeps the account of a challenge sign-in but never the one-time response', async () => {
     const dir = folder();
-    const vault = new CredentialVault(dir, fakeKeychain('kwallet5'));
+    const vault = new CredentialVault(dir, testKeychain('kwallet5'));
     expect(await vault.save(PROFILE, { kind: 'challenge', username: 'bob', password: PASSWORD, response: '987654' })).toBe(true);
     expect(await vault.load(PROFILE)).toEqual({ userpass: { username: 'bob', password: PASSWORD } });
     expect(await vault.save(PROFILE, { kind: 'cancel' })).toBe(false);
@@ -106,7 +88,7 @@ describe('credential vault', () => {
 
   it('forgets one kind or everything, and treats what it cannot decrypt as not saved', async () => {
     const dir = folder();
-    const vault = new CredentialVault(dir, fakeKeychain('gnome_libsecret'));
+    const vault = new CredentialVault(dir, testKeychain('gnome_libsecret'));
     await vault.save(PROFILE, { kind: 'userpass', username: 'alice', password: PASSWORD });
     await vault.save(PROFILE, { kind: 'passphrase', passphrase: PASSPHRASE });
     await vault.forget(PROFILE, 'userpass');
@@ -117,6 +99,6 @@ describe('credential vault', () => {
 
     await vault.save(PROFILE, { kind: 'userpass', username: 'alice', password: PASSWORD });
     // Another keychain (a reset login keyring) cannot decrypt the entry.
-    expect(await new CredentialVault(dir, fakeKeychain('gnome_libsecret')).load(PROFILE)).toEqual({});
+    expect(await new CredentialVault(dir, testKeychain('gnome_libsecret')).load(PROFILE)).toEqual({});
   });
 });
