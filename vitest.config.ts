@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Projects: `unit` (pure, fast), `fuzz` (property-based, heavier), `integration` (real servers in
-// network namespaces; needs root and runs in CI). `npm test` runs all of them.
+// network namespaces; needs root and runs in CI), `e2e` (the UI in Chromium against the lab; root).
+// `npm test` runs all of them.
 export default defineConfig({
   test: {
     projects: [
@@ -16,6 +17,20 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+        },
+      },
+      {
+        // The production renderer in headless Chromium (Playwright) through the dev bridge, against
+        // the real services, the real helper and lab servers; root only, serial. See test/e2e/.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          sequence: { concurrent: false },
         },
       },
     ],

@@ -36,6 +36,11 @@ export interface ProfileStoreOptions {
 export class ProfileStore {
   // Mutations run one at a time, so two imports cannot both claim the same free name.
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The records, read from disk once and then kept in step with every write: this process owns
+   * the folder (single-instance lock), and listing 1,000 profiles must not re-read 1,000 files.
+   */
+  private cache: Map<string, ProfileRecord> | null = null;
 
   constructor(readonly folder: string, private readonly options: ProfileStoreOptions = {}) {}
 
@@ -54,17 +59,23 @@ export class ProfileStore {
     return run;
   }
 
-  async list(): Promise<ProfileRecord[]> {
+  private async records(): Promise<Map<string, ProfileRecord>> {
+    if (this.cache) return this.cache;
     let names: string[];
     try {
       names = await readdir(this.folder);
     } catch {
-      return [];
+      return new Map();
     }
     const records = await Promise.all(
       names.filter((n) => n.endsWith('.json') && !isTemporaryName(n)).map((n) => this.read(join(this.folder, n))),
     );
-    return records.filter((r): r is ProfileRecord => r !== null).sort((a, b) => a.name.localeCompare(b.name) || a.importedAt - b.importedAt);
+    this.cache ??= new Map(records.filter((r): r is ProfileRecord => r !== null).map((r) => [r.id, r]));
+    return this.cache;
+  }
+
+  async list(): Promise<ProfileRecord[]> {
+    return [...(await this.records()).values()].sort((a, b) => a.name.localeCompare(b.name) || a.importedAt - b.importedAt);
   }
 
   private async read(path: string): Promise<ProfileRecord | null> {
@@ -77,13 +88,14 @@ export class ProfileStore {
   }
 
   async get(id: string): Promise<AppResult<ProfileRecord>> {
-    const record = await this.read(this.path(id));
-    return record && record.id === id ? ok(record) : failed(appError('profile-not-found', 'errProfileNotFound'));
+    const record = (await this.records()).get(id);
+    return record ? ok(record) : failed(appError('profile-not-found', 'errProfileNotFound'));
   }
 
   private async write(record: ProfileRecord): Promise<AppResult<ProfileRecord>> {
     try {
       await writeFileAtomic(this.path(record.id), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600, writer: this.options.writer });
+      (await this.records()).set(record.id, record);
       return ok(record);
     } catch (e) {
       return failed(appError('store-write-failed', 'errStoreWrite', {}, errorDetail(e)));
@@ -120,6 +132,7 @@ export class ProfileStore {
     return this.serialize(async () => {
       try {
         await unlink(this.path(id));
+        (await this.records()).delete(id);
         return ok({ ok: true as const });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return failed(appError('profile-not-found', 'errProfileNotFound'));
