@@ -61,9 +61,10 @@ async function askCredentials(request: CredentialRequest, prompter: Prompter, la
     const passphrase = await prompter.ask(ja ? '秘密鍵のパスフレーズ: ' : 'Private key passphrase: ', true);
     return passphrase === null ? null : { kind: 'passphrase', passphrase };
   }
-  const username = request.username ?? (await prompter.ask(ja ? 'ユーザー名: ' : 'Username: ', false));
+  const needsPassword = request.kind === 'userpass' || request.needsPassword;
+  const username = request.username ?? (needsPassword ? await prompter.ask(ja ? 'ユーザー名: ' : 'Username: ', false) : '');
   if (username === null) return null;
-  const password = await prompter.ask(ja ? 'パスワード: ' : 'Password: ', true);
+  const password = needsPassword ? await prompter.ask(ja ? 'パスワード: ' : 'Password: ', true) : '';
   if (password === null) return null;
   if (request.kind === 'userpass') return { kind: 'userpass', username, password };
   const response = await prompter.ask(`${request.text}: `, !request.echo);

@@ -277,7 +277,7 @@ export function createFakeApi(options: FakeOptions): TsunaguApi {
         connections.set(first, { profileId: first, sessionId: 'sdemo0001', state: { status: 'authenticating' }, bytesIn: 0, bytesOut: 0, rateIn: 0, rateOut: 0, prompt: { kind: 'userpass', username: 'aiko.tanaka', retry: true } });
         break;
       case 'challenge':
-        connections.set(first, { profileId: first, sessionId: 'sdemo0001', state: { status: 'authenticating' }, bytesIn: 0, bytesOut: 0, rateIn: 0, rateOut: 0, prompt: { kind: 'challenge', text: options.lang === 'ja' ? '認証アプリに表示されている 6 桁のコードを入力してください' : 'Enter the 6-digit code from your authenticator app', echo: true, username: 'aiko.tanaka', retry: false } });
+        connections.set(first, { profileId: first, sessionId: 'sdemo0001', state: { status: 'authenticating' }, bytesIn: 0, bytesOut: 0, rateIn: 0, rateOut: 0, prompt: { kind: 'challenge', text: options.lang === 'ja' ? '認証アプリに表示されている 6 桁のコードを入力してください' : 'Enter the 6-digit code from your authenticator app', echo: true, username: 'aiko.tanaka', needsPassword: false, retry: false } });
         break;
       case 'passphrase':
         connections.set('osakalab0001', { profileId: 'osakalab0001', sessionId: 'sdemo0001', state: { status: 'authenticating' }, bytesIn: 0, bytesOut: 0, rateIn: 0, rateOut: 0, prompt: { kind: 'passphrase', retry: false } });

@@ -38,7 +38,18 @@ export type TunnelState = z.infer<typeof tunnelState>;
 
 export const credentialRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('userpass'), username: z.string().optional(), retry: z.boolean() }),
-  z.object({ kind: z.literal('challenge'), text: z.string(), echo: z.boolean(), username: z.string().optional(), retry: z.boolean() }),
+  z.object({
+    kind: z.literal('challenge'),
+    text: z.string(),
+    echo: z.boolean(),
+    username: z.string().optional(),
+    /**
+     * The answer goes with the username and password (OpenVPN's static challenge, asked on every
+     * connect); false when the server only wants the answer (dynamic challenge, CR_TEXT).
+     */
+    needsPassword: z.boolean(),
+    retry: z.boolean(),
+  }),
   z.object({ kind: z.literal('passphrase'), retry: z.boolean() }),
 ]);
 export type CredentialRequest = z.infer<typeof credentialRequest>;

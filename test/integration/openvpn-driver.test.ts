@@ -250,7 +250,7 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
       answers: [{ kind: 'challenge', username: need(c.good).username, password: need(c.good).password, response: need(c.challenge).response }],
     });
     await h.waitState(isConnected, 10_000);
-    expect(h.requests).toEqual([{ kind: 'challenge', text: 'Enter OTP', echo: true, retry: false }]);
+    expect(h.requests).toEqual([{ kind: 'challenge', text: 'Enter OTP', echo: true, needsPassword: true, retry: false }]);
     expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
   });
 

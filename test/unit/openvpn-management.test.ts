@@ -451,7 +451,7 @@ describe('PromptBroker (answers to >PASSWORD prompts)', () => {
 
   it('answers a static challenge in the SCRV1 format and never reuses it', () => {
     const b = new PromptBroker();
-    expect(b.need(sc)).toEqual({ kind: 'ask', request: { kind: 'challenge', text: 'Enter OTP', echo: true, retry: false } });
+    expect(b.need(sc)).toEqual({ kind: 'ask', request: { kind: 'challenge', text: 'Enter OTP', echo: true, needsPassword: true, retry: false } });
     expect(b.provide({ kind: 'userpass', username: 'alice', password: 'pw' })).toEqual({ kind: 'rejected' });
     const out = b.provide({ kind: 'challenge', username: 'alice', password: 'pw', response: '123456' });
     expect(out).toEqual({
@@ -459,7 +459,7 @@ describe('PromptBroker (answers to >PASSWORD prompts)', () => {
       commands: ['username "Auth" alice', `password "Auth" SCRV1:${Buffer.from('pw').toString('base64')}:${Buffer.from('123456').toString('base64')}`],
       userAuth: true,
     });
-    expect(b.need(sc)).toEqual({ kind: 'ask', request: { kind: 'challenge', text: 'Enter OTP', echo: true, username: 'alice', retry: true } });
+    expect(b.need(sc)).toEqual({ kind: 'ask', request: { kind: 'challenge', text: 'Enter OTP', echo: true, username: 'alice', needsPassword: true, retry: true } });
   });
 
   it('answers a key passphrase prompt and caches it for respawns', () => {
@@ -477,7 +477,7 @@ describe('PromptBroker (answers to >PASSWORD prompts)', () => {
   it('handles a dynamic challenge (CRV1) answered before or after the next prompt', () => {
     const b = new PromptBroker();
     const req = b.dynamicChallenge({ stateId: 'abc', username: 'alice', text: 'Code?', echo: false });
-    expect(req).toEqual({ kind: 'challenge', text: 'Code?', echo: false, username: 'alice', retry: false });
+    expect(req).toEqual({ kind: 'challenge', text: 'Code?', echo: false, username: 'alice', needsPassword: false, retry: false });
     expect(b.need(auth)).toEqual({ kind: 'wait' });
     expect(b.provide({ kind: 'challenge', username: 'ignored', password: '', response: '42' })).toEqual({
       kind: 'answer',
@@ -492,7 +492,7 @@ describe('PromptBroker (answers to >PASSWORD prompts)', () => {
 
   it('answers crtext with cr-response', () => {
     const b = new PromptBroker();
-    expect(b.crTextChallenge('R,E', 'Token?')).toEqual({ kind: 'challenge', text: 'Token?', echo: true, retry: false });
+    expect(b.crTextChallenge('R,E', 'Token?')).toEqual({ kind: 'challenge', text: 'Token?', echo: true, needsPassword: false, retry: false });
     expect(b.provide({ kind: 'challenge', username: '', password: '', response: '9' })).toEqual({
       kind: 'answer',
       commands: [`cr-response ${Buffer.from('9').toString('base64')}`],

@@ -27,8 +27,9 @@ export function CredentialsDialog({ connection, prompt }: { connection: Connecti
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
 
-  // A dynamic challenge names the user and wants only the answer; a static one (no username yet) wants all three.
-  const askUserPass = prompt.kind === 'userpass' || (prompt.kind === 'challenge' && prompt.username === undefined);
+  // A static challenge wants username, password and answer on every connect (the username may be
+  // prefilled); a dynamic one (or CR_TEXT) wants only the answer.
+  const askUserPass = prompt.kind === 'userpass' || (prompt.kind === 'challenge' && prompt.needsPassword);
   const offerRemember = prompt.kind !== 'challenge';
 
   function credentials(): Credentials {

@@ -89,6 +89,7 @@ export class PromptBroker {
           text: notice.staticChallenge.text,
           echo: notice.staticChallenge.echo,
           ...(username !== null ? { username } : {}),
+          needsPassword: true,
           retry,
         },
       };
@@ -99,13 +100,13 @@ export class PromptBroker {
   /** `Verification Failed: 'Auth' ['CRV1:…']`: the server asks a question before it lets us in. */
   dynamicChallenge(c: { stateId: string; username: string; text: string; echo: boolean }): CredentialRequest {
     this.crv1 = { stateId: c.stateId, username: c.username, response: null };
-    return { kind: 'challenge', text: c.text, echo: c.echo, username: c.username, retry: false };
+    return { kind: 'challenge', text: c.text, echo: c.echo, username: c.username, needsPassword: false, retry: false };
   }
 
   /** `>INFOMSG:CR_TEXT:<flags>:<text>`. */
   crTextChallenge(flags: string, text: string): CredentialRequest {
     this.crText = true;
-    return { kind: 'challenge', text, echo: flags.split(',').includes('E'), retry: false };
+    return { kind: 'challenge', text, echo: flags.split(',').includes('E'), needsPassword: false, retry: false };
   }
 
   provide(c: Credentials): ProvideOutcome {
