@@ -41,12 +41,15 @@ export class ProfileStore {
    * the folder (single-instance lock), and listing 1,000 profiles must not re-read 1,000 files.
    */
   private cache: Map<string, ProfileRecord> | null = null;
+  private loading: Promise<Map<string, ProfileRecord>> | null = null;
 
   constructor(readonly folder: string, private readonly options: ProfileStoreOptions = {}) {}
 
   async open(): Promise<void> {
     await ensurePrivateFolder(this.folder);
     await removeStaleTemporaries(this.folder);
+    // Read the records now, while the window is still loading, so its first list is instant.
+    void this.records();
   }
 
   private path(id: string): string {
@@ -59,8 +62,17 @@ export class ProfileStore {
     return run;
   }
 
-  private async records(): Promise<Map<string, ProfileRecord>> {
-    if (this.cache) return this.cache;
+  private records(): Promise<Map<string, ProfileRecord>> {
+    if (this.cache) return Promise.resolve(this.cache);
+    this.loading ??= this.load().then((loaded) => {
+      this.cache ??= loaded;
+      this.loading = null;
+      return this.cache;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<Map<string, ProfileRecord>> {
     let names: string[];
     try {
       names = await readdir(this.folder);
@@ -70,8 +82,7 @@ export class ProfileStore {
     const records = await Promise.all(
       names.filter((n) => n.endsWith('.json') && !isTemporaryName(n)).map((n) => this.read(join(this.folder, n))),
     );
-    this.cache ??= new Map(records.filter((r): r is ProfileRecord => r !== null).map((r) => [r.id, r]));
-    return this.cache;
+    return new Map(records.filter((r): r is ProfileRecord => r !== null).map((r) => [r.id, r]));
   }
 
   async list(): Promise<ProfileRecord[]> {
