@@ -1,14 +1,9 @@
 // The IKEv2 lab scenarios, proven with a plain charon + swanctl (kernel-libipsec) in the client namespace.
 import { describe, expect, it } from 'vitest';
 import { ADDR, IkeClient, ping, readIkeProfile, run, type LabInstance } from '../lab/index.js';
-import { labSuite } from '../lab/suite.js';
+import { expectIsolated, labSuite } from '../lab/suite.js';
 
 const lab = labSuite();
-
-async function expectIsolated(inst: LabInstance): Promise<void> {
-  expect(await ping(inst.clientNetns, inst.protectedHostIp, { waitS: 1 })).toBe(false);
-  expect(await ping(inst.clientNetns, inst.tunnelPeerIp, { waitS: 1 })).toBe(false);
-}
 
 async function connectAndPing(inst: LabInstance): Promise<IkeClient> {
   const client = await IkeClient.start(inst);

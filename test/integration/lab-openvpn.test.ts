@@ -13,20 +13,9 @@ import {
   writeSecretFile,
   type LabInstance,
 } from '../lab/index.js';
-import { labSuite } from '../lab/suite.js';
+import { expectIsolated, expectThroughTunnel, labSuite } from '../lab/suite.js';
 
 const lab = labSuite();
-
-/** The protected side must be unreachable until the tunnel is up. */
-async function expectIsolated(inst: LabInstance): Promise<void> {
-  expect(await ping(inst.clientNetns, inst.protectedHostIp, { waitS: 1 })).toBe(false);
-  expect(await ping(inst.clientNetns, inst.tunnelPeerIp, { waitS: 1 })).toBe(false);
-}
-
-async function expectThroughTunnel(inst: LabInstance): Promise<void> {
-  expect(await ping(inst.clientNetns, inst.protectedHostIp)).toBe(true);
-  expect(await ping(inst.clientNetns, inst.tunnelPeerIp)).toBe(true);
-}
 
 async function connectAndPing(inst: LabInstance, args: string[] = []): Promise<OpenvpnClient> {
   const client = OpenvpnClient.spawn(inst, { args });

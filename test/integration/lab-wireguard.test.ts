@@ -1,20 +1,10 @@
 // Every WireGuard lab scenario, proven with plain wg-quick (userspace wireguard-go) in the client namespace.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ADDR, ping, pingUntil, run, wgIfaceOf, wgPeers, wgQuickDown, wgQuickUp, type LabInstance } from '../lab/index.js';
-import { labSuite } from '../lab/suite.js';
+import { ADDR, ping, pingUntil, run, wgIfaceOf, wgPeers, wgQuickDown, wgQuickUp } from '../lab/index.js';
+import { expectIsolated, expectThroughTunnel, labSuite } from '../lab/suite.js';
 
 const lab = labSuite();
-
-async function expectIsolated(inst: LabInstance): Promise<void> {
-  expect(await ping(inst.clientNetns, inst.protectedHostIp, { waitS: 1 })).toBe(false);
-  expect(await ping(inst.clientNetns, inst.tunnelPeerIp, { waitS: 1 })).toBe(false);
-}
-
-async function expectThroughTunnel(inst: LabInstance): Promise<void> {
-  expect(await ping(inst.clientNetns, inst.protectedHostIp)).toBe(true);
-  expect(await ping(inst.clientNetns, inst.tunnelPeerIp)).toBe(true);
-}
 
 async function ipOut(netns: string, args: string[]): Promise<string> {
   return (await run('ip', ['-n', netns, ...args])).stdout;

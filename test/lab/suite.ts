@@ -2,6 +2,7 @@
 // each test, even a failing one), each teardown is checked for leftovers, and the host's
 // resolv.conf, routes and rules must be unchanged at the end of the file.
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { ping } from './clients.js';
 import { assertRoot, down, up } from './lab.js';
 import { diffHost, leftovers, snapshotHost, type HostSnapshot } from './host.js';
 import type { LabInstance, ScenarioName } from './state.js';
@@ -42,4 +43,16 @@ export function labSuite(): LabSuite {
     },
     down: downChecked,
   };
+}
+
+/** The protected side must be unreachable until the tunnel is up. */
+export async function expectIsolated(inst: LabInstance): Promise<void> {
+  expect(await ping(inst.clientNetns, inst.protectedHostIp, { waitS: 1 })).toBe(false);
+  expect(await ping(inst.clientNetns, inst.tunnelPeerIp, { waitS: 1 })).toBe(false);
+}
+
+/** Through the tunnel, both the protected host and the server's inside address answer. */
+export async function expectThroughTunnel(inst: LabInstance): Promise<void> {
+  expect(await ping(inst.clientNetns, inst.protectedHostIp)).toBe(true);
+  expect(await ping(inst.clientNetns, inst.tunnelPeerIp)).toBe(true);
 }
