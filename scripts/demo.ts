@@ -1,16 +1,12 @@
 /**
  * `sudo npm run demo`: Tsunagu against real VPN servers on this machine.
  *
- * Starts the lab's openvpn-udp and wireguard-split servers, a helper for each, the app services
- * with the two profiles imported, and the UI: the Electron app when its binary is present (on the
- * OpenVPN helper), otherwise the production renderer served through the dev bridge on 127.0.0.1
- * with a random token; the URLs are printed. Ctrl-C tears everything down (UI, helpers, lab).
- *
- * LIMITATION: every lab instance has its own client network namespace with the same address plan
- * (198.18.1.0/24 …), and a helper runs tunnels in exactly one namespace (`--netns`). One UI can
- * therefore reach only one scenario's server: the demo runs one helper + services + bridge per
- * scenario and prints one URL each ("OpenVPN" and "WireGuard"). Both UIs show both profiles; each
- * connects only the one whose server is in its namespace.
+ * Starts one lab instance (the openvpn-udp server with a wireguard-split companion in the same
+ * server namespace), one helper in that instance's client namespace, the app services with both
+ * profiles imported ("Lab OpenVPN", "Lab WireGuard"), and the UI: the Electron app when its binary
+ * is present (on that helper), otherwise the production renderer served through the dev bridge on
+ * 127.0.0.1 with a random token; the URL is printed. Either profile connects from the one UI.
+ * Ctrl-C tears everything down (UI, helper, lab).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,21 +16,11 @@ import { bundleApp, bundleCli } from '../build/bundle.js';
 import { buildRenderer, createBridgeServices, ROOT, startBridge, type Bridge } from '../electron/dev-bridge/index.js';
 import type { AppServices } from '../electron/main/services/app-services.js';
 import { startHelperProcess, type RunningHelperProcess } from '../test/integration/helper-harness.js';
-import { down, up, type LabInstance } from '../test/lab/index.js';
+import { companionInfo, down, up, type LabInfo, type LabInstance } from '../test/lab/index.js';
 
-const SCENARIOS = [
-  { scenario: 'openvpn-udp', label: 'OpenVPN' },
-  { scenario: 'wireguard-split', label: 'WireGuard' },
-] as const;
-
-interface Side {
-  label: string;
-  lab: LabInstance;
-  helper: RunningHelperProcess;
-  services: AppServices;
-  bridge: Bridge | null;
-  dataDir: string;
-}
+const PRIMARY = 'openvpn-udp';
+const COMPANION = 'wireguard-split';
+const PROFILE_NAMES = { [PRIMARY]: 'Lab OpenVPN', [COMPANION]: 'Lab WireGuard' } as const;
 
 function electronBinary(): string | null {
   const pathFile = join(ROOT, 'node_modules', 'electron', 'path.txt');
@@ -43,14 +29,12 @@ function electronBinary(): string | null {
   return existsSync(binary) ? binary : null;
 }
 
-async function importProfiles(services: AppServices, labs: LabInstance[]): Promise<void> {
-  for (const [i, lab] of labs.entries()) {
-    const source = { kind: 'text' as const, text: readFileSync(lab.profile, 'utf8'), fileName: basename(lab.profile) };
-    const prepared = await services.handlers['profiles:prepare-import']({ source });
-    if (!prepared.ok) throw new Error(`${lab.scenario}: ${prepared.error.message.en}`);
-    const committed = await services.handlers['profiles:commit-import']({ importId: prepared.value.importId, names: [`Lab ${SCENARIOS[i]?.label ?? lab.scenario}`] });
-    if (!committed.ok) throw new Error(`${lab.scenario}: ${committed.error.message.en}`);
-  }
+async function importProfile(services: AppServices, info: LabInfo, name: string): Promise<void> {
+  const source = { kind: 'text' as const, text: readFileSync(info.profile, 'utf8'), fileName: basename(info.profile) };
+  const prepared = await services.handlers['profiles:prepare-import']({ source });
+  if (!prepared.ok) throw new Error(`${info.scenario}: ${prepared.error.message.en}`);
+  const committed = await services.handlers['profiles:commit-import']({ importId: prepared.value.importId, names: [name] });
+  if (!committed.ok) throw new Error(`${info.scenario}: ${committed.error.message.en}`);
 }
 
 async function main(): Promise<void> {
@@ -61,63 +45,57 @@ async function main(): Promise<void> {
   const rendererDir = electron ? null : await buildRenderer();
   if (electron) await bundleApp();
 
-  const sides: Side[] = [];
+  let lab: LabInstance | null = null;
+  let helper: RunningHelperProcess | null = null;
+  let services: AppServices | null = null;
+  let bridge: Bridge | null = null;
   let electronApp: ChildProcess | null = null;
+  const dataDir = mkdtempSync(join(tmpdir(), 'tsunagu-demo-'));
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
       console.log('\nStopping…');
       electronApp?.kill('SIGTERM');
-      for (const side of sides) {
-        await Promise.race([side.services.connections.disconnectAll(), new Promise((r) => setTimeout(r, 5000))]);
-        await side.bridge?.close();
-        side.services.stop();
-        await side.helper.stop();
-        await down(side.lab.id);
-        rmSync(side.dataDir, { recursive: true, force: true });
-      }
-      console.log('Lab, helpers and UI stopped.');
+      if (services) await Promise.race([services.connections.disconnectAll(), new Promise((r) => setTimeout(r, 5000))]);
+      await bridge?.close();
+      services?.stop();
+      await helper?.stop();
+      if (lab) await down(lab.id);
+      rmSync(dataDir, { recursive: true, force: true });
+      console.log('Lab, helper and UI stopped.');
     })();
     return stopping;
   };
-  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+  // `on`, not `once`: the lab's own handler tears the instance down at once and then re-raises the
+  // signal (ending the process) when no other listener is left, which would cut this stop short.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void stop().then(() => process.exit(0)));
 
   try {
-    console.log('Starting the lab servers…');
-    const labs = [];
-    for (const { scenario } of SCENARIOS) labs.push(await up(scenario));
-    for (const [i, { label }] of SCENARIOS.entries()) {
-      const lab = labs[i];
-      if (!lab) continue;
-      const helper = await startHelperProcess(lab.clientNetns);
-      const dataDir = mkdtempSync(join(tmpdir(), 'tsunagu-demo-'));
-      const services = await createBridgeServices({ dataDir, socketPath: helper.socketPath, version: 'demo' });
-      void services.start();
-      await importProfiles(services, labs);
-      const side: Side = { label, lab, helper, services, bridge: null, dataDir };
-      sides.push(side);
-      if (rendererDir) side.bridge = await startBridge({ rendererDir, handlers: services.handlers, events: services.events });
-    }
+    console.log(`Starting the lab: ${PRIMARY} with ${COMPANION} beside it…`);
+    lab = await up(PRIMARY, { with: [COMPANION] });
+    helper = await startHelperProcess(lab.clientNetns);
+    services = await createBridgeServices({ dataDir, socketPath: helper.socketPath, version: 'demo' });
+    for (const scenario of [PRIMARY, COMPANION] as const) await importProfile(services, companionInfo(lab, scenario), PROFILE_NAMES[scenario]);
 
     if (electron) {
-      // The Electron app uses its own services and keychain; it talks to the OpenVPN side's helper.
-      const openvpn = sides[0];
-      const userData = mkdtempSync(join(tmpdir(), 'tsunagu-demo-electron-'));
-      electronApp = spawn(electron, [join(ROOT, 'out/main/main.js'), `--user-data-dir=${userData}`, '--no-sandbox'], {
+      // The Electron app runs its own services on the same data folder (so it finds both profiles)
+      // and the same helper; the demo's services only did the import.
+      services.stop();
+      services = null;
+      electronApp = spawn(electron, [join(ROOT, 'out/main/main.js'), `--user-data-dir=${dataDir}`, '--no-sandbox'], {
         stdio: 'inherit',
-        env: { ...process.env, TSUNAGU_SOCKET: openvpn?.helper.socketPath ?? '' },
+        env: { ...process.env, TSUNAGU_SOCKET: helper.socketPath },
       });
-      console.log(`Electron started on the ${openvpn?.label} helper (socket ${openvpn?.helper.socketPath}); import ${openvpn?.lab.profile} from its Import… button.`);
       electronApp.on('exit', () => void stop().then(() => process.exit(0)));
-    } else {
+      console.log(`\nElectron started on the helper in ${lab.clientNetns} (socket ${helper.socketPath}).`);
+    } else if (rendererDir) {
+      void services.start();
+      bridge = await startBridge({ rendererDir, handlers: services.handlers, events: services.events });
       console.log('\nThe Electron binary is absent (npm run electron:install fetches it): the UI is served by the dev bridge.');
-      for (const side of sides) {
-        console.log(`  ${side.label.padEnd(9)} (helper in ${side.lab.clientNetns}): ${side.bridge?.url}`);
-      }
-      console.log('Both profiles are imported in each; connect the one named after the URL\'s scenario.');
+      console.log(`  Open: ${bridge.url}`);
     }
-    console.log('Try traffic: sudo ip netns exec <namespace> ping 198.18.2.2');
+    console.log(`Profiles: "${PROFILE_NAMES[PRIMARY]}" (${PRIMARY}) and "${PROFILE_NAMES[COMPANION]}" (${COMPANION}); both route the protected network, so connect one at a time.`);
+    console.log(`Try traffic while one is connected: sudo ip netns exec ${lab.clientNetns} ping ${lab.protectedHostIp}`);
     console.log('Ctrl-C stops everything.');
   } catch (e) {
     await stop();

@@ -1,7 +1,7 @@
 // The lab CLI, and teardown when the owning process is interrupted or killed.
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { leftovers, ping, reapOrphans, run, SCENARIO_NAMES } from '../lab/index.js';
+import { labRoot, leftovers, ping, reapOrphans, run, SCENARIO_NAMES } from '../lab/index.js';
 import { labSuite } from '../lab/suite.js';
 
 labSuite(); // host snapshot check
@@ -26,10 +26,11 @@ interface UpJson {
   credentials: Record<string, unknown>;
   tunnelPeerIp: string;
   protectedHostIp: string;
+  companions?: { scenario: string; profile: string; extraFiles: string[]; credentials: Record<string, unknown>; tunnelPeerIp: string }[];
 }
 
-async function cliUp(scenario: string): Promise<UpJson> {
-  const r = await cli(['up', scenario, '--json']);
+async function cliUp(scenario: string, ...more: string[]): Promise<UpJson> {
+  const r = await cli(['up', scenario, ...more, '--json']);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as UpJson;
@@ -66,6 +67,21 @@ describe('lab CLI', () => {
     const missing = await cli(['fault', `${PREFIX}-000000`, 'stop']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^lab: no running lab instance "tsz-000000"/);
+    // Companions are checked before the root check, so even nobody gets the real reason.
+    const sameFamily = await cli(['up', 'openvpn-udp', '--with', 'openvpn-tcp'], { asNobody: true });
+    expect(sameFamily.code).toBe(1);
+    expect(sameFamily.stderr).toMatch(/^lab: companion openvpn-tcp is OpenVPN like the primary openvpn-udp: a companion must be another family; valid with openvpn-udp: wireguard-split, .*, ikev2-eap\n$/);
+    const tap = await cli(['up', 'wireguard-split', '--with', 'openvpn-tap']);
+    expect(tap.code).toBe(1);
+    expect(tap.stderr).toMatch(/^lab: openvpn-tap cannot be a companion .*; valid with wireguard-split: openvpn-udp, /);
+    const unknown = await cli(['up', 'openvpn-udp', '--with', 'ikev2-psk,wireguard-bogus']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^lab: unknown companion scenario "wireguard-bogus"; valid with openvpn-udp: /);
+    const dangling = await cli(['up', 'openvpn-udp', '--with']);
+    expect(dangling.stderr).toBe('lab: --with needs scenario names, e.g. --with wireguard-split\n');
+    const elsewhere = await cli(['list', '--with', 'wireguard-split']);
+    expect(elsewhere.stderr).toBe('lab: --with goes with `up` only\n');
+    expect((await cli(['list', '--json'])).stdout.trim()).toBe('[]');
   });
 
   it('up --json, list, fault, down', async () => {
@@ -94,6 +110,27 @@ describe('lab CLI', () => {
     expect(d.stdout).toBe(`${info.id} down\n`);
     expect(leftovers(info.id, inodes)).toEqual([]);
     expect((await cli(['list'])).stdout).not.toContain(info.id);
+  });
+
+  it('up --with: companions in up --json and list, gone after down', async () => {
+    const info = await cliUp('openvpn-udp', '--with', 'wireguard-split');
+    expect(info.scenario).toBe('openvpn-udp');
+    expect(info.companions).toEqual([
+      { scenario: 'wireguard-split', profile: `${labRoot()}/${info.id}/wireguard-split/${info.id}-wc.conf`, extraFiles: [], credentials: {}, tunnelPeerIp: '198.18.9.1' },
+    ]);
+    const inodes = await netnsInodesOf(info.id);
+    // One client namespace reaches the companion's server.
+    await run('ip', ['netns', 'exec', info.clientNetns, 'env', 'WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go', 'wg-quick', 'up', info.companions?.[0]?.profile ?? '']);
+    expect(await ping(info.clientNetns, info.protectedHostIp)).toBe(true);
+
+    const entries = JSON.parse((await cli(['list', '--json'])).stdout) as (UpJson & { serverRunning: boolean })[];
+    const entry = entries.find((e) => e.id === info.id);
+    expect(entry?.serverRunning).toBe(true);
+    expect(entry?.companions).toEqual([{ ...info.companions?.[0], serverRunning: true }]);
+    expect((await cli(['list'])).stdout).toContain(`\n  + wireguard-split    server up  ${info.companions?.[0]?.profile}\n`);
+
+    expect((await cli(['down', info.id])).code).toBe(0);
+    expect(leftovers(info.id, inodes)).toEqual([]);
   });
 
   it('down --all sweeps instances, stray namespaces and host devices with the prefix', async () => {

@@ -17,12 +17,15 @@ export {
   type SweepReport,
   type UpOptions,
 } from './lab.js';
+export { checkCompanions, companionInfo, validCompanions } from './companions.js';
 export {
   familyOf,
   isScenarioName,
   publicInfo,
   SCENARIO_NAMES,
+  type CompanionInfo,
   type Family,
+  type LabCompanion,
   type LabCredentials,
   type LabInfo,
   type LabInstance,

@@ -12,6 +12,7 @@ import {
   run,
   runSync,
 } from './exec.js';
+import { checkCompanions } from './companions.js';
 import { buildIkev2, startIkev2Server, stopIkev2Server, type Ikev2Scenario } from './ikev2.js';
 import { ADDR, ANY_ID_RE, instanceNames, isLabName, labPrefix, labRoot, randomId } from './names.js';
 import { buildOpenvpn, startOpenvpnServer, stopOpenvpnServer, type OpenvpnScenario } from './openvpn.js';
@@ -28,8 +29,10 @@ import {
   saveOwner,
   SCENARIO_NAMES,
   type Family,
+  type LabCompanion,
   type LabInstance,
   type ScenarioName,
+  type ServerState,
 } from './state.js';
 import { createTopology, netnsInode, removeNetnsEtc } from './topology.js';
 import { buildWireguard, startWireguardServer, stopWireguardServer, type WireguardScenario } from './wireguard.js';
@@ -146,6 +149,14 @@ export interface UpOptions {
    * calling process and is torn down when it exits, is interrupted, or by a later `reapOrphans`.
    */
   persistent?: boolean;
+  /**
+   * Companions: scenarios of other families whose servers run in the same server namespace, started
+   * after the primary one, so the instance's one client namespace reaches them all (e.g.
+   * `up('openvpn-udp', { with: ['wireguard-split'] })`). One per family; never openvpn-tap. Each is
+   * built in its own directory `<dir>/<scenario>` and recorded in `companions`; see companionInfo()
+   * for a client's view of one. Faults that stop or kill a server act on the primary one only.
+   */
+  with?: readonly string[];
 }
 
 function allocateId(): string {
@@ -175,8 +186,7 @@ async function build(ctx: BuildContext): Promise<BuildResult> {
   }
 }
 
-async function startServer(inst: LabInstance): Promise<void> {
-  const s = inst.server;
+async function startServer(inst: LabInstance, s: ServerState = inst.server): Promise<void> {
   if (s.pid !== null && isAlive(s.pid, s.startTime)) return;
   if (s.kind === 'openvpn') await startOpenvpnServer(inst, s);
   else if (s.kind === 'wireguard') await startWireguardServer(inst, s);
@@ -192,6 +202,7 @@ async function stopServer(inst: LabInstance, hard: boolean): Promise<void> {
 
 export async function up(scenario: ScenarioName | string, opts: UpOptions = {}): Promise<LabInstance> {
   if (!isScenarioName(scenario)) throw new Error(`unknown scenario "${scenario}"; valid: ${SCENARIO_NAMES.join(', ')}`);
+  const withScenarios = checkCompanions(scenario, opts.with ?? []);
   assertRoot();
   if (!reaped) {
     reaped = true;
@@ -208,6 +219,14 @@ export async function up(scenario: ScenarioName | string, opts: UpOptions = {}):
     const dir = instanceDir(id);
     await createTopology(names, dir, { bridge: scenario === 'openvpn-tap' });
     const built = await build({ id, scenario, names, dir });
+    const companions: LabCompanion[] = [];
+    for (const c of withScenarios) {
+      // Builders write into `<dir>/server` (and fixed names beside it): each companion gets its own dir.
+      const cdir = join(dir, c);
+      mkdirSync(cdir, { mode: 0o700 });
+      const { profile, extraFiles, credentials, tunnelPeerIp, server } = await build({ id, scenario: c, names, dir: cdir });
+      companions.push({ scenario: c, profile, extraFiles, credentials, tunnelPeerIp, dir: cdir, server });
+    }
     const inst: LabInstance = {
       version: 1,
       id,
@@ -224,11 +243,13 @@ export async function up(scenario: ScenarioName | string, opts: UpOptions = {}):
       protectedNetns: names.protectedNetns,
       netnsInodes: [names.serverNetns, names.clientNetns, names.protectedNetns].map(netnsInode),
       server: built.server,
+      ...(companions.length > 0 ? { companions } : {}),
       faults: { dropped: false, linkDown: false },
       setupMs: 0,
     };
     saveInstance(inst);
     await startServer(inst);
+    for (const c of companions) await startServer(inst, c.server);
     inst.setupMs = Math.round(performance.now() - t0);
     saveInstance(inst);
     if (opts.persistent) {
@@ -316,8 +337,9 @@ export function teardownSync(id: string): void {
     const ino = pidNetnsInode(pid);
     if (ino !== null && inodes.has(ino) && isAlive(pid)) victims.add(pid);
   }
-  const s = inst?.server;
-  if (s && s.pid !== null && isAlive(s.pid, s.startTime)) victims.add(s.pid);
+  for (const s of [inst?.server, ...(inst?.companions ?? []).map((c) => c.server)]) {
+    if (s && s.pid !== null && isAlive(s.pid, s.startTime)) victims.add(s.pid);
+  }
   for (const pid of pidsMentioning(id)) victims.add(pid);
   for (const pid of ancestors()) victims.delete(pid);
   // Servers need no graceful stop here: everything they own dies with the namespaces.
@@ -432,6 +454,8 @@ function dropRuleset(underlay: string): string {
  * kill — SIGKILL the server process; drop/restore — an nft table in the server namespace drops
  * all traffic on the client-facing link, or is removed; link-down/link-up — the server end of the
  * client-facing veth goes down (the client end loses carrier) or comes back up.
+ * With companions, stop/start/restart/kill act on the primary server only; the link faults hit
+ * every server, as they share the link.
  */
 export async function fault(id: string, kind: FaultKind): Promise<LabInstance> {
   assertRoot();
@@ -478,7 +502,7 @@ export async function fault(id: string, kind: FaultKind): Promise<LabInstance> {
   return inst;
 }
 
-export function serverRunning(inst: LabInstance): boolean {
-  const s = inst.server;
+/** Whether the primary server (or the given one, e.g. a companion's) is running. */
+export function serverRunning(inst: LabInstance, s: ServerState = inst.server): boolean {
   return s.pid !== null && isAlive(s.pid, s.startTime);
 }

@@ -63,6 +63,17 @@ export interface LabInfo {
   /** The server's address inside the tunnel (or on the protected side), reachable only through it. */
   tunnelPeerIp: string;
   protectedHostIp: string;
+  /** Servers of other families in the same server namespace (`up(…, { with })`); absent when none. */
+  companions?: CompanionInfo[];
+}
+
+/** What a client of a companion server needs (see companionInfo() for it as a LabInfo). */
+export interface CompanionInfo {
+  scenario: ScenarioName;
+  profile: string;
+  extraFiles: string[];
+  credentials: LabCredentials;
+  tunnelPeerIp: string;
 }
 
 export type ServerState =
@@ -79,9 +90,16 @@ export interface LabInstance extends LabInfo {
   /** Inodes of the three namespaces, to find every process inside them. */
   netnsInodes: number[];
   server: ServerState;
+  companions?: LabCompanion[];
   faults: { dropped: boolean; linkDown: boolean };
   /** Setup time in milliseconds. */
   setupMs: number;
+}
+
+export interface LabCompanion extends CompanionInfo {
+  /** Its own directory inside the instance's (`<dir>/<scenario>`): every builder writes `<dir>/server`. */
+  dir: string;
+  server: ServerState;
 }
 
 export function instanceDir(id: string): string {
@@ -146,5 +164,15 @@ export function listIds(): string[] {
 
 export function publicInfo(inst: LabInstance): LabInfo {
   const { id, scenario, clientNetns, profile, extraFiles, credentials, tunnelPeerIp, protectedHostIp } = inst;
-  return { id, scenario, clientNetns, profile, extraFiles, credentials, tunnelPeerIp, protectedHostIp };
+  const info: LabInfo = { id, scenario, clientNetns, profile, extraFiles, credentials, tunnelPeerIp, protectedHostIp };
+  if (inst.companions && inst.companions.length > 0) {
+    info.companions = inst.companions.map((c) => ({
+      scenario: c.scenario,
+      profile: c.profile,
+      extraFiles: c.extraFiles,
+      credentials: c.credentials,
+      tunnelPeerIp: c.tunnelPeerIp,
+    }));
+  }
+  return info;
 }

@@ -5,10 +5,11 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { ping } from './clients.js';
 import { assertRoot, down, up } from './lab.js';
 import { diffHost, leftovers, snapshotHost, type HostSnapshot } from './host.js';
-import type { LabInstance, ScenarioName } from './state.js';
+import type { LabInfo, LabInstance, ScenarioName } from './state.js';
 
 export interface LabSuite {
-  up(scenario: ScenarioName): Promise<LabInstance>;
+  /** `opts.with`: companion scenarios (see UpOptions). */
+  up(scenario: ScenarioName, opts?: { with?: readonly ScenarioName[] }): Promise<LabInstance>;
   /** Tears down and asserts nothing of the instance is left. */
   down(inst: LabInstance): Promise<void>;
 }
@@ -36,8 +37,8 @@ export function labSuite(): LabSuite {
   });
 
   return {
-    async up(scenario) {
-      const inst = await up(scenario);
+    async up(scenario, opts = {}) {
+      const inst = await up(scenario, opts);
       live.set(inst.id, inst);
       return inst;
     },
@@ -46,13 +47,13 @@ export function labSuite(): LabSuite {
 }
 
 /** The protected side must be unreachable until the tunnel is up. */
-export async function expectIsolated(inst: LabInstance): Promise<void> {
+export async function expectIsolated(inst: LabInfo): Promise<void> {
   expect(await ping(inst.clientNetns, inst.protectedHostIp, { waitS: 1 })).toBe(false);
   expect(await ping(inst.clientNetns, inst.tunnelPeerIp, { waitS: 1 })).toBe(false);
 }
 
 /** Through the tunnel, both the protected host and the server's inside address answer. */
-export async function expectThroughTunnel(inst: LabInstance): Promise<void> {
+export async function expectThroughTunnel(inst: LabInfo): Promise<void> {
   expect(await ping(inst.clientNetns, inst.protectedHostIp)).toBe(true);
   expect(await ping(inst.clientNetns, inst.tunnelPeerIp)).toBe(true);
 }
