@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProfilePolicy } from '../../shared/profiles/policy.js';
 import { cleanupPredecessor } from './cleanup.js';
-import { createOpenVpnDriver } from './drivers/openvpn/index.js';
+import { createOpenVpnDriver, prelaunchOpenVpn } from './drivers/openvpn/index.js';
 import { createWireGuardDriver } from './drivers/wireguard/index.js';
 import { HelperLog } from './log.js';
 import { HelperServer } from './server.js';
@@ -54,6 +54,7 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
     policy: options.policy,
     netns: options.netns,
     drivers: { openvpn: createOpenVpnDriver, wireguard: createWireGuardDriver },
+    prelaunchers: { openvpn: prelaunchOpenVpn },
   });
   const server = new HelperServer({ socketPath: options.socketPath, group: options.group, sessions, log });
   await server.listen();

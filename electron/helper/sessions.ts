@@ -18,8 +18,9 @@ import { inspectProfile, type InspectResult } from '../../shared/profiles/inspec
 import type { OpenVpnProfile } from '../../shared/profiles/openvpn/model.js';
 import { DEFAULT_POLICY, type ProfilePolicy } from '../../shared/profiles/policy.js';
 import type { WireGuardProfile } from '../../shared/profiles/wireguard/model.js';
-import type { Driver, DriverContext } from './drivers/driver.js';
+import type { Driver, DriverContext, Prelaunched, Prelauncher } from './drivers/driver.js';
 import { HelperFailure } from './failure.js';
+import { InspectionCache } from './inspection-cache.js';
 import type { HelperLog } from './log.js';
 
 export type DriverFactory = (context: DriverContext) => Driver;
@@ -28,6 +29,8 @@ export interface SessionManagerOptions {
   runDir: string;
   log: HelperLog;
   drivers: { openvpn: DriverFactory; wireguard: DriverFactory };
+  /** Drivers whose tool can be launched while the profile is inspected (see Prelauncher). */
+  prelaunchers?: Partial<Record<'openvpn' | 'wireguard', Prelauncher>>;
   policy?: ProfilePolicy;
   netns?: string | null;
   defaultConnectTimeoutMs?: number;
@@ -57,6 +60,7 @@ export function isFullTunnel(inspection: InspectResult): boolean {
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
+  private readonly inspections = new InspectionCache();
   private readonly listeners = new Set<(event: HelperEvent) => void>();
   private readonly policy: ProfilePolicy;
 
@@ -82,7 +86,29 @@ export class SessionManager {
     options: { connectTimeoutSeconds?: number; credentials?: Credentials },
     uid: number,
   ): Promise<HelperResult<'connect'>> {
-    const inspection = inspectProfile(profile.text, { kind: profile.kind, fileName: profile.name, policy: this.policy });
+    const id = randomBytes(8).toString('hex');
+    const workDir = join(this.options.runDir, 'sessions', id);
+    mkdirSync(workDir, { recursive: true, mode: 0o700 });
+    // The tool loads while the profile is inspected; it runs nothing until the driver feeds it.
+    const prelaunched = this.options.prelaunchers?.[profile.kind]?.({ workDir, netns: this.options.netns ?? null }) ?? null;
+    try {
+      return await this.startSession(id, workDir, prelaunched, profile, options, uid);
+    } catch (e) {
+      prelaunched?.abandon();
+      if (!this.sessions.has(id)) rmSync(workDir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  private async startSession(
+    id: string,
+    workDir: string,
+    prelaunched: Prelaunched | null,
+    profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string },
+    options: { connectTimeoutSeconds?: number; credentials?: Credentials },
+    uid: number,
+  ): Promise<HelperResult<'connect'>> {
+    const inspection = this.inspections.get(profile, () => inspectProfile(profile.text, { kind: profile.kind, fileName: profile.name, policy: this.policy }));
     if (!inspection.ok || inspection.canonical === null) {
       const first = inspection.errors[0];
       throw new HelperFailure(
@@ -110,9 +136,6 @@ export class SessionManager {
       }
     }
 
-    const id = randomBytes(8).toString('hex');
-    const workDir = join(this.options.runDir, 'sessions', id);
-    mkdirSync(workDir, { recursive: true, mode: 0o700 });
     const info: SessionInfo = {
       id,
       kind: inspection.kind,
@@ -135,6 +158,7 @@ export class SessionManager {
       connectTimeoutMs: (options.connectTimeoutSeconds ?? 0) * 1000 || this.options.defaultConnectTimeoutMs || 30_000,
       netns: this.options.netns ?? null,
       initialCredentials: options.credentials,
+      ...(prelaunched ? { prelaunched } : {}),
       events: {
         state: (state) => ref.session && this.onState(ref.session, state),
         counters: (bytesIn, bytesOut) => {

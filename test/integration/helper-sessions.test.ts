@@ -3,6 +3,8 @@
  * OpenVPN and WireGuard session connects, reaches the protected host, reports growing byte counts,
  * and leaves nothing behind when disconnected.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HelperRequestError } from '../../electron/main/helper-client.js';
 import type { Credentials, HelperEvent } from '../../shared/ipc/helper-protocol.js';
@@ -163,6 +165,37 @@ describe('helper: conflicts', () => {
     expect(err).toBeInstanceOf(HelperRequestError);
     expect((err as HelperRequestError).error.code).toBe('conflict-full-tunnel');
     await r.observer.client.request('disconnect', { sessionId });
+  });
+});
+
+describe('helper: the openvpn started ahead of the inspection', () => {
+  it('is killed, having run nothing, when the profile is refused or conflicts', async () => {
+    const r = await rigFor('openvpn-udp');
+    const before = await snapshotNetns(r.lab.clientNetns);
+    const good = profileOf(r.lab);
+    const refusal = async (profile: typeof good) => {
+      const err = await r.observer.client.request('connect', { profile, options: { connectTimeoutSeconds: 20 } }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HelperRequestError);
+      return (err as HelperRequestError).error.code;
+    };
+    const gone = async () => {
+      const deadline = Date.now() + 3000;
+      while (processesIn(r.lab.clientNetns, ['openvpn']).length > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+      return processesIn(r.lab.clientNetns, ['openvpn']);
+    };
+    expect(await refusal({ ...good, text: `${good.text}up /tmp/tsunagu-never.sh\n`, name: 'evil' })).toBe('profile-refused');
+    expect(await gone()).toEqual([]);
+    expect(readdirSync(join(r.helper.runDir, 'sessions'))).toEqual([]);
+    expect(await snapshotNetns(r.lab.clientNetns)).toEqual(before);
+    // The same profile again while it runs: refused after the launch too.
+    const { sessionId, from } = await connect(r);
+    await r.observer.waitForState(sessionId, 'connected', 1000, from);
+    expect(await refusal(good)).toBe('already-connected');
+    await new Promise((res) => setTimeout(res, 300));
+    expect(processesIn(r.lab.clientNetns, ['openvpn'])).toHaveLength(1);
+    expect(readdirSync(join(r.helper.runDir, 'sessions'))).toEqual([sessionId]);
+    await r.observer.client.request('disconnect', { sessionId });
+    expect(await gone()).toEqual([]);
   });
 });
 

@@ -433,7 +433,7 @@ setInterval(() => {}, 1000);
     }
   });
 
-  it('cleanup kills only processes whose command line still names the config', async () => {
+  it('cleanup kills only processes whose command line still names the config or the management socket', async () => {
     const inst = await lab('openvpn-udp');
     const workDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-residue-'));
     const configPath = join(workDir, 'profile.ovpn');
@@ -453,6 +453,19 @@ setInterval(() => {}, 1000);
       });
       expect(await waitForExit(need(ovpn.pid), 1_000)).toBe(true);
       expect(isAlive(need(bystander.pid))).toBe(true);
+      // A first start reads its config from stdin: it is known by the session's management socket.
+      const waiting = spawn('ip', ['netns', 'exec', inst.clientNetns, 'openvpn', '--config', 'stdin', '--management', join(workDir, 'mgmt.sock'), 'unix', '--management-client'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      const other = spawn('ip', ['netns', 'exec', inst.clientNetns, 'openvpn', '--config', 'stdin', '--management', join(tmpdir(), 'elsewhere', 'mgmt.sock'), 'unix', '--management-client'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      try {
+        await new Promise((r) => setTimeout(r, 300));
+        expect(isAlive(need(waiting.pid))).toBe(true);
+        await cleanupOpenVpnResidue({ kind: 'openvpn', sessionId: 'residue01', pids: [need(waiting.pid), need(other.pid)], interfaceName: null, dnsRecords: [], configPath });
+        expect(await waitForExit(need(waiting.pid), 1_000)).toBe(true);
+        expect(isAlive(need(other.pid))).toBe(true);
+      } finally {
+        waiting.kill('SIGKILL');
+        other.kill('SIGKILL');
+      }
     } finally {
       bystander.kill('SIGKILL');
       ovpn.kill('SIGKILL');

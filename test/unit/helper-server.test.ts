@@ -5,13 +5,13 @@
  * driver used is a scripted one that records what it was asked to do.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Driver, DriverContext } from '../../electron/helper/drivers/driver.js';
+import type { Driver, DriverContext, Prelaunched } from '../../electron/helper/drivers/driver.js';
 import { LineFramer } from '../../electron/helper/framing.js';
 import { HelperLog, redact } from '../../electron/helper/log.js';
 import { mayUseHelper } from '../../electron/helper/peer.js';
@@ -37,8 +37,16 @@ function scriptedDriver(ctx: DriverContext): Driver {
   };
 }
 
+/** Stand-ins for openvpn processes launched before the inspection. */
+const launched: Array<{ workDir: string; abandoned: boolean }> = [];
+function fakePrelaunch(target: { workDir: string }): Prelaunched {
+  const handle = { workDir: target.workDir, abandoned: false };
+  launched.push(handle);
+  return { abandon: () => { handle.abandoned = true; } };
+}
+
 const log = new HelperLog(1000);
-const sessions = new SessionManager({ runDir: dir, log, drivers: { openvpn: scriptedDriver, wireguard: scriptedDriver } });
+const sessions = new SessionManager({ runDir: dir, log, drivers: { openvpn: scriptedDriver, wireguard: scriptedDriver }, prelaunchers: { openvpn: fakePrelaunch } });
 const server = new HelperServer({ socketPath, group: 'root', sessions, log });
 
 beforeAll(async () => {
@@ -155,6 +163,7 @@ describe('helper socket', () => {
   for (const [label, kind, text, named] of unsafe) {
     it(`refuses a profile with ${label} sent straight to the socket`, async () => {
       const before = started.length;
+      const launchedBefore = launched.length;
       const c = await RawClient.open();
       await c.hello();
       c.send(`${JSON.stringify({ id: 2, type: 'connect', profile: { kind, text, name: 'evil' } })}\n`);
@@ -162,6 +171,13 @@ describe('helper socket', () => {
       expect(reply).toMatchObject({ ok: false, error: { code: 'profile-refused' } });
       expect((reply['error'] as { message: { en: string } }).message.en).toContain(named);
       expect(started.length).toBe(before);
+      // An openvpn launched ahead is abandoned, and the session's directory is gone.
+      const ahead = launched.slice(launchedBefore);
+      expect(ahead).toHaveLength(kind === 'openvpn' ? 1 : 0);
+      for (const l of ahead) {
+        expect(l.abandoned).toBe(true);
+        expect(existsSync(l.workDir)).toBe(false);
+      }
       c.socket.destroy();
     });
   }
@@ -198,6 +214,23 @@ describe('helper socket', () => {
     d.socket.destroy();
   });
 
+  it('hands an openvpn launched ahead to the driver of an accepted profile', async () => {
+    const c = await RawClient.open();
+    await c.hello();
+    const count = launched.length;
+    c.send(`${JSON.stringify({ id: 2, type: 'connect', profile: { kind: 'openvpn', text: base, name: 'ahead' } })}\n`);
+    const reply = await c.reply(2);
+    expect(reply['ok']).toBe(true);
+    expect(launched).toHaveLength(count + 1);
+    const handle = launched.at(-1);
+    expect(handle?.abandoned).toBe(false);
+    expect(started.at(-1)?.prelaunched).toBeDefined();
+    expect(started.at(-1)?.workDir).toBe(handle?.workDir);
+    c.send(`${JSON.stringify({ id: 3, type: 'disconnect', all: true })}\n`);
+    await c.reply(3);
+    c.socket.destroy();
+  });
+
   it('refuses two full-tunnel sessions with a clear error', async () => {
     const c = await RawClient.open();
     await c.hello();
@@ -210,6 +243,7 @@ describe('helper socket', () => {
     const second = await c.reply(3);
     expect(second).toMatchObject({ ok: false, error: { code: 'conflict-full-tunnel' } });
     expect((second['error'] as { message: { en: string } }).message.en).toContain('“first”');
+    expect(launched.at(-1)?.abandoned).toBe(true);
     c.send(`${JSON.stringify({ id: 4, type: 'disconnect', all: true })}\n`);
     await c.reply(4);
     c.socket.destroy();

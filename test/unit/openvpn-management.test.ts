@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openVpnArgs } from '../../electron/helper/drivers/openvpn/args.js';
+import { CONFIG_FROM_STDIN, helperDirectives, openVpnArgs, runConfig } from '../../electron/helper/drivers/openvpn/args.js';
 import { PromptBroker, sendable, type NeedNotice } from '../../electron/helper/drivers/openvpn/credentials.js';
 import { dnsFromEnv, isDomainName, mergeDns } from '../../electron/helper/drivers/openvpn/dns-env.js';
 import {
@@ -392,9 +392,9 @@ describe('DNS from the UPDOWN environment', () => {
   });
 });
 
-describe('openvpn command line', () => {
-  it("puts the helper's flags after --config so they win", () => {
-    const args = openVpnArgs({ configPath: '/w/profile.ovpn', managementSocket: '/w/mgmt.sock', directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false });
+describe('openvpn command line and run config', () => {
+  it("puts the helper's flags after --config so they win, and depends on nothing in the profile", () => {
+    const args = openVpnArgs({ configPath: '/w/profile.ovpn', managementSocket: '/w/mgmt.sock' });
     expect(args.slice(0, 2)).toEqual(['--config', '/w/profile.ovpn']);
     expect(args).toEqual(expect.arrayContaining(['--management-client', '--management-query-passwords', '--management-up-down']));
     expect(args).not.toContain('--management-hold');
@@ -402,23 +402,28 @@ describe('openvpn command line', () => {
     expect(args.join(' ')).toContain('--auth-retry interact');
     expect(args.join(' ')).toContain('--script-security 1');
     expect(args).toContain('tsunagu 0.1');
-    expect(args).not.toContain('--ping-restart');
+    expect(openVpnArgs({ configPath: CONFIG_FROM_STDIN, managementSocket: 's' }).slice(0, 2)).toEqual(['--config', 'stdin']);
   });
 
   it('adds a liveness check only when the profile has none', () => {
-    const args = openVpnArgs({ configPath: 'c', managementSocket: 's', directives: [{ name: 'client', args: [] }], udpOnly: false });
-    expect(args.join(' ')).toContain('--ping 10 --ping-restart 60');
-    const inBlock = openVpnArgs({ configPath: 'c', managementSocket: 's', directives: [{ name: 'connection', args: [], block: [{ name: 'ping', args: ['5'] }] }], udpOnly: false });
-    expect(inBlock).not.toContain('--ping-restart');
+    const lines = helperDirectives({ directives: [{ name: 'client', args: [] }], udpOnly: false });
+    expect(lines).toEqual(['ping 10', 'ping-restart 60']);
+    expect(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false })).toEqual([]);
+    const inBlock = helperDirectives({ directives: [{ name: 'connection', args: [], block: [{ name: 'ping', args: ['5'] }] }], udpOnly: false });
+    expect(inBlock).toEqual([]);
   });
 
   it('tells a UDP server when the client leaves, unless the profile already says how', () => {
-    const udp = openVpnArgs({ configPath: 'c', managementSocket: 's', directives: [{ name: 'client', args: [] }], udpOnly: true });
-    expect(udp.join(' ')).toContain('--explicit-exit-notify 1');
-    const tcp = openVpnArgs({ configPath: 'c', managementSocket: 's', directives: [{ name: 'client', args: [] }], udpOnly: false });
-    expect(tcp).not.toContain('--explicit-exit-notify');
-    const own = openVpnArgs({ configPath: 'c', managementSocket: 's', directives: [{ name: 'explicit-exit-notify', args: ['3'] }], udpOnly: true });
-    expect(own).not.toContain('--explicit-exit-notify');
+    expect(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: true })).toEqual(['explicit-exit-notify 1']);
+    expect(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false })).toEqual([]);
+    expect(helperDirectives({ directives: [{ name: 'keepalive', args: ['1', '5'] }, { name: 'explicit-exit-notify', args: ['3'] }], udpOnly: true })).toEqual([]);
+  });
+
+  it('appends the defaults after the canonical profile, marked, and leaves a profile without any untouched', () => {
+    const canonical = 'client\ndev tun\nremote vpn.example.com 1194 udp\n';
+    const config = runConfig(canonical, { directives: [{ name: 'client', args: [] }], udpOnly: true });
+    expect(config).toBe(`${canonical}# Added by the Tsunagu helper\nping 10\nping-restart 60\nexplicit-exit-notify 1\n`);
+    expect(runConfig('client\nkeepalive 10 60', { directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false })).toBe('client\nkeepalive 10 60\n');
   });
 });
 

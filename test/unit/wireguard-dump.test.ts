@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dumpCounters, latestPeer, parseWgDump } from '../../electron/helper/drivers/wireguard/dump.js';
-import { INTERFACE_NAME_RE, interfaceNameFor, redactKeys } from '../../electron/helper/drivers/wireguard/names.js';
+import { INTERFACE_NAME_RE, interfaceNameFor, MESSAGES, redactKeys, setupFailureMessage } from '../../electron/helper/drivers/wireguard/names.js';
 
 // Throwaway keys (never used for anything but these tests).
 const PRIV = 'wEipZ20RSYyW6T2duZmzLuDbaLaHV7I58/CLCb644WE=';
@@ -116,5 +116,31 @@ describe('interface names and redaction', () => {
 
   it('hides anything shaped like a key', () => {
     expect(redactKeys(`[#] wg set x private-key ${PRIV} peer ${PEER1}`)).toBe('[#] wg set x private-key (key hidden) peer (key hidden)');
+  });
+});
+
+describe('why wg-quick up failed, in words', () => {
+  it('names the network another connection already routes', () => {
+    const output = [
+      '[#] ip link add tsuabcdefgh type wireguard',
+      '[#] wg setconf tsuabcdefgh /dev/fd/63',
+      '[#] ip -4 address add 198.18.9.2/32 dev tsuabcdefgh',
+      '[#] ip link set mtu 1420 up dev tsuabcdefgh',
+      '[#] ip -4 route add 198.18.9.0/24 dev tsuabcdefgh',
+      '[#] ip -4 route add 198.18.2.0/24 dev tsuabcdefgh',
+      'RTNETLINK answers: File exists',
+      '[#] ip link delete dev tsuabcdefgh',
+    ].join('\n');
+    const { message, network } = setupFailureMessage(output);
+    expect(network).toBe('198.18.2.0/24');
+    expect(message.en).toContain('Another connection already routes');
+    expect(message.en).toContain('198.18.2.0/24');
+    expect(message.ja).toContain('198.18.2.0/24');
+  });
+
+  it('tells an unresolvable endpoint and an unknown failure apart', () => {
+    expect(setupFailureMessage('Name or service not known: `vpn.example:51820`').message).toBe(MESSAGES.endpointUnresolved);
+    expect(setupFailureMessage('RTNETLINK answers: File exists').message).toBe(MESSAGES.routeExists);
+    expect(setupFailureMessage('Operation not permitted').message).toBe(MESSAGES.setupFailed);
   });
 });

@@ -31,7 +31,22 @@ export interface DriverContext {
   netns: string | null;
   /** Credentials given with the connect request, used for the first prompt only. */
   initialCredentials?: Credentials;
+  /** The tool's process, launched while the profile was being inspected (see Prelauncher). */
+  prelaunched?: Prelaunched;
   events: DriverEvents;
+}
+
+/**
+ * A head start: launches a driver's tool before the profile is inspected, with nothing from the
+ * profile (only the helper's fixed arguments), so that its load time overlaps the inspection. The
+ * process must wait for its configuration, which only the driver gives it, after the profile
+ * passed; a refused profile's process is abandoned (killed) having read nothing.
+ */
+export type Prelauncher = (target: { workDir: string; netns: string | null }) => Prelaunched | null;
+
+export interface Prelaunched {
+  /** Kills the process; it will not be used. */
+  abandon(): void;
 }
 
 export interface Driver {

@@ -1,11 +1,22 @@
 /**
- * The openvpn command line. The profile comes first (`--config`), the helper's own options after
- * it: for options that take one value, the last occurrence wins, so the profile cannot override how
- * the helper controls the process.
+ * How the helper runs openvpn: a fixed command line that controls the process, and a few
+ * profile-dependent defaults appended to the config it feeds in.
+ *
+ * The command line depends on nothing in the profile, so openvpn can be started while the helper
+ * is still inspecting the profile (see prelaunch.ts); it then reads its config from stdin. Its
+ * options come after `--config`: for options that take one value the last occurrence wins, so the
+ * profile cannot override how the helper controls the process.
  */
 import type { OpenVpnDirective } from '../../../../shared/profiles/openvpn/model.js';
 
 export const GUI_VERSION = 'tsunagu 0.1';
+
+/**
+ * `--config stdin` makes openvpn read its configuration from file descriptor 0 to end of file (a
+ * name it treats specially). Not `/dev/stdin`: Node gives a child's stdin as a socket pair, which
+ * cannot be opened through /proc/self/fd.
+ */
+export const CONFIG_FROM_STDIN = 'stdin';
 
 /** Options that already make openvpn notice a dead link. */
 const LIVENESS = new Set(['ping', 'ping-restart', 'keepalive', 'ping-exit', 'inactive']);
@@ -19,16 +30,13 @@ function hasDirective(directives: readonly OpenVpnDirective[], name: string): bo
 }
 
 export interface OpenVpnArgsOptions {
+  /** The config file, or CONFIG_FROM_STDIN. */
   configPath: string;
   managementSocket: string;
-  /** The profile's directives, to decide on a default liveness check. */
-  directives: readonly OpenVpnDirective[];
-  /** Every server in the profile is reached over UDP. */
-  udpOnly: boolean;
 }
 
 export function openVpnArgs(o: OpenVpnArgsOptions): string[] {
-  const args = [
+  return [
     '--config', o.configPath,
     // openvpn dials our socket and exits when that connection closes: the tunnel dies with the helper.
     '--management', o.managementSocket, 'unix',
@@ -44,11 +52,30 @@ export function openVpnArgs(o: OpenVpnArgsOptions): string[] {
     '--verb', '3',
     '--setenv', 'IV_GUI_VER', GUI_VERSION,
   ];
+}
+
+export interface ProfileFacts {
+  /** The profile's directives, to decide on a default liveness check. */
+  directives: readonly OpenVpnDirective[];
+  /** Every server in the profile is reached over UDP. */
+  udpOnly: boolean;
+}
+
+/** Defaults the helper adds after the profile's own directives (so pushed options still win). */
+export function helperDirectives(p: ProfileFacts): string[] {
+  const lines: string[] = [];
   // Without any ping setting a UDP tunnel never notices that the server went away. Pushed
   // ping/ping-restart (e.g. the server's keepalive) still override these.
-  if (!hasLiveness(o.directives)) args.push('--ping', '10', '--ping-restart', '60');
+  if (!hasLiveness(p.directives)) lines.push('ping 10', 'ping-restart 60');
   // Over UDP a server only learns that a client left when its keepalive times out, holding the
   // client's address until then; telling it on disconnect frees the address at once.
-  if (o.udpOnly && !hasDirective(o.directives, 'explicit-exit-notify')) args.push('--explicit-exit-notify', '1');
-  return args;
+  if (p.udpOnly && !hasDirective(p.directives, 'explicit-exit-notify')) lines.push('explicit-exit-notify 1');
+  return lines;
+}
+
+/** The config openvpn runs: the canonical profile, then the helper's defaults, marked as such. */
+export function runConfig(canonical: string, p: ProfileFacts): string {
+  const extra = helperDirectives(p);
+  const body = canonical.endsWith('\n') ? canonical : `${canonical}\n`;
+  return extra.length === 0 ? body : `${body}# Added by the Tsunagu helper\n${extra.join('\n')}\n`;
 }

@@ -3,7 +3,8 @@
  * interface (see protocol.ts for the wire, states.ts for what it means to the user).
  *
  * Life of a session:
- *   start → write profile.ovpn, listen on mgmt.sock, spawn openvpn → it dials in → `state on all`
+ *   (openvpn already launched by the session manager, waiting for its config on stdin: process.ts)
+ *   start → write profile.ovpn, listen on mgmt.sock, feed openvpn the config → it dials in → `state on all`
  *   (replays the states it went through before we asked) / `hold on` / `log on` / `bytecount 1` →
  *   each later >HOLD (every restart): wait the seconds it names, `hold release` →
  *   >PASSWORD prompts answered from the connect request, the user, or this session's cache →
@@ -12,18 +13,19 @@
  * connection end in an error state and a teardown; link drops are openvpn's own restarts
  * (reconnecting); a process that dies after having connected is respawned with backoff.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CredentialRequest, Credentials, LogLine, TunnelState } from '../../../../shared/ipc/helper-protocol.js';
-import type { Driver, DriverContext, Residue } from '../driver.js';
-import { openVpnArgs } from './args.js';
+import type { Driver, DriverContext } from '../driver.js';
+import { runConfig } from './args.js';
 import { PromptBroker, type NeedNotice } from './credentials.js';
 import { dnsFromEnv, mergeDns, type DnsSettings } from './dns-env.js';
 import { ManagementServer } from './management-server.js';
+import { managementSocketPath, OpenVpnProcess, type ProcessExit } from './process.js';
 import type { ManagementProtocol, Notification, OvpnState, PasswordNotice } from './protocol.js';
 import { redact, redactCommand } from './redact.js';
-import { writeResidue } from './residue.js';
+import { ResidueWriter } from './residue.js';
 import { PausableTimeout } from './timer.js';
 import { TunnelDns } from './tunnel-dns.js';
 import {
@@ -46,10 +48,6 @@ const TAIL_LINES = 20;
 
 type Lifecycle = 'new' | 'running' | 'stopping' | 'stopped';
 
-function inNetns(netns: string | null, cmd: string, args: string[]): [string, string[]] {
-  return netns === null ? [cmd, args] : ['ip', ['netns', 'exec', netns, cmd, ...args]];
-}
-
 export class OpenVpnDriver implements Driver {
   private readonly configPath: string;
   private readonly mgmt: ManagementServer;
@@ -58,9 +56,11 @@ export class OpenVpnDriver implements Driver {
   private terminal = false;
   private lastEmitted = '';
 
-  private child: ChildProcess | null = null;
-  private pid: number | null = null;
-  private exited: Promise<void> = Promise.resolve();
+  private proc: OpenVpnProcess | null = null;
+  private exited: Promise<unknown> = Promise.resolve();
+  /** What openvpn runs: the canonical profile plus the helper's defaults (args.ts). */
+  private readonly configText: string;
+  private readonly residue: ResidueWriter;
   /** Reason of the EXITING state of the current process, if it announced one. */
   private exitingDetail: string | null = null;
   private stdoutTail: string[] = [];
@@ -101,7 +101,13 @@ export class OpenVpnDriver implements Driver {
 
   constructor(private readonly ctx: DriverContext) {
     this.configPath = join(ctx.workDir, 'profile.ovpn');
-    this.mgmt = new ManagementServer(join(ctx.workDir, 'mgmt.sock'), {
+    this.residue = new ResidueWriter(ctx.workDir, (message) => this.log('warn', `could not write the residue record: ${message}`));
+    const profile = ctx.inspection.profile?.kind === 'openvpn' ? ctx.inspection.profile : null;
+    this.configText = runConfig(ctx.inspection.canonical, {
+      directives: profile?.directives ?? [],
+      udpOnly: profile !== null && profile.remotes.every((r) => r.transport === 'udp'),
+    });
+    this.mgmt = new ManagementServer(managementSocketPath(ctx.workDir), {
       connected: (conn) => this.onManagementConnected(conn),
       notification: (conn, n, raw) => this.enqueue(() => this.onNotification(conn, n, raw)),
       closed: () => {
@@ -128,15 +134,19 @@ export class OpenVpnDriver implements Driver {
   async start(): Promise<void> {
     if (this.lifecycle !== 'new') throw new Error('driver already started');
     this.lifecycle = 'running';
-    writeFileSync(this.configPath, this.ctx.inspection.canonical, { mode: 0o600 });
-    await this.mgmt.listen();
-    // stop() may have been called while the socket was being set up: spawn nothing then.
-    if (this.lifecycle !== 'running') {
-      await this.mgmt.close();
-      return;
+    const launched = this.ctx.prelaunched instanceof OpenVpnProcess ? this.ctx.prelaunched : null;
+    try {
+      // Listening before openvpn gets its config: it dials in right after reading it.
+      this.mgmt.listen();
+      // A launched openvpn is waiting for its config: feed it first, write the file after (it is
+      // the record, and what restarts read). Otherwise the file must exist before the launch.
+      if (!launched) this.writeConfig();
+    } catch (e) {
+      launched?.abandon();
+      throw e;
     }
-    // Spawn first, report after: openvpn's own start-up is the long pole, so let it begin at once.
-    const problem = this.spawnProcess();
+    const problem = this.spawnProcess(launched);
+    if (launched) this.writeConfig();
     this.startConnectTimer();
     if (problem === null) this.emit({ status: 'connecting', phase: 'starting' });
     if (problem !== null) {
@@ -190,41 +200,32 @@ export class OpenVpnDriver implements Driver {
   // ---------------------------------------------------------------------------------------------
   // process
 
-  /** Spawns openvpn; returns why it could not be created, or null. */
-  private spawnProcess(): string | null {
+  private writeConfig(): void {
+    writeFileSync(this.configPath, this.configText, { mode: 0o600 });
+  }
+
+  /**
+   * Takes over the process launched ahead (first start) or launches one reading the config file
+   * (restarts); returns why it could not run, or null.
+   */
+  private spawnProcess(launched: OpenVpnProcess | null = null): string | null {
     this.exitingDetail = null;
     this.userAuthThisAttempt = false;
     this.mgmtUp = false;
-    const args = openVpnArgs({
-      configPath: this.configPath,
-      managementSocket: this.mgmt.path,
-      directives: this.ctx.inspection.profile?.kind === 'openvpn' ? this.ctx.inspection.profile.directives : [],
-      udpOnly: this.ctx.inspection.profile?.kind === 'openvpn' && this.ctx.inspection.profile.remotes.every((r) => r.transport === 'udp'),
-    });
-    const [cmd, argv] = inNetns(this.ctx.netns, 'openvpn', args);
-    let child: ChildProcess;
-    try {
-      child = spawn(cmd, argv, { cwd: this.ctx.workDir, stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (e) {
-      this.log('error', `could not start openvpn: ${(e as Error).message}`);
-      return (e as Error).message;
+    const proc = launched ?? OpenVpnProcess.launch({ workDir: this.ctx.workDir, netns: this.ctx.netns, configPath: this.configPath });
+    if (typeof proc === 'string') {
+      this.log('error', `could not start openvpn: ${proc}`);
+      return proc;
     }
-    if (child.pid === undefined) {
-      // The 'error' event follows with the reason; without a pid there is nothing to supervise.
-      child.once('error', (e) => this.log('error', `could not start ${cmd}: ${e.message}`));
-      return `${cmd} could not be started`;
-    }
-    this.child = child;
-    this.pid = child.pid;
-    this.log('info', `openvpn started (pid ${String(this.pid)}${this.ctx.netns ? `, namespace ${this.ctx.netns}` : ''})`);
-    this.collectOutput(child);
-    this.exited = new Promise<void>((resolve) => {
-      child.once('error', (e) => this.log('error', `openvpn: ${e.message}`));
-      child.once('exit', (code, signal) => {
-        resolve();
-        this.enqueue(() => this.onProcessExit(child, code, signal));
-      });
+    this.proc = proc;
+    this.log('info', `openvpn started (pid ${String(proc.pid)}${this.ctx.netns ? `, namespace ${this.ctx.netns}` : ''})`);
+    this.collectOutput(proc.child);
+    this.exited = proc.exit;
+    void proc.exit.then((exit) => {
+      if (proc.failure) this.log('error', `openvpn: ${proc.failure}`);
+      this.enqueue(() => this.onProcessExit(proc, exit));
     });
+    proc.feedConfig(this.configText);
     this.saveResidue();
     return null;
   }
@@ -240,8 +241,10 @@ export class OpenVpnDriver implements Driver {
         buf = parts.pop() ?? '';
         for (const raw of parts) {
           // openvpn stamps its console lines with the local time; the log has its own time.
-          const line = redact(raw.replace(/\r$/, '').replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /, ''));
+          const line = raw.replace(/\r$/, '').replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /, '');
           if (!line.trim()) continue;
+          // Kept raw (redacted only if an error message quotes it): while a tunnel comes up,
+          // every line would otherwise be scrubbed twice, here and as its >LOG twin.
           this.stdoutTail.push(line);
           if (this.stdoutTail.length > TAIL_LINES) this.stdoutTail.shift();
           // Once the management connection is up, stdout repeats the >LOG lines: keep it quiet.
@@ -253,10 +256,9 @@ export class OpenVpnDriver implements Driver {
     lines(child.stderr, 'warn', true);
   }
 
-  private onProcessExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.child !== child) return;
-    this.child = null;
-    this.pid = null;
+  private onProcessExit(proc: OpenVpnProcess, { code, signal }: ProcessExit): void {
+    if (this.proc !== proc) return;
+    this.proc = null;
     this.connectedNow = false;
     this.clearHoldTimer();
     this.foldCounters();
@@ -270,7 +272,8 @@ export class OpenVpnDriver implements Driver {
       return;
     }
     if (!this.everConnected) {
-      this.fail(processExitError(how, this.lastFatal ? [...this.stdoutTail, this.lastFatal] : this.stdoutTail));
+      const tail = this.stdoutTail.map(redact);
+      this.fail(processExitError(how, this.lastFatal ? [...tail, this.lastFatal] : tail));
       return;
     }
     // It had been working: bring it back, with backoff (1 s, 2 s, 4 s … 30 s).
@@ -303,8 +306,8 @@ export class OpenVpnDriver implements Driver {
     if (this.respawnTimer) clearTimeout(this.respawnTimer);
     this.respawnTimer = null;
     this.prompts.dropPending();
-    const child = this.child;
-    if (child && this.pid !== null) {
+    const proc = this.proc;
+    if (proc) {
       const conn = this.mgmt.connection;
       let signalled = false;
       if (conn) {
@@ -321,10 +324,10 @@ export class OpenVpnDriver implements Driver {
         ]);
         clearTimeout(timer);
       }
-      if (!signalled) child.kill('SIGTERM');
+      if (!signalled) proc.kill('SIGTERM');
       if (!(await this.waitExit(STOP_GRACE_MS))) {
         this.log('warn', `openvpn did not exit within ${STOP_GRACE_MS / 1000} s; killing it`);
-        child.kill('SIGKILL');
+        proc.kill('SIGKILL');
         await this.waitExit(KILL_WAIT_MS);
       }
     }
@@ -332,8 +335,9 @@ export class OpenVpnDriver implements Driver {
     await this.dns.clear();
     this.iface = null;
     this.saveResidue();
+    await this.residue.close();
     // The config holds the private key: it has no use once no openvpn runs it.
-    if (this.pid === null) rmSync(this.configPath, { force: true });
+    if (this.proc === null) rmSync(this.configPath, { force: true });
   }
 
   private async waitExit(ms: number): Promise<boolean> {
@@ -473,8 +477,10 @@ export class OpenVpnDriver implements Driver {
         this.attempt = 0;
         this.respawns = 0;
         this.connectTimer.clear();
-        // Report connected only once DNS is in place (UPDOWN:UP came just before).
+        // Report connected only once DNS is in place (UPDOWN:UP came just before) and recorded in
+        // the residue, so that a crash from here on is cleaned up completely.
         await this.dns.idle();
+        await this.residue.flush();
         if (this.terminal || this.lifecycle !== 'running' || !this.connectedNow) return;
         const state = progressState(s, this.userAuthThisAttempt, Date.now());
         if (state) this.emit(state);
@@ -507,7 +513,7 @@ export class OpenVpnDriver implements Driver {
     if (level === 'warn' || level === 'error') this.lastWarning = clean;
     const dev = /^TUN\/TAP device (\S+) opened$/.exec(text);
     if (dev?.[1]) this.setInterface(dev[1]);
-    this.log(level, clean);
+    this.ctx.events.log(level, clean);
   }
 
   private onInfoMsg(text: string): void {
@@ -633,18 +639,13 @@ export class OpenVpnDriver implements Driver {
   }
 
   private saveResidue(): void {
-    const residue: Residue = {
+    this.residue.save({
       kind: 'openvpn',
       sessionId: this.ctx.sessionId,
-      pids: this.pid !== null ? [this.pid] : [],
+      pids: this.proc !== null ? [this.proc.pid] : [],
       interfaceName: this.iface,
       dnsRecords: this.dns.records,
       configPath: this.configPath,
-    };
-    try {
-      writeResidue(this.ctx.workDir, residue);
-    } catch (e) {
-      this.log('warn', `could not write the residue record: ${(e as Error).message}`);
-    }
+    });
   }
 }

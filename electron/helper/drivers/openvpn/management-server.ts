@@ -4,7 +4,7 @@
  * tunnel goes down instead of staying up unsupervised. One listener serves every openvpn process
  * of a session (a respawned process dials the same socket); one connection at a time.
  */
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ManagementProtocol, type Notification } from './protocol.js';
 
@@ -25,21 +25,22 @@ export class ManagementServer {
     private readonly handlers: ManagementHandlers,
   ) {}
 
-  /** Listens on the socket (mode 0600; the directory around it is 0700 too). */
-  async listen(): Promise<void> {
+  /**
+   * Listens on the socket (mode 0600; the directory around it is 0700 too). Node binds and
+   * listens on a Unix socket synchronously (only the 'listening' event waits for the next tick),
+   * so when this returns openvpn can be told to dial in. Throws if the socket cannot be created.
+   */
+  listen(): void {
     // Unix socket paths are limited to 107 bytes; fail clearly rather than truncated.
     if (Buffer.byteLength(this.path) > 100) throw new Error(`management socket path too long: ${this.path}`);
     rmSync(this.path, { force: true });
     const server = createServer((s) => this.accept(s));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.path, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    // Later errors (none are expected once bound) must not crash the helper.
     server.on('error', () => undefined);
+    server.listen(this.path);
+    // A bind error is only emitted on the next tick; the missing socket file says it now.
+    if (!existsSync(this.path)) throw new Error(`could not create the management socket ${this.path}`);
     chmodSync(this.path, 0o600);
   }
 

@@ -3,20 +3,62 @@
  * tun/tap device, DNS records), kept current in <workDir>/residue.json so that a helper restarted
  * after a crash can remove it with cleanupOpenVpnResidue.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { removeDns } from '../../dns.js';
 import { isAlive, waitForExit } from '../../exec.js';
 import type { Residue } from '../driver.js';
 
 export const RESIDUE_FILE = 'residue.json';
 
-export function writeResidue(workDir: string, residue: Residue): void {
-  const path = join(workDir, RESIDUE_FILE);
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(residue)}\n`, { mode: 0o600 });
-  // rename is atomic: a crash never leaves half a record.
-  renameSync(tmp, path);
+/**
+ * Keeps <workDir>/residue.json current without blocking the helper: a replacing rename can make
+ * the file system flush (ext4 does, on purpose), which would otherwise stall every session's
+ * events while a tunnel comes up. Writes run in the background, one at a time, and only the newest
+ * record waiting is written; flush() waits until what was saved is on disk.
+ */
+export class ResidueWriter {
+  private next: Residue | null = null;
+  private writing: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly workDir: string,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  save(residue: Residue): void {
+    if (this.closed) return;
+    this.next = residue;
+    this.writing ??= this.drain();
+  }
+
+  flush(): Promise<void> {
+    return this.writing ?? Promise.resolve();
+  }
+
+  /** Writes what was saved, then ignores later saves (the session is being removed). */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.flush();
+  }
+
+  private async drain(): Promise<void> {
+    const path = join(this.workDir, RESIDUE_FILE);
+    const tmp = `${path}.tmp`;
+    for (let r = this.next; r !== null; r = this.next) {
+      this.next = null;
+      try {
+        await writeFile(tmp, `${JSON.stringify(r)}\n`, { mode: 0o600 });
+        // rename is atomic: a crash never leaves half a record.
+        await rename(tmp, path);
+      } catch (e) {
+        this.onError((e as Error).message);
+      }
+    }
+    this.writing = null;
+  }
 }
 
 export function readCmdline(pid: number): string[] {
@@ -27,11 +69,19 @@ export function readCmdline(pid: number): string[] {
   }
 }
 
-/** The pid is still one of our openvpn processes (pids get reused). */
+/**
+ * The pid is still one of this session's openvpn processes (pids get reused): its command line
+ * names the session's config file (restarts) or the session's management socket (every process;
+ * the first one reads its config from stdin).
+ */
 export function isOurOpenVpn(pid: number, configPath: string): boolean {
   const argv = readCmdline(pid);
-  const i = argv.indexOf('--config');
-  return i >= 0 && argv[i + 1] === configPath && argv.some((a) => a === 'openvpn' || a.endsWith('/openvpn'));
+  const after = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const ours = after('--config') === configPath || after('--management') === join(dirname(configPath), 'mgmt.sock');
+  return ours && argv.some((a) => a === 'openvpn' || a.endsWith('/openvpn'));
 }
 
 async function killOpenVpn(pid: number): Promise<void> {

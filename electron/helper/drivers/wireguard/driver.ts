@@ -11,7 +11,7 @@ import type { Localized, TunnelState } from '../../../../shared/ipc/helper-proto
 import type { WireGuardProfile } from '../../../../shared/profiles/wireguard/model.js';
 import type { Driver, DriverContext } from '../driver.js';
 import { dumpCounters, latestPeer, parseWgDump } from './dump.js';
-import { interfaceNameFor, MESSAGES, type WireGuardErrorCode } from './names.js';
+import { interfaceNameFor, MESSAGES, setupFailureMessage, type WireGuardErrorCode } from './names.js';
 import { removeResidue, writeResidue, type WireGuardResidue } from './residue.js';
 import {
   findWireGuardGo,
@@ -188,9 +188,8 @@ class WireGuardDriver implements Driver {
     this.processes = findWireGuardGo(this.ifname);
     this.saveResidue();
     if (r.code !== 0 || r.timedOut) {
-      const unresolved = /name resolution|Name or service not known|Name does not resolve/i.test(r.stderr);
       const detail = r.timedOut ? `wg-quick up did not finish within ${this.timings.upTimeoutMs} ms` : outputTail(r.stderr || r.stdout);
-      this.fail('tunnel-setup-failed', unresolved ? MESSAGES.endpointUnresolved : MESSAGES.setupFailed, detail);
+      this.fail('tunnel-setup-failed', r.timedOut ? MESSAGES.setupFailed : setupFailureMessage(`${r.stdout}\n${r.stderr}`).message, detail);
       return;
     }
     this.log(

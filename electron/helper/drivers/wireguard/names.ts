@@ -44,6 +44,10 @@ export const MESSAGES = {
     en: 'wg-quick could not resolve the endpoint’s host name: check the Endpoint and the DNS of this computer.',
     ja: 'wg-quick がエンドポイントのホスト名を解決できませんでした。Endpoint とこのコンピューターの DNS を確認してください。',
   },
+  routeExists: {
+    en: 'Another connection already routes some of this profile’s networks. Disconnect the other VPN first, or remove those networks from AllowedIPs.',
+    ja: 'このプロファイルのネットワークの一部は、すでに別の接続が経路を持っています。先に他の VPN を切断するか、AllowedIPs からそのネットワークを外してください。',
+  },
   processExited: {
     en: 'The WireGuard process (wireguard-go) stopped unexpectedly.',
     ja: 'WireGuard のプロセス (wireguard-go) が予期せず終了しました。',
@@ -53,3 +57,25 @@ export const MESSAGES = {
     ja: 'WireGuard のインターフェイスが消えました (Tsunagu 以外から削除されました)。',
   },
 } satisfies Record<string, Localized>;
+
+/**
+ * Which message explains a failed `wg-quick up`, from its output. wg-quick echoes each command as
+ * `[#] ip -4 route add 10.0.0.0/24 dev wg0` before running it, so when `ip` answers "File exists"
+ * the network that collided is the one on the last route command.
+ */
+export function setupFailureMessage(output: string): { message: Localized; network: string | null } {
+  if (/name resolution|Name or service not known|Name does not resolve/i.test(output)) return { message: MESSAGES.endpointUnresolved, network: null };
+  if (/RTNETLINK answers: File exists/.test(output)) {
+    const routes = [...output.matchAll(/^\[#\] ip (?:-[46] )?route add (\S+)/gm)];
+    const network = routes.at(-1)?.[1] ?? null;
+    if (!network) return { message: MESSAGES.routeExists, network: null };
+    return {
+      message: {
+        en: `${MESSAGES.routeExists.en} (${network})`,
+        ja: `${MESSAGES.routeExists.ja}（${network}）`,
+      },
+      network,
+    };
+  }
+  return { message: MESSAGES.setupFailed, network: null };
+}

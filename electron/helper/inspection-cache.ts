@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import type { InspectResult } from '../../shared/profiles/inspect.js';
+
+/**
+ * The helper's own inspections of recent profiles, by a hash of exactly what was sent: connecting
+ * the same profile again (every reconnect from the app) skips the parse while openvpn waits for
+ * its config. Only the helper's results are kept, never anything the caller claims; the policy is
+ * fixed for the helper's lifetime, so the same bytes always get the same verdict.
+ */
+export class InspectionCache {
+  private readonly entries = new Map<string, InspectResult>();
+
+  constructor(
+    private readonly capacity = 16,
+    private readonly maxTextBytes = 256 * 1024,
+  ) {}
+
+  get(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }, inspect: () => InspectResult): InspectResult {
+    if (profile.text.length > this.maxTextBytes) return inspect();
+    const key = createHash('sha256').update(`${profile.kind}\0${profile.name}\0`).update(profile.text).digest('hex');
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Most recently used last: the first key is the one to evict.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    const result = inspect();
+    this.entries.set(key, result);
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    return result;
+  }
+}
