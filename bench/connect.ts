@@ -6,6 +6,7 @@
  *   WireGuard: helper connect request → `connected` event   vs   raw `wg-quick up` → first handshake
  * Targets (issue 4): ratio of medians ≤ 1.10 for both. Then, with one tunnel up for 60 s, the
  * helper's CPU (target ≤ 0.5 % of a core) and RSS (target ≤ 80 MB).
+ * BENCH_ROUNDS (default 12), BENCH_HOLD_SECONDS (60); BENCH_SAMPLES=1 also prints every sample.
  */
 import { spawn } from 'node:child_process';
 import { bundleCli } from '../build/bundle.js';
@@ -120,6 +121,9 @@ async function main(): Promise<void> {
     }
     const fmt = (xs: number[]) => `median ${median(xs).toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
     console.log(`rounds: ${ROUNDS} of each, interleaved`);
+    if (process.env['BENCH_SAMPLES'] === '1') {
+      for (const [name, xs] of Object.entries(results)) console.log(`  ${name.padEnd(10)} ${[...xs].sort((a, b) => a - b).map((x) => x.toFixed(1)).join(' ')}`);
+    }
     console.log(`OpenVPN   raw openvpn → Initialization Sequence Completed: ${fmt(results.rawOvpn)}`);
     console.log(`OpenVPN   helper request → connected:                      ${fmt(results.helperOvpn)}`);
     console.log(`OpenVPN   ratio helper/raw: ${(median(results.helperOvpn) / median(results.rawOvpn)).toFixed(3)} (target ≤ 1.10)`);
