@@ -15,15 +15,10 @@ import type { HelperEvent } from '../shared/ipc/helper-protocol.js';
 import { down, up } from '../test/lab/index.js';
 import { run } from '../test/lab/exec.js';
 import { Observer, processesIn, profileOf, startHelperProcess } from '../test/integration/helper-harness.js';
+import { median } from './stats.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 12);
 const HOLD_SECONDS = Number(process.env['BENCH_HOLD_SECONDS'] ?? 60);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
 
 async function waitGone(netns: string, names: string[]): Promise<void> {
   const deadline = Date.now() + 10_000;

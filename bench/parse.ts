@@ -11,15 +11,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectProfile } from '../shared/profiles/inspect.js';
 import { parseOpenVpn } from '../shared/profiles/openvpn/parser.js';
+import { median } from './stats.js';
 
 const SEED = join(import.meta.dirname, '../test/fixtures/seed');
 const pem = (name: string) => readFileSync(join(SEED, name), 'utf8');
 const header = `client\ndev tun\nproto udp\nremote vpn.example.test 1194\nremote-cert-tls server\n<ca>\n${pem('ca.crt')}</ca>\n<cert>\n${pem('client.crt')}</cert>\n<key>\n${pem('client.key')}</key>\n`;
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-}
 
 function time(fn: () => void, runs: number): number {
   fn();

@@ -14,6 +14,7 @@ import { bundleCli } from '../build/bundle.js';
 import { buildRenderer } from '../electron/dev-bridge/index.js';
 import type { AppEvent } from '../shared/ipc/app-api.js';
 import { launchBrowser, openApp, RENDERER_DIR, startStack, stateWords } from '../test/e2e/harness.js';
+import { median } from './stats.js';
 
 const SAMPLES = Number(process.env['BENCH_UI_CYCLES'] ?? 5);
 const LABELS: Record<string, string> = { connected: 'Connected', disconnected: 'Disconnected' };
@@ -25,7 +26,6 @@ declare global {
 }
 
 const now = () => performance.timeOrigin + performance.now();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 function bundleSize(dir: string): { raw: number; gzip: number; files: string[] } {
   let raw = 0;
