@@ -289,7 +289,9 @@ async function profileNamed(store: ProfileStore, name: string): Promise<string> 
   return created.value.id;
 }
 
-describe.skipIf(!isRoot)('sessions through the helper', () => {
+// Each test waits for several states in turn (up to 5 s each): the test's own limit must be above their sum,
+// so that a slow machine shows which state never came instead of a bare test timeout.
+describe.skipIf(!isRoot)('sessions through the helper', { timeout: 20_000 }, () => {
   let helper: InProcessHelper;
   let store: ProfileStore;
   let vault: CredentialVault;
@@ -299,7 +301,10 @@ describe.skipIf(!isRoot)('sessions through the helper', () => {
   const sessionsFile = join(work, 'sessions.json');
 
   const viewOf = (id: string): ConnectionView | null => manager.view(id);
-  const waitState = (id: string, status: string) => waitFor(() => viewOf(id)?.state.status === status && viewOf(id), `${status}`, 5000);
+  const waitState = (id: string, status: string) =>
+    waitFor(() => viewOf(id)?.state.status === status && viewOf(id), `${status}`, 5000).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}; the profile's view is ${JSON.stringify(viewOf(id))}`);
+    });
 
   beforeAll(async () => {
     helper = await inProcessHelper();
