@@ -218,6 +218,8 @@ export class OpenVpnDriver implements Driver {
       return proc;
     }
     this.proc = proc;
+    // First: a launched openvpn is waiting for it (everything below can happen while it reads).
+    proc.feedConfig(this.configText);
     this.log('info', `openvpn started (pid ${String(proc.pid)}${this.ctx.netns ? `, namespace ${this.ctx.netns}` : ''})`);
     this.collectOutput(proc.child);
     this.exited = proc.exit;
@@ -225,7 +227,6 @@ export class OpenVpnDriver implements Driver {
       if (proc.failure) this.log('error', `openvpn: ${proc.failure}`);
       this.enqueue(() => this.onProcessExit(proc, exit));
     });
-    proc.feedConfig(this.configText);
     this.saveResidue();
     return null;
   }
