@@ -13,7 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { run, type RunResult } from './exec.js';
+import { inNetns, run, type RunResult } from './exec.js';
 
 export interface ApplyDnsOptions {
   netns: string | null;
@@ -40,10 +40,6 @@ function checkNetns(netns: string | null): void {
       throw new Error(`namespace ${netns} has no /etc/netns/${netns}/${f}: refusing to touch the host's DNS`);
     }
   }
-}
-
-function inNetns(netns: string | null, cmd: string, args: string[]): [string, string[]] {
-  return netns === null ? [cmd, args] : ['ip', ['netns', 'exec', netns, cmd, ...args]];
 }
 
 function failure(what: string, r: RunResult): Error {

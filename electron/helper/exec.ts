@@ -19,6 +19,14 @@ export interface RunOptions {
   input?: string;
 }
 
+/**
+ * The command line that runs `cmd args…` in a network namespace (`ip netns exec` also bind-mounts
+ * /etc/netns/<ns>/* over /etc), or as is for the helper's own namespace.
+ */
+export function inNetns(netns: string | null, cmd: string, args: string[]): [string, string[]] {
+  return netns === null ? [cmd, args] : ['ip', ['netns', 'exec', netns, cmd, ...args]];
+}
+
 /** Runs `command args…`, collecting output; kills it (SIGKILL) at the deadline. Never rejects. */
 export function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve) => {

@@ -3,7 +3,7 @@
  * profile-dependent defaults appended to the config it feeds in.
  *
  * The command line depends on nothing in the profile, so openvpn can be started while the helper
- * is still inspecting the profile (see prelaunch.ts); it then reads its config from stdin. Its
+ * is still inspecting the profile (see process.ts); it then reads its config from stdin. Its
  * options come after `--config`: for options that take one value the last occurrence wins, so the
  * profile cannot override how the helper controls the process.
  */

@@ -12,15 +12,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { inNetns } from '../../exec.js';
 import { CONFIG_FROM_STDIN, openVpnArgs } from './args.js';
 
 export interface ProcessExit {
   code: number | null;
   signal: NodeJS.Signals | null;
-}
-
-export function inNetns(netns: string | null, cmd: string, args: string[]): [string, string[]] {
-  return netns === null ? [cmd, args] : ['ip', ['netns', 'exec', netns, cmd, ...args]];
 }
 
 export function managementSocketPath(workDir: string): string {
@@ -72,10 +69,6 @@ export class OpenVpnProcess {
       return `${cmd} could not be started`;
     }
     return new OpenVpnProcess(child, child.pid, o.configPath === null);
-  }
-
-  get hasExited(): boolean {
-    return this.exitInfo !== null;
   }
 
   get failure(): string | null {

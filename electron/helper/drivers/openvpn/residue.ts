@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { removeDns } from '../../dns.js';
 import { isAlive, waitForExit } from '../../exec.js';
 import type { Residue } from '../driver.js';
+import { managementSocketPath } from './process.js';
 
 export const RESIDUE_FILE = 'residue.json';
 
@@ -80,7 +81,7 @@ export function isOurOpenVpn(pid: number, configPath: string): boolean {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const ours = after('--config') === configPath || after('--management') === join(dirname(configPath), 'mgmt.sock');
+  const ours = after('--config') === configPath || after('--management') === managementSocketPath(dirname(configPath));
   return ours && argv.some((a) => a === 'openvpn' || a.endsWith('/openvpn'));
 }
 

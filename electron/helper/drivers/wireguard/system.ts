@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogLine } from '../../../../shared/ipc/helper-protocol.js';
-import { run, type RunResult } from '../../exec.js';
+import { inNetns, run, type RunResult } from '../../exec.js';
 import { redactKeys } from './names.js';
 
 export type LogFn = (level: LogLine['level'], text: string) => void;
@@ -42,7 +42,7 @@ export function wgEnv(): NodeJS.ProcessEnv {
 
 /** Runs a tool in the target's namespace (`ip netns exec` also bind-mounts /etc/netns/<ns>/*). */
 export function runIn(netns: string | null, command: string, args: string[], timeoutMs = 10_000, env?: NodeJS.ProcessEnv): Promise<RunResult> {
-  const [cmd, argv] = netns === null ? [command, args] : ['ip', ['netns', 'exec', netns, command, ...args]];
+  const [cmd, argv] = inNetns(netns, command, args);
   return run(cmd, argv, { timeoutMs, env: env ?? { ...process.env, LC_ALL: 'C' } });
 }
 
