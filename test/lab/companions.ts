@@ -49,15 +49,11 @@ export function checkCompanions(primary: ScenarioName, requested: readonly strin
  */
 export function companionInfo(info: LabInfo, scenario: ScenarioName): LabInfo {
   const { id, clientNetns, protectedHostIp } = info;
-  if (scenario === info.scenario) {
-    const { profile, extraFiles, credentials, tunnelPeerIp } = info;
-    return { id, scenario, clientNetns, profile, extraFiles, credentials, tunnelPeerIp, protectedHostIp };
-  }
-  const c = info.companions?.find((x) => x.scenario === scenario);
-  if (!c) {
+  const source = scenario === info.scenario ? info : info.companions?.find((x) => x.scenario === scenario);
+  if (!source) {
     const has = (info.companions ?? []).map((x) => x.scenario);
     throw new Error(`lab instance ${id} (${info.scenario}) has no companion ${scenario}; its companions: ${has.length > 0 ? has.join(', ') : 'none'}`);
   }
-  const { profile, extraFiles, credentials, tunnelPeerIp } = c;
+  const { profile, extraFiles, credentials, tunnelPeerIp } = source;
   return { id, scenario, clientNetns, profile, extraFiles, credentials, tunnelPeerIp, protectedHostIp };
 }

@@ -187,7 +187,7 @@ async function build(ctx: BuildContext): Promise<BuildResult> {
 }
 
 async function startServer(inst: LabInstance, s: ServerState = inst.server): Promise<void> {
-  if (s.pid !== null && isAlive(s.pid, s.startTime)) return;
+  if (serverRunning(inst, s)) return;
   if (s.kind === 'openvpn') await startOpenvpnServer(inst, s);
   else if (s.kind === 'wireguard') await startWireguardServer(inst, s);
   else await startIkev2Server(inst, s);
