@@ -30,7 +30,7 @@ async function open(ctx: HelperCliContext): Promise<HelperClient> {
   return HelperClient.connect({ socketPath: ctx.socketPath, clientName: 'tsunagu-cli' });
 }
 
-export async function runHelperCommand(args: { group?: string; runDir?: string; netns?: string }, ctx: HelperCliContext): Promise<number> {
+export async function runHelperCommand(args: { group?: string; runDir?: string; netns?: string; standby?: boolean }, ctx: HelperCliContext): Promise<number> {
   let helper;
   try {
     helper = await startHelper({
@@ -38,6 +38,7 @@ export async function runHelperCommand(args: { group?: string; runDir?: string; 
       group: args.group ?? DEFAULT_GROUP,
       runDir: args.runDir ?? DEFAULT_RUN_DIR,
       netns: args.netns ?? null,
+      standby: args.standby ?? true,
     });
   } catch (e) {
     ctx.io.stderr(`tsunagu helper: ${explain(e, ctx.lang)}\n`);

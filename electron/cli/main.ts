@@ -16,7 +16,7 @@ Commands:
   genkey                               Print a new WireGuard private key.
   pubkey                               Read a private key on stdin, print its public key.
   genpsk                               Print a new WireGuard preshared key.
-  helper [--group NAME] [--run-dir DIR] [--netns NS]
+  helper [--group NAME] [--run-dir DIR] [--netns NS] [--no-standby]
                                        Run the privileged helper in the foreground (root).
   connect <profile> [--json] [--timeout SECONDS]
                                        Connect through the helper; asks for credentials on the
@@ -103,8 +103,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       const group = takeOption(rest, '--group');
       const runDir = takeOption(rest, '--run-dir');
       const netns = takeOption(rest, '--netns');
+      const standby = !takeFlag(rest, '--no-standby');
       if (rest.length > 0) return usageError(io, `helper: unexpected '${rest[0]}'`);
-      return (await helperCommands()).runHelperCommand({ group, runDir, netns }, helperCtx);
+      return (await helperCommands()).runHelperCommand({ group, runDir, netns, standby }, helperCtx);
     }
     case 'connect': {
       const json = takeFlag(rest, '--json');

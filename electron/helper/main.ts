@@ -21,6 +21,8 @@ export interface HelperOptions {
   /** Root-only state: session work directories. */
   runDir: string;
   netns: string | null;
+  /** Keep an openvpn started for the next connect (standby.ts); default true. */
+  standby?: boolean;
   policy?: ProfilePolicy;
   /** Where log lines are mirrored (stderr by default). */
   mirror?: (text: string) => void;
@@ -55,6 +57,7 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
     netns: options.netns,
     drivers: { openvpn: createOpenVpnDriver, wireguard: createWireGuardDriver },
     prelaunchers: { openvpn: prelaunchOpenVpn },
+    standby: options.standby ?? true,
   });
   const server = new HelperServer({ socketPath: options.socketPath, group: options.group, sessions, log });
   await server.listen();

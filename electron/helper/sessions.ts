@@ -4,8 +4,7 @@
  * Driver per session, and turns what drivers report into the events clients see: state changes as
  * they happen, statistics every second while connected, credential prompts and log lines.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   Credentials,
@@ -18,10 +17,11 @@ import { inspectProfile, type InspectResult } from '../../shared/profiles/inspec
 import type { OpenVpnProfile } from '../../shared/profiles/openvpn/model.js';
 import { DEFAULT_POLICY, type ProfilePolicy } from '../../shared/profiles/policy.js';
 import type { WireGuardProfile } from '../../shared/profiles/wireguard/model.js';
-import type { Driver, DriverContext, Prelaunched, Prelauncher } from './drivers/driver.js';
+import type { Driver, DriverContext, Prelauncher } from './drivers/driver.js';
 import { HelperFailure } from './failure.js';
 import { InspectionCache } from './inspection-cache.js';
 import type { HelperLog } from './log.js';
+import { discardLaunch, newLaunch, StandbyPool, type Launch } from './standby.js';
 
 export type DriverFactory = (context: DriverContext) => Driver;
 
@@ -31,6 +31,8 @@ export interface SessionManagerOptions {
   drivers: { openvpn: DriverFactory; wireguard: DriverFactory };
   /** Drivers whose tool can be launched while the profile is inspected (see Prelauncher). */
   prelaunchers?: Partial<Record<'openvpn' | 'wireguard', Prelauncher>>;
+  /** Keep a started tool waiting for the next connect of its kind (standby.ts); default false. */
+  standby?: boolean;
   policy?: ProfilePolicy;
   netns?: string | null;
   defaultConnectTimeoutMs?: number;
@@ -45,6 +47,8 @@ interface Session {
   lastCounters: { at: number; bytesIn: number; bytesOut: number };
   workDir: string;
   canonical: string;
+  /** Set until the session first settles; then the standby it used (if any) is replaced. */
+  refillStandby: boolean;
 }
 
 /** Whether a profile itself sends all traffic through the tunnel. */
@@ -63,9 +67,17 @@ export class SessionManager {
   private readonly inspections = new InspectionCache();
   private readonly listeners = new Set<(event: HelperEvent) => void>();
   private readonly policy: ProfilePolicy;
+  private readonly standby: StandbyPool | null;
 
   constructor(private readonly options: SessionManagerOptions) {
     this.policy = options.policy ?? DEFAULT_POLICY;
+    this.standby = options.standby
+      ? new StandbyPool({ sessionsDir: this.sessionsDir, netns: options.netns ?? null, prelaunchers: options.prelaunchers ?? {}, log: options.log })
+      : null;
+  }
+
+  private get sessionsDir(): string {
+    return join(this.options.runDir, 'sessions');
   }
 
   onEvent(listener: (event: HelperEvent) => void): () => void {
@@ -86,28 +98,24 @@ export class SessionManager {
     options: { connectTimeoutSeconds?: number; credentials?: Credentials },
     uid: number,
   ): Promise<HelperResult<'connect'>> {
-    const id = randomBytes(8).toString('hex');
-    const workDir = join(this.options.runDir, 'sessions', id);
-    mkdirSync(workDir, { recursive: true, mode: 0o700 });
-    // The tool loads while the profile is inspected; it runs nothing until the driver feeds it.
-    const prelaunched = this.options.prelaunchers?.[profile.kind]?.({ workDir, netns: this.options.netns ?? null }) ?? null;
+    // With a standby waiting, the tool is already loaded. Otherwise it loads while the profile is
+    // inspected (it runs nothing until the driver feeds it), and is killed if the profile fails.
+    let launch: Launch | null = this.standby?.has(profile.kind)
+      ? null
+      : newLaunch(this.sessionsDir, this.options.netns ?? null, this.options.prelaunchers?.[profile.kind]);
     try {
-      return await this.startSession(id, workDir, prelaunched, profile, options, uid);
+      const inspection = this.inspect(profile);
+      // Only a profile that passed (and does not conflict) gets the standby.
+      launch ??= this.standby?.take(profile.kind) ?? newLaunch(this.sessionsDir, this.options.netns ?? null, this.options.prelaunchers?.[profile.kind]);
+      return await this.startSession(launch, inspection, profile, options, uid);
     } catch (e) {
-      prelaunched?.abandon();
-      if (!this.sessions.has(id)) rmSync(workDir, { recursive: true, force: true });
+      if (launch && !this.sessions.has(launch.id)) discardLaunch(launch);
       throw e;
     }
   }
 
-  private async startSession(
-    id: string,
-    workDir: string,
-    prelaunched: Prelaunched | null,
-    profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string },
-    options: { connectTimeoutSeconds?: number; credentials?: Credentials },
-    uid: number,
-  ): Promise<HelperResult<'connect'>> {
+  /** The helper's own verdict on a profile, and its conflicts with running sessions; throws a refusal. */
+  private inspect(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }): InspectResult & { ok: true; canonical: string } {
     const inspection = this.inspections.get(profile, () => inspectProfile(profile.text, { kind: profile.kind, fileName: profile.name, policy: this.policy }));
     if (!inspection.ok || inspection.canonical === null) {
       const first = inspection.errors[0];
@@ -135,7 +143,17 @@ export class SessionManager {
         });
       }
     }
+    return inspection as InspectResult & { ok: true; canonical: string };
+  }
 
+  private async startSession(
+    launch: Launch,
+    inspection: InspectResult & { ok: true; canonical: string },
+    profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string },
+    options: { connectTimeoutSeconds?: number; credentials?: Credentials },
+    uid: number,
+  ): Promise<HelperResult<'connect'>> {
+    const { id, workDir, prelaunched } = launch;
     const info: SessionInfo = {
       id,
       kind: inspection.kind,
@@ -143,7 +161,7 @@ export class SessionManager {
       uid,
       state: { status: 'connecting', phase: 'starting' },
       startedAt: Date.now(),
-      fullTunnel,
+      fullTunnel: isFullTunnel(inspection),
       interfaceName: null,
       bytesIn: 0,
       bytesOut: 0,
@@ -154,7 +172,7 @@ export class SessionManager {
     const context: DriverContext = {
       sessionId: id,
       workDir,
-      inspection: inspection as DriverContext['inspection'],
+      inspection,
       connectTimeoutMs: (options.connectTimeoutSeconds ?? 0) * 1000 || this.options.defaultConnectTimeoutMs || 30_000,
       netns: this.options.netns ?? null,
       initialCredentials: options.credentials,
@@ -170,7 +188,16 @@ export class SessionManager {
       },
     };
     const driver = this.options.drivers[inspection.kind](context);
-    const session: Session = { info, driver, stopping: null, statsTimer: null, lastCounters: { at: Date.now(), bytesIn: 0, bytesOut: 0 }, workDir, canonical: inspection.canonical };
+    const session: Session = {
+      info,
+      driver,
+      stopping: null,
+      statsTimer: null,
+      lastCounters: { at: Date.now(), bytesIn: 0, bytesOut: 0 },
+      workDir,
+      canonical: inspection.canonical,
+      refillStandby: this.standby !== null,
+    };
     ref.session = session;
     this.sessions.set(id, session);
     // Start the driver before announcing anything: the tunnel's own start-up is the long pole.
@@ -195,6 +222,12 @@ export class SessionManager {
     info.state = state;
     info.interfaceName = session.driver.interfaceName();
     this.emit({ event: 'state', sessionId: info.id, state, at: Date.now() });
+    if (session.refillStandby && state.status !== 'connecting') {
+      // Settled (up, waiting for the user, or failed): prepare the next connect, after this event
+      // has gone out and not while the tunnel was still coming up.
+      session.refillStandby = false;
+      setImmediate(() => this.standby?.fill(info.kind));
+    }
     this.options.log.add(state.status === 'error' ? 'error' : 'info', `state ${describeState(state)}`, info.id, info.uid);
     if (state.status === 'connected') this.startStats(session);
     else this.stopStats(session);
@@ -273,7 +306,7 @@ export class SessionManager {
 
   /** Stops every session (helper shutdown). */
   async shutdown(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((s) => this.finish(s, 'helper stopped')));
+    await Promise.all([this.standby?.close(), ...[...this.sessions.values()].map((s) => this.finish(s, 'helper stopped'))]);
   }
 }
 

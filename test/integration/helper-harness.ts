@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HelperClient } from '../../electron/main/helper-client.js';
 import type { HelperEvent, SessionInfo, TunnelState } from '../../shared/ipc/helper-protocol.js';
+import { STANDBY_MARKER } from '../../electron/helper/standby.js';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
 import { run } from '../lab/exec.js';
 import type { LabInstance } from '../lab/index.js';
@@ -22,11 +23,11 @@ export interface RunningHelperProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startHelperProcess(netns: string | null, dir = mkdtempSync(join(tmpdir(), 'tsunagu-it-'))): Promise<RunningHelperProcess> {
+export async function startHelperProcess(netns: string | null, dir = mkdtempSync(join(tmpdir(), 'tsunagu-it-')), extraArgs: string[] = []): Promise<RunningHelperProcess> {
   const socketPath = join(dir, 'helper.sock');
   const runDir = join(dir, 'run');
   // The bundled CLI, built by global-setup.ts: the helper exactly as it ships.
-  const args = [join(ROOT, 'out/cli/tsunagu.mjs'), '--socket', socketPath, 'helper', '--group', 'root', '--run-dir', runDir, ...(netns ? ['--netns', netns] : [])];
+  const args = [join(ROOT, 'out/cli/tsunagu.mjs'), '--socket', socketPath, 'helper', '--group', 'root', '--run-dir', runDir, ...(netns ? ['--netns', netns] : []), ...extraArgs];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout?.setEncoding('utf8').on('data', (d: string) => { output += d; });
@@ -148,8 +149,23 @@ export async function snapshotNetns(netns: string): Promise<NetnsSnapshot> {
   };
 }
 
-/** Processes whose network namespace is `netns` and whose command is one of `names`. */
-export function processesIn(netns: string, names: string[]): Array<{ pid: number; comm: string }> {
+/**
+ * Whether `pid` is a helper's standby: a process waiting, with nothing read, for the next connect
+ * (electron/helper/standby.ts). Its working directory holds the standby marker naming it.
+ */
+export function isStandby(pid: number): boolean {
+  try {
+    return readFileSync(join(readlinkSync(`/proc/${pid}/cwd`), STANDBY_MARKER), 'utf8').trim() === String(pid);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Processes whose network namespace is `netns` and whose command is one of `names`; a helper's
+ * standby (which belongs to no session) only with `includeStandby`.
+ */
+export function processesIn(netns: string, names: string[], o: { includeStandby?: boolean } = {}): Array<{ pid: number; comm: string }> {
   let target: string;
   try {
     // /run/netns/<name> is a bind mount of the namespace, so its inode is the namespace's.
@@ -162,7 +178,9 @@ export function processesIn(netns: string, names: string[]): Array<{ pid: number
     if (!/^\d+$/.test(entry)) continue;
     try {
       const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (names.includes(comm) && readlinkSync(`/proc/${entry}/ns/net`) === target) found.push({ pid: Number(entry), comm });
+      if (!names.includes(comm) || readlinkSync(`/proc/${entry}/ns/net`) !== target) continue;
+      if (!o.includeStandby && isStandby(Number(entry))) continue;
+      found.push({ pid: Number(entry), comm });
     } catch {
       // The process went away while we looked.
     }

@@ -3,13 +3,13 @@
  * OpenVPN and WireGuard session connects, reaches the protected host, reports growing byte counts,
  * and leaves nothing behind when disconnected.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HelperRequestError } from '../../electron/main/helper-client.js';
 import type { Credentials, HelperEvent } from '../../shared/ipc/helper-protocol.js';
 import { down, ping, pingUntil, snapshotHost, diffHost, up, type HostSnapshot, type LabInstance, type ScenarioName } from '../lab/index.js';
-import { Observer, processesIn, profileOf, snapshotNetns, startHelperProcess, type RunningHelperProcess } from './helper-harness.js';
+import { isStandby, Observer, processesIn, profileOf, snapshotNetns, startHelperProcess, type RunningHelperProcess } from './helper-harness.js';
 
 let host: HostSnapshot;
 beforeAll(() => {
@@ -187,15 +187,86 @@ describe('helper: the openvpn started ahead of the inspection', () => {
     expect(await gone()).toEqual([]);
     expect(readdirSync(join(r.helper.runDir, 'sessions'))).toEqual([]);
     expect(await snapshotNetns(r.lab.clientNetns)).toEqual(before);
-    // The same profile again while it runs: refused after the launch too.
+    // The same profile again while it runs, with the helper's standby openvpn waiting (it keeps
+    // one once a connect has settled): refused, and the standby is not touched.
     const { sessionId, from } = await connect(r);
     await r.observer.waitForState(sessionId, 'connected', 1000, from);
+    const standby = await waitForStandby(r);
     expect(await refusal(good)).toBe('already-connected');
     await new Promise((res) => setTimeout(res, 300));
     expect(processesIn(r.lab.clientNetns, ['openvpn'])).toHaveLength(1);
-    expect(readdirSync(join(r.helper.runDir, 'sessions'))).toEqual([sessionId]);
+    expect(await waitForStandby(r)).toEqual(standby);
+    expect(readdirSync(join(r.helper.runDir, 'sessions')).sort()).toEqual([sessionId, standby.id].sort());
     await r.observer.client.request('disconnect', { sessionId });
     expect(await gone()).toEqual([]);
+  });
+});
+
+/** The helper's standby openvpn in the rig's namespace (waits up to 5 s for it to be launched). */
+async function waitForStandby(r: Rig): Promise<{ pid: number; id: string }> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const standbys = processesIn(r.lab.clientNetns, ['openvpn'], { includeStandby: true }).filter((p) => isStandby(p.pid));
+    if (standbys.length > 1) throw new Error(`more than one standby: ${JSON.stringify(standbys)}`);
+    const [one] = standbys;
+    if (one) return { pid: one.pid, id: readlinkSync(`/proc/${one.pid}/cwd`).split('/').at(-1) ?? '' };
+    if (Date.now() > deadline) throw new Error('no standby openvpn was launched');
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+describe('helper: the standby openvpn', () => {
+  it('waits having read nothing, becomes the next session, is replaced, and goes with the helper', async () => {
+    const r = await rigFor('openvpn-udp');
+    // None before this helper was asked for an OpenVPN connect.
+    expect(processesIn(r.lab.clientNetns, ['openvpn'], { includeStandby: true })).toEqual([]);
+    const first = await connect(r);
+    await r.observer.waitForState(first.sessionId, 'connected', 1000, first.from);
+    const standby = await waitForStandby(r);
+    // Idle: no management connection made, no device open, nothing in its directory but the
+    // marker and the crash-cleanup record.
+    const dir = join(r.helper.runDir, 'sessions', standby.id);
+    expect(readdirSync(dir).sort()).toEqual(['residue.json', 'standby']);
+    const fds = readdirSync(`/proc/${standby.pid}/fd`).map((fd) => {
+      try {
+        return readlinkSync(`/proc/${standby.pid}/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    });
+    expect(fds.filter((f) => f.includes('tun'))).toEqual([]);
+    await r.observer.client.request('disconnect', { sessionId: first.sessionId });
+    await r.observer.waitFor((e): e is HelperEvent => e.event === 'session-removed' && e.sessionId === first.sessionId, 10_000, first.from);
+
+    // The next connect is the standby: same process, same directory, and a full session.
+    const from = r.observer.events.length;
+    const next = await r.observer.client.request('connect', { profile: profileOf(r.lab), options: { connectTimeoutSeconds: 20 } });
+    expect(next.sessionId).toBe(standby.id);
+    await r.observer.waitForState(next.sessionId, 'connected', 20_000, from);
+    expect(processesIn(r.lab.clientNetns, ['openvpn']).map((p) => p.pid)).toEqual([standby.pid]);
+    expect(await pingUntil(r.lab.clientNetns, r.lab.protectedHostIp, 5000)).toBe(true);
+    // …and a new one waits for the connect after that.
+    const replacement = await waitForStandby(r);
+    expect(replacement.pid).not.toBe(standby.pid);
+    await r.observer.client.request('disconnect', { sessionId: next.sessionId });
+    await r.observer.waitFor((e): e is HelperEvent => e.event === 'session-removed' && e.sessionId === next.sessionId, 10_000, from);
+    expect(processesIn(r.lab.clientNetns, ['openvpn'])).toEqual([]);
+
+    // Stopping the helper stops the standby and removes its directory.
+    await r.helper.stop();
+    expect(processesIn(r.lab.clientNetns, ['openvpn'], { includeStandby: true })).toEqual([]);
+  });
+
+  it('is not kept by a helper run with --no-standby', async () => {
+    const lab = await up('openvpn-udp');
+    const helper = await startHelperProcess(lab.clientNetns, undefined, ['--no-standby']);
+    const observer = await Observer.open(helper.socketPath);
+    rig = { lab, helper, observer };
+    const { sessionId, from } = await connect(rig);
+    await observer.waitForState(sessionId, 'connected', 1000, from);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(processesIn(lab.clientNetns, ['openvpn'], { includeStandby: true })).toHaveLength(1);
+    await observer.client.request('disconnect', { sessionId });
   });
 });
 

@@ -62,6 +62,9 @@ describe('helper soak', () => {
     const last = samples[samples.length - 1];
     if (!base || !last) throw new Error('no samples');
     expect(processesIn(lab.clientNetns, ['openvpn'])).toEqual([]);
+    // The one standby openvpn waiting for the next connect (a child with its three stdio pipes in
+    // every sample), never more.
+    expect(processesIn(lab.clientNetns, ['openvpn'], { includeStandby: true })).toHaveLength(1);
     expect(last.fds).toBeLessThanOrEqual(base.fds + 2);
     expect(last.children).toBeLessThanOrEqual(base.children);
     // Memory: the helper's log ring (5,000 lines, ~50 per cycle) fills during the first ~100

@@ -42,7 +42,15 @@ const launched: Array<{ workDir: string; abandoned: boolean }> = [];
 function fakePrelaunch(target: { workDir: string }): Prelaunched {
   const handle = { workDir: target.workDir, abandoned: false };
   launched.push(handle);
-  return { abandon: () => { handle.abandoned = true; } };
+  let exited = (): void => undefined;
+  const exit = new Promise<void>((resolve) => { exited = resolve; });
+  return {
+    pid: 4242,
+    alive: true,
+    exit,
+    abandon: () => { handle.abandoned = true; exited(); },
+    residue: (sessionId) => ({ kind: 'openvpn', sessionId, pids: [4242], interfaceName: null, dnsRecords: [], configPath: null }),
+  };
 }
 
 const log = new HelperLog(1000);

@@ -45,8 +45,15 @@ export interface DriverContext {
 export type Prelauncher = (target: { workDir: string; netns: string | null }) => Prelaunched | null;
 
 export interface Prelaunched {
+  readonly pid: number;
+  /** False once the process has exited. */
+  readonly alive: boolean;
+  /** Settles when the process has exited. */
+  readonly exit: Promise<unknown>;
   /** Kills the process; it will not be used. */
   abandon(): void;
+  /** What crash cleanup needs to find and stop this process if the helper dies (standby.ts). */
+  residue(sessionId: string): Residue;
 }
 
 export interface Driver {

@@ -15,14 +15,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CredentialRequest, Credentials, LogLine, TunnelState } from '../../../../shared/ipc/helper-protocol.js';
 import type { Driver, DriverContext } from '../driver.js';
 import { runConfig } from './args.js';
 import { PromptBroker, type NeedNotice } from './credentials.js';
 import { dnsFromEnv, mergeDns, type DnsSettings } from './dns-env.js';
 import { ManagementServer } from './management-server.js';
-import { managementSocketPath, OpenVpnProcess, type ProcessExit } from './process.js';
+import { configFilePath, managementSocketPath, OpenVpnProcess, type ProcessExit } from './process.js';
 import type { ManagementProtocol, Notification, OvpnState, PasswordNotice } from './protocol.js';
 import { redact, redactCommand } from './redact.js';
 import { ResidueWriter } from './residue.js';
@@ -100,7 +99,7 @@ export class OpenVpnDriver implements Driver {
   private stopPromise: Promise<void> | null = null;
 
   constructor(private readonly ctx: DriverContext) {
-    this.configPath = join(ctx.workDir, 'profile.ovpn');
+    this.configPath = configFilePath(ctx.workDir);
     this.residue = new ResidueWriter(ctx.workDir, (message) => this.log('warn', `could not write the residue record: ${message}`));
     const profile = ctx.inspection.profile?.kind === 'openvpn' ? ctx.inspection.profile : null;
     this.configText = runConfig(ctx.inspection.canonical, {

@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { inNetns } from '../../exec.js';
+import type { Prelaunched, Residue } from '../driver.js';
 import { CONFIG_FROM_STDIN, openVpnArgs } from './args.js';
 
 export interface ProcessExit {
@@ -24,7 +25,12 @@ export function managementSocketPath(workDir: string): string {
   return join(workDir, 'mgmt.sock');
 }
 
-export class OpenVpnProcess {
+/** The canonical config the driver writes (the record, and what restarts read). */
+export function configFilePath(workDir: string): string {
+  return join(workDir, 'profile.ovpn');
+}
+
+export class OpenVpnProcess implements Prelaunched {
   /** Resolves once, when the process has exited (or could not run at all). */
   readonly exit: Promise<ProcessExit>;
   private exitInfo: ProcessExit | null = null;
@@ -34,6 +40,7 @@ export class OpenVpnProcess {
     readonly child: ChildProcess,
     readonly pid: number,
     readonly readsStdin: boolean,
+    private readonly workDir: string,
   ) {
     // Listen at once: an exit that happens before the driver adopts the process is not lost.
     this.exit = new Promise((resolve) => {
@@ -68,7 +75,16 @@ export class OpenVpnProcess {
       child.once('error', () => undefined);
       return `${cmd} could not be started`;
     }
-    return new OpenVpnProcess(child, child.pid, o.configPath === null);
+    return new OpenVpnProcess(child, child.pid, o.configPath === null, o.workDir);
+  }
+
+  residue(sessionId: string): Residue {
+    // Found again by its management socket, which is in its command line (residue.ts).
+    return { kind: 'openvpn', sessionId, pids: [this.pid], interfaceName: null, dnsRecords: [], configPath: configFilePath(this.workDir) };
+  }
+
+  get alive(): boolean {
+    return this.exitInfo === null;
   }
 
   get failure(): string | null {
