@@ -44,6 +44,8 @@ interface Session {
   driver: Driver;
   stopping: Promise<void> | null;
   statsTimer: NodeJS.Timeout | null;
+  /** A counters refresh is under way (Driver.refreshCounters). */
+  refreshing: boolean;
   lastCounters: { at: number; bytesIn: number; bytesOut: number };
   workDir: string;
   canonical: string;
@@ -193,6 +195,7 @@ export class SessionManager {
       driver,
       stopping: null,
       statsTimer: null,
+      refreshing: false,
       lastCounters: { at: Date.now(), bytesIn: 0, bytesOut: 0 },
       workDir,
       canonical: inspection.canonical,
@@ -238,7 +241,7 @@ export class SessionManager {
   private startStats(session: Session): void {
     if (session.statsTimer) return;
     session.lastCounters = { at: Date.now(), bytesIn: session.info.bytesIn, bytesOut: session.info.bytesOut };
-    const tick = () => {
+    const send = () => {
       const now = Date.now();
       const { bytesIn, bytesOut } = session.info;
       const seconds = Math.max((now - session.lastCounters.at) / 1000, 0.001);
@@ -246,6 +249,20 @@ export class SessionManager {
       const rateOut = Math.max(0, (bytesOut - session.lastCounters.bytesOut) / seconds);
       session.lastCounters = { at: now, bytesIn, bytesOut };
       this.emit({ event: 'stats', sessionId: session.info.id, bytesIn, bytesOut, rateIn, rateOut, at: now });
+    };
+    // Fresh counters first where the driver reads them on demand (a reply within the same
+    // wake-up, in practice well under a millisecond); a tool that has not answered by the next
+    // tick gets its stats sent with the counters known.
+    const tick = () => {
+      if (!session.driver.refreshCounters || session.refreshing) {
+        send();
+        return;
+      }
+      session.refreshing = true;
+      void session.driver.refreshCounters().catch(() => undefined).then(() => {
+        session.refreshing = false;
+        if (session.statsTimer) send();
+      });
     };
     tick();
     session.statsTimer = setInterval(tick, this.options.statsIntervalMs ?? 1000);

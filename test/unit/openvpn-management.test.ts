@@ -5,6 +5,7 @@ import { dnsFromEnv, isDomainName, mergeDns } from '../../electron/helper/driver
 import {
   LineSplitter,
   ManagementProtocol,
+  parseLoadStats,
   parseNotification,
   parsePasswordNotice,
   parseStateFields,
@@ -63,6 +64,14 @@ describe('parseNotification', () => {
     expect(state('>STATE:1795742231,EXITING,SIGTERM,,,,,')).toMatchObject({ name: 'EXITING', detail: 'SIGTERM' });
     // IPv6 tunnel address is appended as a ninth field when set (documented shape).
     expect(state('>STATE:1,CONNECTED,SUCCESS,10.8.0.2,2001:db8::1,1194,,,fd00::2')).toMatchObject({ remoteAddr: '2001:db8::1', localIp6: 'fd00::2' });
+  });
+
+  it('reads the counters of a load-stats reply (what the helper asks for once a second)', () => {
+    expect(parseLoadStats('nclients=0,bytesin=2484,bytesout=2423')).toEqual({ bytesIn: 2484, bytesOut: 2423 });
+    expect(parseLoadStats('bytesout=7,nclients=3,bytesin=9')).toEqual({ bytesIn: 9, bytesOut: 7 });
+    expect(parseLoadStats('nclients=0,bytesin=12')).toBeNull();
+    expect(parseLoadStats('xbytesin=1,bytesout=2')).toBeNull();
+    expect(parseLoadStats('real-time state notification set to ON')).toBeNull();
   });
 
   it('parses >BYTECOUNT and >LOG (text may contain commas)', () => {

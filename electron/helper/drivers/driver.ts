@@ -64,6 +64,12 @@ export interface Driver {
   stop(reason: string): Promise<void>;
   /** The network interface, once known. */
   interfaceName(): string | null;
+  /**
+   * For drivers that read counters on demand: asks the tool for them now and resolves once they
+   * have been reported through `counters` (or at once when the tool cannot be asked). Drivers
+   * without it report counters on their own.
+   */
+  refreshCounters?(): Promise<void>;
 }
 
 /**

@@ -5,7 +5,8 @@
  * Life of a session:
  *   (openvpn already launched by the session manager, waiting for its config on stdin: process.ts)
  *   start → write profile.ovpn, listen on mgmt.sock, feed openvpn the config → it dials in → `state on all`
- *   (replays the states it went through before we asked) / `hold on` / `log on` / `bytecount 1` →
+ *   (replays the states it went through before we asked) / `hold on` / `log on` →
+ *   `load-stats` whenever the session manager sends stats (refreshCounters) →
  *   each later >HOLD (every restart): wait the seconds it names, `hold release` →
  *   >PASSWORD prompts answered from the connect request, the user, or this session's cache →
  *   >UPDOWN:UP: apply DNS → >STATE CONNECTED → connected.
@@ -22,7 +23,7 @@ import { PromptBroker, type NeedNotice } from './credentials.js';
 import { dnsFromEnv, mergeDns, type DnsSettings } from './dns-env.js';
 import { ManagementServer } from './management-server.js';
 import { configFilePath, managementSocketPath, OpenVpnProcess, type ProcessExit } from './process.js';
-import type { ManagementProtocol, Notification, OvpnState, PasswordNotice } from './protocol.js';
+import { parseLoadStats, type ManagementProtocol, type Notification, type OvpnState, type PasswordNotice } from './protocol.js';
 import { redact, redactCommand } from './redact.js';
 import { ResidueWriter } from './residue.js';
 import { PausableTimeout } from './timer.js';
@@ -368,7 +369,23 @@ export class OpenVpnDriver implements Driver {
     // `state on all` replays what openvpn did before these commands arrived, and `hold on` makes
     // every later restart wait for `hold release`. Pipelined, all of this costs no round trip.
     void this.replayStates(conn);
-    for (const c of ['hold on', 'log on', 'bytecount 1']) void this.send(c, conn);
+    // Counters are asked for (`load-stats`, refreshCounters) when the helper sends stats, not
+    // pushed with `bytecount 1`: openvpn's pushes come every ~1.07 s on their own clock, so
+    // they would wake the helper a second time each second, and an idle wake-up is the main cost
+    // of a helper holding a tunnel. (>BYTECOUNT is still understood if it ever arrives.)
+    for (const c of ['hold on', 'log on']) void this.send(c, conn);
+  }
+
+  async refreshCounters(): Promise<void> {
+    const conn = this.mgmt.connection;
+    if (!conn || !this.mgmtUp || this.terminal) return;
+    try {
+      const reply = await conn.command('load-stats');
+      const counters = reply.ok && reply.lines[0] !== undefined ? parseLoadStats(reply.lines[0]) : null;
+      if (counters) this.onBytecount(counters.bytesIn, counters.bytesOut);
+    } catch {
+      // The management connection went away: the process' exit is reported on its own.
+    }
   }
 
   private async replayStates(conn: ManagementProtocol): Promise<void> {

@@ -266,3 +266,13 @@ export class ManagementProtocol {
     else cur.block = [line];
   }
 }
+
+/**
+ * The counters in a `load-stats` reply (`nclients=0,bytesin=N,bytesout=M`): in client mode, the
+ * same totals `>BYTECOUNT` reports. Null for anything else.
+ */
+export function parseLoadStats(line: string): { bytesIn: number; bytesOut: number } | null {
+  const bytesIn = /(?:^|,)bytesin=(\d+)(?:,|$)/.exec(line)?.[1];
+  const bytesOut = /(?:^|,)bytesout=(\d+)(?:,|$)/.exec(line)?.[1];
+  return bytesIn === undefined || bytesOut === undefined ? null : { bytesIn: Number(bytesIn), bytesOut: Number(bytesOut) };
+}
