@@ -4,7 +4,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cleanupOpenVpnResidue, createOpenVpnDriver } from '../../electron/helper/drivers/openvpn/index.js';
+import { cleanupOpenVpnResidue, createOpenVpnDriver, prelaunchOpenVpn } from '../../electron/helper/drivers/openvpn/index.js';
+import { cleanupPredecessor } from '../../electron/helper/cleanup.js';
+import { HelperLog } from '../../electron/helper/log.js';
+import { STANDBY_MARKER, StandbyPool } from '../../electron/helper/standby.js';
 import type { Driver, Residue } from '../../electron/helper/drivers/driver.js';
 import { isAlive, waitForExit } from '../../electron/helper/exec.js';
 import type { CredentialRequest, Credentials, TunnelState } from '../../shared/ipc/helper-protocol.js';
@@ -471,6 +474,29 @@ setInterval(() => {}, 1000);
       bystander.kill('SIGKILL');
       ovpn.kill('SIGKILL');
       rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a standby openvpn that outlived its helper is stopped by the next helper\'s start-up cleanup', async () => {
+    const inst = await lab('openvpn-udp');
+    const runDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-standby-'));
+    const sessionsDir = join(runDir, 'sessions');
+    // This test process plays the helper that "died" without its standby exiting (it keeps the
+    // standby's stdin open, which a dead helper could not).
+    const pool = new StandbyPool({ sessionsDir, netns: inst.clientNetns, prelaunchers: { openvpn: prelaunchOpenVpn }, log: new HelperLog(10) });
+    try {
+      pool.fill('openvpn');
+      const [id] = readdirSync(sessionsDir);
+      const pid = Number(readFileSync(join(sessionsDir, need(id), STANDBY_MARKER), 'utf8'));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(isAlive(pid)).toBe(true);
+      const cleaned = await cleanupPredecessor(runDir, new HelperLog(10));
+      expect(cleaned).toEqual([id]);
+      expect(await waitForExit(pid, 2_000)).toBe(true);
+      expect(readdirSync(sessionsDir)).toEqual([]);
+    } finally {
+      await pool.close();
+      rmSync(runDir, { recursive: true, force: true });
     }
   });
 });
