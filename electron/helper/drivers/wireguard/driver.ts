@@ -185,23 +185,28 @@ class WireGuardDriver implements Driver {
     const upStarted = Date.now();
     const r = await runIn(context.netns, 'wg-quick', ['up', this.configPath], this.timings.upTimeoutMs, wgEnv());
     logOutput((l, t) => this.log(l, t), r.code === 0 ? 'debug' : 'warn', 'wg-quick up: ', r.stdout + r.stderr);
-    this.processes = findWireGuardGo(this.ifname);
-    this.saveResidue();
-    if (r.code !== 0 || r.timedOut) {
+    if (r.code !== 0 || r.timedOut || this.finished) {
+      this.processes = findWireGuardGo(this.ifname);
+      this.saveResidue();
+      if (this.finished) return;
       const detail = r.timedOut ? `wg-quick up did not finish within ${this.timings.upTimeoutMs} ms` : outputTail(r.stderr || r.stdout);
       this.fail('tunnel-setup-failed', r.timedOut ? MESSAGES.setupFailed : setupFailureMessage(`${r.stdout}\n${r.stderr}`).message, detail);
       return;
     }
+    this.phase = 'running';
+    this.emit({ status: 'connecting', phase: 'handshake' });
+    // The first `wg show` is spawned at once (poll() runs synchronously up to it); the record of
+    // the wireguard-go process is made while it runs, and is on disk before its answer can be
+    // handled, so it is complete before "connected" is reported.
+    this.pollLoop = this.poll();
+    this.processes = findWireGuardGo(this.ifname);
+    this.saveResidue();
     this.log(
       'info',
       `wg-quick up took ${Date.now() - upStarted} ms; ${
         this.processes.length > 0 ? `wireguard-go pid ${this.processes.map((p) => p.pid).join(', ')}` : 'no wireguard-go (kernel WireGuard)'
       }`,
     );
-    if (this.finished) return;
-    this.phase = 'running';
-    this.emit({ status: 'connecting', phase: 'handshake' });
-    this.pollLoop = this.poll();
   }
 
   private onConnectTimeout(): void {
