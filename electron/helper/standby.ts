@@ -74,7 +74,7 @@ export class StandbyPool {
   /** Whether a live standby of this kind is waiting. */
   has(kind: StandbyKind): boolean {
     const spare = this.spares.get(kind);
-    return spare !== undefined && spare.prelaunched.alive;
+    return spare !== undefined && spare.prelaunched.usable;
   }
 
   /** Hands the standby of this kind to a session (which now owns its process and directory). */
@@ -83,7 +83,7 @@ export class StandbyPool {
     if (!spare) return null;
     this.spares.delete(kind);
     clearTimeout(spare.retire);
-    if (!spare.prelaunched.alive) {
+    if (!spare.prelaunched.usable) {
       discardLaunch(spare);
       return null;
     }
@@ -100,6 +100,7 @@ export class StandbyPool {
     const prelauncher = this.options.prelaunchers[kind];
     if (this.closed || !prelauncher || this.has(kind)) return;
     const old = this.spares.get(kind);
+    // One that can no longer serve (exited, or its namespace was replaced) makes way.
     if (old) this.retire(kind, old);
     let launch: Launch;
     try {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupOpenVpnResidue, createOpenVpnDriver, prelaunchOpenVpn } from '../../electron/helper/drivers/openvpn/index.js';
 import { cleanupPredecessor } from '../../electron/helper/cleanup.js';
+import { OpenVpnProcess } from '../../electron/helper/drivers/openvpn/process.js';
 import { HelperLog } from '../../electron/helper/log.js';
 import { STANDBY_MARKER, StandbyPool } from '../../electron/helper/standby.js';
 import type { Driver, Residue } from '../../electron/helper/drivers/driver.js';
@@ -475,6 +476,27 @@ setInterval(() => {}, 1000);
       ovpn.kill('SIGKILL');
       rmSync(workDir, { recursive: true, force: true });
     }
+  });
+
+  it('a waiting openvpn is no longer usable once its namespace was replaced under the same name', async () => {
+    const netns = `tsu-sb-${process.pid}`;
+    const workDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-standby-ns-'));
+    execFileSync('ip', ['netns', 'add', netns]);
+    const launched = OpenVpnProcess.launch({ workDir, netns, configPath: null });
+    if (typeof launched === 'string') throw new Error(launched);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      expect(launched.usable).toBe(true);
+      execFileSync('ip', ['netns', 'del', netns]);
+      execFileSync('ip', ['netns', 'add', netns]);
+      expect(launched.usable).toBe(false);
+    } finally {
+      launched.abandon();
+      await launched.exit;
+      execFileSync('ip', ['netns', 'del', netns]);
+      rmSync(workDir, { recursive: true, force: true });
+    }
+    expect(launched.usable).toBe(false);
   });
 
   it('a standby openvpn that outlived its helper is stopped by the next helper\'s start-up cleanup', async () => {

@@ -46,7 +46,7 @@ function fakePrelaunch(target: { workDir: string }): Prelaunched {
   const exit = new Promise<void>((resolve) => { exited = resolve; });
   return {
     pid: 4242,
-    alive: true,
+    usable: true,
     exit,
     abandon: () => { handle.abandoned = true; exited(); },
     residue: (sessionId) => ({ kind: 'openvpn', sessionId, pids: [4242], interfaceName: null, dnsRecords: [], configPath: null }),

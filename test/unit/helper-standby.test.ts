@@ -43,10 +43,10 @@ function rig(o: { standby: boolean; outcome?: 'connected' | 'error' }) {
       pid: nextPid++,
       workDir: target.workDir,
       abandoned: false,
-      alive: true,
+      usable: true,
       exit: new Promise<void>((resolve) => { exited = resolve; }),
       abandon: () => { fake.abandoned = true; fake.die(); },
-      die: () => { (fake as { alive: boolean }).alive = false; exited(); },
+      die: () => { (fake as { usable: boolean }).usable = false; exited(); },
       residue: (sessionId) => ({ kind: 'openvpn', sessionId, pids: [fake.pid], interfaceName: null, dnsRecords: [], configPath: join(target.workDir, 'profile.ovpn') }),
     };
     launched.push(fake);
@@ -157,9 +157,9 @@ describe('standby openvpn (the next connect does not wait for openvpn to load)',
     const first = await r.sessions.connect(profile, {}, 1000);
     await r.settled(first.sessionId);
     const standby = r.launched.at(-1);
-    expect(standby?.alive).toBe(true);
+    expect(standby?.usable).toBe(true);
     await r.sessions.shutdown();
-    expect(standby?.alive).toBe(false);
+    expect(standby?.usable).toBe(false);
     expect(r.sessionDirs()).toEqual([]);
   });
 
@@ -187,7 +187,7 @@ describe('standby openvpn (the next connect does not wait for openvpn to load)',
       prelaunchers: {
         openvpn: () => ({
           pid: 77,
-          get alive() { return alive; },
+          get usable() { return alive; },
           exit: new Promise<void>((resolve) => exits.push(resolve)),
           abandon: () => { alive = false; for (const e of exits) e(); },
           residue: (sessionId) => ({ kind: 'openvpn', sessionId, pids: [77], interfaceName: null, dnsRecords: [], configPath: null }),

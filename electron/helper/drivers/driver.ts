@@ -46,8 +46,11 @@ export type Prelauncher = (target: { workDir: string; netns: string | null }) =>
 
 export interface Prelaunched {
   readonly pid: number;
-  /** False once the process has exited. */
-  readonly alive: boolean;
+  /**
+   * Whether it can still serve a connect: running, and where the helper runs tunnels (false once
+   * it exited, or when its network namespace is no longer the one by that name).
+   */
+  readonly usable: boolean;
   /** Settles when the process has exited. */
   readonly exit: Promise<unknown>;
   /** Kills the process; it will not be used. */

@@ -11,6 +11,7 @@
  * re-read its config, which a drained stdin could not give again).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inNetns } from '../../exec.js';
 import type { Prelaunched, Residue } from '../driver.js';
@@ -41,6 +42,7 @@ export class OpenVpnProcess implements Prelaunched {
     readonly pid: number,
     readonly readsStdin: boolean,
     private readonly workDir: string,
+    private readonly netns: string | null,
   ) {
     // Listen at once: an exit that happens before the driver adopts the process is not lost.
     this.exit = new Promise((resolve) => {
@@ -75,7 +77,7 @@ export class OpenVpnProcess implements Prelaunched {
       child.once('error', () => undefined);
       return `${cmd} could not be started`;
     }
-    return new OpenVpnProcess(child, child.pid, o.configPath === null, o.workDir);
+    return new OpenVpnProcess(child, child.pid, o.configPath === null, o.workDir, o.netns);
   }
 
   residue(sessionId: string): Residue {
@@ -83,8 +85,16 @@ export class OpenVpnProcess implements Prelaunched {
     return { kind: 'openvpn', sessionId, pids: [this.pid], interfaceName: null, dnsRecords: [], configPath: configFilePath(this.workDir) };
   }
 
-  get alive(): boolean {
-    return this.exitInfo === null;
+  get usable(): boolean {
+    if (this.exitInfo !== null) return false;
+    if (this.netns === null) return true;
+    // A namespace deleted and created again under the same name (the lab, the demo) is another
+    // namespace: a process still waiting in the old one must not become a session there.
+    try {
+      return readlinkSync(`/proc/${this.pid}/ns/net`) === `net:[${statSync(join('/run/netns', this.netns)).ino}]`;
+    } catch {
+      return false;
+    }
   }
 
   get failure(): string | null {
