@@ -71,7 +71,7 @@ export class StandbyPool {
 
   constructor(private readonly options: StandbyOptions) {}
 
-  /** Whether a live standby of this kind is waiting. */
+  /** Whether a standby of this kind is waiting and can serve (see Prelaunched.usable). */
   has(kind: StandbyKind): boolean {
     const spare = this.spares.get(kind);
     return spare !== undefined && spare.prelaunched.usable;
