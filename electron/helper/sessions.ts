@@ -53,6 +53,12 @@ interface Session {
   refillStandby: boolean;
 }
 
+/** A profile the helper accepted: its own inspection, and whether it takes all traffic. */
+interface Verdict {
+  inspection: InspectResult & { ok: true; canonical: string };
+  fullTunnel: boolean;
+}
+
 /** Whether a profile itself sends all traffic through the tunnel. */
 export function isFullTunnel(inspection: InspectResult): boolean {
   const p = inspection.profile;
@@ -102,22 +108,25 @@ export class SessionManager {
   ): Promise<HelperResult<'connect'>> {
     // With a standby waiting, the tool is already loaded. Otherwise it loads while the profile is
     // inspected (it runs nothing until the driver feeds it), and is killed if the profile fails.
-    let launch: Launch | null = this.standby?.has(profile.kind)
-      ? null
-      : newLaunch(this.sessionsDir, this.options.netns ?? null, this.options.prelaunchers?.[profile.kind]);
+    let launch: Launch | null = this.standby?.has(profile.kind) ? null : this.freshLaunch(profile.kind);
     try {
-      const inspection = this.inspect(profile);
+      const verdict = this.inspect(profile);
       // Only a profile that passed (and does not conflict) gets the standby.
-      launch ??= this.standby?.take(profile.kind) ?? newLaunch(this.sessionsDir, this.options.netns ?? null, this.options.prelaunchers?.[profile.kind]);
-      return await this.startSession(launch, inspection, profile, options, uid);
+      launch ??= this.standby?.take(profile.kind) ?? this.freshLaunch(profile.kind);
+      return await this.startSession(launch, verdict, profile, options, uid);
     } catch (e) {
       if (launch && !this.sessions.has(launch.id)) discardLaunch(launch);
       throw e;
     }
   }
 
+  /** A new session directory, with the kind's tool launched into it where it can be. */
+  private freshLaunch(kind: 'openvpn' | 'wireguard'): Launch {
+    return newLaunch(this.sessionsDir, this.options.netns ?? null, this.options.prelaunchers?.[kind]);
+  }
+
   /** The helper's own verdict on a profile, and its conflicts with running sessions; throws a refusal. */
-  private inspect(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }): InspectResult & { ok: true; canonical: string } {
+  private inspect(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }): Verdict {
     const inspection = this.inspections.get(profile, () => inspectProfile(profile.text, { kind: profile.kind, fileName: profile.name, policy: this.policy }));
     if (!inspection.ok || inspection.canonical === null) {
       const first = inspection.errors[0];
@@ -145,12 +154,12 @@ export class SessionManager {
         });
       }
     }
-    return inspection as InspectResult & { ok: true; canonical: string };
+    return { inspection: inspection as Verdict['inspection'], fullTunnel };
   }
 
   private async startSession(
     launch: Launch,
-    inspection: InspectResult & { ok: true; canonical: string },
+    { inspection, fullTunnel }: Verdict,
     profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string },
     options: { connectTimeoutSeconds?: number; credentials?: Credentials },
     uid: number,
@@ -163,7 +172,7 @@ export class SessionManager {
       uid,
       state: { status: 'connecting', phase: 'starting' },
       startedAt: Date.now(),
-      fullTunnel: isFullTunnel(inspection),
+      fullTunnel,
       interfaceName: null,
       bytesIn: 0,
       bytesOut: 0,

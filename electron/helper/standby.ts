@@ -17,10 +17,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ProfileKind } from '../../shared/profiles/diagnostics.js';
 import type { Prelaunched, Prelauncher } from './drivers/driver.js';
 import type { HelperLog } from './log.js';
-
-export type StandbyKind = 'openvpn' | 'wireguard';
 
 /** A session's start: its id and work directory, and the tool launched for it (if any). */
 export interface Launch {
@@ -40,7 +39,7 @@ export const STANDBY_IDLE_MS = 60 * 60 * 1000;
 export interface StandbyOptions {
   sessionsDir: string;
   netns: string | null;
-  prelaunchers: Partial<Record<StandbyKind, Prelauncher>>;
+  prelaunchers: Partial<Record<ProfileKind, Prelauncher>>;
   log: HelperLog;
   /** A standby not used for this long is stopped and not replaced (default one hour). */
   idleMs?: number;
@@ -66,19 +65,19 @@ export function discardLaunch(launch: Launch): void {
 }
 
 export class StandbyPool {
-  private readonly spares = new Map<StandbyKind, Spare>();
+  private readonly spares = new Map<ProfileKind, Spare>();
   private closed = false;
 
   constructor(private readonly options: StandbyOptions) {}
 
   /** Whether a standby of this kind is waiting and can serve (see Prelaunched.usable). */
-  has(kind: StandbyKind): boolean {
+  has(kind: ProfileKind): boolean {
     const spare = this.spares.get(kind);
     return spare !== undefined && spare.prelaunched.usable;
   }
 
   /** Hands the standby of this kind to a session (which now owns its process and directory). */
-  take(kind: StandbyKind): Launch | null {
+  take(kind: ProfileKind): Launch | null {
     const spare = this.spares.get(kind);
     if (!spare) return null;
     this.spares.delete(kind);
@@ -96,7 +95,7 @@ export class StandbyPool {
   }
 
   /** Launches a standby of this kind unless one is waiting (or the pool is closed). */
-  fill(kind: StandbyKind): void {
+  fill(kind: ProfileKind): void {
     const prelauncher = this.options.prelaunchers[kind];
     if (this.closed || !prelauncher || this.has(kind)) return;
     const old = this.spares.get(kind);
@@ -133,7 +132,7 @@ export class StandbyPool {
     this.options.log.add('debug', `${kind} standby ready (pid ${prelaunched.pid})`);
   }
 
-  private retire(kind: StandbyKind, spare: Spare): void {
+  private retire(kind: ProfileKind, spare: Spare): void {
     if (this.spares.get(kind) === spare) this.spares.delete(kind);
     clearTimeout(spare.retire);
     discardLaunch(spare);

@@ -382,7 +382,7 @@ export class OpenVpnDriver implements Driver {
     try {
       const reply = await conn.command('load-stats');
       const counters = reply.ok && reply.lines[0] !== undefined ? parseLoadStats(reply.lines[0]) : null;
-      if (counters) this.onBytecount(counters.bytesIn, counters.bytesOut);
+      if (counters) this.onCounters(counters.bytesIn, counters.bytesOut);
     } catch {
       // The management connection went away: the process' exit is reported on its own.
     }
@@ -418,7 +418,7 @@ export class OpenVpnDriver implements Driver {
         await this.onState(n.state);
         return;
       case 'bytecount':
-        this.onBytecount(n.bytesIn, n.bytesOut);
+        this.onCounters(n.bytesIn, n.bytesOut);
         return;
       case 'log':
         this.onLog(n.flags, n.text);
@@ -512,7 +512,8 @@ export class OpenVpnDriver implements Driver {
     }
   }
 
-  private onBytecount(bytesIn: number, bytesOut: number): void {
+  /** openvpn's byte totals, from a `load-stats` reply (or a >BYTECOUNT, should one arrive). */
+  private onCounters(bytesIn: number, bytesOut: number): void {
     // Cumulative per process (and possibly reset by a restart): keep the session's total monotonic.
     if (bytesIn < this.counterRaw.in || bytesOut < this.counterRaw.out) this.foldCounters();
     this.counterRaw = { in: bytesIn, out: bytesOut };
