@@ -13,6 +13,11 @@ export class LineFramer {
 
   constructor(private readonly maxBytes: number) {}
 
+  /** Bytes held for a frame not yet finished (nothing is held while an oversize frame is skipped). */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
   /** Feeds raw bytes; returns the complete frames they finish. */
   push(data: Buffer): Frame[] {
     const frames: Frame[] = [];

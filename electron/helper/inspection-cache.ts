@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
-import type { InspectResult } from '../../shared/profiles/inspect.js';
 
 /**
  * The helper's own inspections of recent profiles, by a hash of exactly what was sent: connecting
  * the same profile again (every reconnect from the app) skips the parse while openvpn waits for
  * its config. Only the helper's results are kept, never anything the caller claims; the policy is
- * fixed for the helper's lifetime, so the same bytes always get the same verdict.
+ * fixed for the helper's lifetime, so the same bytes always get the same verdict. A failed
+ * inspection (a time-out) is not kept.
  */
-export class InspectionCache {
-  private readonly entries = new Map<string, InspectResult>();
+export class InspectionCache<T> {
+  private readonly entries = new Map<string, T>();
 
   constructor(
     private readonly capacity = 16,
     private readonly maxTextBytes = 256 * 1024,
   ) {}
 
-  get(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }, inspect: () => InspectResult): InspectResult {
+  async get(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }, inspect: () => Promise<T>): Promise<T> {
     if (profile.text.length > this.maxTextBytes) return inspect();
     const key = createHash('sha256').update(`${profile.kind}\0${profile.name}\0`).update(profile.text).digest('hex');
     const hit = this.entries.get(key);
@@ -25,7 +25,7 @@ export class InspectionCache {
       this.entries.set(key, hit);
       return hit;
     }
-    const result = inspect();
+    const result = await inspect();
     this.entries.set(key, result);
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value;

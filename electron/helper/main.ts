@@ -1,15 +1,18 @@
 /**
- * The privileged helper's entry point (`tsunagu helper`): runs in the foreground as root, cleans
- * up after a crashed predecessor, then serves the socket until SIGINT/SIGTERM, when it tears
- * every tunnel down before exiting.
+ * The privileged helper's entry point (`tsunagu helper`): runs in the foreground as root, checks
+ * its directories (run-dir.ts), cleans up after a crashed predecessor, then serves the socket
+ * until SIGINT/SIGTERM, when it tears every tunnel down before exiting.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProfilePolicy } from '../../shared/profiles/policy.js';
 import { cleanupPredecessor } from './cleanup.js';
+import { SESSIONS_DIR_NAME } from './defaults.js';
 import { createOpenVpnDriver, prelaunchOpenVpn } from './drivers/openvpn/index.js';
 import { createWireGuardDriver } from './drivers/wireguard/index.js';
+import type { HelperLimits } from './limits.js';
 import { HelperLog } from './log.js';
+import { makeDirectory, unsafeDirectory } from './run-dir.js';
 import { HelperServer } from './server.js';
 import { SessionManager } from './sessions.js';
 
@@ -26,6 +29,25 @@ export interface HelperOptions {
   policy?: ProfilePolicy;
   /** Where log lines are mirrored (stderr by default). */
   mirror?: (text: string) => void;
+  limits?: Partial<HelperLimits>;
+}
+
+/**
+ * Creates the run directory (0755) and its sessions directory (0700) where missing, and refuses
+ * (throws one sentence saying what to fix) unless both, and every directory above them, are
+ * root's alone.
+ */
+export function prepareRunDir(runDir: string): string {
+  makeDirectory(runDir, 0o755);
+  const runProblem = unsafeDirectory(runDir, 'run directory');
+  if (runProblem) throw new Error(runProblem);
+  const sessionsDir = join(runDir, SESSIONS_DIR_NAME);
+  makeDirectory(sessionsDir, 0o700);
+  const sessionsProblem = unsafeDirectory(sessionsDir, 'sessions directory');
+  if (sessionsProblem) throw new Error(sessionsProblem);
+  // Root's own, checked above: session state is for root's eyes only.
+  chmodSync(sessionsDir, 0o700);
+  return sessionsDir;
 }
 
 export interface RunningHelper {
@@ -41,14 +63,14 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
   process.umask(0o077);
   const mirror = options.mirror ?? ((text: string) => process.stderr.write(`${text}\n`));
   // The terminal (or journal) gets the helper's own lines and the tunnels' warnings; the tunnels'
-  // routine chatter and debug lines only with TSUNAGU_HELPER_DEBUG=1. Clients can always read every
-  // line through the socket.
+  // routine chatter and debug lines only with TSUNAGU_HELPER_DEBUG=1. Clients can always read their
+  // lines through the socket. Line text has its control characters escaped already (log.ts).
   const debug = process.env['TSUNAGU_HELPER_DEBUG'] === '1';
   const log = new HelperLog(5000, (line, fromTunnel) => {
     if (!debug && (line.level === 'debug' || (fromTunnel && line.level === 'info'))) return;
     mirror(`${new Date(line.at).toISOString()} ${line.level}${line.sessionId ? ` [${line.sessionId}]` : ''}${line.uid !== null ? ` uid=${line.uid}` : ''} ${line.text}`);
   });
-  mkdirSync(join(options.runDir, 'sessions'), { recursive: true, mode: 0o700 });
+  prepareRunDir(options.runDir);
   await cleanupPredecessor(options.runDir, log);
   const sessions = new SessionManager({
     runDir: options.runDir,
@@ -58,9 +80,15 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
     drivers: { openvpn: createOpenVpnDriver, wireguard: createWireGuardDriver },
     prelaunchers: { openvpn: prelaunchOpenVpn },
     standby: options.standby ?? true,
+    limits: options.limits,
   });
-  const server = new HelperServer({ socketPath: options.socketPath, group: options.group, sessions, log });
-  await server.listen();
+  const server = new HelperServer({ socketPath: options.socketPath, group: options.group, sessions, log, limits: options.limits });
+  try {
+    await server.listen();
+  } catch (e) {
+    await sessions.shutdown();
+    throw e;
+  }
   let stopping: Promise<void> | null = null;
   return {
     server,

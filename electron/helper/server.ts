@@ -3,8 +3,13 @@
  * kernel refuses everyone else at connect(). Each caller's uid (SO_PEERCRED) is checked again,
  * recorded with its sessions and log lines, and every frame is validated against the shared
  * schemas. Malformed input gets an error reply; the connection and the helper live on.
+ *
+ * Nothing a client does can throw out of here: every callback (accept, data, replies, events)
+ * catches what it calls, a failed accept (EMFILE) is logged and serving goes on, and connections
+ * (per uid and in total) and buffered input are capped, with a refusal the client can read.
+ * A caller sees its own sessions, events and log lines only; root sees everything.
  */
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import {
@@ -17,29 +22,43 @@ import {
 } from '../../shared/ipc/helper-protocol.js';
 import { HelperFailure } from './failure.js';
 import { LineFramer } from './framing.js';
-import type { HelperLog } from './log.js';
-import { findGroup, mayUseHelper, peerOf, type GroupInfo, type PeerCredentials } from './peer.js';
+import { DEFAULT_LIMITS, type HelperLimits } from './limits.js';
+import { mayRead, type HelperLog } from './log.js';
+import { GroupMembership, peerOf, type PeerCredentials } from './peer.js';
+import { makeDirectory } from './run-dir.js';
 import type { SessionManager } from './sessions.js';
 
 export const HELPER_NAME = 'tsunagu-helper 0.1.0';
 /** A client that stops reading is dropped once this much output is waiting for it. */
 const MAX_PENDING_OUTPUT = 16 * 1024 * 1024;
 
+/** How long a refused client has to read its refusal before the connection is cut. */
+const REFUSAL_LINGER_MS = 2000;
+/** The same warning (per uid and cause) is logged at most this often: a flood fills no log. */
+const WARNING_INTERVAL_MS = 10_000;
+
 export interface HelperServerOptions {
   socketPath: string;
   group: string;
   sessions: SessionManager;
   log: HelperLog;
+  limits?: Partial<HelperLimits>;
+  /** Where the group database is read from (tests point it at their own files). */
+  membership?: GroupMembership;
 }
 
 interface Client {
   socket: Socket;
   peer: PeerCredentials;
+  /** Membership confirmed; frames are read from here on. */
+  admitted: boolean;
   greeted: boolean;
   /** Subscribed to all sessions (null) or one; undefined when not subscribed. */
   subscription: string | null | undefined;
   /** Wants log lines pushed too. */
   logs: boolean;
+  /** Bytes of an unfinished frame held for this client (counted in the server's total). */
+  pending: number;
 }
 
 function fail(code: string, en: string, ja: string, detail?: string): HelperFailure {
@@ -65,17 +84,37 @@ async function clearStaleSocket(path: string): Promise<void> {
 export class HelperServer {
   private server: Server | null = null;
   private readonly clients = new Set<Client>();
-  private group: GroupInfo | null = null;
+  private readonly perUid = new Map<number, number>();
+  private bufferedTotal = 0;
+  private readonly membership: GroupMembership;
+  private readonly limits: HelperLimits;
+  private readonly lastWarning = new Map<string, number>();
   private unsubscribe: (() => void) | null = null;
 
-  constructor(private readonly options: HelperServerOptions) {}
+  constructor(private readonly options: HelperServerOptions) {
+    this.membership = options.membership ?? new GroupMembership(options.group);
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+  }
+
+  /** Open connections: in total, and of one uid. */
+  connectionCount(uid?: number): number {
+    return uid === undefined ? this.clients.size : (this.perUid.get(uid) ?? 0);
+  }
+
+  /** Partial-frame bytes held across every connection. */
+  get bufferedInput(): number {
+    return this.bufferedTotal;
+  }
 
   async listen(): Promise<void> {
     const { socketPath, group: groupName } = this.options;
-    const group = findGroup(groupName);
+    const group = await this.membership.load();
     if (!group) throw new Error(`the group '${groupName}' does not exist; create it (groupadd ${groupName}) and add the users who may use the VPN, or pass --group`);
-    this.group = group;
-    mkdirSync(dirname(socketPath), { recursive: true, mode: 0o755 });
+    makeDirectory(dirname(socketPath), 0o755);
+    const dirMode = lstatSync(dirname(socketPath)).mode;
+    if ((dirMode & 0o011) === 0) {
+      this.options.log.add('warn', `${dirname(socketPath)} is not searchable by the group or others (mode ${(dirMode & 0o777).toString(8)}): only root can reach the socket; run chmod 0755 ${dirname(socketPath)}`);
+    }
     await clearStaleSocket(socketPath);
     const server = createServer((socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
@@ -85,14 +124,15 @@ export class HelperServer {
         resolve();
       });
     });
+    // A failed accept (EMFILE, ENFILE, ENOMEM) comes here; the server keeps listening.
+    server.on('error', (e) => this.warn('accept', null, `could not accept a connection: ${e.message}`));
     // Permissions first, then announce: between listen() and chmod nobody but root can connect,
     // because the socket is created with the helper's umask (set to 0o077 by the CLI).
     chownSync(socketPath, 0, group.gid);
     chmodSync(socketPath, 0o660);
     this.server = server;
-    this.unsubscribe = this.options.sessions.onEvent((event) => this.broadcast(event));
-    const logUnsub = this.options.log.subscribe((line) => this.broadcast({ event: 'log', line }));
-    const sessionsUnsub = this.unsubscribe;
+    const sessionsUnsub = this.options.sessions.onEvent((event, owner) => this.broadcast(event, owner));
+    const logUnsub = this.options.log.subscribe((line) => this.broadcast({ event: 'log', line }, line.uid));
     this.unsubscribe = () => {
       sessionsUnsub();
       logUnsub();
@@ -100,41 +140,123 @@ export class HelperServer {
     this.options.log.add('info', `${HELPER_NAME} listening on ${socketPath} (root and group '${group.name}')`);
   }
 
+  /** Logs a warning unless the same one (cause and uid) went out within WARNING_INTERVAL_MS. */
+  private warn(cause: string, uid: number | null, text: string): void {
+    const key = `${cause}:${uid ?? '-'}`;
+    const now = Date.now();
+    const last = this.lastWarning.get(key);
+    if (last !== undefined && now - last < WARNING_INTERVAL_MS) return;
+    if (this.lastWarning.size > 1024) this.lastWarning.clear();
+    this.lastWarning.set(key, now);
+    this.options.log.add('warn', text, null, uid);
+  }
+
   private accept(socket: Socket): void {
+    // Errors on this socket end in 'close', which forgets the client; none may go uncaught.
+    socket.on('error', () => undefined);
+    try {
+      this.admit(socket);
+    } catch (e) {
+      this.warn('accept', null, `dropped a client: ${e instanceof Error ? e.message : String(e)}`);
+      socket.destroy();
+    }
+  }
+
+  private admit(socket: Socket): void {
     let peer: PeerCredentials;
     try {
       peer = peerOf(socket);
     } catch (e) {
-      this.options.log.add('error', `could not identify a client: ${(e as Error).message}`);
+      this.warn('peercred', null, `could not identify a client: ${(e as Error).message}`);
       socket.destroy();
       return;
     }
-    if (!this.group || !mayUseHelper(peer, this.group)) {
-      this.options.log.add('warn', `refused uid ${peer.uid} (pid ${peer.pid}): not root and not in group '${this.options.group}'`, null, peer.uid);
-      this.send({ socket, peer, greeted: false, subscription: undefined, logs: false }, {
-        id: null,
-        ok: false,
-        error: fail('not-permitted', `This user may not use the VPN helper. Ask an administrator to add you to the group '${this.options.group}'.`,
-          `このユーザーは VPN ヘルパーを使用できません。管理者にグループ '${this.options.group}' への追加を依頼してください。`).toError(),
-      });
-      socket.end();
+    const { connections, connectionsPerUid } = this.limits;
+    const mine = this.perUid.get(peer.uid) ?? 0;
+    if (this.clients.size >= connections || mine >= connectionsPerUid) {
+      const total = this.clients.size >= connections;
+      this.warn('connections', peer.uid, `refused a connection of uid ${peer.uid}: ${total ? `${connections} connections are open` : `it has ${mine} open`}`);
+      this.refuse(socket, fail('too-many-connections',
+        total ? `The helper has too many connections open (${connections}). Try again later.` : `This user has too many connections to the helper open (${connectionsPerUid}). Close some Tsunagu windows or commands and try again.`,
+        total ? `ヘルパーへの接続が多すぎます (${connections})。しばらくしてからもう一度お試しください。` : `このユーザーのヘルパーへの接続が多すぎます (${connectionsPerUid})。Tsunagu のウィンドウやコマンドをいくつか閉じてから、もう一度お試しください。`));
       return;
     }
-    const client: Client = { socket, peer, greeted: false, subscription: undefined, logs: false };
+    const client: Client = { socket, peer, admitted: false, greeted: false, subscription: undefined, logs: false, pending: 0 };
     this.clients.add(client);
+    this.perUid.set(peer.uid, mine + 1);
+    socket.once('close', () => this.forget(client));
+    // Nothing is read until membership is known (usually at once, from the cached snapshot).
+    socket.pause();
+    void this.membership.mayUse(peer).then((allowed) => {
+      if (socket.destroyed) return;
+      if (!allowed) {
+        this.warn('not-permitted', peer.uid, `refused uid ${peer.uid} (pid ${peer.pid}): not root and not in group '${this.options.group}'`);
+        this.refuse(socket, fail('not-permitted', `This user may not use the VPN helper. Ask an administrator to add you to the group '${this.options.group}'.`,
+          `このユーザーは VPN ヘルパーを使用できません。管理者にグループ '${this.options.group}' への追加を依頼してください。`));
+        return;
+      }
+      client.admitted = true;
+      this.serve(client);
+    }).catch((e: unknown) => {
+      this.warn('accept', peer.uid, `dropped a client of uid ${peer.uid}: ${e instanceof Error ? e.message : String(e)}`);
+      socket.destroy();
+    });
+  }
+
+  /** Sends one refusal, stops reading, and cuts the connection once it is read (or soon after). */
+  private refuse(socket: Socket, failure: HelperFailure): void {
+    socket.pause();
+    const response: HelperResponse = { id: null, ok: false, error: failure.toError() };
+    if (socket.writable) socket.end(`${JSON.stringify(response)}\n`);
+    setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
+  }
+
+  private forget(client: Client): void {
+    if (!this.clients.delete(client)) return;
+    this.bufferedTotal -= client.pending;
+    client.pending = 0;
+    const left = (this.perUid.get(client.peer.uid) ?? 1) - 1;
+    if (left > 0) this.perUid.set(client.peer.uid, left);
+    else this.perUid.delete(client.peer.uid);
+  }
+
+  private serve(client: Client): void {
+    const { socket } = client;
     const framer = new LineFramer(MAX_FRAME_BYTES);
     socket.on('data', (data: Buffer) => {
-      for (const frame of framer.push(data)) {
-        if (frame.kind === 'oversize') {
-          this.send(client, { id: null, ok: false, error: fail('frame-too-large', `A message of ${frame.bytes} bytes exceeds the limit of ${MAX_FRAME_BYTES} bytes.`, `メッセージ (${frame.bytes} バイト) が上限 ${MAX_FRAME_BYTES} バイトを超えています。`).toError() });
-        } else {
-          void this.handleLine(client, frame.text);
-        }
+      try {
+        this.onData(client, framer, data);
+      } catch (e) {
+        this.warn('data', client.peer.uid, `dropped a client of uid ${client.peer.uid}: ${e instanceof Error ? e.message : String(e)}`);
+        socket.destroy();
       }
     });
-    // A client going away (crash, closed window) never affects the tunnels it started.
-    socket.on('close', () => this.clients.delete(client));
-    socket.on('error', () => this.clients.delete(client));
+    socket.resume();
+  }
+
+  private onData(client: Client, framer: LineFramer, data: Buffer): void {
+    if (!this.clients.has(client)) return;
+    const frames = framer.push(data);
+    this.bufferedTotal += framer.pendingBytes - client.pending;
+    client.pending = framer.pendingBytes;
+    if (this.bufferedTotal > this.limits.bufferedInputBytes) {
+      this.bufferedTotal -= client.pending;
+      client.pending = 0;
+      this.warn('input', client.peer.uid, `dropped a client of uid ${client.peer.uid}: ${this.limits.bufferedInputBytes} bytes of unfinished messages are buffered`);
+      this.refuse(client.socket, fail('input-too-large', 'The helper is holding too much unfinished input; this connection is closed. Send complete messages, one per line.',
+        'ヘルパーが保持している未完了の入力が多すぎるため、この接続を閉じます。メッセージは 1 行ずつ完全な形で送信してください。'));
+      this.forget(client);
+      return;
+    }
+    for (const frame of frames) {
+      if (frame.kind === 'oversize') {
+        this.send(client, { id: null, ok: false, error: fail('frame-too-large', `A message of ${frame.bytes} bytes exceeds the limit of ${MAX_FRAME_BYTES} bytes.`, `メッセージ (${frame.bytes} バイト) が上限 ${MAX_FRAME_BYTES} バイトを超えています。`).toError() });
+      } else {
+        this.handleLine(client, frame.text).catch((e: unknown) => {
+          this.warn('request', client.peer.uid, `a request of uid ${client.peer.uid} failed outside its handler: ${e instanceof Error ? e.message : String(e)}`);
+        });
+      }
+    }
   }
 
   private async handleLine(client: Client, text: string): Promise<void> {
@@ -149,7 +271,7 @@ export class HelperServer {
     const parsed = requestSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      this.send(client, { id, ok: false, error: fail('bad-request', `The request is malformed: ${issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'unknown problem'}.`, 'リクエストの形式が正しくありません。', parsed.error.message.slice(0, 2000)).toError() });
+      this.send(client, { id, ok: false, error: fail('bad-request', `The request is malformed: ${issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'unknown problem'}.`, 'リクエストの形式が正しくありません。', parsed.error.message).toError() });
       return;
     }
     const req = parsed.data;
@@ -165,63 +287,70 @@ export class HelperServer {
 
   private async dispatch(client: Client, req: HelperRequest): Promise<unknown> {
     const { sessions, log } = this.options;
+    const { uid } = client.peer;
     if (req.type === 'hello') {
       if (req.version !== HELPER_PROTOCOL_VERSION) {
         throw fail('version-mismatch', `This helper speaks protocol version ${HELPER_PROTOCOL_VERSION}, the client ${req.version}. Update Tsunagu so both match.`,
           `ヘルパーのプロトコルはバージョン ${HELPER_PROTOCOL_VERSION}、クライアントは ${req.version} です。両者が一致するよう Tsunagu を更新してください。`);
       }
       client.greeted = true;
-      log.add('debug', `client '${req.client}' connected (uid ${client.peer.uid}, pid ${client.peer.pid})`, null, client.peer.uid);
-      return { version: HELPER_PROTOCOL_VERSION, helper: HELPER_NAME, uid: client.peer.uid };
+      log.add('debug', `client '${req.client}' connected (uid ${uid}, pid ${client.peer.pid})`, null, uid);
+      return { version: HELPER_PROTOCOL_VERSION, helper: HELPER_NAME, uid };
     }
     if (!client.greeted) throw fail('hello-required', "Say 'hello' with the protocol version first.", "最初にプロトコルバージョンを添えて 'hello' を送信してください。");
     switch (req.type) {
       case 'connect':
-        return sessions.connect(req.profile, req.options ?? {}, client.peer.uid);
+        return sessions.connect(req.profile, req.options ?? {}, uid);
       case 'disconnect':
         if (!req.sessionId && !req.all) throw fail('bad-request', "Name a session to disconnect, or set 'all'.", "切断するセッションを指定するか、'all' を指定してください。");
-        return sessions.disconnect({ sessionId: req.sessionId, all: req.all }, client.peer.uid);
+        return sessions.disconnect({ sessionId: req.sessionId, all: req.all }, uid);
       case 'list':
-        return { sessions: sessions.list() };
+        return { sessions: sessions.list(uid) };
       case 'subscribe':
         client.subscription = req.sessionId ?? null;
         client.logs = req.logs ?? false;
-        return { sessions: sessions.list() };
+        return { sessions: sessions.list(uid) };
       case 'credentials':
-        return sessions.provideCredentials(req.sessionId, req.credentials, client.peer.uid);
+        return sessions.provideCredentials(req.sessionId, req.credentials, uid);
       case 'log':
-        return { lines: log.recent(req.lines ?? 200, req.sessionId) };
+        return { lines: log.recent(req.lines ?? 200, uid, req.sessionId) };
     }
   }
 
-  private broadcast(event: HelperEvent): void {
+  /** Pushes an event to the subscribers that may see it: `owner` is the uid it concerns (null: the helper's own). */
+  private broadcast(event: HelperEvent, owner: number | null): void {
     const sessionOf = event.event === 'log' ? event.line.sessionId : event.sessionId;
     for (const client of this.clients) {
       if (client.subscription === undefined) continue;
       if (client.subscription !== null && sessionOf !== client.subscription) continue;
       if (event.event === 'log' && !client.logs) continue;
-      // Log lines of other users' sessions are not theirs to read.
-      if (event.event === 'log' && client.peer.uid !== 0 && event.line.uid !== null && event.line.uid !== client.peer.uid) continue;
+      if (!mayRead({ uid: owner }, client.peer.uid)) continue;
       this.send(client, event);
     }
   }
 
   private send(client: Client, message: HelperResponse | HelperEvent): void {
     const { socket } = client;
-    if (socket.destroyed || !socket.writable) return;
-    if (socket.writableLength > MAX_PENDING_OUTPUT) {
-      this.options.log.add('warn', `dropping a client that stopped reading (uid ${client.peer.uid})`, null, client.peer.uid);
+    try {
+      if (socket.destroyed || !socket.writable) return;
+      if (socket.writableLength > MAX_PENDING_OUTPUT) {
+        this.warn('slow', client.peer.uid, `dropping a client that stopped reading (uid ${client.peer.uid})`);
+        socket.destroy();
+        return;
+      }
+      socket.write(`${JSON.stringify(message)}\n`);
+    } catch (e) {
+      this.warn('send', client.peer.uid, `could not write to a client of uid ${client.peer.uid}: ${e instanceof Error ? e.message : String(e)}`);
       socket.destroy();
-      this.clients.delete(client);
-      return;
     }
-    socket.write(`${JSON.stringify(message)}\n`);
   }
 
   async close(): Promise<void> {
     this.unsubscribe?.();
     for (const c of this.clients) c.socket.destroy();
     this.clients.clear();
+    this.perUid.clear();
+    this.bufferedTotal = 0;
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,6 +3,12 @@
  * and the security policy (the caller is never trusted), refuses conflicting tunnels, drives one
  * Driver per session, and turns what drivers report into the events clients see: state changes as
  * they happen, statistics every second while connected, credential prompts and log lines.
+ *
+ * Routing is global, so each session claims the prefixes it routes into its tunnel: the profile's
+ * before connect, then the effective ones once the driver knows what the server pushed. A claim
+ * that overlaps another user's (or, for one user, two full tunnels or two overlapping split
+ * tunnels) is refused or ends the new session, never the one already up (shared/profiles/routes.ts).
+ * Each uid has a cap on its sessions and on its connect rate (limits.ts).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,13 +19,14 @@ import type {
   SessionInfo,
   TunnelState,
 } from '../../shared/ipc/helper-protocol.js';
-import { inspectProfile, type InspectResult } from '../../shared/profiles/inspect.js';
-import type { OpenVpnProfile } from '../../shared/profiles/openvpn/model.js';
+import type { InspectResult } from '../../shared/profiles/inspect.js';
 import { DEFAULT_POLICY, type ProfilePolicy } from '../../shared/profiles/policy.js';
-import type { WireGuardProfile } from '../../shared/profiles/wireguard/model.js';
+import { findRouteConflict, isFullTunnel, profileRoutes, type RouteClaim } from '../../shared/profiles/routes.js';
 import type { Driver, DriverContext, Prelauncher } from './drivers/driver.js';
 import { HelperFailure } from './failure.js';
 import { InspectionCache } from './inspection-cache.js';
+import { Inspector, type Inspected } from './inspector.js';
+import { DEFAULT_LIMITS, LaunchBuckets, type HelperLimits } from './limits.js';
 import type { HelperLog } from './log.js';
 import { discardLaunch, newLaunch, StandbyPool, type Launch } from './standby.js';
 
@@ -37,7 +44,11 @@ export interface SessionManagerOptions {
   netns?: string | null;
   defaultConnectTimeoutMs?: number;
   statsIntervalMs?: number;
+  limits?: Partial<HelperLimits>;
 }
+
+/** Profile errors listed in a refusal's detail (the engine's total is named after them). */
+const MAX_LISTED_ERRORS = 20;
 
 interface Session {
   info: SessionInfo;
@@ -51,34 +62,40 @@ interface Session {
   canonical: string;
   /** Set until the session first settles; then the standby it used (if any) is replaced. */
   refillStandby: boolean;
+  /** The prefixes this session routes into its tunnel (the profile's, then the effective ones). */
+  claim: RouteClaim;
 }
 
-/** A profile the helper accepted: its own inspection, and whether it takes all traffic. */
+/** A profile the helper accepted: its own inspection, and the prefixes it routes. */
 interface Verdict {
   inspection: InspectResult & { ok: true; canonical: string };
-  fullTunnel: boolean;
+  prefixes: string[];
 }
 
-/** Whether a profile itself sends all traffic through the tunnel. */
-export function isFullTunnel(inspection: InspectResult): boolean {
-  const p = inspection.profile;
-  if (!p) return false;
-  if (p.kind === 'wireguard') {
-    return (p as WireGuardProfile).peers.some((peer) => peer.allowedIPs.includes('0.0.0.0/0') || peer.allowedIPs.includes('::/0'));
-  }
-  const o = p as OpenVpnProfile;
-  return o.routing.redirectGateway !== null || o.routing.routes.some((r) => r.network === '0.0.0.0' && r.netmask === '0.0.0.0');
+/** A conflict in words: the network, and the other session's name only when it is the caller's own. */
+function routeConflict(conflict: { other: RouteClaim; network: string }, uid: number): HelperFailure {
+  const mine = conflict.other.uid === uid;
+  return new HelperFailure('route-conflict', {
+    en: `This tunnel would route ${conflict.network}, which ${mine ? `“${conflict.other.name}”` : "another user's connection"} already routes. ${mine ? 'Disconnect it first.' : 'Try again once it has ended.'}`,
+    ja: `このトンネルは ${conflict.network} をルーティングしますが、${mine ? `「${conflict.other.name}」` : '別のユーザーの接続'}がすでにルーティングしています。${mine ? '先にそちらを切断してください。' : 'その接続が終了してから、もう一度お試しください。'}`,
+  }, `route-conflict: ${conflict.network}`);
 }
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
-  private readonly inspections = new InspectionCache();
-  private readonly listeners = new Set<(event: HelperEvent) => void>();
-  private readonly policy: ProfilePolicy;
+  private readonly inspections = new InspectionCache<Inspected>();
+  private readonly inspector: Inspector;
+  private readonly listeners = new Set<(event: HelperEvent, owner: number) => void>();
+  private readonly limits: HelperLimits;
+  private readonly launches: LaunchBuckets;
+  /** Connect requests of each uid between their checks and their session's registration. */
+  private readonly connecting = new Map<number, number>();
   private readonly standby: StandbyPool | null;
 
   constructor(private readonly options: SessionManagerOptions) {
-    this.policy = options.policy ?? DEFAULT_POLICY;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.launches = new LaunchBuckets(this.limits.launchBurst, this.limits.launchesPerMinute);
+    this.inspector = new Inspector(options.policy ?? DEFAULT_POLICY, this.limits.inspectionTimeoutMs);
     this.standby = options.standby
       ? new StandbyPool({ sessionsDir: this.sessionsDir, netns: options.netns ?? null, prelaunchers: options.prelaunchers ?? {}, log: options.log })
       : null;
@@ -88,17 +105,19 @@ export class SessionManager {
     return join(this.options.runDir, 'sessions');
   }
 
-  onEvent(listener: (event: HelperEvent) => void): () => void {
+  /** Every event, with `owner`: the uid of the session it concerns (who, besides root, may see it). */
+  onEvent(listener: (event: HelperEvent, owner: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  private emit(event: HelperEvent): void {
-    for (const listener of this.listeners) listener(event);
+  private emit(event: HelperEvent, owner: number): void {
+    for (const listener of this.listeners) listener(event, owner);
   }
 
-  list(): SessionInfo[] {
-    return [...this.sessions.values()].map((s) => ({ ...s.info }));
+  /** The sessions `viewerUid` may see: its own, or every one for root. */
+  list(viewerUid: number): SessionInfo[] {
+    return [...this.sessions.values()].filter((s) => viewerUid === 0 || s.info.uid === viewerUid).map((s) => ({ ...s.info }));
   }
 
   async connect(
@@ -106,17 +125,45 @@ export class SessionManager {
     options: { connectTimeoutSeconds?: number; credentials?: Credentials },
     uid: number,
   ): Promise<HelperResult<'connect'>> {
+    this.checkLimits(uid);
+    this.connecting.set(uid, (this.connecting.get(uid) ?? 0) + 1);
     // With a standby waiting, the tool is already loaded. Otherwise it loads while the profile is
     // inspected (it runs nothing until the driver feeds it), and is killed if the profile fails.
-    let launch: Launch | null = this.standby?.has(profile.kind) ? null : this.freshLaunch(profile.kind);
+    let launch: Launch | null = null;
     try {
-      const verdict = this.inspect(profile);
+      launch = this.standby?.has(profile.kind) ? null : this.freshLaunch(profile.kind);
+      const inspected = await this.inspect(profile);
+      // Checked after the inspection's wait, with nothing awaited before the session is registered.
+      const verdict = this.checkConflicts(inspected, profile, uid);
       // Only a profile that passed (and does not conflict) gets the standby.
-      launch ??= this.standby?.take(profile.kind) ?? this.freshLaunch(profile.kind);
-      return await this.startSession(launch, verdict, profile, options, uid);
+      const chosen = launch ?? this.standby?.take(profile.kind) ?? this.freshLaunch(profile.kind);
+      launch = chosen;
+      return await this.startSession(chosen, verdict, profile, options, uid);
     } catch (e) {
       if (launch && !this.sessions.has(launch.id)) discardLaunch(launch);
       throw e;
+    } finally {
+      const left = (this.connecting.get(uid) ?? 1) - 1;
+      if (left > 0) this.connecting.set(uid, left);
+      else this.connecting.delete(uid);
+    }
+  }
+
+  /** Refuses a connect over the uid's session cap or launch rate (a refusal takes no token). */
+  private checkLimits(uid: number): void {
+    const { sessionsPerUid, launchesPerMinute } = this.limits;
+    const running = [...this.sessions.values()].filter((s) => s.info.uid === uid && !s.stopping).length + (this.connecting.get(uid) ?? 0);
+    if (running >= sessionsPerUid) {
+      throw new HelperFailure('too-many-sessions', {
+        en: `This user already has ${sessionsPerUid} VPN sessions, the most the helper allows. Disconnect one first.`,
+        ja: `このユーザーはすでにヘルパーの上限である ${sessionsPerUid} 個の VPN セッションを使用しています。先にいずれかを切断してください。`,
+      });
+    }
+    if (!this.launches.take(uid)) {
+      throw new HelperFailure('too-many-launches', {
+        en: `Too many connection attempts: the helper allows ${launchesPerMinute} a minute per user. Wait a moment and try again.`,
+        ja: `接続の試行が多すぎます。ヘルパーが許可するのはユーザーごとに 1 分あたり ${launchesPerMinute} 回までです。しばらく待ってから、もう一度お試しください。`,
+      });
     }
   }
 
@@ -125,41 +172,64 @@ export class SessionManager {
     return newLaunch(this.sessionsDir, this.options.netns ?? null, this.options.prelaunchers?.[kind]);
   }
 
-  /** The helper's own verdict on a profile, and its conflicts with running sessions; throws a refusal. */
-  private inspect(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }): Verdict {
-    const inspection = this.inspections.get(profile, () => inspectProfile(profile.text, { kind: profile.kind, fileName: profile.name, policy: this.policy }));
+  /** The helper's own verdict on a profile (in the inspection worker); throws a refusal. */
+  private async inspect(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }): Promise<InspectResult & { ok: true; canonical: string }> {
+    const { result: inspection, errorCount } = await this.inspections.get(profile, () => this.inspector.inspect(profile));
     if (!inspection.ok || inspection.canonical === null) {
       const first = inspection.errors[0];
+      const listed = inspection.errors.slice(0, MAX_LISTED_ERRORS).map((e) => `${e.code} line ${e.line}: ${e.text}`);
+      if (errorCount > listed.length) listed.push(`… ${errorCount - listed.length} more errors`);
       throw new HelperFailure(
         'profile-refused',
         first
           ? { en: `The helper refused this profile. ${first.message.en}`, ja: `ヘルパーはこのプロファイルを拒否しました。${first.message.ja}` }
           : { en: 'The helper refused this profile.', ja: 'ヘルパーはこのプロファイルを拒否しました。' },
-        inspection.errors.map((e) => `${e.code} line ${e.line}: ${e.text}`).join('\n'),
+        listed.join('\n'),
       );
     }
-    const fullTunnel = isFullTunnel(inspection);
+    return { ...inspection, ok: true, canonical: inspection.canonical };
+  }
+
+  /** The claims of the sessions that are not being torn down (but `except`). */
+  private claims(except?: Session): RouteClaim[] {
+    return [...this.sessions.values()].filter((s) => s !== except && !s.stopping).map((s) => s.claim);
+  }
+
+  /** Refuses a profile whose routes conflict with a running session's, or that is already connected. */
+  private checkConflicts(inspection: InspectResult & { ok: true; canonical: string }, profile: { name: string }, uid: number): Verdict {
+    const prefixes = inspection.profile ? profileRoutes(inspection.profile) : [];
+    const conflict = findRouteConflict({ uid, name: profile.name, prefixes }, this.claims());
+    if (conflict) throw routeConflict(conflict, uid);
     for (const other of this.sessions.values()) {
-      if (other.stopping) continue;
-      if (fullTunnel && other.info.fullTunnel) {
-        throw new HelperFailure('conflict-full-tunnel', {
-          en: `“${other.info.name}” already sends all traffic through its tunnel. Disconnect it before connecting “${profile.name}”, which does the same.`,
-          ja: `「${other.info.name}」がすでにすべての通信をトンネル経由にしています。同じ動作をする「${profile.name}」に接続する前に、そちらを切断してください。`,
-        });
-      }
-      if (other.canonical === inspection.canonical) {
-        throw new HelperFailure('already-connected', {
-          en: `“${other.info.name}” is already connected with this same profile.`,
-          ja: `このプロファイルは「${other.info.name}」としてすでに接続されています。`,
-        });
-      }
+      if (other.stopping || other.canonical !== inspection.canonical) continue;
+      const mine = other.info.uid === uid;
+      throw new HelperFailure('already-connected', {
+        en: mine ? `“${other.info.name}” is already connected with this same profile.` : "This same profile is already connected by another user.",
+        ja: mine ? `このプロファイルは「${other.info.name}」としてすでに接続されています。` : 'このプロファイルは別のユーザーがすでに接続しています。',
+      });
     }
-    return { inspection: inspection as Verdict['inspection'], fullTunnel };
+    return { inspection, prefixes };
+  }
+
+  /**
+   * The driver's effective routes (DriverEvents.routesKnown): the session's claim grows to them,
+   * and a conflict with any other session ends this one, with `route-conflict`.
+   */
+  private onRoutesKnown(session: Session, prefixes: string[]): boolean {
+    const claim = session.claim;
+    claim.prefixes = [...new Set([...claim.prefixes, ...prefixes])];
+    session.info.fullTunnel = isFullTunnel(claim.prefixes);
+    if (session.stopping) return false;
+    const conflict = findRouteConflict(claim, this.claims(session));
+    if (!conflict) return true;
+    const failure = routeConflict(conflict, claim.uid);
+    this.onState(session, { status: 'error', code: failure.code, message: failure.userMessage, ...(failure.detail ? { detail: failure.detail } : {}) });
+    return false;
   }
 
   private async startSession(
     launch: Launch,
-    { inspection, fullTunnel }: Verdict,
+    { inspection, prefixes }: Verdict,
     profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string },
     options: { connectTimeoutSeconds?: number; credentials?: Credentials },
     uid: number,
@@ -172,7 +242,7 @@ export class SessionManager {
       uid,
       state: { status: 'connecting', phase: 'starting' },
       startedAt: Date.now(),
-      fullTunnel,
+      fullTunnel: isFullTunnel(prefixes),
       interfaceName: null,
       bytesIn: 0,
       bytesOut: 0,
@@ -194,8 +264,9 @@ export class SessionManager {
           info.bytesIn = bytesIn;
           info.bytesOut = bytesOut;
         },
-        credentialsRequired: (request) => this.emit({ event: 'credentials-required', sessionId: id, request, at: Date.now() }),
+        credentialsRequired: (request) => this.emit({ event: 'credentials-required', sessionId: id, request, at: Date.now() }, uid),
         log: (level, text) => log.add(level, text, id, uid, true),
+        routesKnown: (effective) => (ref.session ? this.onRoutesKnown(ref.session, effective) : false),
       },
     };
     const driver = this.options.drivers[inspection.kind](context);
@@ -209,13 +280,14 @@ export class SessionManager {
       workDir,
       canonical: inspection.canonical,
       refillStandby: this.standby !== null,
+      claim: { uid, name: profile.name, prefixes },
     };
     ref.session = session;
     this.sessions.set(id, session);
     // Start the driver before announcing anything: the tunnel's own start-up is the long pole.
     const starting = driver.start();
     log.add('info', `session ${id} (${inspection.kind}, “${profile.name}”) requested by uid ${uid}`, id, uid);
-    if (info.state.status === 'connecting' && info.state.phase === 'starting') this.emit({ event: 'state', sessionId: id, state: info.state, at: Date.now() });
+    if (info.state.status === 'connecting' && info.state.phase === 'starting') this.emit({ event: 'state', sessionId: id, state: info.state, at: Date.now() }, uid);
     try {
       await starting;
     } catch (e) {
@@ -233,7 +305,7 @@ export class SessionManager {
     const { info } = session;
     info.state = state;
     info.interfaceName = session.driver.interfaceName();
-    this.emit({ event: 'state', sessionId: info.id, state, at: Date.now() });
+    this.emit({ event: 'state', sessionId: info.id, state, at: Date.now() }, info.uid);
     if (session.refillStandby && state.status !== 'connecting') {
       // Settled (up, waiting for the user, or failed): prepare the next connect, after this event
       // has gone out and not while the tunnel was still coming up.
@@ -257,7 +329,7 @@ export class SessionManager {
       const rateIn = Math.max(0, (bytesIn - session.lastCounters.bytesIn) / seconds);
       const rateOut = Math.max(0, (bytesOut - session.lastCounters.bytesOut) / seconds);
       session.lastCounters = { at: now, bytesIn, bytesOut };
-      this.emit({ event: 'stats', sessionId: session.info.id, bytesIn, bytesOut, rateIn, rateOut, at: now });
+      this.emit({ event: 'stats', sessionId: session.info.id, bytesIn, bytesOut, rateIn, rateOut, at: now }, session.info.uid);
     };
     // Fresh counters first where the driver reads them on demand (a reply within the same
     // wake-up, in practice well under a millisecond); a tool that has not answered by the next
@@ -288,7 +360,7 @@ export class SessionManager {
     if (this.sessions.get(session.info.id) !== session) return;
     this.sessions.delete(session.info.id);
     rmSync(session.workDir, { recursive: true, force: true });
-    this.emit({ event: 'session-removed', sessionId: session.info.id, at: Date.now() });
+    this.emit({ event: 'session-removed', sessionId: session.info.id, at: Date.now() }, session.info.uid);
   }
 
   private stopDriver(session: Session, reason: string): Promise<void> {
@@ -303,16 +375,11 @@ export class SessionManager {
   }
 
   async disconnect(target: { sessionId?: string; all?: boolean }, uid: number): Promise<HelperResult<'disconnect'>> {
-    const chosen = target.all
-      ? [...this.sessions.values()].filter((s) => uid === 0 || s.info.uid === uid)
-      : [this.sessions.get(target.sessionId ?? '')].filter((s): s is Session => s !== undefined);
+    // Another user's session is not there for this caller (its id says nothing it may know of).
+    const visible = (s: Session | undefined): s is Session => s !== undefined && (uid === 0 || s.info.uid === uid);
+    const chosen = target.all ? [...this.sessions.values()].filter(visible) : [this.sessions.get(target.sessionId ?? '')].filter(visible);
     if (!target.all && chosen.length === 0) {
       throw new HelperFailure('no-such-session', { en: `There is no session ${target.sessionId ?? ''}.`, ja: `セッション ${target.sessionId ?? ''} はありません。` });
-    }
-    for (const s of chosen) {
-      if (uid !== 0 && s.info.uid !== uid) {
-        throw new HelperFailure('not-permitted', { en: 'Only the user who started this session (or root) can end it.', ja: 'このセッションを終了できるのは、開始したユーザー (または root) だけです。' });
-      }
     }
     await Promise.all(chosen.map(async (s) => {
       await this.stopDriver(s, 'requested by the user');
@@ -323,16 +390,13 @@ export class SessionManager {
 
   provideCredentials(sessionId: string, credentials: Credentials, uid: number): HelperResult<'credentials'> {
     const s = this.sessions.get(sessionId);
-    if (!s) throw new HelperFailure('no-such-session', { en: `There is no session ${sessionId}.`, ja: `セッション ${sessionId} はありません。` });
-    if (uid !== 0 && s.info.uid !== uid) {
-      throw new HelperFailure('not-permitted', { en: 'Only the user who started this session (or root) can answer its prompts.', ja: 'このセッションの入力要求に応答できるのは、開始したユーザー (または root) だけです。' });
-    }
+    if (!s || (uid !== 0 && s.info.uid !== uid)) throw new HelperFailure('no-such-session', { en: `There is no session ${sessionId}.`, ja: `セッション ${sessionId} はありません。` });
     return { accepted: s.driver.provideCredentials(credentials) };
   }
 
   /** Stops every session (helper shutdown). */
   async shutdown(): Promise<void> {
-    await Promise.all([this.standby?.close(), ...[...this.sessions.values()].map((s) => this.finish(s, 'helper stopped'))]);
+    await Promise.all([this.standby?.close(), this.inspector.close(), ...[...this.sessions.values()].map((s) => this.finish(s, 'helper stopped'))]);
   }
 }
 

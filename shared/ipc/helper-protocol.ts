@@ -10,6 +10,15 @@ export const HELPER_PROTOCOL_VERSION = 1;
 /** Largest frame either side accepts (a 1 MiB profile, JSON-escaped, fits). */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
+/**
+ * C0 and C1 control characters, DEL and the Unicode line/paragraph separators: nothing a name
+ * needs, and each can break a log line, a terminal or the management protocol's line framing.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** Free text that is shown or logged: one line, no control characters. */
+export const singleLine = (max: number, min = 0) => z.string().min(min).max(max).refine((s) => !CONTROL_CHARACTERS.test(s), 'control characters are not allowed');
+
 const localized = z.object({ en: z.string(), ja: z.string() });
 export type Localized = z.infer<typeof localized>;
 
@@ -54,10 +63,14 @@ export const credentialRequest = z.discriminatedUnion('kind', [
 ]);
 export type CredentialRequest = z.infer<typeof credentialRequest>;
 
-const secret = z.string().max(4096);
+// OpenVPN's management protocol is line-based: a NUL, CR or LF in a secret would end its command
+// and start another one as root. Every other character of a password is the user's business.
+const secret = z.string().max(4096).refine((s) => !/[\0\r\n]/.test(s), 'a secret may not contain NUL, CR or LF');
+/** A user name or a challenge answer: sent to the server, and often shown. */
+const credentialText = singleLine(4096);
 export const credentials = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('userpass'), username: secret, password: secret }),
-  z.object({ kind: z.literal('challenge'), username: secret, password: secret, response: secret }),
+  z.object({ kind: z.literal('userpass'), username: credentialText, password: secret }),
+  z.object({ kind: z.literal('challenge'), username: credentialText, password: secret, response: credentialText }),
   z.object({ kind: z.literal('passphrase'), passphrase: secret }),
   z.object({ kind: z.literal('cancel') }),
 ]);
@@ -99,14 +112,14 @@ export const connectOptions = z.object({
 });
 
 export const request = z.discriminatedUnion('type', [
-  z.object({ id: requestId, type: z.literal('hello'), version: z.number().int(), client: z.string().max(200) }),
+  z.object({ id: requestId, type: z.literal('hello'), version: z.number().int(), client: singleLine(200) }),
   z.object({
     id: requestId,
     type: z.literal('connect'),
     profile: z.object({
       kind: z.enum(['openvpn', 'wireguard']),
       text: z.string().max(2 * 1024 * 1024),
-      name: z.string().min(1).max(200),
+      name: singleLine(200, 1),
     }),
     options: connectOptions.optional(),
   }),

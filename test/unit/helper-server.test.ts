@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Driver, DriverContext, Prelaunched } from '../../electron/helper/drivers/driver.js';
 import { LineFramer } from '../../electron/helper/framing.js';
 import { HelperLog, redact } from '../../electron/helper/log.js';
-import { mayUseHelper } from '../../electron/helper/peer.js';
+import { mayUseHelper, parseGroup, parseUsers } from '../../electron/helper/peer.js';
 import { HelperServer } from '../../electron/helper/server.js';
 import { SessionManager } from '../../electron/helper/sessions.js';
 import { HELPER_PROTOCOL_VERSION, MAX_FRAME_BYTES } from '../../shared/ipc/helper-protocol.js';
@@ -249,7 +249,8 @@ describe('helper socket', () => {
     const other = `${base}redirect-gateway def1\n`;
     c.send(`${JSON.stringify({ id: 3, type: 'connect', profile: { kind: 'openvpn', text: other, name: 'second' } })}\n`);
     const second = await c.reply(3);
-    expect(second).toMatchObject({ ok: false, error: { code: 'conflict-full-tunnel' } });
+    expect(second).toMatchObject({ ok: false, error: { code: 'route-conflict' } });
+    // The same user: the other session is named.
     expect((second['error'] as { message: { en: string } }).message.en).toContain('“first”');
     expect(launched.at(-1)?.abandoned).toBe(true);
     c.send(`${JSON.stringify({ id: 4, type: 'disconnect', all: true })}\n`);
@@ -296,15 +297,14 @@ describe('helper building blocks', () => {
   });
 
   it('lets root and members of the group in, nobody else', () => {
-    const files = mkdtempSync(join(tmpdir(), 'tsunagu-peer-'));
-    const passwd = join(files, 'passwd');
-    spawnSync('sh', ['-c', `printf 'alice:x:1001:1001::/home/alice:/bin/sh\\nbob:x:1002:1002::/home/bob:/bin/sh\\ncarol:x:1003:1500::/home/carol:/bin/sh\\n' > ${passwd}`]);
-    const group = { name: 'tsunagu', gid: 1500, members: ['alice'] };
-    expect(mayUseHelper({ pid: 1, uid: 0, gid: 0 }, group, passwd)).toBe(true);
-    expect(mayUseHelper({ pid: 1, uid: 1001, gid: 1001 }, group, passwd)).toBe(true);
-    expect(mayUseHelper({ pid: 1, uid: 1003, gid: 1003 }, group, passwd)).toBe(true);
-    expect(mayUseHelper({ pid: 1, uid: 1002, gid: 1002 }, group, passwd)).toBe(false);
-    rmSync(files, { recursive: true, force: true });
+    const users = parseUsers('alice:x:1001:1001::/home/alice:/bin/sh\nbob:x:1002:1002::/home/bob:/bin/sh\ncarol:x:1003:1500::/home/carol:/bin/sh\n');
+    const group = parseGroup('root:x:0:\ntsunagu:x:1500:alice\n', 'tsunagu');
+    expect(group).toEqual({ name: 'tsunagu', gid: 1500, members: ['alice'] });
+    if (!group) return;
+    expect(mayUseHelper({ pid: 1, uid: 0, gid: 0 }, group, users)).toBe(true);
+    expect(mayUseHelper({ pid: 1, uid: 1001, gid: 1001 }, group, users)).toBe(true);
+    expect(mayUseHelper({ pid: 1, uid: 1003, gid: 1003 }, group, users)).toBe(true);
+    expect(mayUseHelper({ pid: 1, uid: 1002, gid: 1002 }, group, users)).toBe(false);
   });
 });
 
@@ -312,8 +312,8 @@ describe('helper log ring', () => {
   it('keeps the newest lines in order once full', () => {
     const ring = new HelperLog(3);
     for (let i = 1; i <= 7; i++) ring.add('info', `line ${i}`, i % 2 ? 'aaaaaaaa' : 'bbbbbbbb');
-    expect(ring.recent(10).map((l) => l.text)).toEqual(['line 5', 'line 6', 'line 7']);
-    expect(ring.recent(2).map((l) => l.text)).toEqual(['line 6', 'line 7']);
-    expect(ring.recent(10, 'aaaaaaaa').map((l) => l.text)).toEqual(['line 5', 'line 7']);
+    expect(ring.recent(10, 0).map((l) => l.text)).toEqual(['line 5', 'line 6', 'line 7']);
+    expect(ring.recent(2, 0).map((l) => l.text)).toEqual(['line 6', 'line 7']);
+    expect(ring.recent(10, 0, 'aaaaaaaa').map((l) => l.text)).toEqual(['line 5', 'line 7']);
   });
 });

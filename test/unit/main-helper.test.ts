@@ -334,7 +334,7 @@ describe.skipIf(!isRoot)('sessions through the helper', { timeout: 20_000 }, () 
     expect(manager.isActive(id)).toBe(true);
     // Connecting again while up is a no-op, not a second session.
     expect(await manager.connect(id)).toEqual({ ok: true, value: { ok: true } });
-    expect(helper.sessions.list()).toHaveLength(1);
+    expect(helper.sessions.list(0)).toHaveLength(1);
 
     const connectedChange = changes.find((c) => c.next.profileId === id && c.next.state.status === 'connected');
     if (!connectedChange) throw new Error('no connected change');
@@ -346,7 +346,7 @@ describe.skipIf(!isRoot)('sessions through the helper', { timeout: 20_000 }, () 
     const last = changes.filter((c) => c.next.profileId === id && c.next.state.status === 'disconnected')[0];
     expect(last?.userRequested).toBe(true);
     if (last) expect(notificationForChange(last, { lang: 'en', enabled: true, windowFocused: false, profileName: 'plain' })).toBeNull();
-    expect(helper.sessions.list()).toHaveLength(0);
+    expect(helper.sessions.list(0)).toHaveLength(0);
     const log = await manager.recentLog(id, 100);
     expect(log.ok && log.value.lines.length).toBeGreaterThan(0);
     expect(log.ok && log.value.lines.every((l) => l.sessionId === up.sessionId)).toBe(true);

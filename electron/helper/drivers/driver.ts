@@ -15,6 +15,13 @@ export interface DriverEvents {
   credentialsRequired(request: CredentialRequest): void;
   /** A log line; the driver redacts secrets before emitting. */
   log(level: LogLine['level'], text: string): void;
+  /**
+   * The tunnel's effective routes (the profile's plus what the server pushed, as CIDRs), once
+   * known: as early as possible and before `connected`. False when they conflict with another
+   * session: the manager has then put this session in state error `route-conflict` and is
+   * stopping it, and the driver must not report `connected`.
+   */
+  routesKnown(prefixes: string[]): boolean;
 }
 
 export interface DriverContext {

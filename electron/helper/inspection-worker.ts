@@ -1,0 +1,24 @@
+/**
+ * The inspection worker's thread: runs the shared engine on one profile at a time for the session
+ * manager (inspector.ts), so that a slow profile never holds up the helper's event loop. Only the
+ * verdict goes back, with the error list cut to what any reply can use.
+ */
+import { parentPort } from 'node:worker_threads';
+import { inspectProfile } from '../../shared/profiles/inspect.js';
+import type { InspectionJob, InspectionReply } from './inspector.js';
+
+/** Errors sent back for one profile (the total is counted): a 2 MiB junk file has 300,000. */
+export const MAX_REPORTED_ERRORS = 50;
+
+const port = parentPort;
+if (!port) throw new Error('inspection-worker runs as a worker thread of the helper');
+port.on('message', (job: InspectionJob) => {
+  let reply: InspectionReply;
+  try {
+    const result = inspectProfile(job.text, { kind: job.kind, fileName: job.name, policy: job.policy });
+    reply = { id: job.id, ok: true, result: { ...result, errors: result.errors.slice(0, MAX_REPORTED_ERRORS) }, errorCount: result.errors.length };
+  } catch (e) {
+    reply = { id: job.id, ok: false, message: e instanceof Error ? e.message : String(e) };
+  }
+  port.postMessage(reply);
+});
