@@ -12,7 +12,7 @@ import { describe } from './openvpn/describe.js';
 import { inlineReferencedFiles, type ProfileFileSource } from './openvpn/inliner.js';
 import type { Layer, OpenVpnProfile } from './openvpn/model.js';
 import { parseOpenVpn } from './openvpn/parser.js';
-import { writeOpenVpn } from './openvpn/writer.js';
+import { canonicalOpenVpn } from './openvpn/canonical.js';
 import type { WireGuardProfile } from './wireguard/model.js';
 import { looksLikeWireGuard, parseWireGuard } from './wireguard/parser.js';
 import { wireGuardAdvisories } from './wireguard/advisories.js';
@@ -84,15 +84,18 @@ function inspectOpenVpn(text: string, options: InspectOptions, fallbackName: str
     [metaValue(profile, 'FRIENDLY_NAME'), metaValue(profile, 'PROFILE')?.split('/')[0], setenvName, options.fileName && fileStem(options.fileName), profile.remotes[0]?.host],
     fallbackName,
   );
+  const advisories = [...parsed.advisories, ...items.map((i) => i.advisory)].sort((a, b) => a.line - b.line);
+  const canonical = canonicalOpenVpn(profile, parsed.lines);
+  if (!canonical.ok) return { ...refused('openvpn', name, canonical.errors, advisories), inlinedFiles };
   return {
     ok: true,
     kind: 'openvpn',
     name,
     layer: profile.layer,
-    advisories: [...parsed.advisories, ...items.map((i) => i.advisory)].sort((a, b) => a.line - b.line),
+    advisories,
     errors: [],
     profile,
-    canonical: writeOpenVpn(profile),
+    canonical: canonical.text,
     inlinedFiles,
   };
 }

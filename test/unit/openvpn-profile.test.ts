@@ -11,6 +11,8 @@ const SEED = join(import.meta.dirname, '../fixtures/seed');
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
 const ENC_KEY = '-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIE\n-----END ENCRYPTED PRIVATE KEY-----\n';
+/** An OpenVPN static key as `openvpn --genkey` writes it (16 lines of 32 hex digits). */
+const STATIC_KEY = `#\n# 2048 bit OpenVPN static key\n#\n-----BEGIN OpenVPN Static key V1-----\n${'0123456789abcdef'.repeat(2).concat('\n').repeat(16)}-----END OpenVPN Static key V1-----\n`;
 const block = (tag: string, body: string) => `<${tag}>\n${body}</${tag}>\n`;
 const client = (extra: string) => `client\ndev tun\nremote vpn.example.test 1194\nremote-cert-tls server\n${block('ca', CA)}${extra}`;
 
@@ -108,7 +110,7 @@ describe('the typed model', () => {
   });
 
   it('reads routing, DNS, ciphers and TLS settings', () => {
-    const p = ok(client(`auth-user-pass\nroute 10.1.0.0 255.255.0.0\nroute-ipv6 fd00::/64\nredirect-gateway def1 bypass-dhcp\nroute-nopull\npull-filter ignore "route "\ndhcp-option DNS 10.0.0.53\ndhcp-option DOMAIN corp.test\ndhcp-option DOMAIN-SEARCH a.test\ndata-ciphers AES-256-GCM:CHACHA20-POLY1305\nauth SHA256\ntls-version-min 1.2\nverify-x509-name server.test name\n${block('tls-crypt', 'K\n')}`));
+    const p = ok(client(`auth-user-pass\nroute 10.1.0.0 255.255.0.0\nroute-ipv6 fd00::/64\nredirect-gateway def1 bypass-dhcp\nroute-nopull\npull-filter ignore "route "\ndhcp-option DNS 10.0.0.53\ndhcp-option DOMAIN corp.test\ndhcp-option DOMAIN-SEARCH a.test\ndata-ciphers AES-256-GCM:CHACHA20-POLY1305\nauth SHA256\ntls-version-min 1.2\nverify-x509-name server.test name\n${block('tls-crypt', STATIC_KEY)}`));
     expect(p.routing).toEqual({
       routes: [{ network: '10.1.0.0', netmask: '255.255.0.0', gateway: null, metric: null }],
       routesIpv6: [{ network: 'fd00::/64', gateway: null, metric: null }],
@@ -141,12 +143,12 @@ describe('errors are specific', () => {
     expect(codes(client(`auth-user-pass\n${block('verb', '3\n')}`))).toEqual(['OVPN_NOT_INLINE']);
   });
   it('missing pieces of a client', () => {
-    expect(codes('dev tun\nremote a\n<ca>\nx\n</ca>\nauth-user-pass\n')).toEqual(['OVPN_NOT_A_CLIENT']);
+    expect(codes(`dev tun\nremote a\n<ca>\n${CA}</ca>\nauth-user-pass\n`)).toEqual(['OVPN_NOT_A_CLIENT']);
     expect(codes(`client\ndev tun\n${block('ca', CA)}auth-user-pass\n`)).toEqual(['OVPN_NO_REMOTE']);
     expect(codes('client\ndev tun\nremote a\nauth-user-pass\n')).toEqual(['OVPN_NO_CA']);
     expect(codes(client(block('cert', CA)))).toEqual(['OVPN_CERT_KEY_PAIR']);
     expect(codes(client(''))).toEqual(['OVPN_NO_AUTH']);
-    expect(codes(client(`${block('pkcs12', 'MII\n')}${block('cert', CA)}${block('key', KEY)}`))).toEqual(['OVPN_PKCS12_WITH_CERT']);
+    expect(codes(client(`${block('pkcs12', 'MIIK\n')}${block('cert', CA)}${block('key', KEY)}`))).toEqual(['OVPN_PKCS12_WITH_CERT']);
     expect(codes(client('auth-user-pass\nremote b.test 99999\n'))).toEqual(['OVPN_BAD_VALUE']);
     expect(codes(client('auth-user-pass\nremote b.test 443 quic\n'))).toEqual(['OVPN_BAD_VALUE']);
     expect(codes(client('auth-user-pass\ndev eth0\n'))).toEqual(['OVPN_DEVICE_TYPE']);
@@ -161,7 +163,7 @@ describe('errors are specific', () => {
 describe('advisories', () => {
   const adv = (text: string) => inspectProfile(text, { fileName: 'x.ovpn' });
   it('weak TLS, tap, static key, ns-cert-type, tls-auth without direction', () => {
-    const r = adv(client(`auth-user-pass\ntls-version-min 1.0\ndev tap\nns-cert-type server\n${block('tls-auth', 'K\n')}`));
+    const r = adv(client(`auth-user-pass\ntls-version-min 1.0\ndev tap\nns-cert-type server\n${block('tls-auth', STATIC_KEY)}`));
     expect(r.ok).toBe(true);
     expect(r.advisories.map((a) => a.code).sort()).toEqual(['OVPN_LAYER2_TAP', 'OVPN_NS_CERT_TYPE', 'OVPN_TLS_AUTH_NO_DIRECTION', 'OVPN_TLS_VERSION_MIN_LOW']);
     for (const a of r.advisories) {
@@ -197,12 +199,12 @@ describe('file references are inlined at import', () => {
 
   it('inlines by basename only, converts tls-auth direction to key-direction, base64s pkcs12', () => {
     const text = `${base}ca /etc/openvpn/keys/ca.crt\npkcs12 C:\\\\Users\\\\me\\\\me.p12\ntls-auth "ta key.key" 1\nauth-user-pass creds.txt\n`;
-    const r = inspectProfile(text, { fileName: 'x.ovpn', files: files({ 'ca.crt': CA, 'me.p12': new Uint8Array([0x30, 0x82, 0x00, 0xff]), 'ta key.key': 'KEY\r\n', 'creds.txt': 'alice\nsecret\n' }) });
+    const r = inspectProfile(text, { fileName: 'x.ovpn', files: files({ 'ca.crt': CA, 'me.p12': new Uint8Array([0x30, 0x82, 0x00, 0xff]), 'ta key.key': STATIC_KEY.replace(/\n/g, '\r\n'), 'creds.txt': 'alice\nsecret\n' }) });
     expect(r.errors).toEqual([]);
     expect(r.inlinedFiles).toEqual(['ca.crt', 'me.p12', 'ta key.key', 'creds.txt']);
     expect(r.canonical).toContain(`<ca>\n${CA}</ca>`);
     expect(r.canonical).toContain('<pkcs12>\nMIIA/w==\n</pkcs12>');
-    expect(r.canonical).toContain('key-direction 1\n<tls-auth>\nKEY\n</tls-auth>');
+    expect(r.canonical).toContain(`key-direction 1\n<tls-auth>\n${STATIC_KEY}</tls-auth>`);
     expect((r.profile as OpenVpnProfile).tls.keyDirection).toBe(1);
     expect((r.profile as OpenVpnProfile).auth.embeddedUser).toEqual({ username: 'alice', hasPassword: true });
   });
@@ -218,7 +220,7 @@ describe('file references are inlined at import', () => {
 
 describe('canonical writer', () => {
   it('parse(write(model)) equals model, and write is a fixed point', () => {
-    const text = `# OVPN_ACCESS_SERVER_FRIENDLY_NAME=x\n# OVPN_ACCESS_SERVER_WEB_CA_BUNDLE_START\n# line1\n# OVPN_ACCESS_SERVER_WEB_CA_BUNDLE_STOP\n${client(`auth-user-pass\nverify-x509-name 'C=JP, CN=vpn server' subject\npull-filter ignore "dhcp-option DNS"\nstatic-challenge "Enter \\"OTP\\" code" 0\n<connection>\nremote b.test 443 tcp\n${block('tls-auth', 'K\n')}</connection>\n`)}`;
+    const text = `# OVPN_ACCESS_SERVER_FRIENDLY_NAME=x\n# OVPN_ACCESS_SERVER_WEB_CA_BUNDLE_START\n# line1\n# OVPN_ACCESS_SERVER_WEB_CA_BUNDLE_STOP\n${client(`auth-user-pass\nverify-x509-name 'C=JP, CN=vpn server' subject\npull-filter ignore "dhcp-option DNS"\nstatic-challenge "Enter \\"OTP\\" code" 0\n<connection>\nremote b.test 443 tcp\n${block('tls-auth', STATIC_KEY)}</connection>\n`)}`;
     const first = parseOpenVpn(text);
     expect(first.errors).toEqual([]);
     const written = writeOpenVpn(first.profile as OpenVpnProfile);

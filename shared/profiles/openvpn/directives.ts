@@ -4,6 +4,7 @@
  * listed as `client`; everything else is refused, dropped with an explanation, or marks the file
  * as a server configuration. Unknown names are refused, as openvpn itself does.
  */
+import type { InlineGrammar } from './inline-grammar.js';
 
 /** Why a directive is dangerous in a profile run by a root helper (vpn-formats-and-protocols §1.5). */
 export type DangerClass =
@@ -36,8 +37,8 @@ export interface DirectiveSpec {
   min: number;
   max: number;
   role: DirectiveRole;
-  /** May be given as an inline `<name>` block. */
-  inline?: boolean;
+  /** May be given as an inline `<name>` block, whose body must follow this grammar. */
+  inline?: InlineGrammar;
   /** Allowed inside a `<connection>` block. */
   connection?: boolean;
   /** The argument at this index names a file to read (unless the directive is inline). */
@@ -63,8 +64,8 @@ function server(min = 0, max = MANY): DirectiveSpec {
 function danger(danger: DangerClass, min = 0, max = MANY): DirectiveSpec {
   return { min, max, role: 'dangerous', danger };
 }
-function fileRef(min: number, max: number, extra: Partial<DirectiveSpec> = {}): DirectiveSpec {
-  return { min, max, role: 'client', inline: true, fileArg: 0, ...extra };
+function fileRef(min: number, max: number, inline: InlineGrammar, extra: Partial<DirectiveSpec> = {}): DirectiveSpec {
+  return { min, max, role: 'client', inline, fileArg: 0, ...extra };
 }
 
 export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
@@ -108,7 +109,7 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   'http-proxy': conn(2, 4, { fileArg: 2 }),
   'http-proxy-option': conn(1, 3),
   'http-proxy-timeout': conn(1, 1),
-  'http-proxy-user-pass': fileRef(1, 1),
+  'http-proxy-user-pass': fileRef(1, 1, 'user-pass'),
   'socks-proxy': conn(1, 3, { fileArg: 2 }),
   'socks-proxy-retry': client(0, 0),
   'tun-mtu': conn(1, 2),
@@ -170,27 +171,27 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   dns: client(2, 8),
 
   // --- authentication and TLS ---
-  ca: fileRef(1, 1),
+  ca: fileRef(1, 1, 'ca-certificates'),
   capath: danger('reads-file', 1, 1),
-  cert: fileRef(1, 1),
-  key: fileRef(1, 1),
-  'extra-certs': fileRef(1, 1),
-  pkcs12: fileRef(1, 1),
-  'crl-verify': fileRef(1, 2),
-  'tls-auth': fileRef(1, 2, { connection: true }),
-  'tls-crypt': fileRef(1, 1, { connection: true }),
-  'tls-crypt-v2': fileRef(1, 2, { connection: true }),
-  secret: fileRef(1, 2),
+  cert: fileRef(1, 1, 'certificates'),
+  key: fileRef(1, 1, 'private-key'),
+  'extra-certs': fileRef(1, 1, 'certificates'),
+  pkcs12: fileRef(1, 1, 'pkcs12'),
+  'crl-verify': fileRef(1, 2, 'crl'),
+  'tls-auth': fileRef(1, 2, 'static-key', { connection: true }),
+  'tls-crypt': fileRef(1, 1, 'static-key', { connection: true }),
+  'tls-crypt-v2': fileRef(1, 2, 'tls-crypt-v2-client-key', { connection: true }),
+  secret: fileRef(1, 2, 'static-key'),
   'key-direction': conn(1, 1),
-  'auth-user-pass': { min: 0, max: 1, role: 'client', inline: true, fileArg: 0 },
+  'auth-user-pass': { min: 0, max: 1, role: 'client', inline: 'user-pass', fileArg: 0 },
   'auth-user-pass-optional': server(0, 0),
   'auth-retry': client(1, 1),
   'auth-nocache': client(0, 0),
   'auth-token-user': client(1, 1),
   'static-challenge': client(2, 3),
   askpass: { min: 0, max: 1, role: 'client', fileArg: 0 },
-  'peer-fingerprint': client(1, 1, { inline: true }),
-  'verify-hash': client(1, 2, { inline: true }),
+  'peer-fingerprint': client(1, 1, { inline: 'fingerprints' }),
+  'verify-hash': client(1, 2, { inline: 'fingerprints' }),
   'verify-x509-name': client(1, 2),
   'remote-cert-tls': client(1, 1),
   'remote-cert-ku': client(0, MANY),
@@ -282,7 +283,7 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   config: danger('reads-file', 1, 1),
   'dev-node': danger('reads-file', 1, 1),
   'auth-gen-token-secret': danger('reads-file', 1, 1),
-  dh: { min: 1, max: 1, role: 'server', inline: true, fileArg: 0 },
+  dh: { min: 1, max: 1, role: 'server', inline: 'dh-parameters', fileArg: 0 },
   // --- dangerous: control sockets and process control ---
   management: danger('control-socket', 1, 3),
   'management-client': danger('control-socket', 0, 0),
@@ -391,7 +392,7 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
 
 /** Inline tags 2.6 accepts (OPT_P_INLINE), plus `connection`. */
 export function acceptsInline(name: string): boolean {
-  return name === 'connection' || DIRECTIVES[name]?.inline === true;
+  return name === 'connection' || specOf(name)?.inline !== undefined;
 }
 
 export function specOf(name: string): DirectiveSpec | undefined {

@@ -7,6 +7,7 @@ import { profileError, type Advisory, type ProfileError } from '../diagnostics.j
 import { DEFAULT_POLICY, checkOpenVpnDirective, fileReferenceError, serverConfigError, type ProfilePolicy } from '../policy.js';
 import { describe, indexByName } from './describe.js';
 import { acceptsInline, specOf } from './directives.js';
+import { checkInlineBody } from './inline-grammar.js';
 import type { OpenVpnDirective, OpenVpnMetadata, OpenVpnProfile } from './model.js';
 import { readOpenVpnConfig, type RawDirective } from './reader.js';
 import { droppedAdvisory } from './advisories.js';
@@ -175,6 +176,13 @@ function convertOne(d: RawDirective, ctx: Context, inConnection: boolean): OpenV
     return null;
   }
 
+  if (d.inline !== undefined && spec.inline !== undefined) {
+    const malformed = checkInlineBody(d.name, spec.inline, d.inline, d.line, d.source);
+    if (malformed) {
+      errors.push(malformed);
+      return null;
+    }
+  }
   if (d.inline === undefined && spec.fileArg !== undefined) {
     const file = d.args[spec.fileArg];
     if (file !== undefined && isFileArgument(d.name, spec.fileArg, file)) {
