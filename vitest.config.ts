@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Projects: `unit` (pure, fast), `fuzz` (property-based, heavier), `integration` (real servers in
 // network namespaces; needs root and runs in CI), `e2e` (the UI in Chromium against the lab; root).
-// `npm test` runs all of them.
+// `security` (attacks on the root helper as real non-root users; root). `npm test` runs all of them.
 export default defineConfig({
   test: {
     projects: [
@@ -14,6 +14,19 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Attacks on the root helper (test/security/README.md), each from a real unprivileged user
+        // the global setup creates, against the real helper and lab servers; root only, serial.
+        test: {
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/security/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
