@@ -1,6 +1,8 @@
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { ProfileError } from '../../shared/profiles/diagnostics.js';
+import { inspectProfile } from '../../shared/profiles/inspect.js';
+import { wireGuardAdvisories } from '../../shared/profiles/wireguard/advisories.js';
 import { looksLikeWireGuard, parseWireGuard, WIREGUARD_MAX_BYTES } from '../../shared/profiles/wireguard/parser.js';
 
 // The seed lab's client and server configurations, verbatim.
@@ -142,16 +144,18 @@ describe('lexical rules', () => {
     expect(r.profile.interface.addresses).toEqual(['10.0.0.2/32']);
   });
 
-  it('keeps # in hook values verbatim', () => {
-    const r = ok(conf([`PostUp = echo '#1' # not a comment`, 'PreDown = logger "a#b"', 'PreUp=x#', 'PostDown = y']));
-    expect(r.profile.interface.postUp).toEqual([`echo '#1' # not a comment`]);
-    expect(r.profile.interface.preDown).toEqual(['logger "a#b"']);
-    expect(r.profile.interface.preUp).toEqual(['x#']);
+  it("refuses a '#' in a hook: wg-quick would cut the command there", () => {
+    // wg-quick 1.0.20210914 (this machine's) takes a hook's value from the line cut at its first '#'.
+    for (const hook of [`PostUp = echo '#1'`, 'PreDown = logger "a#b"', 'PreUp=x#', 'PostDown = rm -rf /tmp/a#b', 'PostUp = echo hi # note']) {
+      const e = only(conf([hook]));
+      expect(e, hook).toMatchObject({ code: 'WG_HOOK_COMMENT', line: 3, column: hook.indexOf('#') + 1 });
+      expect(e.message.en).toContain('#');
+      expect(e.message.ja).toContain('#');
+    }
+    const r = ok(conf(['PostUp = logger a', 'PostDown = y']));
     expect(r.located.hooks).toEqual([
-      { key: 'PostUp', line: 3, value: `echo '#1' # not a comment` },
-      { key: 'PreDown', line: 4, value: 'logger "a#b"' },
-      { key: 'PreUp', line: 5, value: 'x#' },
-      { key: 'PostDown', line: 6, value: 'y' },
+      { key: 'PostUp', line: 3, value: 'logger a' },
+      { key: 'PostDown', line: 4, value: 'y' },
     ]);
   });
 
@@ -227,7 +231,7 @@ describe('structural errors', () => {
   });
 
   it('repeated non-repeatable keys', () => {
-    for (const line of ['ListenPort = 1', 'MTU = 1420', 'Table = off', 'FwMark = 1', 'SaveConfig = false']) {
+    for (const line of ['ListenPort = 1024', 'MTU = 1420', 'Table = off', 'SaveConfig = false']) {
       const e = only(conf([line, line]));
       expect(e.code).toBe('WG_DUPLICATE_KEY');
       expect(e.message.en).toMatch(/line \d/);
@@ -309,15 +313,36 @@ describe('Address and AllowedIPs', () => {
   const addr = (v: string): string[] => ok(conf([`Address = ${v}`])).profile.interface.addresses;
   const allowed = (v: string): string[] => ok(conf([], [`PublicKey = ${PEER1}`, `AllowedIPs = ${v}`])).profile.peers[0]?.allowedIPs ?? [];
 
-  it('canonicalises and keeps host bits', () => {
+  it('canonicalises; Address keeps its host part', () => {
     expect(addr('10.0.0.2/24')).toEqual(['10.0.0.2/24']);
     expect(addr('10.0.0.2')).toEqual(['10.0.0.2/32']);
     expect(addr('FD00:0000::0:2')).toEqual(['fd00::2/128']);
     expect(addr('fd00:0:0:0:0:0:0:2/64 ,10.1.2.3/8')).toEqual(['fd00::2/64', '10.1.2.3/8']);
     expect(allowed('0.0.0.0/0, ::/0')).toEqual(['0.0.0.0/0', '::/0']);
-    expect(allowed('2001:DB8:0:0:1:0:0:1/48')).toEqual(['2001:db8::1:0:0:1/48']);
+    expect(allowed('2001:DB8:0:0:1:0:0:1/128')).toEqual(['2001:db8::1:0:0:1/128']);
     expect(allowed('::ffff:10.1.2.3/128')).toEqual(['::ffff:10.1.2.3/128']);
     expect(allowed('10.0.0.0/8')).toEqual(['10.0.0.0/8']);
+  });
+
+  it('AllowedIPs host bits are cleared, with an advisory naming the entry', () => {
+    // As wg does ("Warning: AllowedIP has nonzero host part") before the device stores the network.
+    const r = ok(conf([], [`PublicKey = ${PEER1}`, 'AllowedIPs = 1.0.0.0/0, 10.0.0.0/8', 'AllowedIPs = 2001:DB8:0:0:1:0:0:1/48, 8000::1/0']));
+    expect(r.profile.peers[0]?.allowedIPs).toEqual(['0.0.0.0/0', '10.0.0.0/8', '2001:db8::/48', '::/0']);
+    expect(r.located.maskedAllowedIPs).toEqual([
+      { line: 6, column: 14, written: '1.0.0.0/0', cidr: '0.0.0.0/0' },
+      { line: 7, column: 14, written: '2001:DB8:0:0:1:0:0:1/48', cidr: '2001:db8::/48' },
+      { line: 7, column: 39, written: '8000::1/0', cidr: '::/0' },
+    ]);
+    const advisories = wireGuardAdvisories(r.profile, r.located).filter((a) => a.advisory.code === 'WG_ALLOWEDIPS_HOST_BITS');
+    expect(advisories.map((a) => [a.advisory.line, a.advisory.message.en])).toEqual([
+      [6, expect.stringMatching(/'1\.0\.0\.0\/0'.*means 0\.0\.0\.0\/0/)],
+      [7, expect.stringMatching(/means 2001:db8::\/48/)],
+      [7, expect.stringMatching(/'8000::1\/0'.*means ::\/0/)],
+    ]);
+    for (const a of advisories) expect(a.advisory.message.ja).toContain(a.advisory.message.en.match(/means (\S+)/)?.[1] ?? '?');
+    const inspected = inspectProfile(conf([], [`PublicKey = ${PEER1}`, 'AllowedIPs = 1.0.0.0/0']), { kind: 'wireguard' });
+    expect(inspected.canonical).toContain('AllowedIPs = 0.0.0.0/0\n');
+    expect(inspected.advisories.map((a) => a.code)).toContain('WG_ALLOWEDIPS_HOST_BITS');
   });
 
   it('rejects malformed items at their own column', () => {
@@ -399,10 +424,16 @@ describe('numeric and keyword values', () => {
   const peer = (line: string) => ok(conf([], [`PublicKey = ${PEER1}`, line])).profile.peers[0];
   const peerErr = (line: string) => only(conf([], [`PublicKey = ${PEER1}`, line]));
 
-  it('ListenPort 0–65535', () => {
+  it('ListenPort 0 or 1024–65535; privileged ports are refused', () => {
     expect(iface('ListenPort = 0').listenPort).toBe(0);
+    expect(iface('ListenPort = 1024').listenPort).toBe(1024);
     expect(iface('ListenPort = 65535').listenPort).toBe(65535);
     for (const bad of ['65536', '-1', 'x', '1.5', '0x10']) expect(ifaceErr(`ListenPort = ${bad}`).code).toBe('WG_INVALID_LISTEN_PORT');
+    for (const privileged of ['1', '53', '1023', '0443']) {
+      const e = ifaceErr(`ListenPort = ${privileged}`);
+      expect(e, privileged).toMatchObject({ code: 'WG_PRIVILEGED_LISTEN_PORT', line: 3, column: 14 });
+      expect(e.message.en).toMatch(/privileged/);
+    }
   });
 
   it('MTU 576–65535', () => {
@@ -423,24 +454,25 @@ describe('numeric and keyword values', () => {
     expect(peerErr('PersistentKeepalive = on').code).toBe('WG_INVALID_KEEPALIVE');
   });
 
-  it('FwMark decimal or hex, 32-bit; off and 0 mean none', () => {
-    expect(iface('FwMark = 51820').fwMark).toBe(51820);
-    expect(iface('FwMark = 0xca6c').fwMark).toBe(0xca6c);
-    expect(iface('FwMark = 0xFFFFFFFF').fwMark).toBe(0xffffffff);
-    expect(iface('FwMark = off')).not.toHaveProperty('fwMark');
-    expect(iface('FwMark = 0')).not.toHaveProperty('fwMark');
-    for (const bad of ['0x100000000', '4294967296', '0x', '-1', 'on', '0xg']) expect(ifaceErr(`FwMark = ${bad}`).code).toBe('WG_INVALID_FWMARK');
+  it('FwMark is refused, whatever its value', () => {
+    for (const value of ['51820', '0xca6c', '0xFFFFFFFF', 'off', '0', '1', 'junk']) {
+      const e = ifaceErr(`FwMark = ${value}`);
+      expect(e, value).toMatchObject({ code: 'WG_FWMARK_REFUSED', line: 3, column: 1 });
+      expect(e.message.en).toMatch(/another connection's routing/);
+      expect(e.message.ja).toMatch(/別の接続/);
+    }
+    expect(only(conf(['fwmark=0x1'])).code).toBe('WG_FWMARK_REFUSED');
   });
 
-  it('Table off/auto/main/number/name', () => {
+  it('Table other than auto or off is refused', () => {
     expect(iface('Table = off').table).toBe('off');
     expect(iface('Table = Off').table).toBe('off');
     expect(iface('Table = AUTO').table).toBe('auto');
-    expect(iface('Table = main').table).toBe('main');
-    expect(iface('Table = 051820').table).toBe('51820');
-    expect(iface('Table = 4294967295').table).toBe('4294967295');
-    expect(iface('Table = my_vpn-table').table).toBe('my_vpn-table');
-    for (const bad of ['4294967296', 'a b', 'tbl;rm', 'ta.ble']) expect(ifaceErr(`Table = ${bad}`).code).toBe('WG_INVALID_TABLE');
+    for (const value of ['main', 'MAIN', '51820', '051820', '4294967295', 'my_vpn-table', '4294967296', 'a b', 'tbl;rm', 'local', '255']) {
+      const e = ifaceErr(`Table = ${value}`);
+      expect(e, value).toMatchObject({ code: 'WG_TABLE_REFUSED', line: 3, column: 9 });
+      expect(e.message.en).toMatch(/only "auto" \(the default\) and "off"/);
+    }
   });
 
   it('SaveConfig true/false only', () => {
@@ -450,13 +482,12 @@ describe('numeric and keyword values', () => {
   });
 
   it('records key lines for the policy module', () => {
-    const r = ok(conf(['ListenPort = 1', 'SaveConfig = true', 'Table = off', 'FwMark = 0x1'], [`PublicKey = ${PEER1}`, 'Endpoint = a.example:1']));
+    const r = ok(conf(['ListenPort = 51820', 'SaveConfig = true', 'Table = off'], [`PublicKey = ${PEER1}`, 'Endpoint = a.example:1']));
     expect(r.located.keyLines).toMatchObject({
       'interface.listenport': 3,
       'interface.saveconfig': 4,
       'interface.table': 5,
-      'interface.fwmark': 6,
-      'peer.0.endpoint': 10,
+      'peer.0.endpoint': 9,
     });
   });
 });

@@ -2,6 +2,7 @@
  * WireGuard advisories: settings that work but surprise, with automatic fixes where safe.
  */
 import type { Advisory } from '../diagnostics.js';
+import { isFullTunnel } from '../routes.js';
 import type { WireGuardLocated, WireGuardProfile } from './model.js';
 
 export interface WireGuardAdvisoryItem {
@@ -53,7 +54,24 @@ export function wireGuardAdvisories(profile: WireGuardProfile, located: WireGuar
       },
     });
   }
-  const fullTunnel = profile.peers.some((p) => p.allowedIPs.some((a) => a === '0.0.0.0/0' || a === '::/0'));
+  for (const entry of located.maskedAllowedIPs) {
+    items.push({
+      advisory: {
+        code: 'WG_ALLOWEDIPS_HOST_BITS',
+        severity: 'warning',
+        line: entry.line,
+        message: {
+          en: `Line ${entry.line}: AllowedIPs '${entry.written}' has address bits set beyond its prefix length; WireGuard ignores them, so it means ${entry.cidr} and is written that way.`,
+          ja: `${entry.line} 行目: AllowedIPs '${entry.written}' はプレフィックス長より後ろのビットが立っています。WireGuard はそれを無視するため ${entry.cidr} の意味になり、そのように書き直しました。`,
+        },
+        explanation: {
+          en: `A prefix covers the addresses that share its first bits; '${entry.written}' looks narrower than the ${entry.cidr} it really routes through the tunnel.`,
+          ja: `プレフィックスは先頭のビットが一致するアドレスをすべて含みます。'${entry.written}' は見かけより広い ${entry.cidr} をトンネルに通します。`,
+        },
+      },
+    });
+  }
+  const fullTunnel = isFullTunnel(profile.peers.flatMap((p) => p.allowedIPs));
   if (fullTunnel && iface.dns.servers.length === 0) {
     items.push({
       advisory: {

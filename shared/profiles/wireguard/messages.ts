@@ -1,5 +1,6 @@
 import { quoteOffender, type LocalizedText } from '../diagnostics.js';
 import type { KeyProblem } from './keys.js';
+import { keyList } from './keytable.js';
 
 /**
  * Every WireGuard error message, in English and Japanese. The English wording starts like
@@ -33,8 +34,10 @@ export type WgErrorCode =
   | 'WG_INVALID_LISTEN_PORT'
   | 'WG_INVALID_MTU'
   | 'WG_INVALID_KEEPALIVE'
-  | 'WG_INVALID_FWMARK'
-  | 'WG_INVALID_TABLE'
+  | 'WG_PRIVILEGED_LISTEN_PORT'
+  | 'WG_FWMARK_REFUSED'
+  | 'WG_TABLE_REFUSED'
+  | 'WG_HOOK_COMMENT'
   | 'WG_INVALID_SAVECONFIG'
   | 'WG_NO_INTERFACE'
   | 'WG_NO_PRIVATE_KEY'
@@ -46,9 +49,8 @@ export type WgErrorCode =
 const q = (text: string): string => `"${quoteOffender(text)}"`;
 const jq = (text: string): string => `「${quoteOffender(text)}」`;
 
-export const INTERFACE_KEYS_LIST =
-  'PrivateKey, ListenPort, FwMark, Address, DNS, MTU, Table, PreUp, PostUp, PreDown, PostDown, SaveConfig';
-export const PEER_KEYS_LIST = 'PublicKey, PresharedKey, AllowedIPs, Endpoint, PersistentKeepalive';
+const INTERFACE_KEYS_LIST = keyList('Interface');
+const PEER_KEYS_LIST = keyList('Peer');
 
 export const MAX_ERRORS = 100;
 
@@ -147,13 +149,21 @@ export const msg = {
     en: `Invalid persistent keepalive: ${q(value)} (must be 0–65535 seconds, or "off"). 25 is a common value.`,
     ja: `PersistentKeepalive が無効です：${jq(value)}（0〜65535 の秒数か「off」にしてください）。よく使われる値は 25 です。`,
   }),
-  invalidFwMark: (value: string): LocalizedText => ({
-    en: `Invalid firewall mark: ${q(value)} (must be "off", a number up to 4294967295, or hexadecimal such as 0xca6c).`,
-    ja: `ファイアウォールマーク（FwMark）が無効です：${jq(value)}（「off」、4294967295 以下の数、または 0xca6c のような 16 進数にしてください）。`,
+  privilegedListenPort: (port: string): LocalizedText => ({
+    en: `ListenPort ${q(port)} is a privileged port (below 1024): the tunnel runs as administrator, so it could take that port from a system service. Delete the line to let the system choose a port, or use 1024–65535.`,
+    ja: `ListenPort ${jq(port)}は特権ポート（1024 未満）です。トンネルは管理者権限で動くため、システムのサービスからそのポートを奪えてしまいます。行を削除してシステムに選ばせるか、1024〜65535 を指定してください。`,
   }),
-  invalidTable: (value: string): LocalizedText => ({
-    en: `Invalid routing table: ${q(value)} (must be "off", "auto", "main", a table number up to 4294967295, or a table name made of letters, digits, "_" and "-").`,
-    ja: `ルーティングテーブル（Table）が無効です：${jq(value)}（「off」「auto」「main」、4294967295 以下のテーブル番号、または英数字・「_」・「-」からなるテーブル名にしてください）。`,
+  fwMarkRefused: (value: string): LocalizedText => ({
+    en: `FwMark ${q(value)} is not accepted: Tsunagu assigns packet marks and routing tables itself, because wg-quick deletes every routing rule of the table a mark names, which could switch off another connection's routing. Delete the line.`,
+    ja: `FwMark ${jq(value)}は使えません。wg-quick はマークが指すテーブルのルーティング規則をすべて削除するため、別の接続のルーティングを止めてしまう恐れがあります。マークとルーティングテーブルは Tsunagu が自ら割り当てます。行を削除してください。`,
+  }),
+  tableRefused: (value: string): LocalizedText => ({
+    en: `Table ${q(value)} is not accepted: only "auto" (the default) and "off" are. Another table could hold another connection's routes, which Tsunagu must not touch. Delete the line, or write "Table = off" to add no routes.`,
+    ja: `Table ${jq(value)}は使えません。使えるのは「auto」（既定）と「off」だけです。別のテーブルには別の接続のルートが入っている可能性があり、Tsunagu はそれに触れてはなりません。行を削除するか、ルートを追加しない場合は「Table = off」と書いてください。`,
+  }),
+  hookComment: (key: string): LocalizedText => ({
+    en: `${q(key)} contains "#". wg-quick cuts the command at "#" (some versions do not), so the command that would run is not the one written. Remove the "#" and any comment from this line.`,
+    ja: `${jq(key)}に「#」が含まれています。wg-quick はコマンドを「#」の位置で切り詰めるため（切り詰めない版もあります）、実行されるコマンドが書かれたものと一致しません。この行から「#」とコメントを削除してください。`,
   }),
   invalidSaveConfig: (value: string): LocalizedText => ({
     en: `Invalid SaveConfig value: ${q(value)} (must be "true" or "false").`,

@@ -17,7 +17,7 @@ export interface WireGuardPeer {
   /** 44-character base64 Curve25519 public key. */
   publicKey: string;
   presharedKey?: string;
-  /** CIDR prefixes ("10.0.0.0/24", "::/0"); host bits are kept as written. */
+  /** CIDR prefixes ("10.0.0.0/24", "::/0") with host bits cleared, as wg and the kernel store them. */
   allowedIPs: string[];
   endpoint?: WireGuardEndpoint;
   /** Seconds, 1–65535. `0` and `off` in the file both mean "disabled" and are stored as undefined. */
@@ -28,17 +28,18 @@ export interface WireGuardInterface {
   privateKey: string;
   /** Derived from `privateKey` with x25519 (what `wg pubkey` prints); never written to the file. */
   publicKey: string;
-  /** 0–65535; 0 asks the kernel for a random port, like leaving it out. */
+  /** 0 or 1024–65535; 0 asks the kernel for a random port, like leaving it out. */
   listenPort?: number;
-  /** 1–0xffffffff. `0` and `off` both mean "no mark" and are stored as undefined. */
-  fwMark?: number;
-  /** Interface addresses with prefix ("10.0.0.2/24"); a bare address gets /32 or /128. */
+  /**
+   * Interface addresses with prefix ("10.0.0.2/24"); a bare address gets /32 or /128. The host
+   * part is kept: it is the interface's own address, and the prefix its subnet.
+   */
   addresses: string[];
   dns: { servers: string[]; searchDomains: string[] };
   /** 576–65535. */
   mtu?: number;
-  /** "off", "auto", "main", a decimal table number, or a table name. */
-  table?: string;
+  /** Only wg-quick's default table logic or no routes at all: other tables are refused. */
+  table?: 'auto' | 'off';
   saveConfig?: boolean;
   /** Shell snippets for wg-quick, verbatim (a `#` inside them is not a comment). */
   preUp: string[];
@@ -61,8 +62,10 @@ export interface WireGuardLocated {
   hooks: Array<{ key: WireGuardHookKey; line: number; value: string }>;
   /**
    * First line of each key, as `interface.<lowercase key>` (e.g. `interface.listenport`,
-   * `interface.saveconfig`, `interface.table`, `interface.fwmark`) or `peer.<index>.<lowercase key>`
+   * `interface.saveconfig`, `interface.table`) or `peer.<index>.<lowercase key>`
    * (e.g. `peer.0.endpoint`). Section headers are recorded too, as `interface` and `peer.<index>`.
    */
   keyLines: Record<string, number>;
+  /** AllowedIPs entries written with host bits, which the model holds cleared. */
+  maskedAllowedIPs: Array<{ line: number; column: number; written: string; cidr: string }>;
 }

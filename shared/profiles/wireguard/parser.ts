@@ -1,6 +1,7 @@
 import { profileError, type LocalizedText, type ProfileError } from '../diagnostics.js';
 import { decodeProfileText } from '../text.js';
 import { decodeKey, publicKeyFromPrivate } from './keys.js';
+import { keysOf } from './keytable.js';
 import { keyProblemMessage, MAX_ERRORS, msg, type WgErrorCode } from './messages.js';
 import type {
   WireGuardEndpoint,
@@ -10,10 +11,10 @@ import type {
   WireGuardPeer,
   WireGuardProfile,
 } from './model.js';
+import { normalizePrefix } from '../routes.js';
 import {
   parseDnsEntry,
   parseEndpoint,
-  parseFwMark,
   parseIpPrefix,
   parseListenPort,
   parseMtu,
@@ -24,8 +25,9 @@ import {
 } from './values.js';
 
 /**
- * wg-quick configuration parser. Strict in the way wireguard-windows (conf/parser.go) is, but it
- * also accepts the Linux-only keys (FwMark, SaveConfig) so the policy module can judge them.
+ * wg-quick configuration parser. Strict in the way wireguard-windows (conf/parser.go) is, and
+ * knows every Linux key (keytable.ts) so that each refusal says why: FwMark and tables other than
+ * auto/off are refused, hooks are left to the policy module, SaveConfig to an advisory.
  *
  * Never throws and runs in linear time: the whole input is split once, every regular expression
  * is anchored without nested repetition, and anything handed to ipaddr.js is length-checked first.
@@ -48,10 +50,8 @@ const HOOKS = new Map<string, WireGuardHookKey>([
 type InterfaceKey = 'privatekey' | 'listenport' | 'fwmark' | 'address' | 'dns' | 'mtu' | 'table' | 'saveconfig' | 'preup' | 'postup' | 'predown' | 'postdown';
 type PeerKey = 'publickey' | 'presharedkey' | 'allowedips' | 'endpoint' | 'persistentkeepalive';
 
-const INTERFACE_KEYS = new Set<string>(['privatekey', 'listenport', 'fwmark', 'address', 'dns', 'mtu', 'table', 'saveconfig', 'preup', 'postup', 'predown', 'postdown']);
-const PEER_KEYS = new Set<string>(['publickey', 'presharedkey', 'allowedips', 'endpoint', 'persistentkeepalive']);
-/** Only these may repeat; their values accumulate (wg-quick and wireguard-apple agree). */
-const REPEATABLE = new Set<string>(['address', 'dns', 'allowedips', 'preup', 'postup', 'predown', 'postdown']);
+const INTERFACE_KEYS = keysOf('Interface');
+const PEER_KEYS = keysOf('Peer');
 
 /**
  * Characters that are invisible, break lines or reorder text when displayed: C0/C1 controls (tab
@@ -68,12 +68,11 @@ interface InterfaceAcc {
   privateKey?: string;
   privateKeyAt?: { line: number; column: number };
   listenPort?: number;
-  fwMark?: number;
   addresses: string[];
   dnsServers: string[];
   searchDomains: string[];
   mtu?: number;
-  table?: string;
+  table?: 'auto' | 'off';
   saveConfig?: boolean;
   hooks: Record<WireGuardHookKey, string[]>;
   hookLines: WireGuardLocated['hooks'];
@@ -200,6 +199,7 @@ function parse(input: Uint8Array | string): WireGuardParseResult {
   const sink = new ErrorSink();
   let iface: InterfaceAcc | undefined;
   const peers: PeerAcc[] = [];
+  const masked: WireGuardLocated['maskedAllowedIPs'] = [];
   let section: Section = { kind: 'none' };
 
   const lines = text.split('\n');
@@ -208,12 +208,17 @@ function parse(input: Uint8Array | string): WireGuardParseResult {
     let raw = lines[i] ?? '';
     if (raw.endsWith('\r')) raw = raw.slice(0, -1);
 
-    // '#' starts a comment anywhere, except inside hook values: wg-quick passes those to bash
-    // verbatim, and wireguard-windows stopped cutting them in 2026 ("echo '#1'" must survive).
+    // '#' starts a comment anywhere. In a hook the tools disagree: wg-quick 1.0.20210914 cuts the
+    // command there, wireguard-windows keeps it since 2026; such a hook line is refused below.
     const hash = raw.indexOf('#');
     const eq = raw.indexOf('=');
     const isHookLine = eq >= 0 && (hash < 0 || eq < hash) && HOOKS.has(asciiLower(raw.slice(0, eq).trim()));
-    const content = isHookLine || hash < 0 ? raw : raw.slice(0, hash);
+    if (isHookLine && hash >= 0) {
+      const keyText = raw.slice(0, eq).trim();
+      sink.add('WG_HOOK_COMMENT', lineNo, hash + 1, raw.trim(), msg.hookComment(keyText));
+      continue;
+    }
+    const content = hash < 0 ? raw : raw.slice(0, hash);
     const trimmed = content.trim();
     if (trimmed === '') continue;
     const lead = content.length - content.trimStart().length;
@@ -258,7 +263,8 @@ function parse(input: Uint8Array | string): WireGuardParseResult {
     const valueCol = col + eqInTrimmed + 1 + (afterEq.length - afterEq.trimStart().length);
 
     const known = section.kind === 'interface' ? INTERFACE_KEYS : PEER_KEYS;
-    if (!known.has(key)) {
+    const spec = known.get(key);
+    if (!spec) {
       const sectionName = section.kind === 'interface' ? 'Interface' : 'Peer';
       sink.add('WG_UNKNOWN_KEY', lineNo, col, keyText, msg.unknownKey(keyText, sectionName));
       continue;
@@ -269,7 +275,7 @@ function parse(input: Uint8Array | string): WireGuardParseResult {
     }
     const seen = section.acc.seen;
     const firstLine = seen.get(key);
-    if (firstLine !== undefined && !REPEATABLE.has(key)) {
+    if (firstLine !== undefined && !spec.repeatable) {
       sink.add('WG_DUPLICATE_KEY', lineNo, col, keyText, msg.duplicateKey(keyText, firstLine));
       continue;
     }
@@ -317,11 +323,9 @@ function parse(input: Uint8Array | string): WireGuardParseResult {
           if (take(r)) acc.listenPort = r.value;
           break;
         }
-        case 'fwmark': {
-          const r = parseFwMark(value);
-          if (take(r)) acc.fwMark = r.value;
+        case 'fwmark':
+          sink.add('WG_FWMARK_REFUSED', lineNo, col, `${keyText} = ${value}`, msg.fwMarkRefused(value));
           break;
-        }
         case 'mtu': {
           const r = parseMtu(value);
           if (take(r)) acc.mtu = r.value;
@@ -378,7 +382,12 @@ function parse(input: Uint8Array | string): WireGuardParseResult {
         case 'allowedips':
           eachItem((item, column) => {
             const r = parseIpPrefix(item);
-            if (take(r, column)) acc.allowedIPs.push(r.value);
+            if (!take(r, column)) return;
+            // wg warns "AllowedIP has nonzero host part" and the device stores the network.
+            const network = normalizePrefix(r.value);
+            if (!network) return;
+            acc.allowedIPs.push(network.cidr);
+            if (network.hadHostBits) masked.push({ line: lineNo, column, written: item, cidr: network.cidr });
           });
           break;
         case 'endpoint': {
@@ -426,10 +435,10 @@ function parse(input: Uint8Array | string): WireGuardParseResult {
   if (errors.length > 0 || !iface || iface.privateKey === undefined || ownPublicKey === undefined) {
     return { ok: false, errors };
   }
-  return buildResult(iface, ownPublicKey, peers);
+  return buildResult(iface, ownPublicKey, peers, masked);
 }
 
-function buildResult(acc: InterfaceAcc, publicKey: string, peerAccs: PeerAcc[]): WireGuardParseResult {
+function buildResult(acc: InterfaceAcc, publicKey: string, peerAccs: PeerAcc[], maskedAllowedIPs: WireGuardLocated['maskedAllowedIPs']): WireGuardParseResult {
   const iface: WireGuardInterface = {
     privateKey: acc.privateKey ?? '',
     publicKey,
@@ -442,7 +451,6 @@ function buildResult(acc: InterfaceAcc, publicKey: string, peerAccs: PeerAcc[]):
   };
   // Optional fields are left out rather than set to undefined, so profiles compare cleanly.
   if (acc.listenPort !== undefined) iface.listenPort = acc.listenPort;
-  if (acc.fwMark !== undefined) iface.fwMark = acc.fwMark;
   if (acc.mtu !== undefined) iface.mtu = acc.mtu;
   if (acc.table !== undefined) iface.table = acc.table;
   if (acc.saveConfig !== undefined) iface.saveConfig = acc.saveConfig;
@@ -463,7 +471,7 @@ function buildResult(acc: InterfaceAcc, publicKey: string, peerAccs: PeerAcc[]):
   return {
     ok: true,
     profile: { kind: 'wireguard', interface: iface, peers },
-    located: { hooks: acc.hookLines, keyLines },
+    located: { hooks: acc.hookLines, keyLines, maskedAllowedIPs },
     errors: [],
   };
 }

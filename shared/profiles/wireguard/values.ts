@@ -128,11 +128,14 @@ function parseDecimal(text: string): number {
   return DECIMAL.test(text) ? Number(text) : NaN;
 }
 
-const UINT32_MAX = 0xffffffff;
+/** Below this, a port is privileged: only root may bind it, and the tunnel runs as root. */
+const FIRST_UNPRIVILEGED_PORT = 1024;
 
+/** 0 (the kernel picks a port) or an unprivileged port. */
 export function parseListenPort(value: string): ValueResult<number> {
   const n = parseDecimal(value);
-  return n >= 0 && n <= 65535 ? ok(n) : bad('WG_INVALID_LISTEN_PORT', msg.invalidListenPort(value), value);
+  if (!(n >= 0 && n <= 65535)) return bad('WG_INVALID_LISTEN_PORT', msg.invalidListenPort(value), value);
+  return n === 0 || n >= FIRST_UNPRIVILEGED_PORT ? ok(n) : bad('WG_PRIVILEGED_LISTEN_PORT', msg.privilegedListenPort(value), value);
 }
 
 export function parseMtu(value: string): ValueResult<number> {
@@ -148,36 +151,14 @@ export function parsePersistentKeepalive(value: string): ValueResult<number | un
   return ok(n === 0 ? undefined : n);
 }
 
-/** wg(8): decimal or 0x-prefixed hex, 32 bits; `off` and 0 mean no mark (stored as undefined). */
-export function parseFwMark(value: string): ValueResult<number | undefined> {
-  const lower = value.toLowerCase();
-  if (lower === 'off') return ok(undefined);
-  let n = NaN;
-  if (lower.startsWith('0x')) {
-    const hex = lower.slice(2);
-    if (/^[0-9a-f]+$/.test(hex)) n = parseInt(hex, 16);
-  } else {
-    n = parseDecimal(value);
-  }
-  if (!(n >= 0 && n <= UINT32_MAX)) return bad('WG_INVALID_FWMARK', msg.invalidFwMark(value), value);
-  return ok(n === 0 ? undefined : n);
-}
-
-const TABLE_NAME = /^[A-Za-z0-9_-]+$/;
-const TABLE_KEYWORDS = new Set(['off', 'auto', 'main']);
-
 /**
- * wg-quick's Table: `off` (no routes), `auto` (the default), `main`, a table number, or a name
- * from /etc/iproute2/rt_tables. Keywords are stored lower-case, numbers in plain decimal.
+ * wg-quick's Table, limited to `auto` (the default: the helper's session gets wg-quick's own
+ * table) and `off` (no routes). Stored lower-case: wg-quick compares it case-sensitively.
  */
-export function parseTable(value: string): ValueResult<string> {
+export function parseTable(value: string): ValueResult<'auto' | 'off'> {
   const lower = value.toLowerCase();
-  if (TABLE_KEYWORDS.has(lower)) return ok(lower);
-  if (DECIMAL.test(value)) {
-    const n = Number(value);
-    return n <= UINT32_MAX ? ok(String(n)) : bad('WG_INVALID_TABLE', msg.invalidTable(value), value);
-  }
-  return TABLE_NAME.test(value) ? ok(value) : bad('WG_INVALID_TABLE', msg.invalidTable(value), value);
+  if (lower === 'auto' || lower === 'off') return ok(lower);
+  return bad('WG_TABLE_REFUSED', msg.tableRefused(value), value);
 }
 
 /** wg-quick reads SaveConfig case-insensitively and dies on anything but true/false. */

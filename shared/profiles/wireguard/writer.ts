@@ -23,8 +23,6 @@ export function writeWireGuard(profile: WireGuardProfile): string {
   out.push('[Interface]');
   put('PrivateKey', i.privateKey);
   put('ListenPort', i.listenPort);
-  // wg showconf prints the mark in hex; either base reads back the same.
-  put('FwMark', i.fwMark === undefined ? undefined : `0x${i.fwMark.toString(16)}`);
   putList('Address', i.addresses);
   putList('DNS', [...i.dns.servers, ...i.dns.searchDomains]);
   put('MTU', i.mtu);
