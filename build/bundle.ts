@@ -2,7 +2,8 @@
  * Builds what runs outside development, into out/:
  *   out/cli/tsunagu.mjs   the CLI, including the privileged helper (`tsunagu helper`), as one
  *                         plain-Node file (no TypeScript loader: less memory, faster start),
- *                         with the helper's native addon beside it;
+ *                         with the helper's native addon and its inspection worker
+ *                         (inspection-worker.mjs) beside it;
  *   out/main, out/preload the Electron main process (ESM) and preload (CJS, as sandboxed
  *                         preloads require), and out/renderer (Vite).
  * `npm run build` builds everything; tests build only the CLI (see test/integration/global-setup.ts).
@@ -26,6 +27,17 @@ export async function bundleCli(): Promise<string> {
     format: 'esm',
     target: 'node20',
     banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+    logLevel: 'warning',
+  });
+  // The helper's inspection worker thread (electron/helper/inspector.ts finds it beside the CLI).
+  await esbuild({
+    entryPoints: [join(root, 'electron/helper/inspection-worker.ts')],
+    outfile: join(root, 'out/cli/inspection-worker.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    banner: { js: requireShim },
     logLevel: 'warning',
   });
   mkdirSync(join(root, 'out/cli'), { recursive: true });

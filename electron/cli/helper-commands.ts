@@ -45,6 +45,11 @@ export async function runHelperCommand(args: { group?: string; runDir?: string; 
     return 1;
   }
   const running = helper;
+  // Last resort only: every client-facing path catches its own errors (server.ts). Should one
+  // still escape, dropping every user's tunnel (and leaving their DNS pointing at a dead resolver)
+  // is worse than logging it and serving on.
+  process.on('uncaughtException', (e) => running.log.add('error', `uncaught exception (a bug; please report it): ${e.stack ?? e.message}`));
+  process.on('unhandledRejection', (e) => running.log.add('error', `unhandled rejection (a bug; please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   await new Promise<void>((resolve) => {
     const stop = () => {
       void running.stop().then(resolve);

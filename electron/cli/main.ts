@@ -3,7 +3,7 @@
  *   inspect <file|folder|zip> [--json] [--lang en|ja]
  *   genkey | pubkey | genpsk            (like wg's)
  */
-import { DEFAULT_SOCKET } from '../helper/defaults.js';
+import { DEFAULT_GROUP, DEFAULT_RUN_DIR, DEFAULT_SOCKET } from '../helper/defaults.js';
 import { runInspect } from './inspect.js';
 import { runGenkey, runGenpsk, runPubkey } from './keys.js';
 import { pickLanguage, type Lang } from './lang.js';
@@ -18,6 +18,8 @@ Commands:
   genpsk                               Print a new WireGuard preshared key.
   helper [--group NAME] [--run-dir DIR] [--netns NS] [--no-standby]
                                        Run the privileged helper in the foreground (root).
+                                       Group default ${DEFAULT_GROUP}; run directory default
+                                       ${DEFAULT_RUN_DIR} (root's alone; sessions/ inside, 0700).
   connect <profile> [--json] [--timeout SECONDS]
                                        Connect through the helper; asks for credentials on the
                                        terminal; returns once connected (exit 1 on failure).

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
-import type { InspectionJob, InspectionReply } from './inspector.js';
+import { WORKER_READY, type InspectionJob, type InspectionReply } from './inspector.js';
 
 /** Errors sent back for one profile (the total is counted): a 2 MiB junk file has 300,000. */
 export const MAX_REPORTED_ERRORS = 50;
@@ -22,3 +22,4 @@ port.on('message', (job: InspectionJob) => {
   }
   port.postMessage(reply);
 });
+port.postMessage(WORKER_READY);

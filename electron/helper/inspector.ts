@@ -29,6 +29,9 @@ export type InspectionReply =
   | { id: number; ok: true; result: InspectResult; errorCount: number }
   | { id: number; ok: false; message: string };
 
+/** What the worker posts once its engine is loaded: the time limit runs from then on only. */
+export const WORKER_READY = 'ready';
+
 export interface Inspected {
   result: InspectResult;
   errorCount: number;
@@ -42,6 +45,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  /** Loaded (WORKER_READY received): jobs go only to ready workers. */
+  ready: boolean;
   job: Pending | null;
   timer: NodeJS.Timeout | null;
 }
@@ -84,10 +89,17 @@ export class Inspector {
   }
 
   private addSlot(): Slot {
-    const slot: Slot = { worker: spawnWorker(), job: null, timer: null };
+    const slot: Slot = { worker: spawnWorker(), ready: false, job: null, timer: null };
     // Idle workers do not keep the process alive; a running job's timer does.
     slot.worker.unref();
-    slot.worker.on('message', (reply: InspectionReply) => this.onReply(slot, reply));
+    slot.worker.on('message', (reply: InspectionReply | typeof WORKER_READY) => {
+      if (reply !== WORKER_READY) {
+        this.onReply(slot, reply);
+        return;
+      }
+      slot.ready = true;
+      this.dispatch();
+    });
     slot.worker.on('error', (e) => this.replace(slot, new Error(`the inspection worker failed: ${e.message}`)));
     slot.worker.on('exit', () => this.replace(slot, new Error('the inspection worker exited')));
     this.slots.push(slot);
@@ -96,8 +108,12 @@ export class Inspector {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      const slot = this.slots.find((s) => s.job === null) ?? (this.slots.length < this.maxWorkers ? this.addSlot() : null);
-      if (!slot) return;
+      const slot = this.slots.find((s) => s.ready && s.job === null);
+      if (!slot) {
+        // All busy (or still loading): one more worker, which takes the job once it is ready.
+        if (this.slots.every((s) => s.job !== null) && this.slots.length < this.maxWorkers) this.addSlot();
+        return;
+      }
       const pending = this.queue.shift();
       if (!pending) return;
       slot.job = pending;
