@@ -72,6 +72,10 @@ export function checkOpenVpnDirective(use: DirectiveUse, policy: ProfilePolicy =
     });
   }
 
+  if (use.name === 'lport' && !unprivilegedPort(use.args[0] ?? '')) {
+    return privilegedPortError(use, 'lport', use.args[0] ?? '');
+  }
+
   if (use.name === 'script-security') {
     const level = Number(use.args[0]);
     if (Number.isInteger(level) && level <= 1) return null;
@@ -89,6 +93,22 @@ export function checkOpenVpnDirective(use: DirectiveUse, policy: ProfilePolicy =
     ja:
       `${use.line} 行目: '${shown}' は${why.ja}。そのため Tsunagu はこのプロファイルを受け付けません。この行を削除してください` +
       (adminHint ? '。または管理者に Tsunagu の管理設定でスクリプトの許可を依頼してください。' : '。'),
+  });
+}
+
+/** Ports below 1024 are bound only by root: a profile must not borrow the helper's right to them. */
+export const FIRST_UNPRIVILEGED_PORT = 1024;
+
+/** A numeric port root is not needed for (a service name could resolve to anything). */
+export function unprivilegedPort(value: string): boolean {
+  return /^\d{1,5}$/.test(value) && Number(value) >= FIRST_UNPRIVILEGED_PORT && Number(value) <= 65535;
+}
+
+/** The local port a profile would bind is privileged (below 1024), or not a plain number. */
+export function privilegedPortError(use: { line: number; column?: number; source: string }, directive: string, port: string): ProfileError {
+  return profileError('POLICY_PRIVILEGED_PORT', { line: use.line, column: use.column }, use.source, {
+    en: `Line ${use.line}: '${directive} ${port}' makes the VPN process bind local port '${port}', which only administrators may use (or which is not a plain number), so Tsunagu refuses it. Remove the line (a client needs no fixed local port), or use a number from ${FIRST_UNPRIVILEGED_PORT} to 65535.`,
+    ja: `${use.line} 行目: '${directive} ${port}' は VPN プロセスにローカルポート '${port}' を使わせます。このポートは管理者しか使えない (または単純な数値ではない) ため、Tsunagu は受け付けません。この行を削除する (クライアントに固定のローカルポートは不要です) か、${FIRST_UNPRIVILEGED_PORT} から 65535 までの数値を指定してください。`,
   });
 }
 

@@ -176,3 +176,64 @@ describe('server configurations are recognised', () => {
     expect(r.errors[0]?.code).toBe('POLICY_SERVER_CONFIG');
   });
 });
+
+describe('root-only effects a profile may ask for (issue 10, findings 6 and 11)', () => {
+  const codes = (text: string) => inspectProfile(text, { fileName: 'p.ovpn' }).errors.map((e) => [e.code, e.line]);
+  const conn = (inner: string) => profileWith(`<connection>\nremote b.test 1194\n${inner}\n</connection>`);
+
+  it('refuses lport below 1024 (or a service name) at top level and inside <connection>', () => {
+    expect(codes(profileWith('lport 80'))).toEqual([['POLICY_PRIVILEGED_PORT', LINE]]);
+    expect(codes(profileWith('lport https'))).toEqual([['POLICY_PRIVILEGED_PORT', LINE]]);
+    expect(codes(conn('lport 1023'))).toEqual([['POLICY_PRIVILEGED_PORT', LINE + 2]]);
+    expect(inspectProfile(profileWith('lport 1024'), { fileName: 'p.ovpn' }).ok).toBe(true);
+    expect(inspectProfile(profileWith('lport 80'), { fileName: 'p.ovpn' }).errors[0]?.message.en).toContain("'lport 80' makes the VPN process bind local port '80'");
+  });
+
+  it('refuses a privileged port whenever local, lport or bind makes openvpn bind it', () => {
+    expect(codes(profileWith('port 443\nlocal 0.0.0.0'))).toEqual([['POLICY_PRIVILEGED_PORT', LINE]]);
+    // A later `port` overrides an earlier `lport` as the local port.
+    expect(codes(profileWith('lport 5000\nport 443'))).toEqual([['POLICY_PRIVILEGED_PORT', LINE + 1]]);
+    expect(codes(conn('port 53\nbind'))).toEqual([['POLICY_PRIVILEGED_PORT', LINE + 2]]);
+  });
+
+  it('keeps `port 443` profiles importable by adding nobind ahead of every block', () => {
+    const r = inspectProfile(conn('port 443'), { fileName: 'p.ovpn' });
+    expect(r.errors).toEqual([]);
+    expect(r.canonical?.startsWith('nobind\n')).toBe(true);
+    expect(r.advisories.find((a) => a.code === 'OVPN_NOBIND_ADDED')).toMatchObject({ line: LINE + 2, fix: { automatic: true } });
+    const already = inspectProfile(profileWith('nobind\nport 443'), { fileName: 'p.ovpn' });
+    expect(already.advisories.map((a) => a.code)).not.toContain('OVPN_NOBIND_ADDED');
+    expect(inspectProfile(profileWith('port 1194'), { fileName: 'p.ovpn' }).advisories.map((a) => a.code)).not.toContain('OVPN_NOBIND_ADDED');
+  });
+
+  it('accepts only client protocols, in <connection> blocks and remote lines as at top level', () => {
+    for (const proto of ['tcp-server', 'tcp4-server', 'udp-bogus']) {
+      expect(codes(profileWith(`proto ${proto}`))).toEqual([['OVPN_BAD_VALUE', LINE]]);
+      expect(codes(conn(`proto ${proto}`))).toEqual([['OVPN_BAD_VALUE', LINE + 2]]);
+      expect(codes(profileWith(`<connection>\nremote b.test 1194 ${proto}\n</connection>`))).toEqual([['OVPN_BAD_VALUE', LINE + 1]]);
+    }
+    for (const proto of ['udp', 'udp4', 'udp6', 'tcp', 'tcp4', 'tcp6', 'tcp-client', 'tcp4-client', 'tcp6-client']) {
+      expect(codes(conn(`proto ${proto}`)), proto).toEqual([]);
+    }
+  });
+
+  it('drops push-peer-info, which would send the host’s MAC address, with a note', () => {
+    const r = inspectProfile(profileWith('push-peer-info'), { fileName: 'p.ovpn' });
+    expect(r.ok).toBe(true);
+    expect(r.canonical).not.toContain('push-peer-info');
+    expect(r.advisories.find((a) => a.code === 'OVPN_PUSH_PEER_INFO_DROPPED')).toMatchObject({ line: LINE, fix: { automatic: true } });
+    expect(r.advisories.find((a) => a.code === 'OVPN_PUSH_PEER_INFO_DROPPED')?.explanation.en).toContain('MAC');
+  });
+
+  it('clamps explicit-exit-notify to 2 everywhere, so openvpn cannot outlast the helper’s teardown', () => {
+    const r = inspectProfile(profileWith(`explicit-exit-notify 30\n<connection>\nremote b.test 1194\nexplicit-exit-notify 5\n</connection>`), { fileName: 'p.ovpn' });
+    expect(r.errors).toEqual([]);
+    expect(r.canonical?.match(/^explicit-exit-notify .*$/gm)).toEqual(['explicit-exit-notify 2', 'explicit-exit-notify 2']);
+    expect(r.advisories.find((a) => a.code === 'OVPN_EXIT_NOTIFY_CLAMPED')).toMatchObject({ line: LINE, fix: { automatic: true } });
+    const short = inspectProfile(profileWith('explicit-exit-notify 2'), { fileName: 'p.ovpn' });
+    expect(short.canonical).toContain('\nexplicit-exit-notify 2\n');
+    expect(short.advisories.map((a) => a.code)).not.toContain('OVPN_EXIT_NOTIFY_CLAMPED');
+    // atoi() would read '30s' as 30.
+    expect(codes(profileWith('explicit-exit-notify 30s'))).toEqual([['OVPN_BAD_VALUE', LINE]]);
+  });
+});

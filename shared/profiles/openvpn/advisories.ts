@@ -3,6 +3,7 @@
  * English and Japanese text, and — where it changes nothing but the problem — an automatic fix.
  */
 import type { Advisory, LocalizedText } from '../diagnostics.js';
+import { unprivilegedPort } from '../policy.js';
 import type { OpenVpnDirective, OpenVpnProfile } from './model.js';
 import type { RawDirective } from './reader.js';
 
@@ -64,6 +65,90 @@ export function droppedAdvisory(code: DroppedCode, d: RawDirective): Advisory {
   };
 }
 
+/**
+ * The most exit notifications a profile may ask for. openvpn stays alive about a second per
+ * notification after it was told to stop; more would outlast the helper's teardown grace, get it
+ * killed and leave its routes behind (issue 10, finding 6).
+ */
+export const MAX_EXIT_NOTIFY = 2;
+
+/** `explicit-exit-notify` without a count means 1. */
+function exitNotifyCount(d: OpenVpnDirective): number {
+  return Number(d.args[0] ?? '1');
+}
+
+/** Applies `fix` to every directive, inside <connection> blocks too. */
+function mapDirectives(ds: OpenVpnDirective[], fix: (d: OpenVpnDirective) => OpenVpnDirective): OpenVpnDirective[] {
+  return ds.map((d) => (d.block ? { ...d, block: mapDirectives(d.block, fix) } : fix(d)));
+}
+
+/** Root-only effects a profile asks for that are taken out or bounded, each with a note. */
+function rootSafetyItems(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, number>): OpenVpnAdvisoryItem[] {
+  const items: OpenVpnAdvisoryItem[] = [];
+  const all = profile.directives.flatMap((d) => (d.block ? [d, ...d.block] : [d]));
+  const lineOf = (d: OpenVpnDirective | undefined) => (d ? lines.get(d) ?? 0 : 0);
+
+  const longNotify = all.find((d) => d.name === 'explicit-exit-notify' && exitNotifyCount(d) > MAX_EXIT_NOTIFY);
+  if (longNotify) {
+    const line = lineOf(longNotify);
+    items.push({
+      advisory: {
+        code: 'OVPN_EXIT_NOTIFY_CLAMPED',
+        severity: 'info',
+        line,
+        message: t(`Line ${line}: 'explicit-exit-notify ${longNotify.args[0]}' is reduced to ${MAX_EXIT_NOTIFY}.`,
+          `${line} 行目: 'explicit-exit-notify ${longNotify.args[0]}' を ${MAX_EXIT_NOTIFY} に減らします。`),
+        explanation: t(`Each notification keeps the VPN process running about a second after you disconnect. Tsunagu waits only a few seconds before it stops the process, so more than ${MAX_EXIT_NOTIFY} could leave its routes behind. ${MAX_EXIT_NOTIFY} notifications are plenty for the server to notice.`,
+          `通知 1 回ごとに、切断後も VPN プロセスが約 1 秒動き続けます。Tsunagu はプロセスを停止するまで数秒しか待たないため、${MAX_EXIT_NOTIFY} 回を超えるとルートが残る恐れがあります。サーバーが切断に気付くには ${MAX_EXIT_NOTIFY} 回で十分です。`),
+        fix: { automatic: true, description: t(`Use 'explicit-exit-notify ${MAX_EXIT_NOTIFY}'.`, `'explicit-exit-notify ${MAX_EXIT_NOTIFY}' を使います。`) },
+      },
+      apply: (ds) => mapDirectives(ds, (d) => (d.name === 'explicit-exit-notify' && exitNotifyCount(d) > MAX_EXIT_NOTIFY ? { ...d, args: [String(MAX_EXIT_NOTIFY)] } : d)),
+    });
+  }
+
+  const peerInfo = profile.directives.find((d) => d.name === 'push-peer-info');
+  if (peerInfo) {
+    const line = lineOf(peerInfo);
+    // Dropped rather than refused: servers work without it (the basic IV_ peer info is always sent).
+    items.push({
+      advisory: {
+        code: 'OVPN_PUSH_PEER_INFO_DROPPED',
+        severity: 'info',
+        line,
+        message: t(`Line ${line}: 'push-peer-info' is left out.`, `${line} 行目: 'push-peer-info' を除外します。`),
+        explanation: t("It would send the server details of this computer, such as its network card's hardware (MAC) address and system version. The connection works without it.",
+          'このコンピューターの詳細 (ネットワークカードのハードウェア (MAC) アドレスやシステムのバージョンなど) をサーバーに送信してしまいます。これがなくても接続できます。'),
+        fix: { automatic: true, description: t('The line is left out of the saved profile.', 'この行は保存されるプロファイルから除外されます。') },
+      },
+      apply: (ds) => ds.filter((d) => d.name !== 'push-peer-info'),
+    });
+  }
+
+  // `port N` is also the local port. A bound socket on it needs local/lport/bind (refused with a
+  // privileged port by the parser) or a mode without `pull`; `nobind` ahead of every block rules it out.
+  const privileged = all.find((d) => d.name === 'port' && !unprivilegedPort(d.args[0] ?? ''));
+  const firstBlock = profile.directives.findIndex((d) => d.block !== undefined);
+  const nobindFirst = profile.directives.some((d, i) => d.name === 'nobind' && (firstBlock < 0 || i < firstBlock));
+  if (privileged && !nobindFirst) {
+    const line = lineOf(privileged);
+    const port = privileged.args[0] ?? '';
+    items.push({
+      advisory: {
+        code: 'OVPN_NOBIND_ADDED',
+        severity: 'info',
+        line,
+        message: t(`Line ${line}: 'port ${port}' also names the local port; Tsunagu adds 'nobind'.`,
+          `${line} 行目: 'port ${port}' はローカルポートも指定します。Tsunagu は 'nobind' を追加します。`),
+        explanation: t(`The VPN process runs as administrator, so it could take local port ${port}, which ordinary users may not use. A client needs no fixed local port, and the server is still reached on port ${port}.`,
+          `VPN プロセスは管理者権限で動くため、一般ユーザーには使えないローカルポート ${port} を使えてしまいます。クライアントに固定のローカルポートは不要で、サーバーには引き続きポート ${port} で接続します。`),
+        fix: { automatic: true, description: t("Add 'nobind' at the top of the profile.", "プロファイルの先頭に 'nobind' を追加します。") },
+      },
+      apply: (ds) => [{ name: 'nobind', args: [] }, ...ds],
+    });
+  }
+  return items;
+}
+
 function versionBelow12(v: string): boolean {
   const m = /^(\d+)\.(\d+)$/.exec(v);
   return m !== null && (Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 2));
@@ -78,6 +163,7 @@ export function openVpnAdvisories(profile: OpenVpnProfile, lines: Map<OpenVpnDir
   };
   const staticKey = find('secret') !== undefined;
   const { ciphers, tls } = profile;
+  items.push(...rootSafetyItems(profile, lines));
 
   if (ciphers.cipher && ciphers.dataCiphers === null && !staticKey && !DEFAULT_DATA_CIPHERS.includes(ciphers.cipher.toUpperCase()) && ciphers.cipher !== 'none') {
     const cipher = ciphers.cipher;

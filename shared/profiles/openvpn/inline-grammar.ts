@@ -109,7 +109,8 @@ function problem(grammar: InlineGrammar, body: string): LocalizedText | null {
       if (stray) return t(`it contains a "${stray.label}" block`, `"${stray.label}" ブロックが含まれています`);
       if (main.length === 0) return t('it contains no such block', '該当するブロックがありません');
       if (wanted.one && main.length > 1) return t(`it contains ${main.length} of them`, `${main.length} 個含まれています`);
-      const broken = blocks.find((b) => (grammar === 'tls-crypt-v2-client-key' ? b.der === null : !looksDer(b)));
+      const der = grammar !== 'tls-crypt-v2-client-key';
+      const broken = blocks.find((b) => b.der === null || (der && main.includes(b) && !looksDer(b)));
       if (broken) return t(`the "${broken.label}" block has no valid base64 content`, `"${broken.label}" ブロックの中身が正しい base64 ではありません`);
       return null;
     }

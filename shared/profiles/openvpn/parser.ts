@@ -4,7 +4,7 @@
  * checks a client needs (a server to reach, a CA to trust, a way to authenticate).
  */
 import { profileError, type Advisory, type ProfileError } from '../diagnostics.js';
-import { DEFAULT_POLICY, checkOpenVpnDirective, fileReferenceError, serverConfigError, type ProfilePolicy } from '../policy.js';
+import { DEFAULT_POLICY, checkOpenVpnDirective, fileReferenceError, privilegedPortError, serverConfigError, unprivilegedPort, type ProfilePolicy } from '../policy.js';
 import { describe, indexByName } from './describe.js';
 import { acceptsInline, specOf } from './directives.js';
 import { checkInlineBody } from './inline-grammar.js';
@@ -180,6 +180,8 @@ function convertOne(d: RawDirective, ctx: Context, inConnection: boolean): OpenV
     const malformed = checkInlineBody(d.name, spec.inline, d.inline, d.line, d.source);
     if (malformed) {
       errors.push(malformed);
+      // The block is there, only broken: no "no CA" / "no way to sign in" on top of it.
+      ctx.assumedPresent.add(d.name);
       return null;
     }
   }
@@ -223,20 +225,23 @@ function semanticErrors(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, nu
       ja: "このプロファイルには接続先サーバーがありません。'remote <サーバーのアドレス> [ポート] [udp|tcp]' の行を追加してください。",
     }));
   }
-  for (const d of profile.directives) {
-    for (const r of d.name === 'remote' ? [d] : d.block?.filter((inner) => inner.name === 'remote') ?? []) {
-      const port = r.args[1];
-      if (port !== undefined && !/^\d{1,5}$/.test(port)) {
-        errors.push(valueError(r, lines, `port '${port}'`, 'a number from 1 to 65535'));
-      } else if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
-        errors.push(valueError(r, lines, `port '${port}'`, 'a number from 1 to 65535'));
-      }
-      const proto = r.args[2];
-      if (proto !== undefined && !PROTOS.has(proto)) errors.push(valueError(r, lines, `protocol '${proto}'`, 'udp or tcp'));
+  // Values are checked the same at top level and inside <connection> blocks.
+  const all = profile.directives.flatMap((d) => (d.block ? [d, ...d.block] : [d]));
+  for (const d of all) {
+    if (d.name === 'remote') {
+      const port = d.args[1];
+      if (port !== undefined && !validPort(port)) errors.push(valueError(d, lines, `port '${port}'`, 'a number from 1 to 65535'));
+      const proto = d.args[2];
+      if (proto !== undefined && !CLIENT_PROTOS.has(proto)) errors.push(valueError(d, lines, `protocol '${proto}'`, PROTOS_EXPECTED));
     }
-    if (d.name === 'proto' && !PROTOS.has(d.args[0] ?? '')) errors.push(valueError(d, lines, `protocol '${d.args[0]}'`, 'udp or tcp'));
-    if ((d.name === 'port' || d.name === 'rport') && !/^\d{1,5}$/.test(d.args[0] ?? '')) {
+    if (d.name === 'proto' && !CLIENT_PROTOS.has(d.args[0] ?? '')) errors.push(valueError(d, lines, `protocol '${d.args[0]}'`, PROTOS_EXPECTED));
+    if (d.name === 'proto-force' && d.args[0] !== 'udp' && d.args[0] !== 'tcp') errors.push(valueError(d, lines, `protocol '${d.args[0]}'`, 'udp or tcp'));
+    if ((d.name === 'port' || d.name === 'rport') && !validPort(d.args[0] ?? '')) {
       errors.push(valueError(d, lines, `port '${d.args[0]}'`, 'a number from 1 to 65535'));
+    }
+    // openvpn reads it with atoi(): '30s' would be 30 seconds, so only plain numbers.
+    if (d.name === 'explicit-exit-notify' && d.args[0] !== undefined && !/^\d{1,9}$/.test(d.args[0])) {
+      errors.push(valueError(d, lines, `count '${d.args[0]}'`, 'a number of attempts, such as 1'));
     }
     if (d.name === 'key-direction' && d.args[0] !== '0' && d.args[0] !== '1') {
       errors.push(valueError(d, lines, `direction '${d.args[0]}'`, '0 or 1'));
@@ -248,6 +253,7 @@ function semanticErrors(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, nu
       errors.push(valueError(d, lines, `device type '${d.args[0]}'`, 'tun or tap'));
     }
   }
+  errors.push(...privilegedBind(all, lines));
   const dev = profile.device;
   if (!/^(tun|tap)/.test(dev) && !has('dev-type')) {
     errors.push(profileError('OVPN_DEVICE_TYPE', { line: lineOf('dev') }, `dev ${dev}`, {
@@ -288,9 +294,30 @@ function semanticErrors(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, nu
   return errors;
 }
 
-const PROTOS = new Set([
+/** socket.c's protocols a client can use; `tcp-server` and its kin make openvpn listen (or abort). */
+const CLIENT_PROTOS = new Set([
   'udp', 'tcp', 'tcp-client', 'udp4', 'udp6', 'tcp4', 'tcp6', 'tcp4-client', 'tcp6-client',
 ]);
+const PROTOS_EXPECTED = `one of ${[...CLIENT_PROTOS].join(', ')}`;
+
+function validPort(value: string): boolean {
+  return /^\d{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 65535;
+}
+
+/**
+ * `port N` sets the local port too, and openvpn binds it when `local`, `lport` or `bind` asks for
+ * a bound socket (in either order: a later `port` overrides an earlier `lport`). As root that
+ * would hand the profile a privileged port. Without those, automatic `nobind` covers it.
+ */
+function privilegedBind(all: OpenVpnDirective[], lines: Map<OpenVpnDirective, number>): ProfileError[] {
+  if (!all.some((d) => d.name === 'local' || d.name === 'lport' || d.name === 'bind')) return [];
+  return all
+    .filter((d) => d.name === 'port' && !unprivilegedPort(d.args[0] ?? ''))
+    .map((d) => {
+      const line = lines.get(d) ?? 0;
+      return privilegedPortError({ line, source: [d.name, ...d.args].join(' ') }, 'port', d.args[0] ?? '');
+    });
+}
 
 function valueError(d: OpenVpnDirective, lines: Map<OpenVpnDirective, number>, what: string, expected: string): ProfileError {
   const line = lines.get(d) ?? 0;
