@@ -165,24 +165,23 @@ describe('connections', () => {
     // Room for the agent's pipes and a few connections; then every accept fails with EMFILE. The
     // clients are another process: in this one their own socket() would fail first.
     execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${readdirSync('/proc/self/fd').length + 14}:${hard}`]);
-    let admitted = 0;
-    let cut = 0;
+    const seen = { admitted: 0, cut: 0 };
     let agent: Agent | null = null;
     try {
       const opened = await Agent.open(h.socketPath, 0, 60);
       agent = opened;
       await new Promise((r) => setTimeout(r, 500));
-      admitted = h.server.connectionCount() - before;
+      seen.admitted = h.server.connectionCount() - before;
       // Node (libuv) closes what it cannot accept; nothing reaches the helper's code for those.
-      cut = Array.from({ length: 60 }, (_, c) => c).filter((c) => opened.closed(c) && opened.messages(c).length === 0).length;
+      seen.cut = Array.from({ length: 60 }, (_, c) => c).filter((c) => opened.closed(c) && opened.messages(c).length === 0).length;
     } finally {
       // Descriptors back first (the agent's connections and pipes), or prlimit itself cannot start.
       await agent?.close();
       await until(() => h.server.connectionCount() === before, 'the agent connections to be closed');
       execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${soft}:${hard}`]);
     }
-    expect(admitted).toBeLessThan(60);
-    expect(cut).toBeGreaterThan(0);
+    expect(seen.admitted).toBeLessThan(60);
+    expect(seen.cut).toBeGreaterThan(0);
     // Still serving, and the session never noticed.
     const next = await connect(h.socketPath);
     await request(next, hello);
