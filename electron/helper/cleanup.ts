@@ -2,31 +2,45 @@
  * Start-up cleanup: a helper that crashed (or was killed) may have left tunnels behind. Each
  * session recorded what it put on the system in <runDir>/sessions/<id>/residue.json; a new helper
  * removes all of it before accepting clients, so it never reports or keeps anything stale.
+ *
+ * A record is data, never instructions: each driver kind has one schema, and a record that does
+ * not pass it (or names anything the helper would not have created for that session) is logged
+ * and its directory removed with nothing run. Nothing a record names is executed or handed to a
+ * tool as a file: the drivers remove interfaces, rules, routes, nft tables and DNS with the
+ * helper's own commands on the validated values.
  */
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Residue } from './drivers/driver.js';
-import { cleanupOpenVpnResidue } from './drivers/openvpn/index.js';
-import { cleanupWireGuardResidue } from './drivers/wireguard/index.js';
+import { cleanupOpenVpnResidue, parseOpenVpnResidue } from './drivers/openvpn/residue.js';
+import { cleanupWireGuardResidue, parseWireGuardResidue } from './drivers/wireguard/residue.js';
 import type { HelperLog } from './log.js';
 
-function readResidue(path: string): Residue | null {
+/** A residue file larger than this is not one the helper wrote. */
+const MAX_RECORD_BYTES = 256 * 1024;
+
+type Cleanup = { kind: string; run: () => Promise<void> } | { problem: string } | null;
+
+/** The cleanup a record in session directory `dir` asks for, or why it is refused (null: no record). */
+function planCleanup(dir: string): Cleanup {
+  let raw: unknown;
   try {
-    const value = JSON.parse(readFileSync(path, 'utf8')) as Partial<Residue>;
-    if ((value.kind === 'openvpn' || value.kind === 'wireguard') && typeof value.sessionId === 'string' && Array.isArray(value.pids)) {
-      return {
-        kind: value.kind,
-        sessionId: value.sessionId,
-        pids: value.pids.filter((p): p is number => Number.isInteger(p) && p > 1),
-        interfaceName: typeof value.interfaceName === 'string' ? value.interfaceName : null,
-        dnsRecords: Array.isArray(value.dnsRecords) ? value.dnsRecords.filter((r): r is string => typeof r === 'string') : [],
-        configPath: typeof value.configPath === 'string' ? value.configPath : null,
-      };
-    }
-  } catch {
-    // No record, or a torn one: the directory is removed below all the same.
+    const text = readFileSync(join(dir, 'residue.json'), 'utf8');
+    if (text.length > MAX_RECORD_BYTES) return { problem: 'the record is too large' };
+    raw = JSON.parse(text);
+  } catch (e) {
+    // No record (nothing was started), or a torn one: the directory is removed all the same.
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : { problem: 'the record is not readable JSON' };
   }
-  return null;
+  const kind = typeof raw === 'object' && raw !== null && 'kind' in raw ? raw.kind : undefined;
+  if (kind === 'openvpn') {
+    const p = parseOpenVpnResidue(dir, raw);
+    return 'problem' in p ? p : { kind, run: () => cleanupOpenVpnResidue(dir, p.residue) };
+  }
+  if (kind === 'wireguard') {
+    const p = parseWireGuardResidue(dir, raw);
+    return 'problem' in p ? p : { kind, run: () => cleanupWireGuardResidue(p.residue) };
+  }
+  return { problem: 'the record is of no known kind' };
 }
 
 /** Removes everything earlier helpers left under `runDir`. Returns the session ids cleaned. */
@@ -40,11 +54,13 @@ export async function cleanupPredecessor(runDir: string, log: HelperLog): Promis
   }
   for (const id of ids) {
     const dir = join(sessionsDir, id);
-    const residue = readResidue(join(dir, 'residue.json'));
-    if (residue) {
+    const plan = planCleanup(dir);
+    if (plan !== null && 'problem' in plan) {
+      log.add('error', `ignored the residue record of session ${JSON.stringify(id)}: ${plan.problem}; nothing was run for it`);
+    } else if (plan !== null) {
       try {
-        await (residue.kind === 'openvpn' ? cleanupOpenVpnResidue(residue) : cleanupWireGuardResidue(residue));
-        log.add('warn', `removed what session ${id} (${residue.kind}) left behind after the previous helper stopped`, id);
+        await plan.run();
+        log.add('warn', `removed what session ${id} (${plan.kind}) left behind after the previous helper stopped`, id);
       } catch (e) {
         log.add('error', `could not fully clean up session ${id}: ${(e as Error).message}`, id);
       }

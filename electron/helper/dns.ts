@@ -25,7 +25,11 @@ export interface ApplyDnsOptions {
 // No leading dot: the name becomes a file name in resolvconf's state directory.
 const IFACE_RE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,14}$/;
 const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
-const DOMAIN_RE = /^[A-Za-z0-9_.-]{1,253}$/;
+// RFC 1035 labels (underscore allowed, as in SRV names), an optional trailing dot.
+const DOMAIN_RE = /^(?=.{1,253}$)(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$/;
+/** More than any resolver uses (glibc reads 3 nameservers, 6 search domains): a bound on what a server can add. */
+export const MAX_DNS_SERVERS = 8;
+export const MAX_SEARCH_DOMAINS = 8;
 const RECORD_SUFFIX = '.tsunagu';
 const TOOL_TIMEOUT_MS = 10_000;
 
@@ -52,6 +56,26 @@ async function resolvedAvailable(netns: string | null): Promise<boolean> {
   if (netns !== null || !existsSync('/run/systemd/resolve')) return false;
   const r = await run('resolvectl', ['status'], { timeoutMs: 3_000 });
   return r.code === 0;
+}
+
+/** A DNS server address resolv.conf can carry: IPv4 or IPv6 text, no zone, nothing else. */
+export function isDnsServer(s: string): boolean {
+  return isIP(s) !== 0 && !s.includes('%');
+}
+
+export function isDomainName(s: string): boolean {
+  return DOMAIN_RE.test(s);
+}
+
+/**
+ * What of `servers` / `searchDomains` may reach resolvconf: only well-formed values (they may
+ * come from a server, and become lines of resolv.conf), without duplicates, at most the caps.
+ */
+export function validDns(servers: readonly string[], searchDomains: readonly string[]): { servers: string[]; searchDomains: string[] } {
+  return {
+    servers: [...new Set(servers.filter(isDnsServer))].slice(0, MAX_DNS_SERVERS),
+    searchDomains: [...new Set(searchDomains.filter(isDomainName))].slice(0, MAX_SEARCH_DOMAINS),
+  };
 }
 
 export function resolvconfInput(servers: string[], searchDomains: string[]): string {
@@ -84,8 +108,7 @@ export async function applyDns(opts: ApplyDnsOptions): Promise<{ record: string 
   const { netns, interfaceName } = opts;
   if (!IFACE_RE.test(interfaceName)) throw new Error(`invalid interface name: ${JSON.stringify(interfaceName)}`);
   // Values may come from a server: nothing but addresses and plain domain names reaches a tool.
-  const servers = opts.servers.filter((s) => isIP(s) !== 0);
-  const domains = opts.searchDomains.filter((d) => DOMAIN_RE.test(d));
+  const { servers, searchDomains: domains } = validDns(opts.servers, opts.searchDomains);
   checkNetns(netns);
 
   if (await resolvedAvailable(netns)) {

@@ -1,18 +1,20 @@
 // The OpenVPN driver against real openvpn 2.6 servers in the test lab's namespaces. Needs root.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupOpenVpnResidue, createOpenVpnDriver, prelaunchOpenVpn } from '../../electron/helper/drivers/openvpn/index.js';
+import { parseOpenVpnResidue } from '../../electron/helper/drivers/openvpn/residue.js';
 import { cleanupPredecessor } from '../../electron/helper/cleanup.js';
 import { OpenVpnProcess } from '../../electron/helper/drivers/openvpn/process.js';
 import { HelperLog } from '../../electron/helper/log.js';
 import { STANDBY_MARKER, StandbyPool } from '../../electron/helper/standby.js';
-import type { Driver, Residue } from '../../electron/helper/drivers/driver.js';
+import type { Driver, DriverContext, Residue } from '../../electron/helper/drivers/driver.js';
+import { rereadOpenVpn } from '../../shared/profiles/openvpn/reread.js';
 import { isAlive, waitForExit } from '../../electron/helper/exec.js';
 import type { CredentialRequest, Credentials, TunnelState } from '../../shared/ipc/helper-protocol.js';
-import { inspectProfile } from '../../shared/profiles/inspect.js';
+import { inspectProfile, type InspectResult } from '../../shared/profiles/inspect.js';
 import { down, fault, ping, pingUntil, up, type LabInstance, type ScenarioName } from '../lab/index.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -23,6 +25,8 @@ interface Harness {
   states: { at: number; state: TunnelState }[];
   logs: string[];
   requests: CredentialRequest[];
+  /** routesKnown calls: the prefixes, and how many states had been reported by then. */
+  routeReports: { prefixes: string[]; statesBefore: number }[];
   counters: { in: number; out: number };
   workDir: string;
   t0: number;
@@ -56,6 +60,8 @@ interface StartOptions {
   answers?: Credentials[];
   /** Run this exact config instead of the inspected canonical text. */
   canonicalOverride?: string;
+  /** The session manager's answer to routesKnown (default: no conflict). */
+  routesOk?: boolean;
 }
 
 async function startDriver(inst: LabInstance, opts: StartOptions = {}): Promise<Harness> {
@@ -73,6 +79,7 @@ async function startDriver(inst: LabInstance, opts: StartOptions = {}): Promise<
     states: [],
     logs: [],
     requests: [],
+    routeReports: [],
     counters: { in: 0, out: 0 },
     workDir,
     t0: Date.now(),
@@ -106,7 +113,7 @@ async function startDriver(inst: LabInstance, opts: StartOptions = {}): Promise<
   h.driver = createOpenVpnDriver({
     sessionId: 'itest0001',
     workDir,
-    inspection: { ...inspection, ok: true, canonical: opts.canonicalOverride ?? inspection.canonical },
+    inspection: opts.canonicalOverride === undefined ? { ...inspection, ok: true, canonical: inspection.canonical } : overridden(inspection, opts.canonicalOverride),
     connectTimeoutMs: opts.connectTimeoutMs ?? 20_000,
     netns: inst.clientNetns,
     ...(opts.initialCredentials ? { initialCredentials: opts.initialCredentials } : {}),
@@ -126,11 +133,25 @@ async function startDriver(inst: LabInstance, opts: StartOptions = {}): Promise<
       log: (level, text) => {
         h.logs.push(`${level}: ${text}`);
       },
+      routesKnown: (prefixes) => {
+        h.routeReports.push({ prefixes, statesBefore: h.states.length });
+        return opts.routesOk ?? true;
+      },
     },
   });
   harnesses.push(h);
   await h.driver.start();
   return h;
+}
+
+/**
+ * An inspection that runs `text` as is: its model is openvpn's own reading of the text, since the
+ * driver runs only text that reads as the inspected directives.
+ */
+function overridden(inspection: InspectResult, text: string): DriverContext['inspection'] {
+  const reread = rereadOpenVpn(text);
+  if (!reread.ok || inspection.profile?.kind !== 'openvpn') throw new Error('override is not an openvpn config');
+  return { ...inspection, ok: true, canonical: text, profile: { ...inspection.profile, directives: reread.directives } };
 }
 
 function netnsPids(ns: string): number[] {
@@ -182,6 +203,54 @@ async function fullCycle(scenario: ScenarioName, opts: StartOptions = {}): Promi
   // The config (with the private key) and the socket are gone too.
   expect(readdirSync(h.workDir)).toEqual(['residue.json']);
   return h;
+}
+
+const CRASH_SESSION = 'crash0001';
+
+/**
+ * A stand-in helper in its own process (so it can be killed hard) running one OpenVPN driver for
+ * session CRASH_SESSION in <runDir>/sessions/; resolves once it reports connected.
+ */
+async function standInHelper(profile: string, netns: string): Promise<{ helper: ChildProcess; runDir: string; sessionDir: string; dispose(): void }> {
+  const runDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-crash-'));
+  const script = join(runDir, 'helper.mts');
+  writeFileSync(
+    script,
+    `import { readFileSync } from 'node:fs';
+import { createOpenVpnDriver } from ${JSON.stringify(join(repo, 'electron/helper/drivers/openvpn/index.js'))};
+import { inspectProfile } from ${JSON.stringify(join(repo, 'shared/profiles/inspect.js'))};
+const [profile, netns, workDir] = process.argv.slice(2);
+const inspection = inspectProfile(readFileSync(profile, 'utf8'), { fileName: 'lab.ovpn' });
+const d = createOpenVpnDriver({ sessionId: ${JSON.stringify(CRASH_SESSION)}, workDir, inspection, connectTimeoutMs: 20000, netns,
+  events: { state: (s) => console.log(JSON.stringify(s)), counters: () => {}, credentialsRequired: () => {}, log: () => {}, routesKnown: () => true } });
+await d.start();
+setInterval(() => {}, 1000);
+`,
+  );
+  const sessionDir = join(runDir, 'sessions', CRASH_SESSION);
+  mkdirSync(sessionDir, { recursive: true });
+  const helper = spawn(process.execPath, ['--import', 'tsx', script, profile, netns, sessionDir], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  const dispose = () => {
+    if (helper.exitCode === null && helper.signalCode === null) helper.kill('SIGKILL');
+    rmSync(runDir, { recursive: true, force: true });
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`stand-in helper did not connect: ${out}`)), 20_000);
+      helper.stdout?.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (out.includes('"status":"connected"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+  return { helper, runDir, sessionDir, dispose };
 }
 
 describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
@@ -293,6 +362,32 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
     if (err.status === 'error') expect(err.message.en).toContain('no shared cipher');
   });
 
+  it('a config openvpn would read differently from the inspection is refused: the waiting openvpn reads nothing', async () => {
+    const inst = await lab('openvpn-udp');
+    const inspection = inspectProfile(readFileSync(inst.profile, 'utf8'), { fileName: 'lab.ovpn' });
+    if (!inspection.ok || inspection.canonical === null) throw new Error('lab profile refused');
+    const workDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-reread-'));
+    const prelaunched = prelaunchOpenVpn({ workDir, netns: inst.clientNetns });
+    try {
+      const driver = createOpenVpnDriver({
+        sessionId: 'reread01',
+        workDir,
+        // A line the inspection never saw, as a desynchronised writer could emit.
+        inspection: { ...inspection, ok: true, canonical: `${inspection.canonical}http-proxy 198.18.1.1 3128 /etc/shadow basic\n` },
+        connectTimeoutMs: 10_000,
+        netns: inst.clientNetns,
+        ...(prelaunched ? { prelaunched } : {}),
+        events: { state: () => undefined, counters: () => undefined, credentialsRequired: () => undefined, log: () => undefined, routesKnown: () => true },
+      });
+      await expect(driver.start()).rejects.toThrow(/openvpn would not read the config as checked: .*http-proxy/);
+      await prelaunched?.exit;
+      expect(readdirSync(workDir).filter((f) => f !== 'mgmt.sock')).toEqual([]);
+    } finally {
+      prelaunched?.abandon();
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
   it('failover: skips the dead first remote and connects to the second', async () => {
     const inst = await lab('openvpn-failover');
     const h = await startDriver(inst);
@@ -383,99 +478,149 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
     expect(netnsPids(inst.clientNetns)).toEqual([]);
   });
 
+  /** The lab profile plus routes outside the tunnel: redirect-gateway's host route to the server via the underlay gateway, and a net_gateway host route. */
+  const EXTRA_ROUTES = 'route 203.0.113.7 255.255.255.255 net_gateway\nredirect-gateway def1\n';
+  const routes4 = (ns: string) => execFileSync('ip', ['-n', ns, '-4', 'route', 'show', 'table', 'all'], { encoding: 'utf8' });
+
+  it('routes: the profile\'s and the pushed routes are reported before connected', async () => {
+    const inst = await lab('openvpn-udp');
+    const h = await startDriver(inst, { profileText: `${readFileSync(inst.profile, 'utf8')}${EXTRA_ROUTES}` });
+    await h.waitState(isConnected, 15_000);
+    expect(h.routeReports).toHaveLength(1);
+    const report = need(h.routeReports[0]);
+    // Profile: the net_gateway route and def1's halves; pushed: the protected LAN and the tunnel subnet.
+    expect(report.prefixes).toEqual(expect.arrayContaining(['203.0.113.7/32', '0.0.0.0/1', '128.0.0.0/1', '198.18.2.0/24']));
+    const connectedAt = h.states.findIndex((s) => isConnected(s.state));
+    expect(report.statesBefore).toBeLessThanOrEqual(connectedAt);
+    await h.driver.stop('user');
+  });
+
+  it('routes: a conflict reported by the session manager ends the session without connected, and nothing stays', async () => {
+    const inst = await lab('openvpn-udp');
+    const before = routes4(inst.clientNetns);
+    const h = await startDriver(inst, { profileText: `${readFileSync(inst.profile, 'utf8')}${EXTRA_ROUTES}`, routesOk: false });
+    await expect.poll(() => h.routeReports.length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => netnsPids(inst.clientNetns), { timeout: 10_000 }).toEqual([]);
+    await h.driver.stop('route-conflict');
+    expect(h.states.some((s) => isConnected(s.state))).toBe(false);
+    expect(routes4(inst.clientNetns)).toBe(before);
+  });
+
+  it('routes outside the tunnel: a SIGKILLed openvpn leaves them; the record has them before connected, and teardown removes them', async () => {
+    const inst = await lab('openvpn-udp');
+    const before = routes4(inst.clientNetns);
+    const h = await startDriver(inst, { profileText: `${readFileSync(inst.profile, 'utf8')}${EXTRA_ROUTES}` });
+    await h.waitState(isConnected, 15_000);
+    // On disk by the time connected is reported.
+    const residue = JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')) as { routes: { dst: string; gateway: string | null }[] };
+    expect(residue.routes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ dst: '198.18.1.1/32', gateway: '198.18.1.1' }), expect.objectContaining({ dst: '203.0.113.7/32', gateway: '198.18.1.1' })]),
+    );
+    process.kill(need(h.pid()), 'SIGKILL');
+    await expect.poll(() => netnsPids(inst.clientNetns), { timeout: 5_000 }).toEqual([]);
+    const left = routes4(inst.clientNetns);
+    expect(left).toContain('203.0.113.7 via 198.18.1.1');
+    expect(left).toContain('198.18.1.1 via 198.18.1.1');
+    await h.driver.stop('user');
+    expect(routes4(inst.clientNetns)).toBe(before);
+  });
+
   it('helper crash: openvpn exits with the management connection; cleanup removes the DNS left behind', async () => {
     const inst = await lab('openvpn-dns');
     const dnsBefore = resolvConf(inst.clientNetns);
     const linksBefore = links(inst.clientNetns);
-    const workDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-crash-'));
-    // A stand-in helper in its own process, so it can be killed hard.
-    const script = join(workDir, 'helper.mts');
-    writeFileSync(
-      script,
-      `import { readFileSync } from 'node:fs';
-import { createOpenVpnDriver } from ${JSON.stringify(join(repo, 'electron/helper/drivers/openvpn/index.js'))};
-import { inspectProfile } from ${JSON.stringify(join(repo, 'shared/profiles/inspect.js'))};
-const [profile, netns, workDir] = process.argv.slice(2);
-const inspection = inspectProfile(readFileSync(profile, 'utf8'), { fileName: 'lab.ovpn' });
-const d = createOpenVpnDriver({ sessionId: 'crash0001', workDir, inspection, connectTimeoutMs: 20000, netns,
-  events: { state: (s) => console.log(JSON.stringify(s)), counters: () => {}, credentialsRequired: () => {}, log: () => {} } });
-await d.start();
-setInterval(() => {}, 1000);
-`,
-    );
-    const sessionDir = mkdtempSync(join(workDir, 's-'));
-    const helper = spawn(process.execPath, ['--import', 'tsx', script, inst.profile, inst.clientNetns, sessionDir], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+    const s = await standInHelper(inst.profile, inst.clientNetns);
     try {
-      await new Promise<void>((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error(`stand-in helper did not connect: ${out}`)), 20_000);
-        helper.stdout.setEncoding('utf8').on('data', (d: string) => {
-          out += d;
-          if (out.includes('"status":"connected"')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-      const residue = JSON.parse(readFileSync(join(sessionDir, 'residue.json'), 'utf8')) as Residue;
+      const residue = JSON.parse(readFileSync(join(s.sessionDir, 'residue.json'), 'utf8')) as Residue;
       expect(residue.pids).toHaveLength(1);
       expect(residue.dnsRecords).toHaveLength(1);
       expect(resolvConf(inst.clientNetns)).toContain('nameserver 198.18.2.53');
       const pid = need(residue.pids[0]);
       const t = Date.now();
-      helper.kill('SIGKILL');
+      s.helper.kill('SIGKILL');
       expect(await waitForExit(pid, 5_000)).toBe(true);
       console.log(`helper SIGKILL → openvpn gone ${Date.now() - t} ms`);
       expect(links(inst.clientNetns)).toEqual(linksBefore);
       // DNS is what a crash leaves behind; the residue record is enough to remove it.
       expect(resolvConf(inst.clientNetns)).not.toBe(dnsBefore);
-      await cleanupOpenVpnResidue(residue);
+      const parsed = parseOpenVpnResidue(s.sessionDir, residue);
+      if (!('residue' in parsed)) throw new Error(parsed.problem);
+      await cleanupOpenVpnResidue(s.sessionDir, parsed.residue);
       expect(resolvConf(inst.clientNetns)).toBe(dnsBefore);
-      await cleanupOpenVpnResidue(residue); // idempotent
+      await cleanupOpenVpnResidue(s.sessionDir, parsed.residue); // idempotent
     } finally {
-      if (helper.exitCode === null && helper.signalCode === null) helper.kill('SIGKILL');
-      rmSync(workDir, { recursive: true, force: true });
+      s.dispose();
     }
   });
 
-  it('cleanup kills only processes whose command line still names the config or the management socket', async () => {
+  it('helper and openvpn SIGKILLed: the routes outside the tunnel stay, and start-up cleanup removes them from the record', async () => {
     const inst = await lab('openvpn-udp');
-    const workDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-residue-'));
-    const configPath = join(workDir, 'profile.ovpn');
-    writeFileSync(configPath, readFileSync(inst.profile, 'utf8'), { mode: 0o600 });
-    const ovpn = spawn('ip', ['netns', 'exec', inst.clientNetns, 'openvpn', '--config', configPath, '--verb', '0'], { stdio: 'ignore' });
+    const before = routes4(inst.clientNetns);
+    const profile = join(mkdtempSync(join(tmpdir(), 'tsu-ovpn-routes-')), 'routes.ovpn');
+    writeFileSync(profile, `${readFileSync(inst.profile, 'utf8')}${EXTRA_ROUTES}`);
+    const s = await standInHelper(profile, inst.clientNetns);
+    try {
+      const residue = JSON.parse(readFileSync(join(s.sessionDir, 'residue.json'), 'utf8')) as Residue;
+      // openvpn first (the stand-in would respawn it after 1 s), then its helper.
+      process.kill(need(residue.pids[0]), 'SIGKILL');
+      s.helper.kill('SIGKILL');
+      await expect.poll(() => netnsPids(inst.clientNetns), { timeout: 5_000 }).toEqual([]);
+      expect(routes4(inst.clientNetns)).toContain('203.0.113.7 via 198.18.1.1');
+      expect(routes4(inst.clientNetns)).toContain('198.18.1.1 via 198.18.1.1');
+      expect(await cleanupPredecessor(s.runDir, new HelperLog(10))).toEqual([CRASH_SESSION]);
+      expect(routes4(inst.clientNetns)).toBe(before);
+    } finally {
+      s.dispose();
+      rmSync(dirname(profile), { recursive: true, force: true });
+    }
+  });
+
+  it('cleanup kills only openvpn processes of the session: executable openvpn, cwd the session directory, its management socket', async () => {
+    const inst = await lab('openvpn-udp');
+    const base = mkdtempSync(join(tmpdir(), 'tsu-ovpn-residue-'));
+    const workDir = join(base, 'residue01');
+    mkdirSync(workDir);
+    const sock = join(workDir, 'mgmt.sock');
+    const openvpnArgs = ['netns', 'exec', inst.clientNetns, 'openvpn', '--config', 'stdin', '--management', sock, 'unix', '--management-client'];
+    // A first start reads its config from stdin: it is known by the session's management socket.
+    const ours = spawn('ip', openvpnArgs, { cwd: workDir, stdio: ['pipe', 'ignore', 'ignore'] });
+    const elsewhere = spawn('ip', ['netns', 'exec', inst.clientNetns, 'openvpn', '--config', 'stdin', '--management', join(base, 'mgmt.sock'), 'unix', '--management-client'], { cwd: workDir, stdio: ['pipe', 'ignore', 'ignore'] });
+    const wrongCwd = spawn('ip', openvpnArgs, { cwd: base, stdio: ['pipe', 'ignore', 'ignore'] });
+    // Looks like ours in /proc/<pid>/cmdline (argv[0] openvpn, the socket, the cwd), but is not openvpn.
+    const impostor = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', '--', '--management', sock], { argv0: 'openvpn', cwd: workDir, stdio: 'ignore' });
     const bystander = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const all = [ours, elsewhere, wrongCwd, impostor, bystander];
     try {
       await new Promise((r) => setTimeout(r, 300));
-      expect(isAlive(need(ovpn.pid))).toBe(true);
-      await cleanupOpenVpnResidue({
+      for (const c of all) expect(isAlive(need(c.pid))).toBe(true);
+      const parsed = parseOpenVpnResidue(workDir, {
         kind: 'openvpn',
         sessionId: 'residue01',
-        pids: [need(bystander.pid), need(ovpn.pid)],
+        pids: [1, ...all.map((c) => need(c.pid))],
         interfaceName: 'tun0',
         dnsRecords: [],
-        configPath,
+        configPath: join(workDir, 'profile.ovpn'),
       });
-      expect(await waitForExit(need(ovpn.pid), 1_000)).toBe(true);
-      expect(isAlive(need(bystander.pid))).toBe(true);
-      // A first start reads its config from stdin: it is known by the session's management socket.
-      const waiting = spawn('ip', ['netns', 'exec', inst.clientNetns, 'openvpn', '--config', 'stdin', '--management', join(workDir, 'mgmt.sock'), 'unix', '--management-client'], { stdio: ['pipe', 'ignore', 'ignore'] });
-      const other = spawn('ip', ['netns', 'exec', inst.clientNetns, 'openvpn', '--config', 'stdin', '--management', join(tmpdir(), 'elsewhere', 'mgmt.sock'), 'unix', '--management-client'], { stdio: ['pipe', 'ignore', 'ignore'] });
-      try {
-        await new Promise((r) => setTimeout(r, 300));
-        expect(isAlive(need(waiting.pid))).toBe(true);
-        await cleanupOpenVpnResidue({ kind: 'openvpn', sessionId: 'residue01', pids: [need(waiting.pid), need(other.pid)], interfaceName: null, dnsRecords: [], configPath });
-        expect(await waitForExit(need(waiting.pid), 1_000)).toBe(true);
-        expect(isAlive(need(other.pid))).toBe(true);
-      } finally {
-        waiting.kill('SIGKILL');
-        other.kill('SIGKILL');
-      }
+      if (!('residue' in parsed)) throw new Error(parsed.problem);
+      await cleanupOpenVpnResidue(workDir, parsed.residue);
+      expect(await waitForExit(need(ours.pid), 1_000)).toBe(true);
+      for (const c of [elsewhere, wrongCwd, impostor, bystander]) expect(isAlive(need(c.pid))).toBe(true);
+      expect(isAlive(1)).toBe(true);
     } finally {
-      bystander.kill('SIGKILL');
-      ovpn.kill('SIGKILL');
-      rmSync(workDir, { recursive: true, force: true });
+      for (const c of all) c.kill('SIGKILL');
+      rmSync(base, { recursive: true, force: true });
     }
+  });
+
+  it('residue records: one that names another session or a config elsewhere is refused whole', () => {
+    const dir = '/run/tsunagu/sessions/abc';
+    const record = { kind: 'openvpn', sessionId: 'abc', pids: [], interfaceName: null, dnsRecords: [], configPath: join(dir, 'profile.ovpn') };
+    expect('residue' in parseOpenVpnResidue(dir, record)).toBe(true);
+    expect(parseOpenVpnResidue(dir, { ...record, sessionId: 'other' })).toEqual({ problem: 'the record names another session' });
+    expect(parseOpenVpnResidue(dir, { ...record, configPath: '/tmp/evil.ovpn' })).toEqual({ problem: 'the record names a config outside its session directory' });
+    expect('problem' in parseOpenVpnResidue(dir, { ...record, dnsRecords: ['resolvconf:../../etc/passwd'] })).toBe(true);
+    expect('problem' in parseOpenVpnResidue(dir, { ...record, netns: 'x; rm -rf /' })).toBe(true);
+    expect('problem' in parseOpenVpnResidue(dir, { ...record, routes: [{ family: 4, dst: '10.0.0.1/8', gateway: null, dev: null, table: 0 }] })).toBe(true);
   });
 
   it('a waiting openvpn is no longer usable once its namespace was replaced under the same name', async () => {

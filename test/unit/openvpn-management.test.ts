@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_FROM_STDIN, helperDirectives, openVpnArgs, runConfig } from '../../electron/helper/drivers/openvpn/args.js';
+import { checkedRunConfig, CONFIG_FROM_STDIN, exitNotifySeconds, helperDirectives, openVpnArgs, runConfig, shadowingPullFilter } from '../../electron/helper/drivers/openvpn/args.js';
+import { parsePushReply, parseRouteLog } from '../../electron/helper/drivers/openvpn/routes.js';
+import type { OpenVpnDirective } from '../../shared/profiles/openvpn/model.js';
 import { PromptBroker, sendable, type NeedNotice } from '../../electron/helper/drivers/openvpn/credentials.js';
 import { dnsFromEnv, isDomainName, mergeDns } from '../../electron/helper/drivers/openvpn/dns-env.js';
 import {
@@ -21,7 +23,7 @@ import {
   progressState,
   unexpectedExit,
 } from '../../electron/helper/drivers/openvpn/states.js';
-import { parseDnsRecord, resolvconfInput } from '../../electron/helper/dns.js';
+import { MAX_DNS_SERVERS, MAX_SEARCH_DOMAINS, parseDnsRecord, resolvconfInput, validDns } from '../../electron/helper/dns.js';
 
 // Lines below are verbatim from openvpn 2.6.14 in the test lab unless noted.
 
@@ -381,6 +383,14 @@ describe('DNS from the UPDOWN environment', () => {
     expect(isDomainName('a b')).toBe(false);
   });
 
+  it('hands resolvconf only plain addresses (no zone) and domain names, at most the caps', () => {
+    const many = Array.from({ length: 20 }, (_, i) => `10.0.0.${i + 1}`);
+    const v = validDns(['fe80::1%eth0', '1.2.3.4 ', '::1', ...many], ['ok.test', 'x.test\nnameserver 6.6.6.6', 'a..b', `${'a'.repeat(64)}.test`, 'ok.test']);
+    expect(v.servers).toEqual(['::1', ...many.slice(0, MAX_DNS_SERVERS - 1)]);
+    expect(v.searchDomains).toEqual(['ok.test']);
+    expect(validDns([], Array.from({ length: 20 }, (_, i) => `d${i}.test`)).searchDomains).toHaveLength(MAX_SEARCH_DOMAINS);
+  });
+
   it('merges with the profile settings without duplicates', () => {
     expect(mergeDns({ servers: ['10.0.0.1'], searchDomains: ['a.test'] }, { servers: ['10.0.0.1', '10.0.0.2', 'x'], searchDomains: ['a.test'] })).toEqual({
       servers: ['10.0.0.1', '10.0.0.2'],
@@ -414,25 +424,114 @@ describe('openvpn command line and run config', () => {
     expect(openVpnArgs({ configPath: CONFIG_FROM_STDIN, managementSocket: 's' }).slice(0, 2)).toEqual(['--config', 'stdin']);
   });
 
+  const text = (ds: OpenVpnDirective[]) => ds.map((d) => [d.name, ...d.args].join(' '));
+  const FILTER = 'pull-filter ignore explicit-exit-notify';
+
   it('adds a liveness check only when the profile has none', () => {
     const lines = helperDirectives({ directives: [{ name: 'client', args: [] }], udpOnly: false });
-    expect(lines).toEqual(['ping 10', 'ping-restart 60']);
-    expect(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false })).toEqual([]);
+    expect(text(lines)).toEqual([FILTER, 'ping 10', 'ping-restart 60']);
+    expect(text(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false }))).toEqual([FILTER]);
     const inBlock = helperDirectives({ directives: [{ name: 'connection', args: [], block: [{ name: 'ping', args: ['5'] }] }], udpOnly: false });
-    expect(inBlock).toEqual([]);
+    expect(text(inBlock)).toEqual([FILTER]);
   });
 
   it('tells a UDP server when the client leaves, unless the profile already says how', () => {
-    expect(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: true })).toEqual(['explicit-exit-notify 1']);
-    expect(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false })).toEqual([]);
-    expect(helperDirectives({ directives: [{ name: 'keepalive', args: ['1', '5'] }, { name: 'explicit-exit-notify', args: ['3'] }], udpOnly: true })).toEqual([]);
+    expect(text(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: true }))).toEqual([FILTER, 'explicit-exit-notify 1']);
+    expect(text(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false }))).toEqual([FILTER]);
+    expect(text(helperDirectives({ directives: [{ name: 'keepalive', args: ['1', '5'] }, { name: 'explicit-exit-notify', args: ['3'] }], udpOnly: true }))).toEqual([FILTER]);
   });
 
-  it('appends the defaults after the canonical profile, marked, and leaves a profile without any untouched', () => {
+  it('appends its lines after the canonical profile, marked', () => {
     const canonical = 'client\ndev tun\nremote vpn.example.com 1194 udp\n';
-    const config = runConfig(canonical, { directives: [{ name: 'client', args: [] }], udpOnly: true });
-    expect(config).toBe(`${canonical}# Added by the Tsunagu helper\nping 10\nping-restart 60\nexplicit-exit-notify 1\n`);
-    expect(runConfig('client\nkeepalive 10 60', { directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false })).toBe('client\nkeepalive 10 60\n');
+    const config = runConfig(canonical, helperDirectives({ directives: [{ name: 'client', args: [] }], udpOnly: true }));
+    expect(config).toBe(`${canonical}# Added by the Tsunagu helper\n${FILTER}\nping 10\nping-restart 60\nexplicit-exit-notify 1\n`);
+    expect(runConfig('client\nkeepalive 10 60', [])).toBe('client\nkeepalive 10 60\n');
+  });
+
+  it('bounds the stop grace by the explicit-exit-notify count openvpn will wait for', () => {
+    expect(exitNotifySeconds({ directives: [], udpOnly: true })).toBe(1);
+    expect(exitNotifySeconds({ directives: [], udpOnly: false })).toBe(0);
+    expect(exitNotifySeconds({ directives: [{ name: 'explicit-exit-notify', args: [] }], udpOnly: false })).toBe(1);
+    const inBlock = [{ name: 'connection', args: [], block: [{ name: 'explicit-exit-notify', args: ['2'] }] }];
+    expect(exitNotifySeconds({ directives: inBlock, udpOnly: true })).toBe(2);
+  });
+
+  it("refuses a profile pull-filter that would accept a push the helper filters before the helper's ignore", () => {
+    const pf = (action: string, t: string): OpenVpnDirective => ({ name: 'pull-filter', args: [action, t] });
+    expect(shadowingPullFilter([pf('accept', 'explicit')])).toBe('explicit');
+    expect(shadowingPullFilter([pf('accept', 'explicit-exit-notify 30')])).toBe('explicit-exit-notify 30');
+    expect(shadowingPullFilter([pf('ignore', 'explicit'), pf('accept', 'route')])).toBeNull();
+    const c = checkedRunConfig('client\npull-filter accept e\n', { directives: [{ name: 'client', args: [] }, pf('accept', 'e')], udpOnly: false });
+    expect('problem' in c && c.problem).toContain("'pull-filter accept e'");
+  });
+
+  it('runs only text that openvpn reads as the inspected directives followed by exactly its own lines', () => {
+    const directives: OpenVpnDirective[] = [{ name: 'client', args: [] }, { name: 'remote', args: ['vpn.example.com', '1194'] }];
+    const ok = checkedRunConfig('client\nremote vpn.example.com 1194\n', { directives, udpOnly: false });
+    expect('text' in ok && ok.text).toBe(`client\nremote vpn.example.com 1194\n# Added by the Tsunagu helper\n${FILTER}\nping 10\nping-restart 60\n`);
+    // The text says more than was inspected (an extra line the model does not have).
+    const extra = checkedRunConfig('client\nremote vpn.example.com 1194\nhttp-proxy 10.0.0.1 80 /root/secret basic\n', { directives, udpOnly: false });
+    expect('problem' in extra && extra.problem).toMatch(/openvpn would not read the config as checked: directive 3 .*http-proxy/);
+    // A line the model has but the text misses.
+    const missing = checkedRunConfig('client\n', { directives, udpOnly: false });
+    expect('problem' in missing).toBe(true);
+  });
+});
+
+describe('PUSH_REPLY and route lines of the openvpn log', () => {
+  it('splits a logged PUSH_REPLY into its options (commas always separate: openvpn has no escape)', () => {
+    const line =
+      "PUSH: Received control message: 'PUSH_REPLY,route 198.18.2.0 255.255.255.0,route-gateway 198.18.8.1,topology subnet,ping 2,ping-restart 10,ifconfig 198.18.8.2 255.255.255.0,peer-id 0,cipher AES-256-GCM,protocol-flags cc-exit tls-ekm dyn-tls-crypt,tun-mtu 1500'";
+    expect(parsePushReply(line)).toEqual({
+      options: [
+        'route 198.18.2.0 255.255.255.0',
+        'route-gateway 198.18.8.1',
+        'topology subnet',
+        'ping 2',
+        'ping-restart 10',
+        'ifconfig 198.18.8.2 255.255.255.0',
+        'peer-id 0',
+        'cipher AES-256-GCM',
+        'protocol-flags cc-exit tls-ekm dyn-tls-crypt',
+        'tun-mtu 1500',
+      ],
+      more: false,
+    });
+  });
+
+  it('knows when more PUSH_REPLY messages follow (push-continuation 2) and drops the marker', () => {
+    expect(parsePushReply("PUSH: Received control message: 'PUSH_REPLY,route 10.1.0.0 255.255.0.0,push-continuation 2'")).toEqual({ options: ['route 10.1.0.0 255.255.0.0'], more: true });
+    expect(parsePushReply("PUSH: Received control message: 'PUSH_REPLY,redirect-gateway def1,push-continuation 1'")).toEqual({ options: ['redirect-gateway def1'], more: false });
+  });
+
+  it('ignores other lines, including server text that merely contains the words', () => {
+    expect(parsePushReply('ECHO: PUSH: Received control message: \'PUSH_REPLY,route 0.0.0.0 0.0.0.0\'')).toBeNull();
+    expect(parsePushReply("SENT CONTROL [server]: 'PUSH_REQUEST' (status=1)")).toBeNull();
+  });
+
+  it('reads the routes and addresses 2.6 adds over netlink, and the failure of an add', () => {
+    expect(parseRouteLog('net_route_v4_add: 198.18.1.1/32 via 198.18.1.1 dev tsl-0f82f4-uc table 0 metric -1')).toEqual({
+      kind: 'route-added',
+      route: { family: 4, dst: '198.18.1.1/32', gateway: '198.18.1.1', dev: 'tsl-0f82f4-uc', table: 0 },
+    });
+    expect(parseRouteLog('net_route_v4_add: 203.0.113.7/32 via 198.18.1.1 dev [NULL] table 0 metric -1')).toEqual({
+      kind: 'route-added',
+      route: { family: 4, dst: '203.0.113.7/32', gateway: '198.18.1.1', dev: null, table: 0 },
+    });
+    expect(parseRouteLog('net_route_v6_add: 2001:db8::/64 via :: dev tun0 table 0 metric -1')).toEqual({
+      kind: 'route-added',
+      route: { family: 6, dst: '2001:db8::/64', gateway: null, dev: 'tun0', table: 0 },
+    });
+    expect(parseRouteLog('net_route_v4_del: 198.18.1.1/32 via 198.18.1.1 dev [NULL] table 0 metric -1')).toEqual({
+      kind: 'route-deleted',
+      route: { family: 4, dst: '198.18.1.1/32', gateway: '198.18.1.1', dev: null, table: 0 },
+    });
+    expect(parseRouteLog('net_addr_v4_add: 198.18.8.2/24 dev tun0')).toEqual({ kind: 'address-added', address: { family: 4, address: '198.18.8.2/24', dev: 'tun0' } });
+    expect(parseRouteLog('sitnl_send: rtnl: generic error (-17): File exists')).toEqual({ kind: 'add-failed' });
+    expect(parseRouteLog('NOTE: Linux route add command failed because route exists')).toEqual({ kind: 'add-failed' });
+    // Not anchored at the start: text a server sent (echo, an error quoting it) is not openvpn's.
+    expect(parseRouteLog('ECHO: net_route_v4_add: 10.0.0.0/8 via 1.1.1.1 dev eth0 table 0 metric -1')).toBeNull();
+    expect(parseRouteLog('net_route_v4_add: 10.0.0.0/8 via 1.1.1.1 dev eth0;rm table 0 metric -1')).toBeNull();
   });
 });
 

@@ -8,6 +8,7 @@
  * profile cannot override how the helper controls the process.
  */
 import type { OpenVpnDirective } from '../../../../shared/profiles/openvpn/model.js';
+import { firstDifference, rereadOpenVpn } from '../../../../shared/profiles/openvpn/reread.js';
 
 export const GUI_VERSION = 'tsunagu 0.1';
 
@@ -61,21 +62,78 @@ export interface ProfileFacts {
   udpOnly: boolean;
 }
 
-/** Defaults the helper adds after the profile's own directives (so pushed options still win). */
-export function helperDirectives(p: ProfileFacts): string[] {
-  const lines: string[] = [];
+/**
+ * Pushed options the helper drops whatever the server sends: `explicit-exit-notify N` keeps
+ * openvpn alive N seconds after it was told to stop (the profile's own value is clamped by the
+ * engine, and it sets the teardown's grace: exitNotifySeconds).
+ */
+export const FILTERED_PUSHES = ['explicit-exit-notify'] as const;
+
+/**
+ * A profile `pull-filter accept` that would match one of FILTERED_PUSHES before the helper's
+ * `ignore` (openvpn applies the first filter whose text starts the option), or null.
+ */
+export function shadowingPullFilter(directives: readonly OpenVpnDirective[]): string | null {
+  for (const d of directives) {
+    if (d.name !== 'pull-filter' || d.args[0] !== 'accept') continue;
+    const text = d.args[1] ?? '';
+    if (FILTERED_PUSHES.some((name) => name.startsWith(text) || text.startsWith(name))) return text;
+  }
+  return null;
+}
+
+function exitNotifyValues(directives: readonly OpenVpnDirective[]): number[] {
+  return directives.flatMap((d) => [
+    // openvpn's default count when the directive has no argument is 1.
+    ...(d.name === 'explicit-exit-notify' ? [Number(d.args[0] ?? '1')] : []),
+    ...(d.block ? exitNotifyValues(d.block) : []),
+  ]);
+}
+
+/**
+ * How long openvpn may take to exit after SIGTERM: it tells the server once a second for the
+ * explicit-exit-notify count (the profile's, else the helper's 1 for UDP; pushed ones are
+ * filtered), then exits.
+ */
+export function exitNotifySeconds(p: ProfileFacts): number {
+  const values = exitNotifyValues(p.directives).filter((n) => Number.isInteger(n) && n >= 0);
+  if (values.length > 0) return Math.max(...values);
+  return p.udpOnly ? 1 : 0;
+}
+
+/**
+ * The helper's own lines after the profile's directives (so pushed options still win where they
+ * are not filtered). Plain tokens only: written as `name args…` with no quoting.
+ */
+export function helperDirectives(p: ProfileFacts): OpenVpnDirective[] {
+  const lines: OpenVpnDirective[] = FILTERED_PUSHES.map((name) => ({ name: 'pull-filter', args: ['ignore', name] }));
   // Without any ping setting a UDP tunnel never notices that the server went away. Pushed
   // ping/ping-restart (e.g. the server's keepalive) still override these.
-  if (!hasLiveness(p.directives)) lines.push('ping 10', 'ping-restart 60');
+  if (!hasLiveness(p.directives)) lines.push({ name: 'ping', args: ['10'] }, { name: 'ping-restart', args: ['60'] });
   // Over UDP a server only learns that a client left when its keepalive times out, holding the
   // client's address until then; telling it on disconnect frees the address at once.
-  if (p.udpOnly && !hasDirective(p.directives, 'explicit-exit-notify')) lines.push('explicit-exit-notify 1');
+  if (p.udpOnly && !hasDirective(p.directives, 'explicit-exit-notify')) lines.push({ name: 'explicit-exit-notify', args: ['1'] });
   return lines;
 }
 
-/** The config openvpn runs: the canonical profile, then the helper's defaults, marked as such. */
-export function runConfig(canonical: string, p: ProfileFacts): string {
-  const extra = helperDirectives(p);
+/** The config openvpn runs: the canonical profile, then the helper's lines, marked as such. */
+export function runConfig(canonical: string, extra: readonly OpenVpnDirective[]): string {
   const body = canonical.endsWith('\n') ? canonical : `${canonical}\n`;
-  return extra.length === 0 ? body : `${body}# Added by the Tsunagu helper\n${extra.join('\n')}\n`;
+  return extra.length === 0 ? body : `${body}# Added by the Tsunagu helper\n${extra.map((d) => [d.name, ...d.args].join(' ')).join('\n')}\n`;
+}
+
+/**
+ * The config openvpn runs, re-read the way openvpn 2.6 reads it (reread.ts, independent of the
+ * engine's reader): refused unless openvpn would see exactly the inspected directives followed by
+ * exactly the helper's lines. Returns the text, or why it must not run.
+ */
+export function checkedRunConfig(canonical: string, p: ProfileFacts): { text: string } | { problem: string } {
+  const shadow = shadowingPullFilter(p.directives);
+  if (shadow !== null) return { problem: `the profile's 'pull-filter accept ${shadow}' would let the server push options the helper filters` };
+  const extra = helperDirectives(p);
+  const text = runConfig(canonical, extra);
+  const reread = rereadOpenVpn(text);
+  if (!reread.ok) return { problem: `openvpn would not read the config as checked (line ${reread.line}: ${reread.reason})` };
+  const diff = firstDifference([...p.directives, ...extra], reread.directives, 'the config openvpn runs');
+  return diff === null ? { text } : { problem: `openvpn would not read the config as checked: ${diff}` };
 }

@@ -5,18 +5,14 @@
  * variables besides `dns_server_<n>_address_<m>` / `dns_search_domain_<n>`. On Linux it applies
  * none of it itself. The values come from the server, so only well-formed ones pass.
  */
-import { isIP } from 'node:net';
+import { isDnsServer, isDomainName } from '../../dns.js';
 
 export interface DnsSettings {
   servers: string[];
   searchDomains: string[];
 }
 
-const DOMAIN_RE = /^(?=.{1,253}$)(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?$/;
-
-export function isDomainName(s: string): boolean {
-  return DOMAIN_RE.test(s);
-}
+export { isDomainName };
 
 function byIndex(env: ReadonlyMap<string, string>, re: RegExp): string[] {
   const found: { i: number; j: number; value: string }[] = [];
@@ -41,13 +37,13 @@ export function dnsFromEnv(env: ReadonlyMap<string, string>): DnsSettings {
     if (!m) continue;
     const kind = (m[1] ?? '').toUpperCase();
     const value = m[2] ?? '';
-    if ((kind === 'DNS' || kind === 'DNS6') && isIP(value)) pushUnique(servers, value);
+    if ((kind === 'DNS' || kind === 'DNS6') && isDnsServer(value)) pushUnique(servers, value);
     else if ((kind === 'DOMAIN' || kind === 'DOMAIN-SEARCH' || kind === 'ADAPTER_DOMAIN_SUFFIX') && isDomainName(value)) pushUnique(domains, value);
   }
   for (const v of byIndex(env, /^dns_server_(\d+)_address_(\d+)$/)) {
     // `dns server` addresses may carry a port (`ip:port`, `[ip6]:port`): resolv.conf has no port.
-    const ip = isIP(v) ? v : /^\[([^\]]+)\]:\d+$/.exec(v)?.[1] ?? /^([^:]+):\d+$/.exec(v)?.[1] ?? '';
-    if (isIP(ip)) pushUnique(servers, ip);
+    const ip = isDnsServer(v) ? v : /^\[([^\]]+)\]:\d+$/.exec(v)?.[1] ?? /^([^:]+):\d+$/.exec(v)?.[1] ?? '';
+    if (isDnsServer(ip)) pushUnique(servers, ip);
   }
   for (const v of byIndex(env, /^dns_search_domain_(\d+)$/)) if (isDomainName(v)) pushUnique(domains, v);
   return { servers, searchDomains: domains };
@@ -57,7 +53,7 @@ export function dnsFromEnv(env: ReadonlyMap<string, string>): DnsSettings {
 export function mergeDns(...all: DnsSettings[]): DnsSettings {
   const out: DnsSettings = { servers: [], searchDomains: [] };
   for (const d of all) {
-    for (const s of d.servers) if (isIP(s)) pushUnique(out.servers, s);
+    for (const s of d.servers) if (isDnsServer(s)) pushUnique(out.servers, s);
     for (const s of d.searchDomains) if (isDomainName(s)) pushUnique(out.searchDomains, s);
   }
   return out;

@@ -18,7 +18,8 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import type { CredentialRequest, Credentials, LogLine, TunnelState } from '../../../../shared/ipc/helper-protocol.js';
 import type { Driver, DriverContext } from '../driver.js';
-import { runConfig } from './args.js';
+import { profileRoutes, pushedRoutes } from '../../../../shared/profiles/routes.js';
+import { checkedRunConfig, exitNotifySeconds } from './args.js';
 import { PromptBroker, type NeedNotice } from './credentials.js';
 import { dnsFromEnv, mergeDns, type DnsSettings } from './dns-env.js';
 import { ManagementServer } from './management-server.js';
@@ -26,6 +27,18 @@ import { configFilePath, managementSocketPath, OpenVpnProcess, type ProcessExit 
 import { parseLoadStats, type ManagementProtocol, type Notification, type OvpnState, type PasswordNotice } from './protocol.js';
 import { redact, redactCommand } from './redact.js';
 import { ResidueWriter } from './residue.js';
+import {
+  claimRoutes,
+  othersClaims,
+  parsePushReply,
+  parseRouteLog,
+  releaseRoutes,
+  sameRoute,
+  removeRoutes,
+  type AddressRecord,
+  type RouteLogEvent,
+  type RouteRecord,
+} from './routes.js';
 import { PausableTimeout } from './timer.js';
 import { TunnelDns } from './tunnel-dns.js';
 import {
@@ -41,7 +54,7 @@ import {
   type ErrorState,
 } from './states.js';
 
-const STOP_GRACE_MS = 3_000;
+const MIN_STOP_GRACE_MS = 3_000;
 const KILL_WAIT_MS = 2_000;
 const RESPAWN_MAX_S = 30;
 const TAIL_LINES = 20;
@@ -58,8 +71,10 @@ export class OpenVpnDriver implements Driver {
 
   private proc: OpenVpnProcess | null = null;
   private exited: Promise<unknown> = Promise.resolve();
-  /** What openvpn runs: the canonical profile plus the helper's defaults (args.ts). */
-  private readonly configText: string;
+  /** What openvpn runs: the canonical profile plus the helper's lines, re-read (args.ts). */
+  private readonly config: { text: string } | { problem: string };
+  /** How long openvpn gets to exit after it was told to stop, from its explicit-exit-notify count. */
+  private readonly stopGraceMs: number;
   private readonly residue: ResidueWriter;
   /** Reason of the EXITING state of the current process, if it announced one. */
   private exitingDetail: string | null = null;
@@ -87,6 +102,17 @@ export class OpenVpnDriver implements Driver {
   private readonly dns: TunnelDns;
   private readonly profileDns: DnsSettings;
 
+  /** Options the server pushed in the current (or last) PUSH_REPLY sequence. */
+  private pushed: string[] = [];
+  private pushComplete = false;
+  /** routesKnown was called for the current connection attempt. */
+  private routesReported = false;
+  /** Routes and addresses openvpn added (from its log), for the residue record and teardown. */
+  private routes: RouteRecord[] = [];
+  private addresses: AddressRecord[] = [];
+  /** What the last add line appended, dropped again if openvpn reports that add failed. */
+  private lastAdd: { route: RouteRecord } | { address: AddressRecord } | null = null;
+
   private counterBase = { in: 0, out: 0 };
   private counterRaw = { in: 0, out: 0 };
 
@@ -103,10 +129,9 @@ export class OpenVpnDriver implements Driver {
     this.configPath = configFilePath(ctx.workDir);
     this.residue = new ResidueWriter(ctx.workDir, (message) => this.log('warn', `could not write the residue record: ${message}`));
     const profile = ctx.inspection.profile?.kind === 'openvpn' ? ctx.inspection.profile : null;
-    this.configText = runConfig(ctx.inspection.canonical, {
-      directives: profile?.directives ?? [],
-      udpOnly: profile !== null && profile.remotes.every((r) => r.transport === 'udp'),
-    });
+    const facts = { directives: profile?.directives ?? [], udpOnly: profile !== null && profile.remotes.every((r) => r.transport === 'udp') };
+    this.config = checkedRunConfig(ctx.inspection.canonical, facts);
+    this.stopGraceMs = Math.max(MIN_STOP_GRACE_MS, (exitNotifySeconds(facts) + 2) * 1000);
     this.mgmt = new ManagementServer(managementSocketPath(ctx.workDir), {
       connected: (conn) => this.onManagementConnected(conn),
       notification: (conn, n, raw) => this.enqueue(() => this.onNotification(conn, n, raw)),
@@ -135,6 +160,14 @@ export class OpenVpnDriver implements Driver {
     if (this.lifecycle !== 'new') throw new Error('driver already started');
     this.lifecycle = 'running';
     const launched = this.ctx.prelaunched instanceof OpenVpnProcess ? this.ctx.prelaunched : null;
+    if ('problem' in this.config) {
+      // Nothing was fed or written: the waiting openvpn is abandoned having read nothing.
+      launched?.abandon();
+      this.terminal = true;
+      this.lifecycle = 'stopped';
+      this.log('error', `refusing to run openvpn: ${this.config.problem}`);
+      throw new Error(`refusing to run openvpn: ${this.config.problem}`);
+    }
     try {
       // Listening before openvpn gets its config: it dials in right after reading it.
       this.mgmt.listen();
@@ -200,6 +233,11 @@ export class OpenVpnDriver implements Driver {
   // ---------------------------------------------------------------------------------------------
   // process
 
+  /** The checked config text (start() refuses before anything runs when there is none). */
+  private get configText(): string {
+    return 'text' in this.config ? this.config.text : '';
+  }
+
   private writeConfig(): void {
     writeFileSync(this.configPath, this.configText, { mode: 0o600 });
   }
@@ -218,6 +256,7 @@ export class OpenVpnDriver implements Driver {
       return proc;
     }
     this.proc = proc;
+    this.routesReported = false;
     // First: a launched openvpn is waiting for it (everything below can happen while it reads).
     proc.feedConfig(this.configText);
     this.log('info', `openvpn started (pid ${String(proc.pid)}${this.ctx.netns ? `, namespace ${this.ctx.netns}` : ''})`);
@@ -326,19 +365,32 @@ export class OpenVpnDriver implements Driver {
         clearTimeout(timer);
       }
       if (!signalled) proc.kill('SIGTERM');
-      if (!(await this.waitExit(STOP_GRACE_MS))) {
-        this.log('warn', `openvpn did not exit within ${STOP_GRACE_MS / 1000} s; killing it`);
+      if (!(await this.waitExit(this.stopGraceMs))) {
+        this.log('warn', `openvpn did not exit within ${this.stopGraceMs / 1000} s; killing it`);
         proc.kill('SIGKILL');
         await this.waitExit(KILL_WAIT_MS);
       }
     }
     await this.mgmt.close();
+    await this.removeLeftRoutes();
     await this.dns.clear();
     this.iface = null;
     this.saveResidue();
     await this.residue.close();
     // The config holds the private key: it has no use once no openvpn runs it.
     if (this.proc === null) rmSync(this.configPath, { force: true });
+  }
+
+  /** Once openvpn is gone: deletes the routes and addresses it added that outlived it. */
+  private async removeLeftRoutes(): Promise<void> {
+    if (this.routes.length + this.addresses.length > 0) {
+      const { removed, left } = await removeRoutes(this.ctx.netns, this.routes, this.addresses, othersClaims(this.ctx.sessionId));
+      if (removed.length > 0) this.log('info', `removed what openvpn left: ${removed.join(', ')}`);
+      if (left.length > 0) this.log('error', `could not remove: ${left.join(', ')}`);
+    }
+    this.routes = [];
+    this.addresses = [];
+    releaseRoutes(this.ctx.sessionId);
   }
 
   private async waitExit(ms: number): Promise<boolean> {
@@ -473,6 +525,7 @@ export class OpenVpnDriver implements Driver {
     switch (s.name) {
       case 'RECONNECTING': {
         this.connectedNow = false;
+        this.routesReported = false;
         this.userAuthThisAttempt = false;
         const reason = s.detail || 'restart';
         if (this.everConnected) {
@@ -494,6 +547,8 @@ export class OpenVpnDriver implements Driver {
         this.attempt = 0;
         this.respawns = 0;
         this.connectTimer.clear();
+        // Without a pull there was no PUSH_REPLY: the profile's own routes are all there is.
+        if (!this.routesReported && !this.reportRoutes()) return;
         // Report connected only once DNS is in place (UPDOWN:UP came just before) and recorded in
         // the residue, so that a crash from here on is cleaned up completely.
         await this.dns.idle();
@@ -532,6 +587,65 @@ export class OpenVpnDriver implements Driver {
     const dev = /^TUN\/TAP device (\S+) opened$/.exec(text);
     if (dev?.[1]) this.setInterface(dev[1]);
     this.ctx.events.log(level, clean);
+    const push = parsePushReply(text);
+    if (push) this.onPushReply(push.options, push.more);
+    const route = parseRouteLog(text);
+    if (route) this.onRouteLog(route);
+  }
+
+  /** Pushed options arrive before openvpn applies them: the routes are checked right then. */
+  private onPushReply(options: string[], more: boolean): void {
+    if (this.pushComplete) this.pushed = [];
+    this.pushed.push(...options);
+    this.pushComplete = !more;
+    if (this.pushComplete && !this.terminal && this.lifecycle === 'running') this.reportRoutes();
+  }
+
+  /**
+   * Tells the session manager the tunnel's routes (the profile's and the pushed ones). On a
+   * conflict the manager has set this session's error and is stopping it: nothing more is
+   * reported, and the teardown starts at once so openvpn adds as little as possible.
+   */
+  private reportRoutes(): boolean {
+    this.routesReported = true;
+    const profile = this.ctx.inspection.profile;
+    const prefixes = [...new Set([...(profile ? profileRoutes(profile) : []), ...pushedRoutes(this.pushed)])];
+    if (this.ctx.events.routesKnown(prefixes)) return true;
+    this.terminal = true;
+    this.log('error', 'the routes of this connection conflict with another connection; stopping it');
+    this.teardownPromise ??= this.teardown();
+    return false;
+  }
+
+  private onRouteLog(e: RouteLogEvent): void {
+    switch (e.kind) {
+      case 'route-added':
+        this.lastAdd = null;
+        if (this.routes.some((r) => sameRoute(r, e.route))) return;
+        this.routes.push(e.route);
+        this.lastAdd = { route: e.route };
+        break;
+      case 'address-added':
+        this.lastAdd = null;
+        if (this.addresses.some((a) => a.address === e.address.address && a.dev === e.address.dev)) return;
+        this.addresses.push(e.address);
+        this.lastAdd = { address: e.address };
+        break;
+      case 'route-deleted':
+        this.routes = this.routes.filter((r) => !sameRoute(r, e.route));
+        break;
+      case 'add-failed': {
+        // Not added, so not ours: an existing route (another session's, the administrator's) stays.
+        const failed = this.lastAdd;
+        this.lastAdd = null;
+        if (failed === null) return;
+        if ('route' in failed) this.routes = this.routes.filter((r) => r !== failed.route);
+        else this.addresses = this.addresses.filter((a) => a !== failed.address);
+        break;
+      }
+    }
+    claimRoutes(this.ctx.sessionId, this.routes, this.addresses);
+    this.saveResidue();
   }
 
   private onInfoMsg(text: string): void {
@@ -664,6 +778,9 @@ export class OpenVpnDriver implements Driver {
       interfaceName: this.iface,
       dnsRecords: this.dns.records,
       configPath: this.configPath,
+      netns: this.ctx.netns,
+      routes: this.routes,
+      addresses: this.addresses,
     });
   }
 }

@@ -14,8 +14,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inNetns } from '../../exec.js';
-import type { Prelaunched, Residue } from '../driver.js';
+import type { Prelaunched } from '../driver.js';
 import { CONFIG_FROM_STDIN, openVpnArgs } from './args.js';
+import type { OpenVpnResidue } from './residue.js';
 
 export interface ProcessExit {
   code: number | null;
@@ -80,9 +81,19 @@ export class OpenVpnProcess implements Prelaunched {
     return new OpenVpnProcess(child, child.pid, o.configPath === null, o.workDir, o.netns);
   }
 
-  residue(sessionId: string): Residue {
+  residue(sessionId: string): OpenVpnResidue {
     // Found again by its management socket, which is in its command line (residue.ts).
-    return { kind: 'openvpn', sessionId, pids: [this.pid], interfaceName: null, dnsRecords: [], configPath: configFilePath(this.workDir) };
+    return {
+      kind: 'openvpn',
+      sessionId,
+      pids: [this.pid],
+      interfaceName: null,
+      dnsRecords: [],
+      configPath: configFilePath(this.workDir),
+      netns: this.netns,
+      routes: [],
+      addresses: [],
+    };
   }
 
   get usable(): boolean {

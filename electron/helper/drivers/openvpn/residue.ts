@@ -1,15 +1,18 @@
 /**
  * The residue record: what a running OpenVPN session leaves on the system (its openvpn pids, the
- * tun/tap device, DNS records), kept current in <workDir>/residue.json so that a helper restarted
- * after a crash can remove it with cleanupOpenVpnResidue.
+ * tun/tap device, the routes and addresses openvpn added, DNS records), kept current in
+ * <workDir>/residue.json so that a helper restarted after a crash can remove it with
+ * cleanupOpenVpnResidue. A record is data, never instructions: it is validated on read, and
+ * cleanup runs only the helper's own commands on its values.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { removeDns } from '../../dns.js';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import { parseDnsRecord, removeDns } from '../../dns.js';
 import { isAlive, waitForExit } from '../../exec.js';
-import type { Residue } from '../driver.js';
-import { managementSocketPath } from './process.js';
+import { configFilePath, managementSocketPath } from './process.js';
+import { AddressRecordSchema, removeRoutes, RouteRecordSchema } from './routes.js';
 
 export const RESIDUE_FILE = 'residue.json';
 
@@ -20,7 +23,7 @@ export const RESIDUE_FILE = 'residue.json';
  * record waiting is written; flush() waits until what was saved is on disk.
  */
 export class ResidueWriter {
-  private next: Residue | null = null;
+  private next: OpenVpnResidue | null = null;
   private writing: Promise<void> | null = null;
   private closed = false;
 
@@ -29,7 +32,7 @@ export class ResidueWriter {
     private readonly onError: (message: string) => void,
   ) {}
 
-  save(residue: Residue): void {
+  save(residue: OpenVpnResidue): void {
     if (this.closed) return;
     this.next = residue;
     this.writing ??= this.drain();
@@ -70,19 +73,27 @@ export function readCmdline(pid: number): string[] {
   }
 }
 
+function readLink(path: string): string | null {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
+  }
+}
+
 /**
- * The pid is still one of this session's openvpn processes (pids get reused): its command line
- * names the session's config file (restarts) or the session's management socket (every process;
- * the first one reads its config from stdin).
+ * The pid is still one of the session's openvpn processes (pids get reused, and a record is
+ * never trusted): its executable is openvpn, it runs in the session's directory and its command
+ * line names the session's management socket (every process the helper starts has it; the first
+ * one reads its config from stdin, restarts the session's config file).
  */
-export function isOurOpenVpn(pid: number, configPath: string): boolean {
+export function isOurOpenVpn(pid: number, workDir: string): boolean {
+  const exe = readLink(`/proc/${pid}/exe`);
+  if (exe === null || basename(exe.replace(/ \(deleted\)$/, '')) !== 'openvpn') return false;
+  if (readLink(`/proc/${pid}/cwd`) !== workDir) return false;
   const argv = readCmdline(pid);
-  const after = (flag: string) => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const ours = after('--config') === configPath || after('--management') === managementSocketPath(dirname(configPath));
-  return ours && argv.some((a) => a === 'openvpn' || a.endsWith('/openvpn'));
+  const i = argv.indexOf('--management');
+  return i >= 0 && argv[i + 1] === managementSocketPath(workDir);
 }
 
 async function killOpenVpn(pid: number): Promise<void> {
@@ -100,19 +111,53 @@ async function killOpenVpn(pid: number): Promise<void> {
   await waitForExit(pid, 2_000);
 }
 
+const NETNS_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
+export const OpenVpnResidueSchema = z.object({
+  kind: z.literal('openvpn'),
+  sessionId: z.string().max(128),
+  pids: z.array(z.number().int().min(1)).max(16),
+  interfaceName: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,14}$/).nullable(),
+  dnsRecords: z.array(z.string().refine((r) => parseDnsRecord(r) !== null, 'not a DNS record of the helper')).max(4),
+  configPath: z.string().max(4096).nullable(),
+  // A standby's record (standby.ts) has no routes yet and may predate these fields.
+  netns: z.string().regex(NETNS_RE).nullable().default(null),
+  routes: z.array(RouteRecordSchema).max(1024).default([]),
+  addresses: z.array(AddressRecordSchema).max(64).default([]),
+});
+
+export type OpenVpnResidue = z.infer<typeof OpenVpnResidueSchema>;
+
 /**
- * Kills leftover openvpn processes of a session (only those whose command line still names the
- * session's config: pids get reused) and removes its DNS records. The tun/tap device goes away
- * with its process. Never throws for one failed item: it tries them all, then reports.
+ * A record read from the session directory `dir`, checked: the schema, the session id equal to
+ * the directory's name, the config path the helper's own. Returns the record or why it was refused.
  */
-export async function cleanupOpenVpnResidue(residue: Residue): Promise<void> {
+export function parseOpenVpnResidue(dir: string, raw: unknown): { residue: OpenVpnResidue } | { problem: string } {
+  const parsed = OpenVpnResidueSchema.safeParse(raw);
+  if (!parsed.success) return { problem: `not an OpenVPN residue record (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})` };
+  const r = parsed.data;
+  if (r.sessionId !== basename(dir)) return { problem: 'the record names another session' };
+  if (r.configPath !== null && r.configPath !== configFilePath(dir)) return { problem: 'the record names a config outside its session directory' };
+  return { residue: r };
+}
+
+/**
+ * Cleans up after a session whose helper died (`residue` as returned by parseOpenVpnResidue, from
+ * the session directory `workDir`): kills the openvpn processes that are provably the session's
+ * (isOurOpenVpn), then removes the routes and addresses openvpn added that survived it, and its
+ * DNS records. The tun/tap device goes away with its process. Never throws for one failed item:
+ * it tries them all, then reports.
+ */
+export async function cleanupOpenVpnResidue(workDir: string, residue: OpenVpnResidue): Promise<void> {
   const problems: string[] = [];
-  const configPath = residue.configPath;
   for (const pid of residue.pids) {
-    if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid)) continue;
-    if (configPath === null || !isOurOpenVpn(pid, configPath)) continue;
+    if (!isAlive(pid) || !isOurOpenVpn(pid, workDir)) continue;
     await killOpenVpn(pid);
     if (isAlive(pid)) problems.push(`openvpn pid ${pid} did not exit`);
+  }
+  if (residue.routes.length + residue.addresses.length > 0) {
+    const netns = residue.netns !== null && !existsSync(`/run/netns/${residue.netns}`) ? undefined : residue.netns;
+    if (netns !== undefined) problems.push(...(await removeRoutes(netns, residue.routes, residue.addresses)).left);
   }
   for (const record of residue.dnsRecords) {
     try {
