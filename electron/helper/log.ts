@@ -24,7 +24,8 @@ export function redact(text: string): string {
     .replace(MGMT_PASSWORD, (_m, word: string, type: string) => `${word} ${type} [redacted]`)
     .replace(MGMT_USERNAME, (_m, word: string, type: string) => `${word} ${type} [redacted]`)
     .replace(SECRET_WORDS, (_m, word: string, sep: string) => `${word}${sep}[redacted]`)
-    .replace(USER_WORDS, (_m, word: string, sep: string) => `${word}${sep}[redacted]`)
+    // A management form already done above (`username "Auth" [redacted]`) keeps its type word.
+    .replace(USER_WORDS, (m: string, word: string, sep: string, _value: string, at: number, whole: string) => (whole.startsWith(' [redacted]', at + m.length) ? m : `${word}${sep}[redacted]`))
     .replace(WG_KEY, '[redacted key]');
 }
 
