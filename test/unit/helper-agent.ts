@@ -1,6 +1,6 @@
 /**
  * A client of the helper socket run as another operating-system user (a child process with that
- * uid, and gid 0 so a test helper with `--group root` admits it): the tests' way to be a second
+ * uid, and by default gid 0 so a test helper with `--group root` admits it): the tests' way to be a second
  * user, since SO_PEERCRED reports what the kernel knows. It relays what the helper sends, line by
  * line, and sends what the test writes.
  */
@@ -65,9 +65,9 @@ export class Agent {
     });
   }
 
-  /** Opens `connections` connections to the socket as `uid`; resolves once all are connected. */
-  static async open(socketPath: string, uid: number, connections = 1): Promise<Agent> {
-    const child = spawn(process.execPath, ['-e', AGENT, socketPath, String(connections)], { uid, gid: 0, stdio: ['pipe', 'pipe', 'inherit'] });
+  /** Opens `connections` connections to the socket as `uid` (group `gid`); resolves once all are connected (or one failed). */
+  static async open(socketPath: string, uid: number, connections = 1, gid = 0): Promise<Agent> {
+    const child = spawn(process.execPath, ['-e', AGENT, socketPath, String(connections)], { uid, gid, stdio: ['pipe', 'pipe', 'inherit'] });
     const agent = new Agent(child);
     await agent.until(() => agent.records.some((r) => r.agent === 'connected' || r.agent === 'error'), `uid ${uid} connecting`);
     return agent;
@@ -80,6 +80,11 @@ export class Agent {
   /** Messages the helper sent on one connection. */
   messages(conn = 0): Array<Record<string, unknown>> {
     return this.records.flatMap((r) => (r.agent === 'line' && r.conn === conn ? [r.message] : []));
+  }
+
+  /** The socket error a connection failed with (EACCES, ...), if any. */
+  error(conn = 0): string | undefined {
+    return this.records.flatMap((r) => (r.agent === 'error' && r.conn === conn ? [r.code] : []))[0];
   }
 
   closed(conn: number): boolean {
