@@ -394,6 +394,12 @@ describe('Endpoint', () => {
     expect(ep('localhost:051820')).toEqual({ host: 'localhost', port: 51820 });
   });
 
+  it('refuses a host that the resolver would read as an IPv4 address', () => {
+    for (const host of ['0x7f.1', '0x7F.0.0.1', '10.1', '0x0a000001', '012.0.0.1']) {
+      expect(epErr(`${host}:51820`).code, host).toBe('WG_ENDPOINT_HOST');
+    }
+  });
+
   it('rejects bad endpoints with wireguard-windows-like messages', () => {
     expect(epErr('::1:51820')).toMatchObject({ code: 'WG_ENDPOINT_BRACKETS', column: 12, text: '::1' });
     expect(epErr('2001:db8::1').code).toBe('WG_ENDPOINT_BRACKETS');

@@ -5,6 +5,7 @@ import { inspectProfile } from '../../shared/profiles/inspect.js';
 import { publicKeyFromPrivate } from '../../shared/profiles/wireguard/keys.js';
 import type { WireGuardPeer, WireGuardProfile } from '../../shared/profiles/wireguard/model.js';
 import { parseWireGuard } from '../../shared/profiles/wireguard/parser.js';
+import { checkCanonicalWireGuard, readAsWgQuick } from '../../shared/profiles/wireguard/wgquick-reader.js';
 import { writeWireGuard } from '../../shared/profiles/wireguard/writer.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -201,7 +202,7 @@ describe('writeWireGuard', () => {
       }),
       { numRuns: 500 },
     );
-  });
+  }, 30_000);
 
   it('normalises any accepted spelling to the same canonical text', () => {
     // Re-spell a canonical file: random key case, spacing, comments and CRLF.
@@ -224,7 +225,7 @@ describe('writeWireGuard', () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 30_000);
 });
 
 describe('parseWireGuard never throws', () => {
@@ -275,5 +276,95 @@ describe('parseWireGuard never throws', () => {
       return lines.join('\n');
     });
     fc.assert(fc.property(damaged, check), { numRuns: 1000 });
+  }, 30_000);
+});
+
+describe('readAsWgQuick: the canonical text as wg-quick and wg read it', () => {
+  const read = (text: string): WireGuardProfile => {
+    const r = readAsWgQuick(text);
+    if (!r.ok) throw new Error(`line ${r.line}: ${r.reason}`);
+    return r.profile;
+  };
+  const refusal = (text: string): string => {
+    const r = readAsWgQuick(text);
+    if (r.ok) throw new Error('expected a refusal');
+    return r.reason;
+  };
+  const base = `[Interface]\nPrivateKey = ${PRIV}\n`;
+
+  it('re-reading write(model) yields the model, for generated profiles', () => {
+    fc.assert(
+      fc.property(profileArb, (profile) => {
+        expect(read(writeWireGuard(profile))).toEqual(profile);
+        expect(checkCanonicalWireGuard(writeWireGuard(profile), profile)).toBeNull();
+      }),
+      { numRuns: 1000 },
+    );
+  }, 30_000);
+
+  it('re-reading write(model) yields the model, for damaged and re-spelled files the parser accepts', () => {
+    const damaged = fc.tuple(profileArb, fc.nat(), fc.constantFrom('#', '=', ' ', ',', '/0', '/', '[', ']', '\t', 'x', '0', '::', '.1'), fc.nat()).map(([p, lineIndex, junk, at]) => {
+      const lines = writeWireGuard(p).split('\n');
+      const i = lineIndex % lines.length;
+      const target = lines[i] ?? '';
+      const pos = target.length === 0 ? 0 : at % (target.length + 1);
+      lines[i] = target.slice(0, pos) + junk + target.slice(pos);
+      return lines.join('\n');
+    });
+    let accepted = 0;
+    fc.assert(
+      fc.property(damaged, (text) => {
+        const r = parseWireGuard(text);
+        if (!r.ok) return;
+        accepted++;
+        expect(read(writeWireGuard(r.profile))).toEqual(r.profile);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(accepted).toBeGreaterThan(250);
+  }, 30_000);
+
+  it("follows wg-quick's own rules: its keys case-insensitive, hooks cut at '#', values trimmed", () => {
+    const p = read(`${base}address=10.0.0.2/24\nPOSTUP =  echo a#b  \nmtu = 1420\nMTU = 1380\ndns = 1.1.1.1, corp.example\n`);
+    expect(p.interface.addresses).toEqual(['10.0.0.2/24']);
+    expect(p.interface.postUp).toEqual(['echo a']);
+    expect(p.interface.mtu).toBe(1380);
+    expect(p.interface.dns).toEqual({ servers: ['1.1.1.1'], searchDomains: ['corp.example'] });
+  });
+
+  it("follows wg's rules for the rest: whitespace anywhere removed, key prefixes, host bits cleared", () => {
+    const p = read(`${base}[Peer]\nPublic Key = ${PEER1}\nAllowedIPs = 1.0.0.0/0,10.1.2.3/8\nEndpoint = 192.0.2.1:51820\npersistentkeepalive = off\n`);
+    expect(p.peers).toEqual([{ publicKey: PEER1, allowedIPs: ['0.0.0.0/0', '10.0.0.0/8'], endpoint: { host: '192.0.2.1', port: 51820 } }]);
+  });
+
+  it('refuses what the tools would read by their version, locale, resolver or file system', () => {
+    expect(refusal(`${base}Table = Auto\n`)).toMatch(/neither auto nor off/);
+    expect(refusal(`${base}Table = 51820\n`)).toMatch(/neither auto nor off/);
+    expect(refusal(`${base}FwMark = 0x1\n`)).toMatch(/does not accept/);
+    expect(refusal(`${base}Address = 10.0.0.*\n`)).toMatch(/glob/);
+    expect(refusal(`${base}Address = 010.0.0.2/24\n`)).toMatch(/inet_pton/);
+    // getaddrinfo reads "0x7f.1" as 127.0.0.1: only the canonical spelling of an address is taken.
+    expect(refusal(`${base}[Peer]\nPublicKey = ${PEER1}\nEndpoint = 0x7f.1:51820\n`)).toMatch(/inet_pton/);
+    expect(refusal(`${base}PostUp = a\u0000b\n`)).toMatch(/control character/);
+    expect(refusal(`${base}\r\n`)).toMatch(/control character/);
+    expect(refusal(`${base}[Peer]\nPublicKey = ${PEER1}\nAllowedIPs =\n`)).toMatch(/empty AllowedIPs/);
+    expect(refusal(`${base}[Peer]\nPublicKey = ${PEER1}\nAllowedIPs = 10.0.0.0/08\n`)).toMatch(/prefix length/);
+    expect(refusal(`${base}[Peer]\nPublicKey = ${PEER1}\n[Peer]\nPublicKey = ${PEER1}\n`)).toMatch(/twice/);
+    expect(refusal(`${base}[Peer]\nAllowedIPs = 10.0.0.0/8\n`)).toMatch(/without a PublicKey/);
+    expect(refusal(`${base}[Peer]\nDNS = 1.1.1.1\n`)).toMatch(/does not accept/);
+    expect(refusal(`Address = 10.0.0.2\n`)).toMatch(/does not accept/);
+    expect(refusal(`[Interface]\n`)).toMatch(/no PrivateKey/);
+  });
+
+  it('checkCanonicalWireGuard refuses a canonical text that would run something else', () => {
+    const profile = parsed(`${base}PostUp = logger up\n`);
+    expect(checkCanonicalWireGuard(writeWireGuard(profile), profile)).toBeNull();
+    const hashed = { ...profile, interface: { ...profile.interface, postUp: ['rm -rf /tmp/x#y'] } };
+    const e = checkCanonicalWireGuard(writeWireGuard(hashed), hashed);
+    expect(e).toMatchObject({ code: 'WG_CANONICAL_MISMATCH', line: 0 });
+    expect(e?.message.en).toMatch(/wg-quick would read/);
+    expect(e?.message.ja).toMatch(/wg-quick/);
+    const table = { ...profile, interface: { ...profile.interface, table: 'main' as unknown as 'auto' } };
+    expect(checkCanonicalWireGuard(writeWireGuard(table), table)).toMatchObject({ code: 'WG_CANONICAL_MISMATCH' });
   });
 });

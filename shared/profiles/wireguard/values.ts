@@ -172,6 +172,9 @@ export function parseSaveConfig(value: string): ValueResult<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Endpoint
 
+/** 1–4 dot-separated parts, each decimal, octal or 0x-hex: inet_aton's grammar. */
+const INET_ATON_SPELLING = /^(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}$/i;
+
 /** Interface names or numeric indexes (Linux, Windows, macOS). */
 const ZONE = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -216,7 +219,8 @@ export function parseEndpoint(value: string): ValueResult<WireGuardEndpoint> {
   if (!port.ok) return port;
   const ip = parseIp(host);
   if (ip) return ok({ host: ip.text, port: port.value });
-  // Digits and dots are an IPv4 attempt (getaddrinfo would read "10.1" as 10.0.0.1): refuse it.
-  if (/^[0-9.]+$/.test(host) || !isDnsName(host)) return bad('WG_ENDPOINT_HOST', msg.endpointHost(host), host);
+  // What inet_aton reads as an address is one to getaddrinfo too ("10.1" is 10.0.0.1, "0x7f.1"
+  // is 127.0.0.1), not a name: refuse it, whatever the spelling.
+  if (INET_ATON_SPELLING.test(host) || /^[0-9.]+$/.test(host) || !isDnsName(host)) return bad('WG_ENDPOINT_HOST', msg.endpointHost(host), host);
   return ok({ host, port: port.value });
 }
