@@ -6,7 +6,7 @@
  *
  * Commands arrive on stdin, one JSON object a line; reports leave on stdout the same way.
  *   { op: 'open', conn, path }            → { conn, event: 'open' } | { conn, event: 'error', code }
- *   { op: 'write', conn, data }           → (nothing; replies arrive as lines)
+ *   { op: 'write', conn, data, report? }  → { conn, event: 'wrote' } with `report` (the send time of a latency)
  *   { op: 'fill', conn, bytes }           → { conn, event: 'filled' } once `bytes` of 'a' (no newline) are written
  *   { op: 'close', conn }
  *   { op: 'open-many', from, count, path} → { event: 'opened-many', opened, errors: { CODE: n } }
@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 
 type Command =
   | { op: 'open'; conn: number; path: string }
-  | { op: 'write'; conn: number; data: string }
+  | { op: 'write'; conn: number; data: string; report?: boolean }
   | { op: 'fill'; conn: number; bytes: number }
   | { op: 'close'; conn: number }
   | { op: 'open-many'; from: number; count: number; path: string };
@@ -67,6 +67,7 @@ async function handle(c: Command): Promise<void> {
     }
     case 'write':
       sockets.get(c.conn)?.write(c.data);
+      if (c.report) report({ conn: c.conn, event: 'wrote' });
       return;
     case 'fill': {
       const socket = sockets.get(c.conn);

@@ -197,8 +197,24 @@ export class Conn {
 
   constructor(readonly agent: Agent, readonly conn: number) {}
 
-  write(data: string): void {
-    this.agent.send({ op: 'write', conn: this.conn, data });
+  write(data: string, report = false): void {
+    this.agent.send({ op: 'write', conn: this.conn, data, report });
+  }
+
+  /** Sends a request without waiting; its send time (agent clock) is reported as 'wrote'. */
+  sendTimed(body: Record<string, unknown>): number {
+    const id = this.nextId++;
+    this.write(`${JSON.stringify({ id, ...body })}\n`, true);
+    return id;
+  }
+
+  /** Agent-clock send times of this connection's timed writes, in order. */
+  sendTimes(): number[] {
+    return this.agent.reports.filter((r) => r.conn === this.conn && r.event === 'wrote').map((r) => r.at);
+  }
+
+  fill(bytes: number): void {
+    this.agent.send({ op: 'fill', conn: this.conn, bytes });
   }
 
   /** Sends `body` with a fresh id and waits for the response carrying it. */
