@@ -1,8 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { ProfileError } from '../../shared/profiles/diagnostics.js';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
 import { wireGuardAdvisories } from '../../shared/profiles/wireguard/advisories.js';
+import { WIREGUARD_KEYS, wireGuardReviewTable } from '../../shared/profiles/wireguard/keytable.js';
 import { looksLikeWireGuard, parseWireGuard, WIREGUARD_MAX_BYTES } from '../../shared/profiles/wireguard/parser.js';
 
 // The seed lab's client and server configurations, verbatim.
@@ -544,5 +547,51 @@ describe('robustness', () => {
     const start = Date.now();
     expect(ok(text).profile.peers).toHaveLength(8999);
     expect(Date.now() - start).toBeLessThan(3000);
+  });
+});
+
+describe('the key table (keytable.ts) and the README review derived from it', () => {
+  const root = join(import.meta.dirname, '../..');
+  const START = '<!-- directive-review-wireguard:start -->';
+  const END = '<!-- directive-review-wireguard:end -->';
+
+  it("README's WireGuard review table is the one generated from the key table", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const start = readme.indexOf(START);
+    const end = readme.indexOf(END);
+    expect(start).toBeGreaterThan(0);
+    expect(end).toBeGreaterThan(start);
+    // Regenerate with: npx tsx -e "import('./shared/profiles/wireguard/keytable.ts').then((m) => console.log(m.wireGuardReviewTable()))"
+    expect(readme.slice(start + START.length, end).trim()).toBe(wireGuardReviewTable());
+  });
+
+  it('names for every key a test that exists', () => {
+    for (const key of WIREGUARD_KEYS) {
+      const source = readFileSync(join(root, key.test.file), 'utf8');
+      const quoted = [`'${key.test.name}'`, `"${key.test.name}"`, `\`${key.test.name}\``];
+      expect(quoted.some((q) => source.includes(`it(${q}`)), `${key.name}: ${key.test.file} — ${key.test.name}`).toBe(true);
+    }
+  });
+
+  it('lists exactly the keys the parser knows, per section', () => {
+    const section = (s: 'Interface' | 'Peer', line: string): string =>
+      s === 'Interface' ? conf([line]) : conf([], [`PublicKey = ${PEER1}`, line]);
+    for (const key of WIREGUARD_KEYS) {
+      const r = parseWireGuard(section(key.section, `${key.name} = x`));
+      const codes = r.ok ? [] : r.errors.map((e) => e.code);
+      expect(codes, key.name).not.toContain('WG_UNKNOWN_KEY');
+      const other = key.section === 'Interface' ? 'Peer' : 'Interface';
+      if (!WIREGUARD_KEYS.some((k) => k.section === other && k.name === key.name)) {
+        expect(errors(section(other, `${key.name} = x`)).map((e) => e.code), `${key.name} in [${other}]`).toContain('WG_UNKNOWN_KEY');
+      }
+    }
+    expect(only(conf(['Bogus = 1'])).message.en).toContain(WIREGUARD_KEYS.filter((k) => k.section === 'Interface').map((k) => k.name).join(', '));
+  });
+
+  it.runIf(existsSync('/usr/bin/wg-quick'))("marks as wg-quick's exactly the keys wg-quick's parse_options keeps for itself", () => {
+    const script = readFileSync('/usr/bin/wg-quick', 'utf8');
+    const body = script.slice(script.indexOf('parse_options() {'), script.indexOf('\n}\n', script.indexOf('parse_options() {')));
+    const own = [...body.matchAll(/^\t\t\t([A-Za-z]+)\) /gm)].map((m) => m[1]).sort();
+    expect(own).toEqual(WIREGUARD_KEYS.filter((k) => k.readBy === 'wg-quick').map((k) => k.name).sort());
   });
 });
