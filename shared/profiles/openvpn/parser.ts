@@ -3,7 +3,7 @@
  * openvpn 2.6 does them, the security policy, server-configuration detection, and the semantic
  * checks a client needs (a server to reach, a CA to trust, a way to authenticate).
  */
-import { profileError, type Advisory, type ProfileError } from '../diagnostics.js';
+import { MAX_REPORTED_ERRORS, capAdvisories, capErrors, profileError, type Advisory, type ProfileError } from '../diagnostics.js';
 import { DEFAULT_POLICY, checkOpenVpnDirective, fileReferenceError, privilegedPortError, serverConfigError, unprivilegedPort, type ProfilePolicy } from '../policy.js';
 import { describe, indexByName } from './describe.js';
 import { acceptsInline, specOf } from './directives.js';
@@ -56,11 +56,18 @@ interface Context {
   reportedLines: Set<number>;
   /** Directives skipped for that reason: semantic checks count them as present, to avoid cascades. */
   assumedPresent: Set<string>;
+  /** The line where checking stopped early (too many problems), else 0. */
+  stoppedAt: number;
 }
 
 function convert(raw: RawDirective[], ctx: Context, inConnection: boolean): OpenVpnDirective[] {
   const out: OpenVpnDirective[] = [];
   for (const d of raw) {
+    // Past the cap nothing more would be shown, and the profile is refused anyway.
+    if (ctx.errors.length > MAX_REPORTED_ERRORS) {
+      ctx.stoppedAt ||= d.line;
+      break;
+    }
     const converted = convertOne(d, ctx, inConnection);
     if (converted) {
       ctx.lines.set(converted, d.line);
@@ -357,6 +364,7 @@ export function parseOpenVpn(input: Uint8Array | string, options: OpenVpnParseOp
     forwardCompatible: raw.some((d) => d.name === 'setenv' && d.args[0] === 'FORWARD_COMPATIBLE' && d.args[1] === '1'),
     reportedLines,
     assumedPresent: new Set(),
+    stoppedAt: read.stoppedAt,
   };
   const directives = convert(raw, ctx, false);
   const metadata: OpenVpnMetadata = {
@@ -364,7 +372,9 @@ export function parseOpenVpn(input: Uint8Array | string, options: OpenVpnParseOp
     blocks: read.metadata.blocks.map(({ tag, lines: body }) => ({ tag, lines: [...body] })),
   };
   const profile = describe(directives, metadata);
-  errors.push(...semanticErrors(profile, lines, ctx.assumedPresent));
+  // Semantic checks of a half-read profile would only add noise.
+  if (ctx.stoppedAt === 0) errors.push(...semanticErrors(profile, lines, ctx.assumedPresent));
   errors.sort((a, b) => a.line - b.line);
-  return { profile: errors.length === 0 ? profile : null, errors, advisories: ctx.advisories, lines };
+  const reported = capErrors(errors, ctx.stoppedAt);
+  return { profile: reported.length === 0 ? profile : null, errors: reported, advisories: capAdvisories(ctx.advisories), lines };
 }

@@ -1,4 +1,4 @@
-import { profileError, type LocalizedText, type ProfileError } from '../diagnostics.js';
+import { MAX_REPORTED_ERRORS, profileError, type LocalizedText, type ProfileError } from '../diagnostics.js';
 import {
   OPTION_LINE_SIZE,
   MAX_PARMS,
@@ -63,8 +63,11 @@ export interface MetadataBlock {
 export interface OpenVpnReadResult {
   directives: RawDirective[];
   metadata: { values: MetadataEntry[]; blocks: MetadataBlock[] };
+  /** At most MAX_REPORTED_ERRORS, in line order. */
   errors: ProfileError[];
   warnings: ProfileError[];
+  /** The line where reading stopped because of too many problems or lines; 0 when read to the end. */
+  stoppedAt: number;
 }
 
 const LF = 0x0a;
@@ -78,6 +81,11 @@ const STRING_INLINE_LINE_MAX = OPTION_LINE_SIZE - 2;
 const META_PREFIX = '# OVPN_ACCESS_SERVER_';
 const MAX_REPORTED = 500;
 const MAX_SOURCE_BYTES = 4096;
+/**
+ * Lines read outside inline bodies before giving up: real profiles have a few hundred at most,
+ * and a multi-megabyte junk file must not hold up everyone who shares the helper.
+ */
+export const MAX_CONFIG_LINES = 10_000;
 
 /** C isspace() as used by read_inline_file() to skip indentation before a close tag (NUL is not a space here). */
 function isCSpace(b: number): boolean {
@@ -87,24 +95,45 @@ function isCSpace(b: number): boolean {
 class Diagnostics {
   readonly errors: ProfileError[] = [];
   readonly warnings: ProfileError[] = [];
-  private hiddenErrors = 0;
   private hiddenWarnings = 0;
   private lastLine = 0;
+  private lines = 0;
+  /** See OpenVpnReadResult.stoppedAt. */
+  stoppedAt = 0;
 
-  error(e: ProfileError): void {
-    this.lastLine = Math.max(this.lastLine, e.line);
-    if (this.errors.length < MAX_REPORTED) this.errors.push(e);
-    else this.hiddenErrors++;
+  /** Takes a thunk so that nothing is built for problems that will not be shown. */
+  error(line: number, make: () => ProfileError): void {
+    if (this.stoppedAt > 0) return;
+    this.lastLine = Math.max(this.lastLine, line);
+    // One past the cap tells the caller there is more; reading stops there (the profile is refused anyway).
+    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push(make());
+    else this.stoppedAt = Math.max(line, 1);
   }
 
-  warning(w: ProfileError): void {
-    if (this.warnings.length < MAX_REPORTED) this.warnings.push(w);
+  warning(make: () => ProfileError): void {
+    if (this.warnings.length < MAX_REPORTED) this.warnings.push(make());
     else this.hiddenWarnings++;
   }
 
+  /** Counts a config line; false once there are too many to be a profile. */
+  line(line: number): boolean {
+    if (this.stoppedAt > 0) return false;
+    if (++this.lines <= MAX_CONFIG_LINES) return true;
+    this.errors.push(
+      profileError('OVPN_TOO_MANY_LINES', { line }, '', {
+        en: `The profile has more than ${MAX_CONFIG_LINES} lines of settings, so reading stopped at line ${line}. This does not look like an OpenVPN profile; check that you chose the right file.`,
+        ja: `プロファイルの設定行が ${MAX_CONFIG_LINES} 行を超えているため、${line} 行目で読み込みを止めました。OpenVPN のプロファイルではないようです。正しいファイルを選んだか確認してください。`,
+      }),
+    );
+    this.stoppedAt = line;
+    return false;
+  }
+
+  get stopped(): boolean {
+    return this.stoppedAt > 0;
+  }
+
   finish(): void {
-    // Garbage input (a 10 MB binary) must not flood the UI; say how much was left out instead.
-    if (this.hiddenErrors > 0) this.errors.push(tooMany('OVPN_TOO_MANY_ERRORS', this.hiddenErrors, this.lastLine, true));
     if (this.hiddenWarnings > 0) this.warnings.push(tooMany('OVPN_TOO_MANY_WARNINGS', this.hiddenWarnings, this.lastLine, false));
   }
 }
@@ -291,7 +320,7 @@ function takeLine(
   const meaning = interpret(lexed.texts);
   const column = lexed.columns[meaning.at] as number;
   if (meaning.kind === 'setenv-opt-empty') {
-    r.diag.error(setenvOptEmpty(line, column, source));
+    r.diag.error(line, () => setenvOptEmpty(line, column, source));
     return null;
   }
   if (meaning.kind === 'directive') {
@@ -299,7 +328,7 @@ function takeLine(
     return null;
   }
   if (meaning.tag.startsWith('/')) {
-    r.diag.error(strayEndtag(line, column, meaning.tag.slice(1), source));
+    r.diag.error(line, () => strayEndtag(line, column, meaning.tag.slice(1), source));
     return null;
   }
   return meaning;
@@ -327,9 +356,9 @@ function decodeBody(r: Reader, start: number, end: number, firstLine: number, ta
     if (lf < 0) lf = end;
     const nul = indexOfByte(r.buf, 0, pos, lf);
     if (nul >= 0) {
-      r.diag.error(binaryError(line, columnAt(r, pos, nul), sourceText(r, pos, lf)));
+      r.diag.error(line, () => binaryError(line, columnAt(r, pos, nul), sourceText(r, pos, lf)));
     } else if (decodeUtf8Strict(r.buf.subarray(pos, lf)) === undefined) {
-      r.diag.error(
+      r.diag.error(line, () =>
         profileError('PROFILE_NOT_UTF8', { line }, sourceText(r, pos, lf), {
           en: `Line ${line}, inside the <${tag}> block, is not valid UTF-8. Save the profile as UTF-8 in a text editor (or re-download it) and import it again.`,
           ja: `<${tag}> ブロック内の ${line} 行目が正しい UTF-8 ではありません。テキストエディタで UTF-8 として保存するか、もう一度ダウンロードしてからインポートしてください。`,
@@ -350,12 +379,12 @@ function binaryError(line: number, column: number, text: string): ProfileError {
 
 function lexError(r: Reader, line: number, origin: number, code: LexErrorCode, offset: number, text: string): void {
   const column = columnAt(r, origin, offset);
-  r.diag.error(profileError(code, { line, column }, text, lexErrorMessage(code, column, line)));
+  r.diag.error(line, () => profileError(code, { line, column }, text, lexErrorMessage(code, column, line)));
 }
 
 function tooManyParams(r: Reader, line: number, column: number, dropped: number, text: string): void {
   const w = describeWhere(column, line);
-  r.diag.warning(
+  r.diag.warning(() =>
     profileError('OVPN_TOO_MANY_PARAMS', { line, column }, text, {
       en: `Line ${line} has more than ${MAX_PARMS} parameters: OpenVPN silently ignores the ${dropped} extra one(s) starting at ${w.en}. Remove them, or split the option over several lines.`,
       ja: `${line} 行目のパラメータが ${MAX_PARMS} 個を超えています。OpenVPN は ${w.ja}以降の ${dropped} 個を黙って無視します。削除するか、複数の行に分けてください。`,
@@ -420,7 +449,7 @@ function lexLine(r: Reader, line: number, origin: number, from: number, to: numb
   }
   if (lexed.dropped > 0) tooManyParams(r, line, columnAt(r, origin, lexed.droppedOffset), lexed.dropped, source);
   // Tokens are known to be valid UTF-8 here; anything else on the line was a comment.
-  if (!span && decodeUtf8Strict(r.buf.subarray(from, to)) === undefined) r.diag.warning(commentNotUtf8(line, source));
+  if (!span && decodeUtf8Strict(r.buf.subarray(from, to)) === undefined) r.diag.warning(() => commentNotUtf8(line, source));
   const texts: string[] = [];
   const columns: number[] = [];
   let column = 1;
@@ -488,7 +517,7 @@ function readInlineFromString(r: Reader, cur: Cursor, end: number, closeTag: Uin
     if (lf - start > STRING_INLINE_LINE_MAX) {
       bad = true;
       if (report) {
-        r.diag.error(
+        r.diag.error(lineNo, () =>
           profileError('OVPN_LINE_TOO_LONG', { line: lineNo }, sourceText(r, start, lf), {
             en: `Line ${lineNo} of the <${tag}> block inside <connection> is ${lf - start} bytes long; OpenVPN silently corrupts lines longer than ${STRING_INLINE_LINE_MAX} bytes there. Shorten the line or move the <${tag}> block out of <connection>.`,
             ja: `<connection> 内の <${tag}> ブロックの ${lineNo} 行目は ${lf - start} バイトあります。ここでは ${STRING_INLINE_LINE_MAX} バイトを超える行を OpenVPN が黙って壊してしまいます。行を短くするか、<${tag}> ブロックを <connection> の外に移してください。`,
@@ -515,6 +544,7 @@ function readConnectionBody(r: Reader, start: number, end: number, firstLine: nu
   while (cur.pos < end) {
     const lineStart = cur.pos;
     const line = cur.line;
+    if (!r.diag.line(line)) break;
     // The reader-wide finders, limited to the body (a finder bounded by `end` would still search
     // past it: buf.indexOf() cannot be told where to stop).
     const lf = Math.min(r.lf.next(lineStart), end);
@@ -524,12 +554,12 @@ function readConnectionBody(r: Reader, start: number, end: number, firstLine: nu
 
     const nul = r.nul.next(lineStart);
     if (nul < lf) {
-      r.diag.error(binaryError(line, columnAt(r, lineStart, nul), sourceText(r, lineStart, lf)));
+      r.diag.error(line, () => binaryError(line, columnAt(r, lineStart, nul), sourceText(r, lineStart, lf)));
       continue;
     }
     if (lf - lineStart > STRING_LINE_MAX) {
       const source = sourceText(r, lineStart, lf);
-      r.diag.error(
+      r.diag.error(line, () =>
         profileError('OVPN_LINE_TOO_LONG', { line }, source, {
           en: `Line ${line}, inside the <connection> block opened on line ${openLine}, is ${lf - lineStart} bytes long; OpenVPN silently cuts such lines after ${STRING_LINE_MAX} bytes. Shorten the line.`,
           ja: `${openLine} 行目で始まる <connection> ブロック内の ${line} 行目は ${lf - lineStart} バイトあります。OpenVPN はこのような行を ${STRING_LINE_MAX} バイトで黙って切り捨てます。行を短くしてください。`,
@@ -550,7 +580,7 @@ function readConnectionBody(r: Reader, start: number, end: number, firstLine: nu
     if (meaning.tag === 'connection') {
       // Only the top level may hold <connection> blocks. Skip what OpenVPN would take as its body.
       readInlineFromString(r, cur, end, closeTag, meaning.tag, false);
-      r.diag.error(
+      r.diag.error(line, () =>
         profileError('OVPN_NESTED_CONNECTION', { line, column }, source, {
           en: `<connection> blocks cannot be nested: line ${line} opens one inside the <connection> block that starts on line ${openLine}. Close the first block with </connection> before opening the next one.`,
           ja: `<connection> ブロックは入れ子にできません。${line} 行目で、${openLine} 行目から始まる <connection> ブロックの中に別のブロックを開いています。次のブロックを開く前に </connection> で最初のブロックを閉じてください。`,
@@ -560,7 +590,7 @@ function readConnectionBody(r: Reader, start: number, end: number, firstLine: nu
     }
     const body = readInlineFromString(r, cur, end, closeTag, meaning.tag, true);
     if (!body.found) {
-      r.diag.error(endtagMissing(line, column, meaning.tag, source));
+      r.diag.error(line, () => endtagMissing(line, column, meaning.tag, source));
       continue;
     }
     const inline = inlineText(r, body, line + 1, meaning.tag);
@@ -631,6 +661,7 @@ function read(input: Uint8Array | string, fast: boolean): OpenVpnReadResult {
   while (cur.pos < end) {
     const start = cur.pos;
     const line = cur.line;
+    if (!r.diag.line(line)) break;
     const atLineStart = start === cur.lineStart;
     const lf = r.lf.next(start);
     const physEnd = lf < end ? lf + 1 : end;
@@ -647,13 +678,13 @@ function read(input: Uint8Array | string, fast: boolean): OpenVpnReadResult {
 
     const nul = r.nul.next(start);
     if (nul < physEnd) {
-      r.diag.error(binaryError(line, columnAt(r, origin, nul), sourceText(r, origin, physEnd)));
+      r.diag.error(line, () => binaryError(line, columnAt(r, origin, nul), sourceText(r, origin, physEnd)));
       continue;
     }
     // fgets() into 257 bytes: a read of 256 bytes means the line (with its LF) is too long.
     if (physEnd - start >= OPTION_LINE_SIZE) {
       const source = sourceText(r, origin, physEnd);
-      r.diag.error(
+      r.diag.error(line, () =>
         profileError('OVPN_LINE_TOO_LONG', { line, column: columnAt(r, origin, lexStart) }, source, {
           en: `Maximum option line length (${OPTION_LINE_SIZE}) exceeded on line ${line}: it is ${physEnd - start} bytes long including the line break, and OpenVPN allows at most ${OPTION_LINE_SIZE - 2} bytes plus the line break. Shorten the line; certificates and keys belong in inline blocks such as <ca>…</ca>.`,
           ja: `${line} 行目がオプション行の最大長（${OPTION_LINE_SIZE}）を超えています（改行を含めて ${physEnd - start} バイト）。OpenVPN が受け付けるのは改行を除いて ${OPTION_LINE_SIZE - 2} バイトまでです。行を短くしてください。証明書や鍵は <ca>…</ca> のようなインラインブロックに入れてください。`,
@@ -680,7 +711,7 @@ function read(input: Uint8Array | string, fast: boolean): OpenVpnReadResult {
     const column = lexed.columns[meaning.at] as number;
     const body = readInlineFromFile(r, cur, encodeUtf8(`</${meaning.tag}>`));
     if (!body.found) {
-      r.diag.error(endtagMissing(line, column, meaning.tag, source));
+      r.diag.error(line, () => endtagMissing(line, column, meaning.tag, source));
       // Still point at NUL bytes in what OpenVPN would have swallowed: it is probably binary.
       decodeBody(r, body.bodyStart, body.bodyEnd, line + 1, meaning.tag);
       continue;
@@ -700,16 +731,16 @@ function read(input: Uint8Array | string, fast: boolean): OpenVpnReadResult {
   }
 
   if (meta.open) {
-    const tag = meta.open.tag;
-    r.diag.warning(
-      profileError('OVPN_META_UNCLOSED', { line: meta.open.line }, `${META_PREFIX}${tag}_START`, {
-        en: `The Access Server metadata block OVPN_ACCESS_SERVER_${tag}_START on line ${meta.open.line} has no matching OVPN_ACCESS_SERVER_${tag}_STOP line, so it is ignored. Add "# OVPN_ACCESS_SERVER_${tag}_STOP" after its last line.`,
-        ja: `${meta.open.line} 行目の Access Server メタデータブロック OVPN_ACCESS_SERVER_${tag}_START に対応する OVPN_ACCESS_SERVER_${tag}_STOP の行がないため、無視されます。最後の行の後に "# OVPN_ACCESS_SERVER_${tag}_STOP" を追加してください。`,
+    const { tag, line: openLine } = meta.open;
+    r.diag.warning(() =>
+      profileError('OVPN_META_UNCLOSED', { line: openLine }, `${META_PREFIX}${tag}_START`, {
+        en: `The Access Server metadata block OVPN_ACCESS_SERVER_${tag}_START on line ${openLine} has no matching OVPN_ACCESS_SERVER_${tag}_STOP line, so it is ignored. Add "# OVPN_ACCESS_SERVER_${tag}_STOP" after its last line.`,
+        ja: `${openLine} 行目の Access Server メタデータブロック OVPN_ACCESS_SERVER_${tag}_START に対応する OVPN_ACCESS_SERVER_${tag}_STOP の行がないため、無視されます。最後の行の後に "# OVPN_ACCESS_SERVER_${tag}_STOP" を追加してください。`,
       }),
     );
   }
   r.diag.finish();
-  return { directives, metadata: { values: meta.values, blocks: meta.blocks }, errors: r.diag.errors, warnings: r.diag.warnings };
+  return { directives, metadata: { values: meta.values, blocks: meta.blocks }, errors: r.diag.errors, warnings: r.diag.warnings, stoppedAt: r.diag.stoppedAt };
 }
 
 /** Reads an OpenVPN config (bytes or text). Never throws; problems come back as values. */
@@ -739,6 +770,7 @@ function readSafely(input: Uint8Array | string, fast: boolean): OpenVpnReadResul
       metadata: { values: [], blocks: [] },
       errors: [profileError('OVPN_READ_FAILED', { line: 0 }, e instanceof Error ? e.message : String(e), message)],
       warnings: [],
+      stoppedAt: 0,
     };
   }
 }
