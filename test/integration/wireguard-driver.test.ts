@@ -1,20 +1,21 @@
 // The WireGuard driver against real wg-quick + wireguard-go servers in lab namespaces (needs root).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TunnelState } from '../../shared/ipc/helper-protocol.js';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
-import type { Driver, DriverContext, Residue } from '../../electron/helper/drivers/driver.js';
-import { cleanupWireGuardResidue, createWireGuardDriver, interfaceNameFor, type WireGuardTimings } from '../../electron/helper/drivers/wireguard/index.js';
-import { writeResidue } from '../../electron/helper/drivers/wireguard/residue.js';
+import { cleanupPredecessor } from '../../electron/helper/cleanup.js';
+import type { Driver, DriverContext } from '../../electron/helper/drivers/driver.js';
+import { createWireGuardDriver, interfaceNameFor, type WireGuardResidue, type WireGuardTimings } from '../../electron/helper/drivers/wireguard/index.js';
+import { HelperLog } from '../../electron/helper/log.js';
 import { findWireGuardGo } from '../../electron/helper/drivers/wireguard/system.js';
 import { down, fault, ping, pingUntil, up, type LabInstance, type ScenarioName } from '../lab/index.js';
 
 const isRoot = process.getuid?.() === 0;
-const WG_ENV = { ...process.env, WG_QUICK_USERSPACE_IMPLEMENTATION: 'wireguard-go' };
+const repo = join(import.meta.dirname, '..', '..');
 
 function sh(netns: string, cmd: string, args: string[]): string {
   try {
@@ -34,6 +35,7 @@ function snapshot(netns: string) {
     routes6: sh(netns, 'ip', ['-6', 'route', 'show', 'table', 'all']).replace(/^local fe80::.*\n/gm, ''),
     links: sh(netns, 'ip', ['-o', 'link', 'show']).replace(/\\.*$/gm, ''),
     nft: sh(netns, 'nft', ['list', 'ruleset']),
+    srcValidMark: sh(netns, 'sysctl', ['-n', 'net.ipv4.conf.all.src_valid_mark']),
     resolvConf: readFileSync(`/etc/netns/${netns}/resolv.conf`).toString('base64'),
   };
 }
@@ -45,6 +47,8 @@ interface Harness {
   states: TunnelState[];
   counters: Array<{ at: number; bytesIn: number; bytesOut: number }>;
   logs: string[];
+  /** What routesKnown was called with. */
+  routeReports: string[][];
   startedAt: number;
   waitFor(status: TunnelState['status'], timeoutMs: number, after?: number): Promise<TunnelState>;
 }
@@ -67,7 +71,7 @@ function contextFor(inst: LabInstance, profileText: string, connectTimeoutMs: nu
 
 function startHarness(
   inst: LabInstance,
-  opts: { connectTimeoutMs?: number; timings?: Partial<WireGuardTimings>; profileText?: string } = {},
+  opts: { connectTimeoutMs?: number; timings?: Partial<WireGuardTimings>; profileText?: string; routesOk?: boolean } = {},
 ): Harness {
   const base = contextFor(inst, opts.profileText ?? readFileSync(inst.profile, 'utf8'), opts.connectTimeoutMs ?? 10_000);
   const waiters = new Set<() => void>();
@@ -78,6 +82,7 @@ function startHarness(
     states: [],
     counters: [],
     logs: [],
+    routeReports: [],
     startedAt: Date.now(),
     waitFor(status, timeoutMs, after = 0) {
       return new Promise((resolve, reject) => {
@@ -108,6 +113,10 @@ function startHarness(
       counters: (bytesIn, bytesOut) => h.counters.push({ at: Date.now(), bytesIn, bytesOut }),
       credentialsRequired: () => undefined,
       log: (level, text) => h.logs.push(`${level} ${text}`),
+      routesKnown: (prefixes) => {
+        h.routeReports.push(prefixes);
+        return opts.routesOk ?? true;
+      },
     },
   };
   h.driver = createWireGuardDriver(context, opts.timings);
@@ -153,12 +162,22 @@ describe.skipIf(!isRoot)('WireGuard driver (wg-quick + wireguard-go in lab names
       connected,
     ]);
     expect(statSync(join(h.workDir, `${h.ifname}.conf`)).mode & 0o777).toBe(0o600);
-    const residue = JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')) as Residue & { fwmarkTable: number | null };
+    const residue = JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')) as WireGuardResidue;
     expect(residue).toMatchObject({ kind: 'wireguard', interfaceName: h.ifname, netns: inst.clientNetns, configPath: join(h.workDir, `${h.ifname}.conf`) });
     expect(residue.pids).toEqual(findWireGuardGo(h.ifname).map((p) => p.pid));
+    expect(h.routeReports).toEqual([scenario === 'wireguard-full' ? ['0.0.0.0/0', '::/0'] : expect.arrayContaining(['198.18.9.0/24', '198.18.2.0/24'])]);
     if (scenario === 'wireguard-full') {
-      await expect.poll(() => (JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')) as { fwmarkTable: number | null }).fwmarkTable).toBe(51820);
-      expect(sh(inst.clientNetns, 'ip', ['-4', 'rule', 'show'])).toContain('lookup 51820');
+      // The exact rules its `up` added, and src_valid_mark as it was before (wg-quick sets it to 1).
+      expect(residue.rules).toEqual([
+        { kind: 'suppress', family: 4, priority: 32764 },
+        { kind: 'fwmark', family: 4, priority: 32765, mark: 51820 },
+        { kind: 'suppress', family: 6, priority: 32764 },
+        { kind: 'fwmark', family: 6, priority: 32765, mark: 51820 },
+      ]);
+      expect(residue.srcValidMark).toBe(Number(before.srcValidMark.trim()));
+      expect(sh(inst.clientNetns, 'sysctl', ['-n', 'net.ipv4.conf.all.src_valid_mark']).trim()).toBe('1');
+    } else {
+      expect(residue).toMatchObject({ rules: [], srcValidMark: null });
     }
 
     expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
@@ -246,19 +265,16 @@ describe.skipIf(!isRoot)('WireGuard driver (wg-quick + wireguard-go in lab names
   });
 
   it.each([
-    ['wireguard-full', /removed leftover nft table/],
-    ['wireguard-dns', /removed leftover resolvconf record/],
-  ] as const)('%s, wireguard-go killed: reports tunnel-process-exited and removes what wg-quick would have', async (scenario, cleanupLog) => {
-    // With its process gone the interface is gone too and `wg-quick down` refuses to run, so the
-    // driver itself removes the full-tunnel rules and nft table, or the DNS record, and the socket.
+    ['wireguard-full', /removed nft table/],
+    ['wireguard-dns', /removed resolvconf record/],
+  ] as const)('%s, wireguard-go killed: reports tunnel-process-exited and removes what its wg-quick up added', async (scenario, cleanupLog) => {
+    // With its process gone the interface is gone too; the driver removes the full-tunnel rules
+    // and nft table, or the DNS record, and the socket.
     const inst = await lab(scenario);
     const before = snapshot(inst.clientNetns);
     const h = startHarness(inst);
     await h.driver.start();
     await h.waitFor('connected', 10_000);
-    if (scenario === 'wireguard-full') {
-      await expect.poll(() => readFileSync(join(h.workDir, 'residue.json'), 'utf8')).toContain('"fwmarkTable": 51820');
-    }
     const [proc] = findWireGuardGo(h.ifname);
     expect(proc).toBeDefined();
     process.kill(proc?.pid ?? 0, 'SIGKILL');
@@ -300,28 +316,122 @@ describe.skipIf(!isRoot)('WireGuard driver (wg-quick + wireguard-go in lab names
     await h.driver.stop('done');
   });
 
-  it('cleanupWireGuardResidue removes a tunnel a crashed helper left, with or without its wireguard-go', async () => {
+  it('a route conflict reported by the session manager: nothing is set up and nothing reported', async () => {
     const inst = await lab('wireguard-full');
     const before = snapshot(inst.clientNetns);
-    const profile = readFileSync(inst.profile, 'utf8');
+    const h = startHarness(inst, { routesOk: false });
+    await h.driver.start();
+    expect(h.routeReports).toEqual([['0.0.0.0/0', '::/0']]);
+    expect(h.states).toEqual([]);
+    expect(findWireGuardGo(h.ifname)).toEqual([]);
+    await h.driver.stop('route-conflict');
+    expect(h.states).toEqual([]);
+    expectClean(inst, h, before);
+  });
+
+  it('two full tunnels in one namespace: stopping one removes its own rules only, the other keeps its rules and routes', async () => {
+    const inst = await lab('wireguard-full');
+    const before = snapshot(inst.clientNetns);
+    const a = startHarness(inst);
+    const b = startHarness(inst);
+    const rulesOf = (h: Harness) => (JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')) as WireGuardResidue).rules;
+    // Started together: their ups run one after the other, and each records the rules it added.
+    await Promise.all([a.driver.start(), b.driver.start()]);
+    expect(rulesOf(a)).toHaveLength(4);
+    expect(rulesOf(b)).toHaveLength(4);
+    const marks = [a, b].map((h) => rulesOf(h).find((r) => r.kind === 'fwmark'));
+    expect(new Set(marks.map((m) => m?.kind === 'fwmark' && m.mark)).size).toBe(2);
+    const bMark = marks[1]?.kind === 'fwmark' ? marks[1].mark : 0;
+    const bTable = () => sh(inst.clientNetns, 'ip', ['-4', 'route', 'show', 'table', String(bMark)]);
+    expect(bTable()).toContain(`default dev ${b.ifname}`);
+    const rulesBefore = { v4: sh(inst.clientNetns, 'ip', ['-4', 'rule', 'show']), v6: sh(inst.clientNetns, 'ip', ['-6', 'rule', 'show']) };
+    await a.driver.stop('first');
+    const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+    // What is left is exactly what was there minus a's four rules: b's suppress rules survived.
+    const left4 = lines(sh(inst.clientNetns, 'ip', ['-4', 'rule', 'show']));
+    const left6 = lines(sh(inst.clientNetns, 'ip', ['-6', 'rule', 'show']));
+    expect(left4).toHaveLength(lines(rulesBefore.v4).length - 2);
+    expect(left6).toHaveLength(lines(rulesBefore.v6).length - 2);
+    for (const r of rulesOf(b).filter((x) => x.family === 4)) expect(left4.some((l) => l.startsWith(`${r.priority}:`))).toBe(true);
+    for (const r of rulesOf(b).filter((x) => x.family === 6)) expect(left6.some((l) => l.startsWith(`${r.priority}:`))).toBe(true);
+    expect(left4.filter((l) => l.includes('suppress_prefixlength 0'))).toHaveLength(1);
+    expect(bTable()).toContain(`default dev ${b.ifname}`);
+    // b still needs src_valid_mark: it goes back to its old value only with the last full tunnel.
+    expect(sh(inst.clientNetns, 'sysctl', ['-n', 'net.ipv4.conf.all.src_valid_mark']).trim()).toBe('1');
+    await b.driver.stop('second');
+    expectClean(inst, a, before);
+    expectClean(inst, b, before);
+  });
+
+  it('crash cleanup removes a tunnel a killed helper left, with or without its wireguard-go, from the validated record only', async () => {
+    const inst = await lab('wireguard-full');
+    const before = snapshot(inst.clientNetns);
     for (const killFirst of [false, true]) {
-      const { inspection, workDir, sessionId } = contextFor(inst, profile, 10_000);
-      const ifname = interfaceNameFor(sessionId);
-      const configPath = join(workDir, `${ifname}.conf`);
-      writeFileSync(configPath, inspection.canonical, { mode: 0o600 });
-      execFileSync('ip', ['netns', 'exec', inst.clientNetns, 'wg-quick', 'up', configPath], { env: WG_ENV, stdio: 'ignore' });
-      const pids = findWireGuardGo(ifname).map((p) => p.pid);
-      expect(pids).toHaveLength(1);
-      writeResidue(workDir, { kind: 'wireguard', sessionId, pids, interfaceName: ifname, dnsRecords: [], configPath, netns: inst.clientNetns, fwmarkTable: 51820 });
-      if (killFirst) process.kill(pids[0] ?? 0, 'SIGKILL');
-      // What the helper's start-up reader passes on: only the Residue fields.
-      const stripped: Residue = { kind: 'wireguard', sessionId, pids, interfaceName: ifname, dnsRecords: [], configPath };
-      await cleanupWireGuardResidue(stripped);
-      expect(findWireGuardGo(ifname)).toEqual([]);
-      expect(existsSync(`/var/run/wireguard/${ifname}.sock`)).toBe(false);
-      expect(existsSync(configPath)).toBe(false);
-      expect(snapshot(inst.clientNetns)).toEqual(before);
-      rmSync(workDir, { recursive: true, force: true });
+      const s = await standInHelper(inst.profile, inst.clientNetns);
+      try {
+        const residue = JSON.parse(readFileSync(join(s.sessionDir, 'residue.json'), 'utf8')) as WireGuardResidue;
+        const ifname = interfaceNameFor(CRASH_SESSION);
+        expect(residue.rules).toHaveLength(4);
+        s.helper.kill('SIGKILL');
+        const pids = findWireGuardGo(ifname).map((p) => p.pid);
+        expect(pids).toHaveLength(1);
+        if (killFirst) process.kill(pids[0] ?? 0, 'SIGKILL');
+        expect(await cleanupPredecessor(s.runDir, new HelperLog(10))).toEqual([CRASH_SESSION]);
+        expect(findWireGuardGo(ifname)).toEqual([]);
+        expect(existsSync(`/var/run/wireguard/${ifname}.sock`)).toBe(false);
+        expect(existsSync(s.sessionDir)).toBe(false);
+        expect(snapshot(inst.clientNetns)).toEqual(before);
+      } finally {
+        s.dispose();
+      }
     }
   });
 });
+
+const CRASH_SESSION = 'wgcrash01';
+
+/**
+ * A stand-in helper in its own process (so it can be killed hard) running one WireGuard driver for
+ * session CRASH_SESSION in <runDir>/sessions/; resolves once it reports connected.
+ */
+async function standInHelper(profile: string, netns: string): Promise<{ helper: ChildProcess; runDir: string; sessionDir: string; dispose(): void }> {
+  const runDir = mkdtempSync(join(tmpdir(), 'tsu-wg-crash-'));
+  const script = join(runDir, 'helper.mts');
+  writeFileSync(
+    script,
+    `import { readFileSync } from 'node:fs';
+import { createWireGuardDriver } from ${JSON.stringify(join(repo, 'electron/helper/drivers/wireguard/index.js'))};
+import { inspectProfile } from ${JSON.stringify(join(repo, 'shared/profiles/inspect.js'))};
+const [profile, netns, workDir] = process.argv.slice(2);
+const inspection = inspectProfile(readFileSync(profile, 'utf8'), { fileName: 'lab.conf' });
+const d = createWireGuardDriver({ sessionId: ${JSON.stringify(CRASH_SESSION)}, workDir, inspection, connectTimeoutMs: 20000, netns,
+  events: { state: (s) => console.log(JSON.stringify(s)), counters: () => {}, credentialsRequired: () => {}, log: () => {}, routesKnown: () => true } });
+await d.start();
+setInterval(() => {}, 1000);
+`,
+  );
+  const sessionDir = join(runDir, 'sessions', CRASH_SESSION);
+  mkdirSync(sessionDir, { recursive: true });
+  const helper = spawn(process.execPath, ['--import', 'tsx', script, profile, netns, sessionDir], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  const dispose = () => {
+    if (helper.exitCode === null && helper.signalCode === null) helper.kill('SIGKILL');
+    rmSync(runDir, { recursive: true, force: true });
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`stand-in helper did not connect: ${out}`)), 20_000);
+      helper.stdout?.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (out.includes('"status":"connected"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+  return { helper, runDir, sessionDir, dispose };
+}

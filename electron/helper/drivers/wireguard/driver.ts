@@ -1,29 +1,38 @@
 /**
  * The WireGuard driver: `wg-quick up` with the helper-written config (wg-quick falls back to the
  * userspace wireguard-go where the kernel has no module), then `wg show <if> dump` polled for the
- * first handshake, the counters and handshake freshness; `wg-quick down` and a wait for
- * wireguard-go to exit on the way out. WireGuard itself has no "connected" event: a tunnel counts
- * as up once a peer has completed a handshake.
+ * first handshake, the counters and handshake freshness. On the way out the helper removes what
+ * this session's `up` created with its own commands (system.ts removeTunnel), never `wg-quick
+ * down`. WireGuard itself has no "connected" event: a tunnel counts as up once a peer has
+ * completed a handshake.
  */
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Localized, TunnelState } from '../../../../shared/ipc/helper-protocol.js';
 import type { WireGuardProfile } from '../../../../shared/profiles/wireguard/model.js';
+import { normalizePrefix } from '../../../../shared/profiles/routes.js';
+import type { RunResult } from '../../exec.js';
 import type { Driver, DriverContext } from '../driver.js';
 import { dumpCounters, latestPeer, parseWgDump } from './dump.js';
 import { interfaceNameFor, MESSAGES, setupFailureMessage, type WireGuardErrorCode } from './names.js';
 import { removeResidue, writeResidue, type WireGuardResidue } from './residue.js';
 import {
+  addedRules,
   findWireGuardGo,
   linkExists,
+  listWgQuickRules,
   logOutput,
   outputTail,
   processRunning,
+  holdSrcValidMark,
+  releaseSrcValidMark,
   removeTunnel,
   resolvconfRecordName,
   runIn,
+  serializedPerNetns,
   wgEnv,
   type ProcIdentity,
+  type RuleRecord,
 } from './system.js';
 
 export interface WireGuardTimings {
@@ -51,8 +60,7 @@ export interface WireGuardTimings {
   /** While stale, `attempt` goes up once per interval in which WireGuard sent something. */
   retryIntervalMs: number;
   upTimeoutMs: number;
-  downTimeoutMs: number;
-  /** wireguard-go exits 1.3–1.8 s after `wg-quick down`; SIGKILL after this. */
+  /** wireguard-go exits 1.3–1.8 s after its interface is deleted; SIGKILL after this. */
   exitWaitMs: number;
 }
 
@@ -66,7 +74,6 @@ export const DEFAULT_WIREGUARD_TIMINGS: WireGuardTimings = {
   retryIntervalMs: 5_000,
   // Name resolution with WG_ENDPOINT_RESOLUTION_RETRIES=1 can take two resolver timeouts.
   upTimeoutMs: 45_000,
-  downTimeoutMs: 15_000,
   exitWaitMs: 5_000,
 };
 
@@ -79,11 +86,16 @@ class WireGuardDriver implements Driver {
   private readonly configPath: string;
   private readonly dnsRecords: string[];
   private readonly fullTunnelAuto: boolean;
+  /** wg-quick sets src_valid_mark for an IPv4 full tunnel. */
+  private readonly fullTunnelAuto4: boolean;
   private phase: Phase = 'new';
   /** Set once a terminal state (error) was reported or a stop began: no more state events from polling. */
   private finished = false;
   private processes: ProcIdentity[] = [];
-  private fwmarkTable: number | null = null;
+  /** The ip rules this session's `wg-quick up` added. */
+  private rules: RuleRecord[] = [];
+  /** src_valid_mark before `up`, once read (to restore on teardown). */
+  private srcValidMark: 0 | 1 | null = null;
   private startedAt = 0;
   private connectTimer: NodeJS.Timeout | null = null;
   private upDone: Promise<void> = Promise.resolve();
@@ -114,8 +126,11 @@ class WireGuardDriver implements Driver {
     this.configPath = join(context.workDir, `${this.ifname}.conf`);
     this.dnsRecords = profile.interface.dns.servers.length > 0 ? [resolvconfRecordName(this.ifname, context.netns)] : [];
     const table = profile.interface.table;
-    // wg-quick only adds fwmark rules for a /0 route when Table is unset or auto.
-    this.fullTunnelAuto = (table === undefined || table === 'auto') && profile.peers.some((p) => p.allowedIPs.some((a) => a.endsWith('/0')));
+    const auto = table === undefined || table === 'auto';
+    const allowed = profile.peers.flatMap((p) => p.allowedIPs);
+    // wg-quick adds fwmark rules for a /0 route (it matches the text `*/0`) when Table is unset or auto.
+    this.fullTunnelAuto = auto && allowed.some((a) => a.endsWith('/0'));
+    this.fullTunnelAuto4 = auto && allowed.some((a) => a.endsWith('/0') && !a.includes(':'));
   }
 
   interfaceName(): string | null {
@@ -143,7 +158,8 @@ class WireGuardDriver implements Driver {
       dnsRecords: this.dnsRecords,
       configPath: this.configPath,
       netns: this.context.netns,
-      fwmarkTable: this.fwmarkTable,
+      rules: this.rules,
+      srcValidMark: this.srcValidMark,
     };
     try {
       writeResidue(this.context.workDir, residue);
@@ -167,6 +183,12 @@ class WireGuardDriver implements Driver {
 
   private async bringUp(): Promise<void> {
     const { context } = this;
+    // The session manager checks the routes against other sessions first; on a conflict it has
+    // already set this session's error and is stopping it, so nothing more is reported.
+    if (!context.events.routesKnown(this.routes())) {
+      this.finished = true;
+      return;
+    }
     this.emit({ status: 'connecting', phase: 'starting' });
     this.connectTimer = setTimeout(() => this.onConnectTimeout(), context.connectTimeoutMs);
     try {
@@ -183,7 +205,7 @@ class WireGuardDriver implements Driver {
 
     this.log('info', `wg-quick up${context.netns ? ` in netns ${context.netns}` : ''}`);
     const upStarted = Date.now();
-    const r = await runIn(context.netns, 'wg-quick', ['up', this.configPath], this.timings.upTimeoutMs, wgEnv());
+    const r = this.fullTunnelAuto ? await this.upRecordingRules() : await this.up();
     logOutput((l, t) => this.log(l, t), r.code === 0 ? 'debug' : 'warn', 'wg-quick up: ', r.stdout + r.stderr);
     if (r.code !== 0 || r.timedOut || this.finished) {
       this.processes = findWireGuardGo(this.ifname);
@@ -207,6 +229,42 @@ class WireGuardDriver implements Driver {
         this.processes.length > 0 ? `wireguard-go pid ${this.processes.map((p) => p.pid).join(', ')}` : 'no wireguard-go (kernel WireGuard)'
       }`,
     );
+  }
+
+  private up(): Promise<RunResult> {
+    return runIn(this.context.netns, 'wg-quick', ['up', this.configPath], this.timings.upTimeoutMs, wgEnv());
+  }
+
+  /**
+   * A full tunnel's `up` adds policy rules that only their priority tells apart from another
+   * session's: the rules that appear while it runs (ups in a namespace run one at a time) are
+   * recorded, on disk before `up` returns control to anything else.
+   */
+  private upRecordingRules(): Promise<RunResult> {
+    const netns = this.context.netns;
+    return serializedPerNetns(netns, async () => {
+      if (this.fullTunnelAuto4) {
+        this.srcValidMark = await holdSrcValidMark(netns, this.context.sessionId);
+        this.saveResidue();
+      }
+      const before = await listWgQuickRules(netns);
+      const r = await this.up();
+      const after = await listWgQuickRules(netns);
+      if (before === null || after === null) this.log('warn', 'could not list the ip rules: the ones wg-quick added will stay after disconnect');
+      else this.rules = addedRules(before, after);
+      this.saveResidue();
+      return r;
+    });
+  }
+
+  /** The prefixes this tunnel routes: its peers' AllowedIPs, host bits masked. */
+  private routes(): string[] {
+    const out: string[] = [];
+    for (const a of this.profile.peers.flatMap((p) => p.allowedIPs)) {
+      const n = normalizePrefix(a);
+      if (n && !out.includes(n.cidr)) out.push(n.cidr);
+    }
+    return out;
   }
 
   private onConnectTimeout(): void {
@@ -258,10 +316,10 @@ class WireGuardDriver implements Driver {
         {
           ifname: this.ifname,
           netns: this.context.netns,
-          configPath: this.configPath,
           pids: this.processes.map((p) => p.pid),
-          fwmarkTable: this.fwmarkTable,
+          rules: this.rules,
           dnsRecords: this.dnsRecords,
+          srcValidMark: this.srcValidMark === null ? null : releaseSrcValidMark(this.context.netns, this.context.sessionId),
         },
         (l, t) => this.log(l, t),
         this.timings,
@@ -327,11 +385,6 @@ class WireGuardDriver implements Driver {
     this.pollFailures = 0;
     const dump = parseWgDump(r.stdout);
     if (dump.errors.length > 0) this.log('debug', `wg show dump: ${dump.errors.join('; ')}`);
-    if (this.fullTunnelAuto && this.fwmarkTable === null && dump.interface?.fwmark) {
-      // wg-quick uses the fwmark as the routing table number of its full-tunnel rules.
-      this.fwmarkTable = dump.interface.fwmark;
-      this.saveResidue();
-    }
     const { bytesIn, bytesOut } = dumpCounters(dump);
     this.context.events.counters(bytesIn, bytesOut);
     this.trackHandshake(dump, bytesOut);

@@ -1,25 +1,42 @@
 /**
- * The residue record (<workDir>/residue.json) and the crash-recovery cleanup built on it.
+ * The residue record (<workDir>/residue.json) of a WireGuard session and the crash-recovery
+ * cleanup built on it.
  *
- * The record is a plain `Residue` plus two WireGuard extras, `netns` and `fwmarkTable`. The helper's
- * start-up reader keeps only the `Residue` fields, so `cleanupWireGuardResidue` re-reads the extras
- * from the record beside the config file (both live in the session's work directory); without them
- * it finds the namespace through a surviving wireguard-go process.
+ * A record is data, never instructions: it is validated with a schema, every name in it must be
+ * the one the helper itself derives from the session's directory (interface, resolvconf record),
+ * and cleanup runs only the helper's own commands on those values (removeTunnel). The config file
+ * is never handed to wg-quick: its hooks would run as root.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import type { Residue } from '../driver.js';
-import { isSafeInterfaceName } from './names.js';
-import { netnsOfPid, removeTunnel, wireGuardGoIdentity, findWireGuardGo, type LogFn, type TunnelTarget } from './system.js';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import { interfaceNameFor } from './names.js';
+import { findWireGuardGo, removeTunnel, resolvconfRecordName, wireGuardGoIdentity, type LogFn, type TunnelTarget } from './system.js';
 
 export const RESIDUE_FILE = 'residue.json';
 
-export interface WireGuardResidue extends Residue {
-  kind: 'wireguard';
-  /** Network namespace the tunnel runs in (null: the helper's own). */
-  netns?: string | null;
-  fwmarkTable?: number | null;
-}
+const NETNS_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+const u32 = z.number().int().nonnegative().max(0xffff_ffff);
+const family = z.union([z.literal(4), z.literal(6)]);
+
+const RuleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fwmark'), family, priority: u32, mark: u32.min(1) }).strict(),
+  z.object({ kind: z.literal('suppress'), family, priority: u32 }).strict(),
+]);
+
+export const WireGuardResidueSchema = z.object({
+  kind: z.literal('wireguard'),
+  sessionId: z.string().max(128),
+  pids: z.array(z.number().int().min(1)).max(16),
+  interfaceName: z.string().max(15).nullable(),
+  dnsRecords: z.array(z.string().max(64)).max(1),
+  configPath: z.string().max(4096).nullable(),
+  netns: z.string().regex(NETNS_RE).nullable(),
+  rules: z.array(RuleSchema).max(8),
+  srcValidMark: z.union([z.literal(0), z.literal(1)]).nullable(),
+});
+
+export type WireGuardResidue = z.infer<typeof WireGuardResidueSchema>;
 
 export function writeResidue(workDir: string, residue: WireGuardResidue): void {
   const path = join(workDir, RESIDUE_FILE);
@@ -33,44 +50,42 @@ export function removeResidue(workDir: string): void {
   rmSync(join(workDir, RESIDUE_FILE), { force: true });
 }
 
-function readExtras(configPath: string | null): { netns?: string | null; fwmarkTable?: number | null } {
-  if (configPath === null) return {};
-  try {
-    const value = JSON.parse(readFileSync(join(dirname(configPath), RESIDUE_FILE), 'utf8')) as Record<string, unknown>;
-    return {
-      netns: typeof value.netns === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(value.netns) ? value.netns : undefined,
-      fwmarkTable: typeof value.fwmarkTable === 'number' && Number.isInteger(value.fwmarkTable) && value.fwmarkTable > 0 ? value.fwmarkTable : undefined,
-    };
-  } catch {
-    return {};
-  }
+/**
+ * A record read from the session directory `dir`, checked: the schema, and every name equal to
+ * the one the helper gives this session (the directory's name is the session id). Returns the
+ * record or why it was refused.
+ */
+export function parseWireGuardResidue(dir: string, raw: unknown): { residue: WireGuardResidue } | { problem: string } {
+  const parsed = WireGuardResidueSchema.safeParse(raw);
+  if (!parsed.success) return { problem: `not a WireGuard residue record (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})` };
+  const r = parsed.data;
+  const sessionId = basename(dir);
+  if (r.sessionId !== sessionId) return { problem: 'the record names another session' };
+  const ifname = interfaceNameFor(sessionId);
+  if (r.interfaceName !== null && r.interfaceName !== ifname) return { problem: 'the record names an interface the helper did not create' };
+  if (r.configPath !== null && r.configPath !== join(dir, `${ifname}.conf`)) return { problem: 'the record names a config outside its session directory' };
+  if (r.dnsRecords.some((d) => d !== resolvconfRecordName(ifname, r.netns))) return { problem: 'the record names a DNS record the helper did not create' };
+  return { residue: { ...r, interfaceName: ifname } };
 }
 
 /**
- * Removes what a WireGuard session left behind when its helper died: the interface (`wg-quick down`
- * with the recorded config, else `ip link delete`), the wireguard-go process, the nft table, the
- * full-tunnel `ip rule`s, the resolvconf record and the UAPI socket; then deletes the config (it
- * holds the private key). Resolves when all of it is gone; rejects listing whatever stayed.
+ * Removes what a WireGuard session left behind when its helper died (`residue` as returned by
+ * parseWireGuardResidue): the wireguard-go process (only one whose command line is wireguard-go
+ * for this interface), the interface, its nft table, the recorded ip rules, the resolvconf record,
+ * src_valid_mark and the UAPI socket. Resolves when all of it is gone; rejects listing what stayed.
  */
-export async function cleanupWireGuardResidue(residue: Residue, log: LogFn = () => undefined): Promise<void> {
-  if (residue.kind !== 'wireguard') return;
-  const ifname = residue.interfaceName;
-  if (ifname === null || !isSafeInterfaceName(ifname)) return;
-  // Only a config named after the interface is used: wg-quick derives the interface from the file name.
-  const configPath = residue.configPath !== null && basename(residue.configPath) === `${ifname}.conf` ? residue.configPath : null;
-  const extras = readExtras(configPath);
+export async function cleanupWireGuardResidue(residue: WireGuardResidue, log: LogFn = () => undefined): Promise<void> {
+  const ifname = interfaceNameFor(residue.sessionId);
   const alive = [...residue.pids.map((pid) => wireGuardGoIdentity(pid, ifname)), ...findWireGuardGo(ifname)].filter((p) => p !== null);
-  let netns: string | null = extras.netns !== undefined ? extras.netns : null;
-  if (extras.netns === undefined && alive[0]) netns = netnsOfPid(alive[0].pid);
+  const netns = residue.netns;
   const target: TunnelTarget = {
     ifname,
     netns,
-    configPath,
     pids: alive.map((p) => p.pid),
-    fwmarkTable: extras.fwmarkTable ?? null,
-    dnsRecords: residue.dnsRecords.filter((r) => isSafeInterfaceName(r) || /^[A-Za-z0-9-]+\.[a-zA-Z0-9_=+.-]{1,15}$/.test(r)),
+    rules: residue.rules,
+    dnsRecords: residue.dnsRecords.length > 0 ? [resolvconfRecordName(ifname, netns)] : [],
+    srcValidMark: residue.srcValidMark,
   };
-  const left = await removeTunnel(target, log, { downTimeoutMs: 15_000, exitWaitMs: 5_000 });
-  if (configPath !== null && existsSync(configPath)) rmSync(configPath, { force: true });
+  const left = await removeTunnel(target, log, { exitWaitMs: 5_000 });
   if (left.length > 0) throw new Error(`WireGuard interface ${ifname}: still present after cleanup: ${left.join('; ')}`);
 }

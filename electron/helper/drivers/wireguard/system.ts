@@ -3,10 +3,11 @@
  * the session's network namespace when there is one), finding wireguard-go through /proc, and the
  * teardown that both a normal stop and the crash-recovery cleanup use.
  */
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { LogLine } from '../../../../shared/ipc/helper-protocol.js';
 import { inNetns, run, type RunResult } from '../../exec.js';
+import { z } from 'zod';
 import { redactKeys } from './names.js';
 
 export type LogFn = (level: LogLine['level'], text: string) => void;
@@ -15,16 +16,16 @@ export type LogFn = (level: LogLine['level'], text: string) => void;
 export interface TunnelTarget {
   ifname: string;
   netns: string | null;
-  configPath: string | null;
   pids: number[];
-  /** Routing table = fwmark wg-quick used for a full tunnel (its `ip rule`s name it), if known. */
-  fwmarkTable: number | null;
+  /** The ip rules this tunnel's `wg-quick up` added (full tunnels only). */
+  rules: RuleRecord[];
+  /** resolvconf record names, as the helper derives them (resolvconfRecordName). */
   dnsRecords: string[];
+  /** src_valid_mark before `wg-quick up` changed it, to restore; null when it was not touched. */
+  srcValidMark: 0 | 1 | null;
 }
 
 export interface Timeouts {
-  /** How long `wg-quick down` may take. */
-  downTimeoutMs: number;
   /** How long wireguard-go gets to exit on its own once its interface is gone, before SIGKILL. */
   exitWaitMs: number;
 }
@@ -103,7 +104,17 @@ export function processRunning(p: ProcIdentity): boolean {
   return s !== null && s.startTime === p.startTime && s.state !== 'Z' && s.state !== 'X';
 }
 
+/** The executable's file name (a binary replaced by an upgrade reads "<path> (deleted)"). */
+export function exeName(pid: number): string | null {
+  try {
+    return basename(readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, ''));
+  } catch {
+    return null;
+  }
+}
+
 function isWireGuardGoFor(pid: number, ifname: string): boolean {
+  if (exeName(pid) !== 'wireguard-go') return false;
   const argv = procArgv(pid);
   // wg-quick starts it as `wireguard-go <if>`; it daemonizes by re-executing itself with the same argv.
   return argv.length === 2 && (argv[0] === 'wireguard-go' || (argv[0] ?? '').endsWith('/wireguard-go')) && argv[1] === ifname;
@@ -138,23 +149,6 @@ export function wireGuardGoIdentity(pid: number, ifname: string): ProcIdentity |
   return s && s.state !== 'Z' && s.state !== 'X' ? { pid, startTime: s.startTime } : null;
 }
 
-/** The named namespace (under /run/netns) that `pid` runs in, if any. */
-export function netnsOfPid(pid: number): string | null {
-  try {
-    const ino = statSync(`/proc/${pid}/ns/net`).ino;
-    for (const name of readdirSync('/run/netns')) {
-      try {
-        if (statSync(join('/run/netns', name)).ino === ino) return name;
-      } catch {
-        // vanished meanwhile
-      }
-    }
-  } catch {
-    // no such process, or no /run/netns
-  }
-  return null;
-}
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function waitGone(p: ProcIdentity, timeoutMs: number): Promise<boolean> {
@@ -174,46 +168,170 @@ export async function linkExists(netns: string | null, ifname: string): Promise<
   return r.code === 0;
 }
 
-/** `table <family> wg-quick-<if>` entries in `nft list tables`. */
+/** `table <family> wg-quick-<if>` entries in `nft list tables` (the name is derived from our interface). */
 async function wgQuickNftTables(netns: string | null, ifname: string): Promise<string[]> {
   const r = await runIn(netns, 'nft', ['list', 'tables']);
   if (r.code !== 0) return [];
   const out: string[] = [];
   for (const line of r.stdout.split('\n')) {
-    const m = /^table (\S+) (\S+)$/.exec(line.trim());
+    const m = /^table (ip|ip6) (\S+)$/.exec(line.trim());
     if (m?.[1] && m[2] === `wg-quick-${ifname}`) out.push(m[1]);
   }
   return out;
 }
 
-async function ruleLines(netns: string | null, family: '-4' | '-6'): Promise<string[]> {
-  const r = await runIn(netns, 'ip', [family, 'rule', 'show']);
-  return r.code === 0 ? r.stdout.split('\n') : [];
-}
-
-const lookupRe = (table: number) => new RegExp(`\\blookup ${table}(\\s|$)`);
-const SUPPRESS = 'from all lookup main suppress_prefixlength 0';
+// ---------- policy rules ----------
 
 /**
- * Removes the full-tunnel policy rules wg-quick added (`not fwmark T table T` and one
- * `table main suppress_prefixlength 0` per family), as its own `down` would. Returns what stayed.
+ * One `ip rule` wg-quick adds for a full tunnel (Table auto, a /0 in AllowedIPs): `not fwmark T
+ * table T` and `table main suppress_prefixlength 0`, per family. Recorded with the priority the
+ * kernel gave it, so that teardown deletes exactly that rule and no other session's (wg-quick's
+ * own `down` deletes every suppress rule of the namespace).
  */
-async function removeRules(netns: string | null, table: number, log: LogFn): Promise<string[]> {
-  const left: string[] = [];
-  for (const family of ['-4', '-6'] as const) {
-    let removed = 0;
-    for (let i = 0; i < 8 && (await ruleLines(netns, family)).some((l) => lookupRe(table).test(l)); i++) {
-      const r = await runIn(netns, 'ip', [family, 'rule', 'delete', 'table', String(table)]);
-      if (r.code !== 0) break;
-      removed++;
-    }
-    if (removed > 0 && (await ruleLines(netns, family)).some((l) => l.includes(SUPPRESS))) {
-      await runIn(netns, 'ip', [family, 'rule', 'delete', 'table', 'main', 'suppress_prefixlength', '0']);
-    }
-    if (removed > 0) log('info', `removed ${removed} leftover ip ${family} rule(s) for table ${table}`);
-    for (const l of await ruleLines(netns, family)) if (lookupRe(table).test(l)) left.push(`ip ${family} rule: ${l.trim()}`);
+export type RuleRecord =
+  | { kind: 'fwmark'; family: 4 | 6; priority: number; mark: number }
+  | { kind: 'suppress'; family: 4 | 6; priority: number };
+
+const IpRuleSchema = z.array(
+  z
+    .object({
+      priority: z.number().int().nonnegative(),
+      table: z.string().optional(),
+      not: z.null().optional(),
+      fwmark: z.string().optional(),
+      suppress_prefixlen: z.number().optional(),
+      src: z.string().optional(),
+    })
+    .loose(),
+);
+
+type IpRule = z.infer<typeof IpRuleSchema>[number];
+
+/** The rule as a wg-quick full-tunnel rule, or null when it is anything else. */
+function asWgQuickRule(family: 4 | 6, rule: IpRule): RuleRecord | null {
+  // Only the keys wg-quick's rules have: a rule with any further selector is someone else's.
+  if (rule.src !== 'all') return null;
+  const keys = Object.keys(rule).sort().join(',');
+  if (keys === 'fwmark,not,priority,src,table' && rule.fwmark !== undefined && /^0x[0-9a-f]+$/.test(rule.fwmark)) {
+    const mark = Number.parseInt(rule.fwmark, 16);
+    if (mark > 0 && rule.table === String(mark)) return { kind: 'fwmark', family, priority: rule.priority, mark };
   }
-  return left;
+  if (keys === 'priority,src,suppress_prefixlen,table' && rule.table === 'main' && rule.suppress_prefixlen === 0) {
+    return { kind: 'suppress', family, priority: rule.priority };
+  }
+  return null;
+}
+
+/** The namespace's wg-quick-shaped rules, both families (null when `ip` could not list them). */
+export async function listWgQuickRules(netns: string | null): Promise<RuleRecord[] | null> {
+  const out: RuleRecord[] = [];
+  for (const family of [4, 6] as const) {
+    const r = await runIn(netns, 'ip', ['-j', `-${family}`, 'rule', 'show']);
+    if (r.code !== 0) return null;
+    let parsed: z.infer<typeof IpRuleSchema>;
+    try {
+      parsed = IpRuleSchema.parse(JSON.parse(r.stdout));
+    } catch {
+      return null;
+    }
+    for (const rule of parsed) {
+      const w = asWgQuickRule(family, rule);
+      if (w) out.push(w);
+    }
+  }
+  return out;
+}
+
+export const sameRule = (a: RuleRecord, b: RuleRecord): boolean =>
+  a.kind === b.kind && a.family === b.family && a.priority === b.priority && (a.kind !== 'fwmark' || (b.kind === 'fwmark' && a.mark === b.mark));
+
+/** The rules in `after` that were not in `before`: the ones an `up` in between added. */
+export function addedRules(before: RuleRecord[], after: RuleRecord[]): RuleRecord[] {
+  return after.filter((a) => !before.some((b) => sameRule(a, b)));
+}
+
+function ruleArgs(r: RuleRecord): string[] {
+  const sel = r.kind === 'fwmark' ? ['not', 'fwmark', String(r.mark), 'table', String(r.mark)] : ['table', 'main', 'suppress_prefixlength', '0'];
+  return [`-${r.family}`, 'rule', 'delete', 'priority', String(r.priority), ...sel];
+}
+
+/** Deletes exactly the recorded rules (priority and every selector must match). Returns what stayed. */
+async function removeRules(netns: string | null, rules: RuleRecord[], log: LogFn): Promise<string[]> {
+  if (rules.length === 0) return [];
+  for (const r of rules) await runIn(netns, 'ip', ruleArgs(r));
+  const now = await listWgQuickRules(netns);
+  const left = now === null ? rules : rules.filter((r) => now.some((n) => sameRule(n, r)));
+  const removed = rules.length - left.length;
+  if (removed > 0) log('info', `removed ${removed} ip rule(s) of this tunnel`);
+  return left.map((r) => `ip -${r.family} rule ${r.priority}`);
+}
+
+/**
+ * wg-quick up runs one at a time per namespace while rules are being recorded, so that the rules
+ * that appeared during an `up` are that `up`'s.
+ */
+const upLocks = new Map<string, Promise<unknown>>();
+
+export function serializedPerNetns<T>(netns: string | null, fn: () => Promise<T>): Promise<T> {
+  const key = netns ?? '';
+  const run = (upLocks.get(key) ?? Promise.resolve()).then(fn, fn);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  upLocks.set(key, settled);
+  void settled.then(() => {
+    if (upLocks.get(key) === settled) upLocks.delete(key);
+  });
+  return run;
+}
+
+// ---------- src_valid_mark ----------
+
+const SRC_VALID_MARK = 'net.ipv4.conf.all.src_valid_mark';
+
+/** wg-quick sets this to 1 for an IPv4 full tunnel; the previous value is restored on teardown. */
+async function readSrcValidMark(netns: string | null): Promise<0 | 1 | null> {
+  const r = await runIn(netns, 'sysctl', ['-n', SRC_VALID_MARK]);
+  const v = r.stdout.trim();
+  return r.code === 0 && (v === '0' || v === '1') ? (v === '1' ? 1 : 0) : null;
+}
+
+/**
+ * The full tunnels of this helper that rely on src_valid_mark, per namespace, and its value from
+ * before the first of them: it is restored when the last one goes (one session's teardown must not
+ * switch it off under another's).
+ */
+const srcValidMarkUsers = new Map<string, { previous: 0 | 1 | null; sessions: Set<string> }>();
+
+/** Registers `sessionId` as needing src_valid_mark; returns the value to restore in the end. */
+export async function holdSrcValidMark(netns: string | null, sessionId: string): Promise<0 | 1 | null> {
+  const key = netns ?? '';
+  let entry = srcValidMarkUsers.get(key);
+  if (!entry) {
+    entry = { previous: await readSrcValidMark(netns), sessions: new Set() };
+    srcValidMarkUsers.set(key, entry);
+  }
+  entry.sessions.add(sessionId);
+  return entry.previous;
+}
+
+/** The value to restore now that `sessionId` is gone, or null while other sessions still need it. */
+export function releaseSrcValidMark(netns: string | null, sessionId: string): 0 | 1 | null {
+  const key = netns ?? '';
+  const entry = srcValidMarkUsers.get(key);
+  if (!entry?.sessions.delete(sessionId)) return null;
+  if (entry.sessions.size > 0) return null;
+  srcValidMarkUsers.delete(key);
+  return entry.previous;
+}
+
+async function restoreSrcValidMark(netns: string | null, previous: 0 | 1, log: LogFn): Promise<string[]> {
+  if ((await readSrcValidMark(netns)) === previous) return [];
+  await runIn(netns, 'sysctl', ['-q', '-w', `${SRC_VALID_MARK}=${previous}`]);
+  if ((await readSrcValidMark(netns)) !== previous) return [`${SRC_VALID_MARK} not restored to ${previous}`];
+  log('info', `restored ${SRC_VALID_MARK} to ${previous}`);
+  return [];
 }
 
 /** The record name wg-quick gives resolvconf: `<prefix><if>`, prefix from Debian's interface-order. */
@@ -242,11 +360,12 @@ async function dnsRecordPresent(netns: string | null, record: string): Promise<b
 // ---------- teardown ----------
 
 /**
- * Removes a tunnel completely and checks that nothing stayed: `wg-quick down` (which removes the
- * interface, its DNS record, full-tunnel rules and nft table), then waits for wireguard-go, which
- * exits 1.3–1.8 s after its interface is gone, SIGKILLing it after `exitWaitMs`. Whatever wg-quick
- * could not remove (wireguard-go died first, so `wg-quick down` refuses) is removed by hand.
- * Returns descriptions of what is still there (empty when clean).
+ * Removes a tunnel with the helper's own commands and checks that nothing stayed: deletes the
+ * interface (its addresses and routes go with it), waits for wireguard-go, which exits 1.3–1.8 s
+ * after its interface is gone (SIGKILL after `exitWaitMs`), then deletes the nft table named after
+ * the interface, exactly the recorded ip rules, the resolvconf record, and restores
+ * src_valid_mark. Never `wg-quick down`: that would run the config's hooks and delete every
+ * suppress rule in the namespace, other sessions' included. Returns what is still there.
  */
 export async function removeTunnel(t: TunnelTarget, log: LogFn, timeouts: Timeouts): Promise<string[]> {
   const left: string[] = [];
@@ -258,19 +377,9 @@ export async function removeTunnel(t: TunnelTarget, log: LogFn, timeouts: Timeou
   }
   for (const p of findWireGuardGo(t.ifname)) procs.set(p.pid, p);
 
-  let downOk = false;
-  const downStarted = Date.now();
   if (nsAlive && (await linkExists(t.netns, t.ifname))) {
-    if (t.configPath !== null && existsSync(t.configPath)) {
-      const r = await runIn(t.netns, 'wg-quick', ['down', t.configPath], timeouts.downTimeoutMs, wgEnv());
-      logOutput(log, r.code === 0 ? 'debug' : 'warn', 'wg-quick down: ', r.stdout + r.stderr);
-      downOk = r.code === 0 && !r.timedOut;
-      log(downOk ? 'info' : 'warn', `wg-quick down ${downOk ? 'finished' : 'failed'} in ${Date.now() - downStarted} ms`);
-    }
-    if (!downOk && (await linkExists(t.netns, t.ifname))) {
-      const r = await runIn(t.netns, 'ip', ['link', 'delete', 'dev', t.ifname]);
-      if (r.code === 0) log('info', `deleted interface ${t.ifname}`);
-    }
+    const r = await runIn(t.netns, 'ip', ['link', 'delete', 'dev', t.ifname]);
+    if (r.code === 0) log('info', `deleted interface ${t.ifname}`);
   }
 
   const waitStarted = Date.now();
@@ -293,19 +402,18 @@ export async function removeTunnel(t: TunnelTarget, log: LogFn, timeouts: Timeou
     }
     for (const family of await wgQuickNftTables(t.netns, t.ifname)) {
       await runIn(t.netns, 'nft', ['delete', 'table', family, `wg-quick-${t.ifname}`]);
-      log('info', `removed leftover nft table ${family} wg-quick-${t.ifname}`);
+      log('info', `removed nft table ${family} wg-quick-${t.ifname}`);
     }
     for (const family of await wgQuickNftTables(t.netns, t.ifname)) left.push(`nft table ${family} wg-quick-${t.ifname}`);
-    if (t.fwmarkTable !== null) left.push(...(await removeRules(t.netns, t.fwmarkTable, log)));
+    left.push(...(await removeRules(t.netns, t.rules, log)));
     for (const record of t.dnsRecords) {
-      // Without a successful `wg-quick down` remove it blindly (-f: no error when absent; Debian's
-      // resolvconf cannot list records); otherwise only if openresolv still lists it.
+      // -f: no error when absent (Debian's resolvconf cannot list records, so it is removed blindly).
       const present = await dnsRecordPresent(t.netns, record);
-      if (downOk && !present) continue;
       await runIn(t.netns, 'resolvconf', ['-d', record, '-f']);
-      if (present) log('info', `removed leftover resolvconf record ${record}`);
+      if (present) log('info', `removed resolvconf record ${record}`);
       if (await dnsRecordPresent(t.netns, record)) left.push(`resolvconf record ${record}`);
     }
+    if (t.srcValidMark !== null) left.push(...(await restoreSrcValidMark(t.netns, t.srcValidMark, log)));
   }
 
   // wireguard-go removes its socket on a clean exit, not when killed.
