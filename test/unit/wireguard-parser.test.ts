@@ -358,6 +358,13 @@ describe('Address and AllowedIPs', () => {
     }
   });
 
+  it('refuses a network given to two peers (the device would take it from the first)', () => {
+    const e = only(conf([], [`PublicKey = ${PEER1}`, 'AllowedIPs = 10.0.0.0/8, 0.0.0.0/0'], [`PublicKey = ${PEER2}`, 'AllowedIPs = 1.0.0.0/0']));
+    expect(e).toMatchObject({ code: 'WG_ALLOWEDIPS_SHARED', line: 10, column: 14, text: '0.0.0.0/0' });
+    expect(e.message.en).toContain('peer on line 4');
+    expect(ok(conf([], [`PublicKey = ${PEER1}`, 'AllowedIPs = 10.0.0.0/8, 10.0.0.0/8'], [`PublicKey = ${PEER2}`, 'AllowedIPs = 10.0.0.0/9'])).profile.peers.map((p) => p.allowedIPs)).toEqual([['10.0.0.0/8', '10.0.0.0/8'], ['10.0.0.0/9']]);
+  });
+
   it('reports empty list items ("Two commas in a row")', () => {
     expect(only(conf(['Address = 10.0.0.1,,10.0.0.2']))).toMatchObject({ code: 'WG_LIST_EMPTY_ITEM', column: 20 });
     expect(only(conf([], [`PublicKey = ${PEER1}`, 'AllowedIPs = 10.0.0.0/8,']))).toMatchObject({ code: 'WG_LIST_EMPTY_ITEM' });

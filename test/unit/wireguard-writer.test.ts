@@ -95,7 +95,11 @@ const profileArb: fc.Arbitrary<WireGuardProfile> = fc
     return {
       kind: 'wireguard' as const,
       interface: compact({ ...rest, publicKey: derived.key, dns: { servers, searchDomains } }),
-      peers: peers.filter((p) => p.publicKey !== derived.key).map((p) => compact(p) as WireGuardPeer),
+      // Each network belongs to one peer (the device moves it to the last one): earlier claims win here.
+      peers: peers
+        .filter((p) => p.publicKey !== derived.key)
+        .map((p, i, all) => ({ ...p, allowedIPs: p.allowedIPs.filter((a) => !all.slice(0, i).some((q) => q.allowedIPs.includes(a))) }))
+        .map((p) => compact(p) as WireGuardPeer),
     };
   });
 
@@ -103,6 +107,7 @@ const profileArb: fc.Arbitrary<WireGuardProfile> = fc
 
 const PRIV = 'qCi5ugILVhTOOmCzchqFzkNaHM3HP1qFUWgtYun2A3w=';
 const PEER1 = 'm58H6KTuRt+4z6g+jMIeRCdAkQoikkiVvTd7pJvrPGE=';
+const PEER2 = 'zGWP9CQXnV75sP0BhZTMxo4k8UYKpZtj6oGY4SaRTW8=';
 
 function parsed(text: string): WireGuardProfile {
   const r = parseWireGuard(text);
@@ -350,6 +355,8 @@ describe('readAsWgQuick: the canonical text as wg-quick and wg read it', () => {
     expect(refusal(`${base}[Peer]\nPublicKey = ${PEER1}\nAllowedIPs =\n`)).toMatch(/empty AllowedIPs/);
     expect(refusal(`${base}[Peer]\nPublicKey = ${PEER1}\nAllowedIPs = 10.0.0.0/08\n`)).toMatch(/prefix length/);
     expect(refusal(`${base}[Peer]\nPublicKey = ${PEER1}\n[Peer]\nPublicKey = ${PEER1}\n`)).toMatch(/twice/);
+    // A network listed for two peers ends on the last one, as in the device.
+    expect(read(`${base}[Peer]\nPublicKey = ${PEER1}\nAllowedIPs = 10.0.0.0/8, 10.1.0.0/16\n[Peer]\nPublicKey = ${PEER2}\nAllowedIPs = 10.0.0.0/8\n`).peers.map((p) => p.allowedIPs)).toEqual([['10.1.0.0/16'], ['10.0.0.0/8']]);
     expect(refusal(`${base}[Peer]\nAllowedIPs = 10.0.0.0/8\n`)).toMatch(/without a PublicKey/);
     expect(refusal(`${base}[Peer]\nDNS = 1.1.1.1\n`)).toMatch(/does not accept/);
     expect(refusal(`Address = 10.0.0.2\n`)).toMatch(/does not accept/);

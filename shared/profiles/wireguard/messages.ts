@@ -43,6 +43,7 @@ export type WgErrorCode =
   | 'WG_NO_PRIVATE_KEY'
   | 'WG_PEER_NO_PUBLIC_KEY'
   | 'WG_DUPLICATE_PEER'
+  | 'WG_ALLOWEDIPS_SHARED'
   | 'WG_PEER_IS_SELF';
 
 /** Quotes user text for a message (one line, bounded length). */
@@ -184,6 +185,10 @@ export const msg = {
   duplicatePeer: (key: string, firstLine: number): LocalizedText => ({
     en: `Two peers have the same public key ${q(key)} (the first is on line ${firstLine}). Each [Peer] needs its own key: merge the two sections or delete one.`,
     ja: `2 つのピアが同じ公開鍵${jq(key)}を使っています（1 つ目は ${firstLine} 行目）。ピアごとに別の鍵が必要です。2 つのセクションをまとめるか、一方を削除してください。`,
+  }),
+  allowedIpsShared: (cidr: string, firstPeerLine: number): LocalizedText => ({
+    en: `AllowedIPs ${q(cidr)} is already given to the peer on line ${firstPeerLine}. WireGuard gives each network to one peer only (the last one listed), so the earlier peer would silently lose it. Keep it in one [Peer] section.`,
+    ja: `AllowedIPs ${jq(cidr)}はすでに ${firstPeerLine} 行目のピアに割り当てられています。WireGuard は各ネットワークを 1 つのピア（最後に書かれたもの）にしか割り当てないため、前のピアから黙って外されます。1 つの [Peer] セクションにだけ書いてください。`,
   }),
   peerIsSelf: (key: string): LocalizedText => ({
     en: `The peer's public key ${q(key)} is this interface's own public key (derived from its PrivateKey). Use the server's public key here.`,

@@ -85,6 +85,8 @@ interface PeerAcc {
   publicKeyAt?: { line: number; column: number };
   presharedKey?: string;
   allowedIPs: string[];
+  /** Where each AllowedIPs entry was written, in step with `allowedIPs`. */
+  allowedAt: Array<{ line: number; column: number }>;
   endpoint?: WireGuardEndpoint;
   persistentKeepalive?: number;
 }
@@ -113,7 +115,7 @@ function newInterface(line: number): InterfaceAcc {
 }
 
 function newPeer(line: number): PeerAcc {
-  return { line, seen: new Map(), allowedIPs: [] };
+  return { line, seen: new Map(), allowedIPs: [], allowedAt: [] };
 }
 
 class ErrorSink {
@@ -387,6 +389,7 @@ function parse(input: Uint8Array | string): WireGuardParseResult {
             const network = normalizePrefix(r.value);
             if (!network) return;
             acc.allowedIPs.push(network.cidr);
+            acc.allowedAt.push({ line: lineNo, column });
             if (network.hadHostBits) masked.push({ line: lineNo, column, written: item, cidr: network.cidr });
           });
           break;
@@ -429,6 +432,16 @@ function parse(input: Uint8Array | string): WireGuardParseResult {
       firstPeerWithKey.set(key, peer.line);
     }
     if (key === ownPublicKey) sink.add('WG_PEER_IS_SELF', peer.publicKeyAt.line, peer.publicKeyAt.column, key, msg.peerIsSelf(key));
+  }
+  // The device gives each network to one peer: a later peer's entry silently takes it from an earlier one.
+  const ownerOf = new Map<string, PeerAcc>();
+  for (const peer of peers) {
+    peer.allowedIPs.forEach((cidr, i) => {
+      const owner = ownerOf.get(cidr);
+      const at = peer.allowedAt[i];
+      if (owner && owner !== peer && at) sink.add('WG_ALLOWEDIPS_SHARED', at.line, at.column, cidr, msg.allowedIpsShared(cidr, owner.line));
+      else if (!owner) ownerOf.set(cidr, peer);
+    });
   }
 
   const errors = sink.finish();

@@ -262,6 +262,11 @@ function read(text: string): WireGuardProfile {
   }
   if (iface.saveConfig !== undefined) result.saveConfig = iface.saveConfig;
 
+  // The device keeps each network on one peer: a later peer's entry takes it from earlier ones.
+  const lastOwner = new Map<string, PeerReading>();
+  for (const p of peers) for (const cidr of p.allowedIPs) lastOwner.set(cidr, p);
+  for (const p of peers) p.allowedIPs = p.allowedIPs.filter((cidr) => lastOwner.get(cidr) === p);
+
   const seen = new Set<string>();
   const outPeers = peers.map((p): WireGuardPeer => {
     if (p.publicKey === undefined) throw new Refusal(0, 'a peer without a PublicKey');
