@@ -329,6 +329,33 @@ describe.skipIf(!isRoot)('WireGuard driver (wg-quick + wireguard-go in lab names
     expectClean(inst, h, before);
   });
 
+  it('a config wg-quick would read differently from the inspection is refused before wg-quick runs', async () => {
+    const inst = await lab('wireguard-split');
+    const before = snapshot(inst.clientNetns);
+    const marker = join(tmpdir(), `tsu-wg-hook-${process.pid}`);
+    const states: TunnelState[] = [];
+    const ctx = contextFor(inst, readFileSync(inst.profile, 'utf8'), 10_000);
+    // A hook the inspection never saw, as a desynchronised writer could emit.
+    const canonical = `${ctx.inspection.canonical}\n[Interface]\nPostUp = touch ${marker}\n`;
+    const driver = createWireGuardDriver({
+      ...ctx,
+      inspection: { ...ctx.inspection, canonical },
+      netns: inst.clientNetns,
+      events: { state: (st) => states.push(st), counters: () => undefined, credentialsRequired: () => undefined, log: () => undefined, routesKnown: () => true },
+    });
+    try {
+      await driver.start();
+      expect(states.at(-1)).toMatchObject({ status: 'error', code: 'tunnel-setup-failed' });
+      await driver.stop('after error');
+      expect(existsSync(marker)).toBe(false);
+      expect(findWireGuardGo(interfaceNameFor(ctx.sessionId))).toEqual([]);
+      expect(snapshot(inst.clientNetns)).toEqual(before);
+    } finally {
+      rmSync(ctx.workDir, { recursive: true, force: true });
+      rmSync(marker, { force: true });
+    }
+  });
+
   it('two full tunnels in one namespace: stopping one removes its own rules only, the other keeps its rules and routes', async () => {
     const inst = await lab('wireguard-full');
     const before = snapshot(inst.clientNetns);

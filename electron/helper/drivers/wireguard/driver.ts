@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Localized, TunnelState } from '../../../../shared/ipc/helper-protocol.js';
 import type { WireGuardProfile } from '../../../../shared/profiles/wireguard/model.js';
 import { normalizePrefix } from '../../../../shared/profiles/routes.js';
+import { checkCanonicalWireGuard } from '../../../../shared/profiles/wireguard/wgquick-reader.js';
 import type { RunResult } from '../../exec.js';
 import type { Driver, DriverContext } from '../driver.js';
 import { dumpCounters, latestPeer, parseWgDump } from './dump.js';
@@ -191,6 +192,12 @@ class WireGuardDriver implements Driver {
     }
     this.emit({ status: 'connecting', phase: 'starting' });
     this.connectTimer = setTimeout(() => this.onConnectTimeout(), context.connectTimeoutMs);
+    // What wg-quick reads must be what was checked: re-read with wg-quick's own rules right before it runs.
+    const mismatch = checkCanonicalWireGuard(context.inspection.canonical, this.profile);
+    if (mismatch !== null) {
+      this.fail('tunnel-setup-failed', mismatch.message, mismatch.text);
+      return;
+    }
     try {
       // wg-quick names the interface after the file; the text is the helper's own canonical config.
       writeFileSync(this.configPath, context.inspection.canonical, { mode: 0o600 });
