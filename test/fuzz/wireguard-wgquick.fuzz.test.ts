@@ -9,10 +9,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
 import type { WireGuardProfile } from '../../shared/profiles/wireguard/model.js';
 import { checkCanonicalWireGuard, readAsWgQuick } from '../../shared/profiles/wireguard/wgquick-reader.js';
+import { formatEndpoint } from '../../shared/profiles/wireguard/writer.js';
 
 const WG_QUICK = '/usr/bin/wg-quick';
 const seedWg = readFileSync(join(import.meta.dirname, '../fixtures/seed/wg-client.conf'), 'utf8');
@@ -128,26 +129,27 @@ printf 'MTU\\t%s\\nTable\\t%s\\nSaveConfig\\t%s\\n' "$MTU" "$TABLE" "$SAVE_CONFI
 printf '%s' "$WG_CONFIG"
 `;
 
-describe.runIf(existsSync(WG_QUICK))('the real wg-quick reads the canonical text into the inspected values', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tsunagu-wgquick-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = mkdtempSync(join(tmpdir(), 'tsunagu-wgquick-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  function wgQuickView(canonical: string): { tagged: Map<string, string[]>; wgConfig: string } {
-    const file = join(dir, 'wgf0.conf');
-    writeFileSync(file, canonical, { mode: 0o600 });
-    const run = spawnSync('bash', ['-c', HARNESS, 'harness', file], { encoding: 'utf8' });
-    if (run.status !== 0) throw new Error(`wg-quick's parse_options failed: ${run.stderr}`);
-    const tagged = new Map<string, string[]>();
-    const lines = run.stdout.split('\n');
-    let i = 0;
-    for (; i < lines.length; i++) {
-      const m = /^(Address|DNS|Search|PreUp|PostUp|PreDown|PostDown|MTU|Table|SaveConfig)\t(.*)$/.exec(lines[i] ?? '');
-      if (!m?.[1]) break;
-      tagged.set(m[1], [...(tagged.get(m[1]) ?? []), m[2] ?? '']);
-    }
-    return { tagged, wgConfig: lines.slice(i).join('\n') };
+/** The real wg-quick's view of a file: its own variables (by tag) and the text it hands to `wg setconf`. */
+function wgQuickView(canonical: string): { tagged: Map<string, string[]>; wgConfig: string } {
+  const file = join(dir, 'wgf0.conf');
+  writeFileSync(file, canonical, { mode: 0o600 });
+  const run = spawnSync('bash', ['-c', HARNESS, 'harness', file], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`wg-quick's parse_options failed: ${run.stderr}`);
+  const tagged = new Map<string, string[]>();
+  const lines = run.stdout.split('\n');
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const m = /^(Address|DNS|Search|PreUp|PostUp|PreDown|PostDown|MTU|Table|SaveConfig)\t(.*)$/.exec(lines[i] ?? '');
+    if (!m?.[1]) break;
+    tagged.set(m[1], [...(tagged.get(m[1]) ?? []), m[2] ?? '']);
   }
+  return { tagged, wgConfig: lines.slice(i).join('\n') };
+}
 
+describe.runIf(existsSync(WG_QUICK))('the real wg-quick reads the canonical text into the inspected values', () => {
   it(`${RUNS.realWgQuick} generated configurations`, () => {
     fc.assert(
       fc.property(configArb, (text) => {
@@ -181,5 +183,64 @@ describe.runIf(existsSync(WG_QUICK))('the real wg-quick reads the canonical text
     expect(tagged.get('PostUp')).toEqual(['echo "A']);
     const mine = readAsWgQuick(`[Interface]\nPrivateKey = qCi5ugILVhTOOmCzchqFzkNaHM3HP1qFUWgtYun2A3w=\nPostUp = echo "A#B"\n`);
     expect(mine.ok && mine.profile.interface.postUp).toEqual(['echo "A']);
+  });
+});
+
+const isRoot = process.getuid?.() === 0;
+const ZERO_KEY = `${'A'.repeat(43)}=`;
+const hasTools = ['/usr/bin/wg', '/usr/bin/wireguard-go'].every((tool) => existsSync(tool));
+
+// Root only: `wg setconf` on a wireguard-go device in a namespace of its own (never brought up,
+// so nothing is sent), then `wg show dump`: what the device holds is the inspected profile.
+describe.runIf(isRoot && hasTools && existsSync(WG_QUICK))('wg setconf configures the device as the inspected profile says', () => {
+  const netns = `tsunagu-wgfz-${process.pid}`;
+  // UAPI sockets live in /var/run/wireguard for every namespace: the name must be unique on the host.
+  const device = `wgfz${process.pid % 100000}`;
+  const inNetns = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync('ip', ['netns', 'exec', netns, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  beforeAll(() => {
+    expect(spawnSync('ip', ['netns', 'add', netns]).status).toBe(0);
+    const go = inNetns(['wireguard-go', device]);
+    if (go.status !== 0) throw new Error(go.stderr);
+  });
+  afterAll(() => {
+    inNetns(['ip', 'link', 'del', device]);
+    spawnSync('ip', ['netns', 'del', netns]);
+  });
+
+  it('200 generated configurations with address endpoints', () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(configArb, (text) => {
+        const r = inspected(text);
+        // Names would be resolved (and zones looked up) in a namespace with no network.
+        if (!r || r.profile.peers.some((p) => p.endpoint && !/^[0-9.]+$|^[0-9a-f:]+$/.test(p.endpoint.host))) return;
+        const file = join(dir, 'setconf.conf');
+        writeFileSync(file, wgQuickView(r.canonical).wgConfig, { mode: 0o600 });
+        const set = inNetns(['wg', 'setconf', device, file], { WG_ENDPOINT_RESOLUTION_RETRIES: '0' });
+        if (set.status !== 0) throw new Error(`${r.canonical}\n${set.stderr}`);
+        const [iface = '', ...peerLines] = inNetns(['wg', 'show', device, 'dump']).stdout.trim().split('\n');
+        // The device stores the private key clamped (RFC 7748), so compare the identity it yields.
+        const [, publicKey, listenPort, fwmark] = iface.split('\t');
+        expect(publicKey).toBe(r.profile.interface.publicKey);
+        if (r.profile.interface.listenPort) expect(Number(listenPort)).toBe(r.profile.interface.listenPort);
+        expect(fwmark).toBe('off');
+        const device_ = new Map(peerLines.filter((l) => l !== '').map((l) => {
+          const [publicKey = '', psk, endpoint, allowed = '', , , , keepalive] = l.split('\t');
+          return [publicKey, { psk, endpoint, allowed: allowed === '(none)' ? [] : allowed.split(',').sort(), keepalive }];
+        }));
+        expect([...device_.keys()].sort()).toEqual(r.profile.peers.map((p) => p.publicKey).sort());
+        for (const p of r.profile.peers) {
+          const d = device_.get(p.publicKey);
+          // An all-zero preshared key is the protocol's "none" (the handshake mixes in 32 zero bytes either way).
+          expect(d?.psk).toBe(p.presharedKey === undefined || p.presharedKey === ZERO_KEY ? '(none)' : p.presharedKey);
+          expect(d?.endpoint).toBe(p.endpoint ? formatEndpoint(p.endpoint) : '(none)');
+          expect(d?.allowed).toEqual([...new Set(p.allowedIPs)].sort());
+          expect(d?.keepalive).toBe(p.persistentKeepalive === undefined ? 'off' : String(p.persistentKeepalive));
+        }
+        checked++;
+      }),
+      { numRuns: 200 },
+    );
+    expect(checked).toBeGreaterThan(50);
   });
 });

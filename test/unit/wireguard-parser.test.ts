@@ -257,6 +257,12 @@ describe('structural errors', () => {
     expect(only(conf([], [`PublicKey = ${OWN_PUB}`]))).toMatchObject({ code: 'WG_PEER_IS_SELF', line: 5 });
   });
 
+  it('refuses an all-zero PrivateKey, which wg reads as no key', () => {
+    const e = only(`[Interface]\nPrivateKey = ${'A'.repeat(43)}=\n`);
+    expect(e).toMatchObject({ code: 'WG_KEY_ZERO', line: 2, column: 14 });
+    expect(e.message.en).toMatch(/all zeros/);
+  });
+
   it('does not pile a "missing key" error on top of an invalid key', () => {
     expect(codes('[Interface]\nPrivateKey = n0pe!\n[Peer]\nPublicKey = n0pe!')).toEqual(['WG_KEY_INVALID', 'WG_KEY_INVALID']);
   });

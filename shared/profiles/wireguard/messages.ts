@@ -22,6 +22,7 @@ export type WgErrorCode =
   | 'WG_KEY_INVALID'
   | 'WG_KEY_LENGTH'
   | 'WG_KEY_NONCANONICAL'
+  | 'WG_KEY_ZERO'
   | 'WG_LIST_EMPTY_ITEM'
   | 'WG_INVALID_IP'
   | 'WG_INVALID_PREFIX'
@@ -173,6 +174,10 @@ export const msg = {
   noInterface: (): LocalizedText => ({
     en: 'This file has no [Interface] section, so it is not a WireGuard configuration. Choose the .conf file your provider gave you, or add an [Interface] section with your PrivateKey.',
     ja: 'このファイルには [Interface] セクションがないため、WireGuard の設定ファイルではありません。提供された .conf ファイルを選ぶか、PrivateKey を含む [Interface] セクションを追加してください。',
+  }),
+  zeroPrivateKey: (): LocalizedText => ({
+    en: 'This PrivateKey is all zeros, which WireGuard reads as "no key": the tunnel could never connect. Use the key your provider gave you, or one made by "wg genkey".',
+    ja: 'この PrivateKey はすべて 0 で、WireGuard は「鍵なし」として扱うため、トンネルは接続できません。提供された鍵か、「wg genkey」で作った鍵を使ってください。',
   }),
   noPrivateKey: (): LocalizedText => ({
     en: 'An interface must have a private key. Add "PrivateKey = …" to the [Interface] section, with the key your provider gave you or one made by "wg genkey".',

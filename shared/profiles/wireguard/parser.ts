@@ -102,6 +102,11 @@ function asciiLower(text: string): string {
   return text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
 
+function isZeroKey(key: string): boolean {
+  const decoded = decodeKey(key);
+  return decoded.ok && decoded.bytes.every((b) => b === 0);
+}
+
 function newInterface(line: number): InterfaceAcc {
   return {
     line,
@@ -316,8 +321,10 @@ function parse(input: Uint8Array | string): WireGuardParseResult {
       switch (key as InterfaceKey) {
         case 'privatekey': {
           const k = takeKey();
-          if (k !== undefined) acc.privateKey = k;
           acc.privateKeyAt = at;
+          // wg reads an all-zero private key as "no key": the interface would have none.
+          if (k !== undefined && isZeroKey(k)) sink.add('WG_KEY_ZERO', lineNo, valueCol, value, msg.zeroPrivateKey());
+          else if (k !== undefined) acc.privateKey = k;
           break;
         }
         case 'listenport': {

@@ -240,7 +240,8 @@ function read(text: string): WireGuardProfile {
     }
   }
 
-  if (privateKey === undefined) throw new Refusal(0, 'no PrivateKey');
+  // wg takes an all-zero private key (32 zero bytes: 43 'A's and '=') as none.
+  if (privateKey === undefined || privateKey === `${'A'.repeat(43)}=`) throw new Refusal(0, 'no PrivateKey');
   const derived = publicKeyFromPrivate(privateKey);
   if (!derived.ok) throw new Refusal(0, 'PrivateKey without a public key');
   const result: WireGuardInterface = {
