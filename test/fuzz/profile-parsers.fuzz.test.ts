@@ -104,7 +104,7 @@ const ovpnLine = fc.oneof(
   { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
 );
 const ovpnDoc = fc.tuple(fc.boolean(), fc.array(ovpnLine, { maxLength: 14 }), fc.constantFrom('\n', '\r\n')).map(([client, lines, eol]) =>
-  (client ? ['client', 'dev tun', 'remote a.test 1194', '<ca>', 'X', '</ca>', 'auth-user-pass', ...lines] : lines).join(eol));
+  (client ? ['client', 'dev tun', 'remote a.test 1194', '<ca>', '-----BEGIN CERTIFICATE-----', 'MIIB', '-----END CERTIFICATE-----', '</ca>', 'auth-user-pass', ...lines] : lines).join(eol));
 
 const wgKey = fc.oneof(fc.constantFrom('qCi5ugILVhTOOmCzchqFzkNaHM3HP1qFUWgtYun2A3w=', 'm58H6KTuRt+4z6g+jMIeRCdAkQoikkiVvTd7pJvrPGE=', '73gw+v4V0TKsw2uGLHJ9EI26qfMEwvk+JZ+xED2ttAs='), fc.string({ maxLength: 46 }));
 const wgValue = fc.oneof(wgKey, fc.constantFrom('10.0.0.2/24', 'fd00::2/64', '0.0.0.0/0, ::/0', '1.1.1.1, corp.test', '[::1]:51820', 'a.test:51820', '1420', '25', 'off', 'auto', 'true', '0x10', '99999', ', ,', '[x]:1'), fc.string({ maxLength: 20 }));
