@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HelperEvent } from '../../shared/ipc/helper-protocol.js';
 import { down, fault, ping, up, type LabInstance } from '../lab/index.js';
-import { Observer, processesIn, profileOf, startHelperProcess, type RunningHelperProcess } from './helper-harness.js';
+import { Observer, processesIn, profileOf, snapshotNetns, startHelperProcess, type RunningHelperProcess } from './helper-harness.js';
 
 let cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -84,6 +84,34 @@ describe('helper under faults', () => {
     cleanup.push(async () => observer.close());
     expect((await observer.client.request('list', {})).sessions).toEqual([]);
     expect(processesIn(lab.clientNetns, ['openvpn', 'wireguard-go'], { includeStandby: true })).toEqual([]);
+  });
+
+  it('openvpn and the helper SIGKILLed: the routes openvpn added outside the tunnel are gone once a new helper starts', async () => {
+    const lab = await up('openvpn-udp');
+    cleanup.push(() => down(lab.id));
+    const before = await snapshotNetns(lab.clientNetns);
+    const helper = await startHelperProcess(lab.clientNetns);
+    cleanup.push(() => helper.stop());
+    const observer = await Observer.open(helper.socketPath);
+    cleanup.push(async () => observer.close());
+    // redirect-gateway adds a host route to the server via the underlay gateway; net_gateway another.
+    const profile = profileOf(lab);
+    const text = `${profile.text}route 203.0.113.7 255.255.255.255 net_gateway\nredirect-gateway def1\n`;
+    const { sessionId } = await observer.client.request('connect', { profile: { ...profile, text }, options: { connectTimeoutSeconds: 20 } });
+    await observer.waitForState(sessionId, 'connected', 25_000);
+    const routes = async () => (await snapshotNetns(lab.clientNetns)).routes;
+    expect(await routes()).toContain('203.0.113.7 via 198.18.1.1');
+    expect(await routes()).toContain('198.18.1.1 via 198.18.1.1');
+    const [proc] = processesIn(lab.clientNetns, ['openvpn']);
+    process.kill(proc?.pid ?? -1, 'SIGKILL');
+    await helper.stop('SIGKILL');
+    const killed = Date.now();
+    while (processesIn(lab.clientNetns, ['openvpn'], { includeStandby: true }).length > 0 && Date.now() - killed < 5_000) await new Promise((r) => setTimeout(r, 50));
+    // Off the tunnel device, so the kernel kept them when openvpn died.
+    expect(await routes()).toContain('203.0.113.7 via 198.18.1.1');
+    const again = await startHelperProcess(lab.clientNetns, helper.runDir.replace(/\/run$/, ''));
+    cleanup.push(() => again.stop());
+    expect(await snapshotNetns(lab.clientNetns)).toEqual(before);
   });
 
   it('a client that disconnects mid-session leaves the tunnel alone', async () => {
