@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dumpCounters, latestPeer, parseWgDump } from '../../electron/helper/drivers/wireguard/dump.js';
+import { addedRules, parseWgQuickRules } from '../../electron/helper/drivers/wireguard/system.js';
 import { INTERFACE_NAME_RE, interfaceNameFor, MESSAGES, redactKeys, setupFailureMessage } from '../../electron/helper/drivers/wireguard/names.js';
 
 // Throwaway keys (never used for anything but these tests).
@@ -142,5 +143,41 @@ describe('why wg-quick up failed, in words', () => {
     expect(setupFailureMessage('Name or service not known: `vpn.example:51820`').message).toBe(MESSAGES.endpointUnresolved);
     expect(setupFailureMessage('RTNETLINK answers: File exists').message).toBe(MESSAGES.routeExists);
     expect(setupFailureMessage('Operation not permitted').message).toBe(MESSAGES.setupFailed);
+  });
+});
+
+describe('wg-quick policy rules (ip -j rule show)', () => {
+  /** As printed by iproute2 6.1 with two full tunnels' suppress rules and one fwmark rule. */
+  const REAL_RULES =
+    '[{"priority":0,"src":"all","table":"local"},{"priority":32763,"src":"all","table":"main","suppress_prefixlen":0},{"priority":32764,"src":"all","table":"main","suppress_prefixlen":0},{"priority":32765,"not":null,"src":"all","fwmark":"0xca6c","table":"51820"},{"priority":32766,"src":"all","table":"main"},{"priority":32767,"src":"all","table":"default"}]';
+
+  it('finds exactly the rules wg-quick adds, with their priorities', () => {
+    expect(parseWgQuickRules(4, REAL_RULES)).toEqual([
+      { kind: 'suppress', family: 4, priority: 32763 },
+      { kind: 'suppress', family: 4, priority: 32764 },
+      { kind: 'fwmark', family: 4, priority: 32765, mark: 51820 },
+    ]);
+  });
+
+  it('leaves out rules with any other selector or shape: they are someone else\'s', () => {
+    const others = JSON.stringify([
+      { priority: 100, src: '10.0.0.0/8', table: 'main', suppress_prefixlen: 0 },
+      { priority: 101, src: 'all', iif: 'eth0', table: 'main', suppress_prefixlen: 0 },
+      { priority: 102, not: null, src: 'all', fwmark: '0xca6c', table: '51821' },
+      { priority: 103, src: 'all', fwmark: '0xca6c', table: '51820' },
+      { priority: 104, src: 'all', table: 'main', suppress_prefixlen: 8 },
+    ]);
+    expect(parseWgQuickRules(6, others)).toEqual([]);
+    expect(parseWgQuickRules(4, 'not json')).toBeNull();
+    expect(parseWgQuickRules(4, '[{"table":"main"}]')).toBeNull();
+  });
+
+  it('the rules an up added are those not there before (same shape at another priority counts as new)', () => {
+    const before = parseWgQuickRules(4, REAL_RULES) ?? [];
+    const after = [...before, { kind: 'suppress', family: 4, priority: 32762 } as const, { kind: 'fwmark', family: 4, priority: 32761, mark: 51821 } as const];
+    expect(addedRules(before, after)).toEqual([
+      { kind: 'suppress', family: 4, priority: 32762 },
+      { kind: 'fwmark', family: 4, priority: 32761, mark: 51821 },
+    ]);
   });
 });

@@ -222,22 +222,25 @@ function asWgQuickRule(family: 4 | 6, rule: IpRule): RuleRecord | null {
   return null;
 }
 
+/** The wg-quick-shaped rules in the output of `ip -j -<family> rule show`, or null when it is not that. */
+export function parseWgQuickRules(family: 4 | 6, json: string): RuleRecord[] | null {
+  let parsed: z.infer<typeof IpRuleSchema>;
+  try {
+    parsed = IpRuleSchema.parse(JSON.parse(json));
+  } catch {
+    return null;
+  }
+  return parsed.flatMap((rule) => asWgQuickRule(family, rule) ?? []);
+}
+
 /** The namespace's wg-quick-shaped rules, both families (null when `ip` could not list them). */
 export async function listWgQuickRules(netns: string | null): Promise<RuleRecord[] | null> {
   const out: RuleRecord[] = [];
   for (const family of [4, 6] as const) {
     const r = await runIn(netns, 'ip', ['-j', `-${family}`, 'rule', 'show']);
-    if (r.code !== 0) return null;
-    let parsed: z.infer<typeof IpRuleSchema>;
-    try {
-      parsed = IpRuleSchema.parse(JSON.parse(r.stdout));
-    } catch {
-      return null;
-    }
-    for (const rule of parsed) {
-      const w = asWgQuickRule(family, rule);
-      if (w) out.push(w);
-    }
+    const rules = r.code === 0 ? parseWgQuickRules(family, r.stdout) : null;
+    if (rules === null) return null;
+    out.push(...rules);
   }
   return out;
 }
