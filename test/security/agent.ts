@@ -7,7 +7,8 @@
  * Commands arrive on stdin, one JSON object a line; reports leave on stdout the same way.
  *   { op: 'open', conn, path }            → { conn, event: 'open' } | { conn, event: 'error', code }
  *   { op: 'write', conn, data, report? }  → { conn, event: 'wrote' } with `report` (the send time of a latency)
- *   { op: 'fill', conn, bytes }           → { conn, event: 'filled' } once `bytes` of 'a' (no newline) are written
+ *   { op: 'fill', conn, bytes }           → { conn, event: 'filled', left } once `bytes` of 'a' (no newline)
+ *                                           are written or the connection closed (runs beside later commands)
  *   { op: 'close', conn }
  *   { op: 'open-many', from, count, path} → { event: 'opened-many', opened, errors: { CODE: n } }
  * Every report carries `at`, this process's monotonic milliseconds, so latencies are measured here
@@ -58,6 +59,22 @@ function open(conn: number, path: string): Promise<string | null> {
   });
 }
 
+async function fill(conn: number, bytes: number): Promise<void> {
+  const socket = sockets.get(conn);
+  if (!socket) {
+    report({ conn, event: 'error', code: 'not-open' });
+    return;
+  }
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  let left = bytes;
+  while (left > 0 && !socket.destroyed) {
+    const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+    left -= piece.length;
+    if (!socket.write(piece)) await new Promise<void>((resolve) => { socket.once('drain', resolve); socket.once('close', resolve); });
+  }
+  report({ conn, event: 'filled', left });
+}
+
 async function handle(c: Command): Promise<void> {
   switch (c.op) {
     case 'open': {
@@ -69,22 +86,10 @@ async function handle(c: Command): Promise<void> {
       sockets.get(c.conn)?.write(c.data);
       if (c.report) report({ conn: c.conn, event: 'wrote' });
       return;
-    case 'fill': {
-      const socket = sockets.get(c.conn);
-      if (!socket) {
-        report({ conn: c.conn, event: 'error', code: 'not-open' });
-        return;
-      }
-      const chunk = Buffer.alloc(64 * 1024, 'a');
-      let left = c.bytes;
-      while (left > 0 && !socket.destroyed) {
-        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
-        left -= piece.length;
-        if (!socket.write(piece)) await new Promise<void>((resolve) => { socket.once('drain', resolve); socket.once('close', resolve); });
-      }
-      report({ conn: c.conn, event: 'filled', left });
+    case 'fill':
+      // Not awaited: a helper that stops reading this connection must not hold up the others.
+      void fill(c.conn, c.bytes);
       return;
-    }
     case 'close':
       sockets.get(c.conn)?.destroy();
       sockets.delete(c.conn);

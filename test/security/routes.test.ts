@@ -77,12 +77,15 @@ describe("with alice's WireGuard full tunnel up", () => {
     bob.close();
   });
 
-  /** Bob's attempt; then alice is checked while his session (if any) runs and again after it ended. */
+  /**
+   * Bob's attempt; alice is checked as soon as it is refused or ended (a conflict found after the
+   * push must have been found before openvpn applied the routes), and again once it is gone.
+   */
   async function attack(profile: Profile, codes: string[]): Promise<void> {
     const outcome = await connect(bob, profile, { timeoutSeconds: 8 });
     try {
-      await aliceIntact();
       expectRefusedOrConflict(bob, outcome, codes);
+      await aliceIntact();
     } finally {
       await disconnect(bob, outcome);
     }
