@@ -28,7 +28,7 @@ export interface WireGuardKeySpec {
 
 const PARSER_TESTS = 'test/unit/wireguard-parser.test.ts';
 
-export const WIREGUARD_KEYS: readonly WireGuardKeySpec[] = [
+export const WIREGUARD_KEYS = [
   {
     name: 'PrivateKey',
     section: 'Interface',
@@ -198,11 +198,14 @@ export const WIREGUARD_KEYS: readonly WireGuardKeySpec[] = [
     detail: '0–65535 or off',
     test: { file: PARSER_TESTS, name: 'PersistentKeepalive 0–65535 or off' },
   },
-];
+] as const satisfies readonly WireGuardKeySpec[];
+
+/** A section's key names in lower case, as the parser switches on them. */
+export type WireGuardKeyName<S extends WireGuardSection> = Lowercase<Extract<(typeof WIREGUARD_KEYS)[number], { section: S }>['name']>;
 
 /** Lower-case key name → its spec, per section (keys are case-insensitive in every tool). */
 export function keysOf(section: WireGuardSection): ReadonlyMap<string, WireGuardKeySpec> {
-  return new Map(WIREGUARD_KEYS.filter((k) => k.section === section).map((k) => [k.name.toLowerCase(), k]));
+  return new Map(WIREGUARD_KEYS.filter((k) => k.section === section).map((k): [string, WireGuardKeySpec] => [k.name.toLowerCase(), k]));
 }
 
 /** "PrivateKey, ListenPort, …" for messages. */
@@ -222,7 +225,7 @@ const VERDICT_TEXT: Record<WireGuardVerdict, string> = {
 /** The README's review table (between the directive-review-wireguard markers). */
 export function wireGuardReviewTable(): string {
   const cell = (text: string): string => text.replace(/\|/g, '\\|');
-  const rows = WIREGUARD_KEYS.map((k) => {
+  const rows = WIREGUARD_KEYS.map((k: WireGuardKeySpec) => {
     const verdict = k.detail ? `**${VERDICT_TEXT[k.verdict]}**: ${k.detail}` : `**${VERDICT_TEXT[k.verdict]}**`;
     return `| \`[${k.section}] ${k.name}\` | ${cell(k.asRoot)} | ${cell(verdict)} | \`${k.test.file}\` — ${cell(k.test.name)} |`;
   });

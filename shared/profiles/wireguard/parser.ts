@@ -1,7 +1,7 @@
 import { profileError, type LocalizedText, type ProfileError } from '../diagnostics.js';
 import { decodeProfileText } from '../text.js';
 import { decodeKey, publicKeyFromPrivate } from './keys.js';
-import { keysOf } from './keytable.js';
+import { keysOf, type WireGuardKeyName } from './keytable.js';
 import { keyProblemMessage, MAX_ERRORS, msg, type WgErrorCode } from './messages.js';
 import type {
   WireGuardEndpoint,
@@ -47,8 +47,8 @@ const HOOKS = new Map<string, WireGuardHookKey>([
   ['postdown', 'PostDown'],
 ]);
 
-type InterfaceKey = 'privatekey' | 'listenport' | 'fwmark' | 'address' | 'dns' | 'mtu' | 'table' | 'saveconfig' | 'preup' | 'postup' | 'predown' | 'postdown';
-type PeerKey = 'publickey' | 'presharedkey' | 'allowedips' | 'endpoint' | 'persistentkeepalive';
+type InterfaceKey = WireGuardKeyName<'Interface'>;
+type PeerKey = WireGuardKeyName<'Peer'>;
 
 const INTERFACE_KEYS = keysOf('Interface');
 const PEER_KEYS = keysOf('Peer');
