@@ -37,7 +37,16 @@ const DANGER_TEXT: Record<DangerClass, LocalizedText> = {
     en: 'changes how the VPN process runs, which Tsunagu controls itself',
     ja: 'Tsunagu が管理する VPN プロセスの動作を変更します',
   },
+  'socket-privilege': {
+    en: "gives the VPN's connection an administrator-only socket option (a routing mark or a fixed network device) that can send traffic past other connections' routes",
+    ja: 'VPN の通信に管理者専用のソケット設定 (ルーティングマークや固定のネットワークデバイス) を与え、他の接続のルートを迂回して通信を送れるようにします',
+  },
 };
+
+/** What a class of refused directives could do as root, in both languages. */
+export function dangerText(danger: DangerClass): LocalizedText {
+  return DANGER_TEXT[danger];
+}
 
 export interface DirectiveUse {
   name: string;

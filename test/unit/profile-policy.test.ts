@@ -76,6 +76,8 @@ const DANGEROUS_LINES: Record<string, string> = {
   gremlin: 'gremlin 1',
   memstats: 'memstats /etc/x',
   'setenv-safe': 'setenv-safe FOO bar',
+  mark: 'mark 51820',
+  'bind-dev': 'bind-dev eth0',
 };
 
 describe('security policy: every dangerous OpenVPN directive is refused by default', () => {
@@ -215,6 +217,17 @@ describe('root-only effects a profile may ask for (issue 10, findings 6 and 11)'
     for (const proto of ['udp', 'udp4', 'udp6', 'tcp', 'tcp4', 'tcp6', 'tcp-client', 'tcp4-client', 'tcp6-client']) {
       expect(codes(conn(`proto ${proto}`)), proto).toEqual([]);
     }
+  });
+
+  it('replaces a fixed device name by tun/tap, so no profile claims a name in use elsewhere', () => {
+    const r = inspectProfile(profileWith('dev tun0'), { fileName: 'p.ovpn' });
+    expect(r.errors).toEqual([]);
+    expect(r.canonical?.match(/^dev .*$/gm)).toEqual(['dev tun', 'dev tun']);
+    expect(r.advisories.find((a) => a.code === 'OVPN_DEVICE_NAME_DROPPED')).toMatchObject({ line: LINE, fix: { automatic: true } });
+    const tap = inspectProfile(profileWith('dev office\ndev-type tap'), { fileName: 'p.ovpn' });
+    expect(tap.canonical?.match(/^dev .*$/gm)).toEqual(['dev tun', 'dev tap']);
+    expect(tap.layer).toBe('L2');
+    expect(inspectProfile(profileWith('verb 3'), { fileName: 'p.ovpn' }).advisories.map((a) => a.code)).not.toContain('OVPN_DEVICE_NAME_DROPPED');
   });
 
   it('drops push-peer-info, which would send the host’s MAC address, with a note', () => {

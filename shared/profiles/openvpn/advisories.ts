@@ -124,6 +124,28 @@ function rootSafetyItems(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, n
     });
   }
 
+  // A fixed name (tun0, myvpn) could be one another session or the system already uses, and the
+  // helper cleans up by name; plain tun/tap lets the kernel pick a free one.
+  const devices = profile.directives.filter((d) => d.name === 'dev' && d.args[0] !== 'tun' && d.args[0] !== 'tap');
+  const namedDevice = devices[0];
+  if (namedDevice) {
+    const line = lineOf(namedDevice);
+    const kind = profile.layer === 'L2' ? 'tap' : 'tun';
+    items.push({
+      advisory: {
+        code: 'OVPN_DEVICE_NAME_DROPPED',
+        severity: 'info',
+        line,
+        message: t(`Line ${line}: the fixed device name '${namedDevice.args[0]}' is replaced by '${kind}'.`,
+          `${line} 行目: 固定のデバイス名 '${namedDevice.args[0]}' を '${kind}' に置き換えます。`),
+        explanation: t('The system then picks a free name for the tunnel, so this connection never takes a name another connection or the system is using. Nothing else changes.',
+          'トンネルには空いている名前がシステムによって選ばれるため、他の接続やシステムが使っている名前を奪うことはありません。ほかには何も変わりません。'),
+        fix: { automatic: true, description: t(`Use 'dev ${kind}'.`, `'dev ${kind}' を使います。`) },
+      },
+      apply: (ds) => ds.map((d) => (devices.includes(d) ? { ...d, args: [kind] } : d)),
+    });
+  }
+
   // `port N` is also the local port. A bound socket on it needs local/lport/bind (refused with a
   // privileged port by the parser) or a mode without `pull`; `nobind` ahead of every block rules it out.
   const privileged = all.find((d) => d.name === 'port' && !unprivilegedPort(d.args[0] ?? ''));

@@ -14,7 +14,8 @@ export type DangerClass =
   | 'writes-file'
   | 'reads-file'
   | 'control-socket'
-  | 'process-control';
+  | 'process-control'
+  | 'socket-privilege';
 
 export type DirectiveRole =
   /** Usable in a client profile. */
@@ -84,8 +85,9 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   lladdr: client(1, 1),
   txqueuelen: client(1, 1),
   'disable-dco': client(0, 0),
-  'bind-dev': client(1, 1),
-  mark: client(1, 1),
+  // SO_BINDTODEVICE and SO_MARK need root; either can steer packets past another session's routing.
+  'bind-dev': danger('socket-privilege', 1, 1),
+  mark: danger('socket-privilege', 1, 1),
 
   // --- remotes and transport (most are per-connection) ---
   remote: conn(1, 3),
