@@ -38,12 +38,7 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
       timedOut = true;
       child.kill('SIGKILL');
     }, options.timeoutMs ?? 30_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
+    // First: a spawn that fails (EMFILE, ENOENT) reports it here, and then has no stdio streams.
     child.on('error', (e) => {
       clearTimeout(timer);
       resolve({ code: null, signal: null, stdout, stderr: stderr + e.message, timedOut });
@@ -52,8 +47,14 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, timedOut });
     });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input ?? '');
   });
 }
 

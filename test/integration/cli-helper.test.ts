@@ -1,12 +1,15 @@
 /**
  * The `tsunagu` CLI against a real helper and lab servers: connect (credentials asked on the
- * terminal — here piped on stdin), status, disconnect, and a failure that exits 1 with the reason.
+ * terminal — here piped on stdin), status, disconnect, and a failure that exits 1 with the reason;
+ * and the helper running out of file descriptors while a group member floods it (issue 10, finding 4).
  */
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { down, ping, up, type LabInstance } from '../lab/index.js';
+import { Agent } from '../unit/helper-agent.js';
+import { HELPER_PROTOCOL_VERSION } from '../../shared/ipc/helper-protocol.js';
 import { processesIn, startHelperProcess, type RunningHelperProcess } from './helper-harness.js';
 
 const CLI = join(import.meta.dirname, '../../out/cli/tsunagu.mjs');
@@ -88,4 +91,86 @@ describe('tsunagu connect / status / disconnect', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/not running/);
   });
+});
+
+/** A user in the helper's group (root, in these tests) only through a supplementary group. */
+const MEMBER = { name: 'tsunagu-it-member', uid: 4290, gid: 4290 };
+
+function addMember(): void {
+  execFileSync('groupadd', ['-g', String(MEMBER.gid), MEMBER.name]);
+  execFileSync('useradd', ['-M', '-N', '-u', String(MEMBER.uid), '-g', String(MEMBER.gid), '-G', 'root', '-s', '/usr/sbin/nologin', MEMBER.name]);
+}
+
+function knownMember(): boolean {
+  try {
+    execFileSync('getent', ['passwd', MEMBER.name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the helper out of file descriptors', () => {
+  const agents: Agent[] = [];
+  afterEach(async () => {
+    for (const a of agents.splice(0)) await a.close();
+    if (knownMember()) {
+      // userdel also removes the user's own group (USERGROUPS_ENAB).
+      execFileSync('userdel', ['-f', MEMBER.name]);
+    }
+  });
+
+  it('keeps serving, and the tunnel stays up, when a member (by supplementary group) floods it past RLIMIT_NOFILE', async () => {
+    if (!knownMember()) addMember();
+    // OpenVPN: its driver watches openvpn through the management socket it already holds. (The
+    // WireGuard driver reads /proc to watch wireguard-go, and a failed read there reads as an exit.)
+    lab = await up('openvpn-udp');
+    const running = await startHelperProcess(lab.clientNetns);
+    helper = running;
+    onTestFailed(() => console.log(`helper output:\n${running.output()}`));
+    const socket = ['--socket', helper.socketPath];
+    const connected = await cli([...socket, 'connect', lab.profile, '--json']);
+    expect(connected.code, connected.stderr).toBe(0);
+    const { sessionId } = JSON.parse(connected.stdout) as { sessionId: string };
+    expect(await ping(lab.clientNetns, lab.protectedHostIp, { count: 1 })).toBe(true);
+
+    // The member's groups come from /etc/group (SO_PEERCRED has only the primary gid): the case
+    // that read /etc/passwd on every accept and crashed the helper with EMFILE.
+    const member = await Agent.open(helper.socketPath, MEMBER.uid, 1, MEMBER.gid, [0]);
+    agents.push(member);
+    expect(await member.request(0, { id: 1, type: 'hello', version: HELPER_PROTOCOL_VERSION, client: 'member' })).toMatchObject({ ok: true, result: { uid: MEMBER.uid } });
+
+    const pid = String(helper.proc.pid);
+    const [soft, hard] = execFileSync('prlimit', ['--pid', pid, '--nofile', '--output', 'SOFT,HARD', '--noheadings'], { encoding: 'utf8' }).trim().split(/\s+/);
+    const open = readdirSync(`/proc/${pid}/fd`).length;
+    execFileSync('prlimit', ['--pid', pid, `--nofile=${open + 6}:${hard}`]);
+    let flood: Agent | null = null;
+    try {
+      flood = await Agent.open(helper.socketPath, MEMBER.uid, 300, MEMBER.gid, [0]);
+      agents.push(flood);
+      // Past the membership snapshot's TTL: a re-read of the group files now fails with EMFILE too.
+      await new Promise((r) => setTimeout(r, 6000));
+      // Out of descriptors: connections the helper could not accept were cut without a word.
+      const opened = flood;
+      expect(Array.from({ length: 300 }, (_, c) => c).filter((c) => opened.closed(c) && opened.messages(c).length === 0).length).toBeGreaterThan(0);
+      expect(helper.proc.exitCode).toBeNull();
+      expect(await member.request(0, { id: 2, type: 'list' })).toMatchObject({ ok: true });
+    } finally {
+      await flood?.close();
+      execFileSync('prlimit', ['--pid', pid, `--nofile=${soft}:${hard}`]);
+    }
+    expect(helper.proc.exitCode).toBeNull();
+    expect(helper.output()).not.toMatch(/uncaught|unhandled/);
+    // The tunnel never noticed, and the helper serves new clients again.
+    expect(await ping(lab.clientNetns, lab.protectedHostIp, { count: 1 }), helper.output()).toBe(true);
+    const status = await cli([...socket, 'status', '--json']);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    expect((JSON.parse(status.stdout) as Array<{ id: string; state: { status: string } }>).map((s) => [s.id, s.state.status])).toEqual([[sessionId, 'connected']]);
+    const again = await Agent.open(helper.socketPath, MEMBER.uid, 1, MEMBER.gid, [0]);
+    agents.push(again);
+    expect(await again.request(0, { id: 1, type: 'hello', version: HELPER_PROTOCOL_VERSION, client: 'member' })).toMatchObject({ ok: true });
+    await again.close();
+    await member.close();
+    expect((await cli([...socket, 'disconnect', sessionId])).code).toBe(0);
+  }, 120_000);
 });

@@ -3,7 +3,7 @@
  * talks to it only through its socket with the same client library the app uses.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HelperClient } from '../../electron/main/helper-client.js';
@@ -24,6 +24,8 @@ export interface RunningHelperProcess {
 }
 
 export async function startHelperProcess(netns: string | null, dir = mkdtempSync(join(tmpdir(), 'tsunagu-it-')), extraArgs: string[] = []): Promise<RunningHelperProcess> {
+  // Searchable by all, so tests running as group members (other uids) can reach the socket.
+  chmodSync(dir, 0o755);
   const socketPath = join(dir, 'helper.sock');
   const runDir = join(dir, 'run');
   // The bundled CLI, built by global-setup.ts: the helper exactly as it ships.

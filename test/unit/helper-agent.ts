@@ -65,9 +65,15 @@ export class Agent {
     });
   }
 
-  /** Opens `connections` connections to the socket as `uid` (group `gid`); resolves once all are connected (or one failed). */
-  static async open(socketPath: string, uid: number, connections = 1, gid = 0): Promise<Agent> {
-    const child = spawn(process.execPath, ['-e', AGENT, socketPath, String(connections)], { uid, gid, stdio: ['pipe', 'pipe', 'inherit'] });
+  /**
+   * Opens `connections` connections to the socket as `uid` (group `gid`, and supplementary groups
+   * `groups`, set with setpriv: Node's spawn drops them); resolves once all are connected (or one failed).
+   */
+  static async open(socketPath: string, uid: number, connections = 1, gid = 0, groups: number[] = []): Promise<Agent> {
+    const args = ['-e', AGENT, socketPath, String(connections)];
+    const child = groups.length > 0
+      ? spawn('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, `--groups=${groups.join(',')}`, process.execPath, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+      : spawn(process.execPath, args, { uid, gid, stdio: ['pipe', 'pipe', 'inherit'] });
     const agent = new Agent(child);
     await agent.until(() => agent.records.some((r) => r.agent === 'connected' || r.agent === 'error'), `uid ${uid} connecting`);
     return agent;
