@@ -2,7 +2,9 @@
  * What one caller (and all callers together) may hold of the helper: connections, sessions, launch
  * rate and buffered input. The numbers leave room for any real desktop use (one app, a CLI, a few
  * tunnels) while keeping a hostile group member far from the helper's file-descriptor limit and
- * memory. Root is counted like everyone else: a runaway root script hurts the helper just as much.
+ * memory. Connections are capped for root too (they cost the helper's own descriptors whoever opens
+ * them); sessions and launches are not: they share the machine fairly between group members, and
+ * root, who could run openvpn itself, is not one of them (its scripts and tests cycle hundreds).
  */
 
 export interface HelperLimits {
@@ -10,9 +12,9 @@ export interface HelperLimits {
   connectionsPerUid: number;
   /** Open connections in total (well below a service's default of 1,024 open files). */
   connections: number;
-  /** Sessions of one uid that are not being torn down. */
+  /** Sessions of one uid (other than root) that are not being torn down. */
   sessionsPerUid: number;
-  /** Connect requests of one uid: a bucket of `launchBurst` refilled at `launchesPerMinute`. */
+  /** Connect requests of one uid (other than root): a bucket of `launchBurst` refilled at `launchesPerMinute`. */
   launchBurst: number;
   launchesPerMinute: number;
   /** Partial-frame input buffered across every connection. */

@@ -149,8 +149,9 @@ export class SessionManager {
     }
   }
 
-  /** Refuses a connect over the uid's session cap or launch rate (a refusal takes no token). */
+  /** Refuses a connect over the uid's session cap or launch rate (a refusal takes no token); root has neither. */
   private checkLimits(uid: number): void {
+    if (uid === 0) return;
     const { sessionsPerUid, launchesPerMinute } = this.limits;
     const running = [...this.sessions.values()].filter((s) => s.info.uid === uid && !s.stopping).length + (this.connecting.get(uid) ?? 0);
     if (running >= sessionsPerUid) {
