@@ -126,16 +126,25 @@ function netmaskBits(text: string | undefined): number | null {
   return bits;
 }
 
+/** Where a route to a network only openvpn can resolve might go: anywhere. */
+const UNKNOWN_IPV4 = '0.0.0.0/0';
+
 function ipv4Route(network: string | undefined, netmask: string | undefined): string | null {
-  if (network === undefined || ROUTE_KEYWORDS.has(network)) return null;
-  if (network.includes(':') || !ipaddr.IPv4.isValid(network)) return null;
+  if (network === undefined) return null;
   const bits = netmaskBits(netmask);
-  return bits === null ? null : (normalizePrefix(`${network}/${bits}`)?.cidr ?? null);
+  if (bits === null) return null;
+  if (!network.includes(':') && ipaddr.IPv4.isValid(network)) return normalizePrefix(`${network}/${bits}`)?.cidr ?? null;
+  // The keywords with a host mask are one host of a fixed role (the VPN's or the LAN's gateway,
+  // the server itself). A host name is resolved by openvpn at connect time, to whatever its DNS
+  // says ("route evil.example 128.0.0.0" twice is a full tunnel): it may be any network.
+  if (ROUTE_KEYWORDS.has(network) && bits === 32) return null;
+  return UNKNOWN_IPV4;
 }
 
 /**
  * The routes of OpenVPN options in the order openvpn applies them: `route` (also via
- * net_gateway: a route around the tunnel moves another session's traffic just the same),
+ * net_gateway: a route around the tunnel moves another session's traffic just the same; a
+ * network given by name counts as all of IPv4),
  * `route-ipv6`, the networks of `ifconfig`/`ifconfig-ipv6`, and `redirect-gateway` /
  * `redirect-private` with their flags, which accumulate over lines as in openvpn's options.c.
  */
@@ -147,8 +156,6 @@ function optionRoutes(lines: readonly OptionLine[]): string[] {
   for (const d of flattened(lines)) {
     switch (d.name) {
       case 'route': {
-        // A host name is resolved by openvpn when it connects; it cannot be known here, and a
-        // single host route is all it can be.
         const route = ipv4Route(d.args[0], d.args[1]);
         if (route) out.push(route);
         break;

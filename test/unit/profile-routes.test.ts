@@ -135,8 +135,12 @@ suite('profileRoutes: OpenVPN', () => {
     expect(openVpnRoutes('route 10.1.2.3 255.255.0.0\nroute 192.0.2.7\nroute-ipv6 2001:db8::1/48\n')).toEqual(['10.1.0.0/16', '192.0.2.7/32', '2001:db8::/48']);
   });
 
-  it('counts routes around the tunnel too, and skips what only openvpn can resolve', () => {
-    expect(openVpnRoutes('route 198.51.100.0 255.255.255.0 net_gateway\nroute vpn.example.com\nroute remote_host 255.255.255.255 net_gateway\n')).toEqual(['198.51.100.0/24']);
+  it('counts routes around the tunnel too; a network only openvpn resolves may be anywhere', () => {
+    expect(openVpnRoutes('route 198.51.100.0 255.255.255.0 net_gateway\nroute remote_host 255.255.255.255 net_gateway\nroute vpn_gateway\n')).toEqual(['198.51.100.0/24']);
+    // Two names resolving to 0.0.0.0 and 128.0.0.0 with 128.0.0.0 masks would be a full tunnel.
+    expect(openVpnRoutes('route a.example 128.0.0.0\nroute b.example 128.0.0.0\n')).toEqual(['0.0.0.0/0']);
+    expect(openVpnRoutes('route intranet.example\n')).toEqual(['0.0.0.0/0']);
+    expect(openVpnRoutes('route remote_host 255.0.0.0 net_gateway\n')).toEqual(['0.0.0.0/0']);
   });
 
   it('sees the two halves of IPv4 as a full tunnel', () => {
@@ -186,7 +190,9 @@ suite('pushedRoutes', () => {
   });
 
   it('ignores junk', () => {
-    expect(pushedRoutes(['', 'route', 'route x.example', 'route-ipv6 nonsense', 'redirect-gatewayx def1'])).toEqual([]);
+    expect(pushedRoutes(['', 'route', 'route 10.0.0.0 255.0.255.300', 'route-ipv6 nonsense', 'redirect-gatewayx def1'])).toEqual([]);
+    // A pushed name (allow-pull-fqdn) resolves to whatever its DNS says.
+    expect(pushedRoutes(['route x.example 255.255.0.0'])).toEqual(['0.0.0.0/0']);
   });
 });
 
