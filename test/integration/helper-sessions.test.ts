@@ -163,7 +163,7 @@ describe('helper: conflicts', () => {
     const again = profileOf(r.lab);
     const err = await r.observer.client.request('connect', { profile: { ...again, text: again.text.replace('PersistentKeepalive', '# PersistentKeepalive'), name: 'second' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HelperRequestError);
-    expect((err as HelperRequestError).error.code).toBe('conflict-full-tunnel');
+    expect((err as HelperRequestError).error.code).toBe('route-conflict');
     await r.observer.client.request('disconnect', { sessionId });
   });
 });
@@ -271,7 +271,7 @@ describe('helper: the standby openvpn', () => {
 });
 
 describe('helper: several sessions', () => {
-  it('runs two non-conflicting sessions at once and ends both', async () => {
+  it('ends a second session whose pushed routes overlap the first one (route-conflict, naming it), never the first', async () => {
     const r = await rigFor('openvpn-udp');
     const { readFileSync } = await import('node:fs');
     const { dirname } = await import('node:path');
@@ -286,14 +286,19 @@ describe('helper: several sessions', () => {
     await r.observer.waitForState(a.sessionId, 'connected', 1000, a.from);
     const from = r.observer.events.length;
     const { sessionId: b } = await r.observer.client.request('connect', { profile: { kind: 'openvpn', text: second.canonical, name: 'second' }, options: { connectTimeoutSeconds: 20 } });
-    await r.observer.waitForState(b, 'connected', 20_000, from);
+    // Both are split tunnels to the same networks the server pushes: the second learns that from
+    // its pushed options (routesKnown) and ends; the first never notices.
+    const failed = await r.observer.waitForState(b, 'error', 20_000, from);
+    expect(failed.code).toBe('route-conflict');
+    expect(failed.message.en).toContain(`“${r.lab.scenario}”`);
+    expect(r.observer.states(b).some((s) => s.status === 'connected')).toBe(false);
+    await r.observer.waitFor((e): e is HelperEvent => e.event === 'session-removed' && e.sessionId === b, 10_000, from);
     const { sessions } = await r.observer.client.request('list', {});
-    expect(sessions.map((s) => s.state.status).sort()).toEqual(['connected', 'connected']);
-    expect(new Set(sessions.map((s) => s.interfaceName)).size).toBe(2);
-    expect(processesIn(r.lab.clientNetns, ['openvpn'])).toHaveLength(2);
+    expect(sessions.map((s) => [s.id, s.state.status])).toEqual([[a.sessionId, 'connected']]);
+    expect(processesIn(r.lab.clientNetns, ['openvpn'])).toHaveLength(1);
     expect(await pingUntil(r.lab.clientNetns, r.lab.protectedHostIp, 5000)).toBe(true);
     const ended = await r.observer.client.request('disconnect', { all: true });
-    expect(ended.sessionIds.sort()).toEqual([a.sessionId, b].sort());
+    expect(ended.sessionIds).toEqual([a.sessionId]);
     expect(processesIn(r.lab.clientNetns, ['openvpn'])).toEqual([]);
   });
 });
