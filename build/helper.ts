@@ -41,11 +41,14 @@ function integrityOf(file: string): string {
   return `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;
 }
 
-/** The runtime's `node` binary, unpacked from the registry's tarball (once; kept in out/). */
+/**
+ * The runtime's `node` binary, unpacked with its LICENSE (which the packages' copyright quotes)
+ * from the registry's tarball, once: kept in out/.
+ */
 export function helperRuntime(): string {
   const { package: name, version, integrity } = HELPER_RUNTIME;
   const node = join(runtimeDir, version, 'package', 'bin', 'node');
-  if (existsSync(node)) return node;
+  if (existsSync(node) && existsSync(runtimeLicense())) return node;
   mkdirSync(join(runtimeDir, version), { recursive: true });
   const tarball = join(runtimeDir, `${name}-${version}.tgz`);
   if (!existsSync(tarball) || integrityOf(tarball) !== integrity) {
@@ -54,8 +57,12 @@ export function helperRuntime(): string {
   }
   const actual = integrityOf(tarball);
   if (actual !== integrity) throw new Error(`${tarball}: integrity ${actual} is not the pinned ${integrity}`);
-  execFileSync('tar', ['-xzf', tarball, '-C', join(runtimeDir, version), 'package/bin/node']);
+  execFileSync('tar', ['-xzf', tarball, '-C', join(runtimeDir, version), 'package/bin/node', 'package/LICENSE']);
   return node;
+}
+
+export function runtimeLicense(): string {
+  return join(runtimeDir, HELPER_RUNTIME.version, 'package', 'LICENSE');
 }
 
 export async function buildHelper(): Promise<string> {
@@ -87,7 +94,7 @@ export async function buildHelper(): Promise<string> {
   execFileSync(node, ['--build-sea', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   rmSync(base);
   rmSync(config);
-  copyFileSync(join(root, 'out/cli', HELPER_FILES.addon), join(HELPER_OUT, HELPER_FILES.addon));
+  execFileSync('strip', ['--strip-unneeded', '-o', join(HELPER_OUT, HELPER_FILES.addon), join(root, 'out/cli', HELPER_FILES.addon)]);
   copyFileSync(join(root, 'out/cli', HELPER_FILES.worker), join(HELPER_OUT, HELPER_FILES.worker));
   return executable;
 }
