@@ -70,7 +70,17 @@ async function fill(conn: number, bytes: number): Promise<void> {
   while (left > 0 && !socket.destroyed) {
     const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
     left -= piece.length;
-    if (!socket.write(piece)) await new Promise<void>((resolve) => { socket.once('drain', resolve); socket.once('close', resolve); });
+    if (!socket.write(piece)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.once('drain', done);
+        socket.once('close', done);
+      });
+    }
   }
   report({ conn, event: 'filled', left });
 }

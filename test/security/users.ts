@@ -229,7 +229,7 @@ export class Conn {
     for (;;) {
       const found = this.received().find((r) => r.message.event === undefined && r.message.id === id);
       if (found) return found;
-      if (this.closed()) throw new Error(`${this.agent.user}: connection ${this.conn} closed before the response to ${String(id)}`);
+      if (this.closed()) throw new Error(`${this.agent.user}: connection ${this.conn} closed before the response to ${String(id)}; it received: ${this.received().map((r) => r.raw).join(' | ').slice(0, 600)}`);
       if (Date.now() > deadline) throw new Error(`${this.agent.user}: no response to ${String(id)} in ${timeoutMs} ms`);
       await this.agent.waitFor((r) => r.conn === this.conn, Math.max(1, deadline - Date.now()), this.agent.reports.length).catch(() => undefined);
     }
