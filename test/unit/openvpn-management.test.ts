@@ -179,6 +179,21 @@ describe('ManagementProtocol', () => {
     expect(notes.map((n) => (n.kind === 'state' ? n.state.name : n.kind))).toEqual(['WAIT', 'AUTH', 'CONNECTED', 'RECONNECTING']);
   });
 
+  it("'log on all' (SUCCESS, then a history block) replays history as log notifications marked as history, in stream order", async () => {
+    // The shape openvpn 2.6.14 sends (captured from the real binary).
+    const { p, notes } = setup();
+    const a = p.command('log on all');
+    p.feed(
+      "SUCCESS: real-time log notification set to ON\r\n1796183708,,net_route_v4_add: 198.18.1.1/32 via 198.18.1.1 dev eth0 table 0 metric -1\r\n1796183711,D,MANAGEMENT: CMD 'log on all'\r\nEND\r\n>LOG:1796183712,,PUSH: Received control message: 'PUSH_REPLY,route 10.0.0.0 255.0.0.0'\r\n",
+    );
+    expect((await a).lines).toHaveLength(2);
+    expect(notes).toEqual([
+      { kind: 'log', time: 1796183708, flags: '', text: 'net_route_v4_add: 198.18.1.1/32 via 198.18.1.1 dev eth0 table 0 metric -1', history: true },
+      { kind: 'log', time: 1796183711, flags: 'D', text: "MANAGEMENT: CMD 'log on all'", history: true },
+      { kind: 'log', time: 1796183712, flags: '', text: "PUSH: Received control message: 'PUSH_REPLY,route 10.0.0.0 255.0.0.0'" },
+    ]);
+  });
+
   it('delivers notifications that arrive between a command and its reply', async () => {
     const { p, notes } = setup();
     const r = p.command('hold release');
@@ -420,31 +435,32 @@ describe('openvpn command line and run config', () => {
     expect(args.join(' ')).toContain('--management /w/mgmt.sock unix');
     expect(args.join(' ')).toContain('--auth-retry interact');
     expect(args.join(' ')).toContain('--script-security 1');
+    expect(args.join(' ')).toContain('--verb 3 --mute 0');
     expect(args).toContain('tsunagu 0.1');
     expect(openVpnArgs({ configPath: CONFIG_FROM_STDIN, managementSocket: 's' }).slice(0, 2)).toEqual(['--config', 'stdin']);
   });
 
   const text = (ds: OpenVpnDirective[]) => ds.map((d) => [d.name, ...d.args].join(' '));
-  const FILTER = 'pull-filter ignore explicit-exit-notify';
+  const FILTER = ['pull-filter ignore explicit-exit-notify', 'pull-filter ignore verb', 'pull-filter ignore mute'];
 
   it('adds a liveness check only when the profile has none', () => {
     const lines = helperDirectives({ directives: [{ name: 'client', args: [] }], udpOnly: false });
-    expect(text(lines)).toEqual([FILTER, 'ping 10', 'ping-restart 60']);
-    expect(text(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false }))).toEqual([FILTER]);
+    expect(text(lines)).toEqual([...FILTER, 'ping 10', 'ping-restart 60']);
+    expect(text(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false }))).toEqual(FILTER);
     const inBlock = helperDirectives({ directives: [{ name: 'connection', args: [], block: [{ name: 'ping', args: ['5'] }] }], udpOnly: false });
-    expect(text(inBlock)).toEqual([FILTER]);
+    expect(text(inBlock)).toEqual(FILTER);
   });
 
   it('tells a UDP server when the client leaves, unless the profile already says how', () => {
-    expect(text(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: true }))).toEqual([FILTER, 'explicit-exit-notify 1']);
-    expect(text(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false }))).toEqual([FILTER]);
-    expect(text(helperDirectives({ directives: [{ name: 'keepalive', args: ['1', '5'] }, { name: 'explicit-exit-notify', args: ['3'] }], udpOnly: true }))).toEqual([FILTER]);
+    expect(text(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: true }))).toEqual([...FILTER, 'explicit-exit-notify 1']);
+    expect(text(helperDirectives({ directives: [{ name: 'keepalive', args: ['10', '60'] }], udpOnly: false }))).toEqual(FILTER);
+    expect(text(helperDirectives({ directives: [{ name: 'keepalive', args: ['1', '5'] }, { name: 'explicit-exit-notify', args: ['3'] }], udpOnly: true }))).toEqual(FILTER);
   });
 
   it('appends its lines after the canonical profile, marked', () => {
     const canonical = 'client\ndev tun\nremote vpn.example.com 1194 udp\n';
     const config = runConfig(canonical, helperDirectives({ directives: [{ name: 'client', args: [] }], udpOnly: true }));
-    expect(config).toBe(`${canonical}# Added by the Tsunagu helper\n${FILTER}\nping 10\nping-restart 60\nexplicit-exit-notify 1\n`);
+    expect(config).toBe(`${canonical}# Added by the Tsunagu helper\n${FILTER.join('\n')}\nping 10\nping-restart 60\nexplicit-exit-notify 1\n`);
     expect(runConfig('client\nkeepalive 10 60', [])).toBe('client\nkeepalive 10 60\n');
   });
 
@@ -460,6 +476,8 @@ describe('openvpn command line and run config', () => {
     const pf = (action: string, t: string): OpenVpnDirective => ({ name: 'pull-filter', args: [action, t] });
     expect(shadowingPullFilter([pf('accept', 'explicit')])).toBe('explicit');
     expect(shadowingPullFilter([pf('accept', 'explicit-exit-notify 30')])).toBe('explicit-exit-notify 30');
+    expect(shadowingPullFilter([pf('accept', 'verb 0')])).toBe('verb 0');
+    expect(shadowingPullFilter([pf('accept', 'm')])).toBe('m');
     expect(shadowingPullFilter([pf('ignore', 'explicit'), pf('accept', 'route')])).toBeNull();
     const c = checkedRunConfig('client\npull-filter accept e\n', { directives: [{ name: 'client', args: [] }, pf('accept', 'e')], udpOnly: false });
     expect('problem' in c && c.problem).toContain("'pull-filter accept e'");
@@ -468,7 +486,7 @@ describe('openvpn command line and run config', () => {
   it('runs only text that openvpn reads as the inspected directives followed by exactly its own lines', () => {
     const directives: OpenVpnDirective[] = [{ name: 'client', args: [] }, { name: 'remote', args: ['vpn.example.com', '1194'] }];
     const ok = checkedRunConfig('client\nremote vpn.example.com 1194\n', { directives, udpOnly: false });
-    expect('text' in ok && ok.text).toBe(`client\nremote vpn.example.com 1194\n# Added by the Tsunagu helper\n${FILTER}\nping 10\nping-restart 60\n`);
+    expect('text' in ok && ok.text).toBe(`client\nremote vpn.example.com 1194\n# Added by the Tsunagu helper\n${FILTER.join('\n')}\nping 10\nping-restart 60\n`);
     // The text says more than was inspected (an extra line the model does not have).
     const extra = checkedRunConfig('client\nremote vpn.example.com 1194\nhttp-proxy 10.0.0.1 80 /root/secret basic\n', { directives, udpOnly: false });
     expect('problem' in extra && extra.problem).toMatch(/openvpn would not read the config as checked: directive 3 .*http-proxy/);

@@ -50,7 +50,10 @@ export function openVpnArgs(o: OpenVpnArgsOptions): string[] {
     // Keep the process and its management connection after an auth failure; the driver decides.
     '--auth-retry', 'interact',
     '--script-security', '1',
+    // The driver reads pushes and route changes from the log: level 3 shows them, and no muting
+    // (a profile's `mute` would drop a run of route lines).
     '--verb', '3',
+    '--mute', '0',
     '--setenv', 'IV_GUI_VER', GUI_VERSION,
   ];
 }
@@ -63,11 +66,14 @@ export interface ProfileFacts {
 }
 
 /**
- * Pushed options the helper drops whatever the server sends: `explicit-exit-notify N` keeps
- * openvpn alive N seconds after it was told to stop (the profile's own value is clamped by the
- * engine, and it sets the teardown's grace: exitNotifySeconds).
+ * Pushed options the helper drops whatever the server sends (2.6 accepts both classes from a
+ * server: OPT_P_EXPLICIT_NOTIFY and OPT_P_MESSAGES are in its pull_permission_mask):
+ *   - `explicit-exit-notify N` keeps openvpn alive N seconds after it was told to stop (the
+ *     profile's own value is clamped by the engine, and it sets the teardown's grace);
+ *   - `verb` / `mute` would silence the log lines the driver learns the rest of the push and the
+ *     routes openvpn adds from (routes.ts), hiding routes from the conflict check and the cleanup.
  */
-export const FILTERED_PUSHES = ['explicit-exit-notify'] as const;
+export const FILTERED_PUSHES = ['explicit-exit-notify', 'verb', 'mute'] as const;
 
 /**
  * A profile `pull-filter accept` that would match one of FILTERED_PUSHES before the helper's

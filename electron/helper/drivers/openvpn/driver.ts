@@ -81,6 +81,8 @@ export class OpenVpnDriver implements Driver {
   private stdoutTail: string[] = [];
   /** The process's management connection is up (its stdout then duplicates >LOG). */
   private mgmtUp = false;
+  /** Lines shown from stdout before the management connection: `log on all` replays them. */
+  private readonly shownFromStdout = new Set<string>();
 
   private everConnected = false;
   private connectedNow = false;
@@ -250,6 +252,7 @@ export class OpenVpnDriver implements Driver {
     this.exitingDetail = null;
     this.userAuthThisAttempt = false;
     this.mgmtUp = false;
+    this.shownFromStdout.clear();
     const proc = launched ?? OpenVpnProcess.launch({ workDir: this.ctx.workDir, netns: this.ctx.netns, configPath: this.configPath });
     if (typeof proc === 'string') {
       this.log('error', `could not start openvpn: ${proc}`);
@@ -289,6 +292,7 @@ export class OpenVpnDriver implements Driver {
           if (this.stdoutTail.length > TAIL_LINES) this.stdoutTail.shift();
           // Once the management connection is up, stdout repeats the >LOG lines: keep it quiet.
           if (always || !this.mgmtUp) this.log(level, line);
+          if (!always && !this.mgmtUp && this.shownFromStdout.size < TAIL_LINES * 10) this.shownFromStdout.add(line);
         }
       });
     };
@@ -425,7 +429,9 @@ export class OpenVpnDriver implements Driver {
     // pushed with `bytecount 1`: openvpn's pushes come every ~1.07 s on their own clock, so
     // they would wake the helper a second time each second, and an idle wake-up is the main cost
     // of a helper holding a tunnel. (>BYTECOUNT is still understood if it ever arrives.)
-    for (const c of ['hold on', 'log on']) void this.send(c, conn);
+    // `log on all`: the driver learns pushes and route changes from the log, and lines logged
+    // before this command arrived (a slow event loop, a fast server) must not be missed.
+    for (const c of ['hold on', 'log on all']) void this.send(c, conn);
   }
 
   async refreshCounters(): Promise<void> {
@@ -473,7 +479,7 @@ export class OpenVpnDriver implements Driver {
         this.onCounters(n.bytesIn, n.bytesOut);
         return;
       case 'log':
-        this.onLog(n.flags, n.text);
+        this.onLog(n.flags, n.text, n.history === true);
         return;
       case 'password':
         this.onPassword(n.notice);
@@ -580,13 +586,14 @@ export class OpenVpnDriver implements Driver {
     this.counterRaw = { in: 0, out: 0 };
   }
 
-  private onLog(flags: string, text: string): void {
+  private onLog(flags: string, text: string, history: boolean): void {
     const clean = redact(text);
     const level = clean.startsWith('MANAGEMENT:') ? 'debug' : logLevel(flags);
     if (level === 'warn' || level === 'error') this.lastWarning = clean;
     const dev = /^TUN\/TAP device (\S+) opened$/.exec(text);
     if (dev?.[1]) this.setInterface(dev[1]);
-    this.ctx.events.log(level, clean);
+    // A replayed line already shown from stdout is not shown twice.
+    if (!(history && this.shownFromStdout.delete(text))) this.ctx.events.log(level, clean);
     const push = parsePushReply(text);
     if (push) this.onPushReply(push.options, push.more);
     const route = parseRouteLog(text);

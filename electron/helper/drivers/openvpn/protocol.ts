@@ -37,7 +37,8 @@ export type Notification =
   | { kind: 'hold'; waitSeconds: number }
   | { kind: 'state'; state: OvpnState }
   | { kind: 'bytecount'; bytesIn: number; bytesOut: number }
-  | { kind: 'log'; time: number; flags: string; text: string }
+  /** `history`: replayed by `log on all` (logged before it was asked for), not real-time. */
+  | { kind: 'log'; time: number; flags: string; text: string; history?: true }
   | { kind: 'password'; notice: PasswordNotice }
   | { kind: 'fatal'; text: string }
   | { kind: 'updown'; event: 'UP' | 'DOWN' }
@@ -112,11 +113,8 @@ export function parseNotification(line: string): Notification | null {
       const m = /^(\d+),(\d+)$/.exec(text);
       return m ? { kind: 'bytecount', bytesIn: Number(m[1]), bytesOut: Number(m[2]) } : { kind: 'other', type, text };
     }
-    case 'LOG': {
-      // `<unix time>,<flags>,<text>`; the text may contain commas.
-      const m = /^(\d+),([A-Z]*),(.*)$/s.exec(text);
-      return m ? { kind: 'log', time: Number(m[1]), flags: m[2] ?? '', text: m[3] ?? '' } : { kind: 'log', time: 0, flags: '', text };
-    }
+    case 'LOG':
+      return parseLogFields(text);
     case 'PASSWORD':
       return { kind: 'password', notice: parsePasswordNotice(text) };
     case 'FATAL':
@@ -164,8 +162,8 @@ interface InFlight {
   resolve(reply: Reply): void;
   reject(err: Error): void;
   block: string[] | null;
-  /** `state on all`: a SUCCESS line, then the history block; set once the SUCCESS line arrived. */
-  historyAfterSuccess: boolean;
+  /** `state on all` / `log on all`: a SUCCESS line, then the history block (of that kind). */
+  historyAfterSuccess: 'state' | 'log' | null;
   successSeen: boolean;
 }
 
@@ -198,11 +196,13 @@ export class ManagementProtocol {
    * `state on all` answers twice — `SUCCESS: real-time state notification set to ON`, then the
    * history as a block ending in `END` — and its history lines are delivered as `state`
    * notifications in stream order, so a replayed state can never overtake a real-time one.
+   * `log on all` the same, as `log` notifications marked `history`.
    */
   command(command: string): Promise<Reply> {
     if (this.closed) return Promise.reject(new Error('management connection closed'));
     if (UNSENDABLE.test(command)) return Promise.reject(new Error('management command contains control characters'));
-    const historyAfterSuccess = /^state on all$/.test(command);
+    const history = /^(state|log) on all$/.exec(command)?.[1];
+    const historyAfterSuccess = history === 'state' || history === 'log' ? history : null;
     return new Promise<Reply>((resolve, reject) => {
       this.sent.push({ command, resolve, reject, block: null, historyAfterSuccess, successSeen: false });
       this.write(`${command}\n`);
@@ -240,7 +240,7 @@ export class ManagementProtocol {
       this.onStray(line);
       return;
     }
-    if (cur.historyAfterSuccess) {
+    if (cur.historyAfterSuccess !== null) {
       if (!cur.successSeen) {
         if (line.startsWith('SUCCESS:')) cur.successSeen = true;
         else this.finish({ ok: !line.startsWith('ERROR:'), lines: [line.replace(/^(SUCCESS|ERROR):\s*/, '')] });
@@ -251,6 +251,10 @@ export class ManagementProtocol {
         return;
       }
       (cur.block ??= []).push(line);
+      if (cur.historyAfterSuccess === 'log') {
+        this.onNotification({ ...parseLogFields(line), history: true }, `>LOG:${line}`);
+        return;
+      }
       const state = parseStateFields(line);
       if (state) this.onNotification({ kind: 'state', state }, `>STATE:${line}`);
       return;
@@ -265,6 +269,12 @@ export class ManagementProtocol {
     else if (line === 'END') this.finish({ ok: true, lines: [] });
     else cur.block = [line];
   }
+}
+
+/** `<unix time>,<flags>,<text>` of a log line (real-time `>LOG:` or history); the text may contain commas. */
+function parseLogFields(text: string): Notification & { kind: 'log' } {
+  const m = /^(\d+),([A-Z]*),(.*)$/s.exec(text);
+  return m ? { kind: 'log', time: Number(m[1]), flags: m[2] ?? '', text: m[3] ?? '' } : { kind: 'log', time: 0, flags: '', text };
 }
 
 /**
