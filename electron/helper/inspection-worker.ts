@@ -3,6 +3,7 @@
  * manager (inspector.ts), so that a slow profile never holds up the helper's event loop. Only the
  * verdict goes back, with the error list cut to what any reply can use.
  */
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
 import { WORKER_READY, type InspectionJob, type InspectionReply } from './inspector.js';
@@ -12,6 +13,9 @@ export const MAX_REPORTED_ERRORS = 50;
 
 const port = parentPort;
 if (!port) throw new Error('inspection-worker runs as a worker thread of the helper');
+// On Linux the nice value is per thread, and pid 0 means this one: a hostile profile's inspection
+// yields the CPU to the helper's event loop and to the tunnels' own processes.
+setPriority(10);
 port.on('message', (job: InspectionJob) => {
   let reply: InspectionReply;
   try {

@@ -76,6 +76,8 @@ export class Inspector {
     private readonly policy: ProfilePolicy,
     private readonly timeoutMs: number,
     private readonly maxWorkers = 2,
+    /** Starts one worker thread (tests give one whose behaviour they choose). */
+    private readonly startWorker: () => Worker = spawnWorker,
   ) {
     this.addSlot();
   }
@@ -89,7 +91,7 @@ export class Inspector {
   }
 
   private addSlot(): Slot {
-    const slot: Slot = { worker: spawnWorker(), ready: false, job: null, timer: null };
+    const slot: Slot = { worker: this.startWorker(), ready: false, job: null, timer: null };
     // Idle workers do not keep the process alive; a running job's timer does.
     slot.worker.unref();
     slot.worker.on('message', (reply: InspectionReply | typeof WORKER_READY) => {

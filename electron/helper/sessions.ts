@@ -23,7 +23,7 @@ import type { InspectResult } from '../../shared/profiles/inspect.js';
 import { DEFAULT_POLICY, type ProfilePolicy } from '../../shared/profiles/policy.js';
 import { findRouteConflict, isFullTunnel, profileRoutes, type RouteClaim } from '../../shared/profiles/routes.js';
 import type { Driver, DriverContext, Prelauncher } from './drivers/driver.js';
-import { HelperFailure } from './failure.js';
+import { HelperFailure, MAX_ERROR_DETAIL_CHARS, truncate } from './failure.js';
 import { InspectionCache } from './inspection-cache.js';
 import { Inspector, type Inspected } from './inspector.js';
 import { DEFAULT_LIMITS, LaunchBuckets, type HelperLimits } from './limits.js';
@@ -302,8 +302,10 @@ export class SessionManager {
     return { sessionId: id };
   }
 
-  private onState(session: Session, state: TunnelState): void {
+  private onState(session: Session, reported: TunnelState): void {
     const { info } = session;
+    // A tool's error text can be long (a whole stderr): events stay as small as error replies.
+    const state: TunnelState = reported.status === 'error' && reported.detail !== undefined ? { ...reported, detail: truncate(reported.detail, MAX_ERROR_DETAIL_CHARS) } : reported;
     info.state = state;
     info.interfaceName = session.driver.interfaceName();
     this.emit({ event: 'state', sessionId: info.id, state, at: Date.now() }, info.uid);
