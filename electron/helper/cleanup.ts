@@ -9,24 +9,26 @@
  * tool as a file: the drivers remove interfaces, rules, routes, nft tables and DNS with the
  * helper's own commands on the validated values.
  */
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupOpenVpnResidue, parseOpenVpnResidue } from './drivers/openvpn/residue.js';
 import { cleanupWireGuardResidue, parseWireGuardResidue } from './drivers/wireguard/residue.js';
 import type { HelperLog } from './log.js';
 
-/** A residue file larger than this is not one the helper wrote. */
-const MAX_RECORD_BYTES = 256 * 1024;
+/** A residue file larger than this is not one the helper wrote (the largest: an OpenVPN record of 16,384 routes, ~1.5 MiB). */
+const MAX_RECORD_BYTES = 4 * 1024 * 1024;
 
 type Cleanup = { kind: string; run: () => Promise<void> } | { problem: string } | null;
 
 /** The cleanup a record in session directory `dir` asks for, or why it is refused (null: no record). */
 function planCleanup(dir: string): Cleanup {
+  const path = join(dir, 'residue.json');
   let raw: unknown;
   try {
-    const text = readFileSync(join(dir, 'residue.json'), 'utf8');
-    if (text.length > MAX_RECORD_BYTES) return { problem: 'the record is too large' };
-    raw = JSON.parse(text);
+    // Not read at all when too large (or not a regular file).
+    const st = lstatSync(path);
+    if (!st.isFile() || st.size > MAX_RECORD_BYTES) return { problem: 'the record is not a file of the size the helper writes' };
+    raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     // No record (nothing was started), or a torn one: the directory is removed all the same.
     return (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : { problem: 'the record is not readable JSON' };

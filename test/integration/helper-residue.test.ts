@@ -2,7 +2,7 @@
 // instructions. Nothing it names is run or handed to a tool, no foreign process is killed, and a
 // record that does not pass its schema is logged and its directory removed with nothing done.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -129,15 +129,19 @@ describe.skipIf(!isRoot)('start-up cleanup of planted residue records', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it('torn, oversized, unknown or mistyped records: logged, directory removed, nothing done', async () => {
+  it('torn, oversized, symlinked, unknown or mistyped records: logged, directory removed, nothing done', async () => {
     plant('bad01', '{"kind":"openvpn",');
     plant('bad02', JSON.stringify({ kind: 'ikev2', sessionId: 'bad02' }));
-    plant('bad03', `${JSON.stringify({ kind: 'openvpn', sessionId: 'bad03', pids: [], interfaceName: null, dnsRecords: [], configPath: null })}${' '.repeat(300 * 1024)}`);
+    plant('bad03', `${JSON.stringify({ kind: 'openvpn', sessionId: 'bad03', pids: [], interfaceName: null, dnsRecords: [], configPath: null })}${' '.repeat(5 * 1024 * 1024)}`);
     plant('bad04', { kind: 'openvpn', sessionId: 'bad04', pids: ['1'], interfaceName: null, dnsRecords: [], configPath: null });
     plant('bad05', { kind: 'openvpn', sessionId: 'bad05', pids: [], interfaceName: 'tun0; reboot', dnsRecords: [], configPath: null });
+    // A symlink to a file elsewhere: not followed.
+    const linkDir = join(runDir, 'sessions', 'bad07');
+    mkdirSync(linkDir);
+    symlinkSync('/etc/passwd', join(linkDir, 'residue.json'));
     plant('bad06', { kind: 'openvpn', sessionId: 'bad06', pids: [], interfaceName: null, dnsRecords: [], configPath: null, routes: [{ family: 4, dst: '0.0.0.0/0 via 1.2.3.4', gateway: null, dev: null, table: 0 }] });
     const lines = await cleanup();
-    for (const id of ['bad01', 'bad02', 'bad03', 'bad04', 'bad05', 'bad06']) {
+    for (const id of ['bad01', 'bad02', 'bad03', 'bad04', 'bad05', 'bad06', 'bad07']) {
       expect(lines.filter((l) => l.includes(`session "${id}"`))).toHaveLength(1);
       expect(existsSync(join(runDir, 'sessions', id))).toBe(false);
     }

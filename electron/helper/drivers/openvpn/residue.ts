@@ -112,6 +112,7 @@ async function killOpenVpn(pid: number): Promise<void> {
 }
 
 const NETNS_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+const MAX_RECORDED_ROUTES = 16_384;
 
 export const OpenVpnResidueSchema = z.object({
   kind: z.literal('openvpn'),
@@ -122,7 +123,8 @@ export const OpenVpnResidueSchema = z.object({
   configPath: z.string().max(4096).nullable(),
   // A standby's record (standby.ts) has no routes yet and may predate these fields.
   netns: z.string().regex(NETNS_RE).nullable().default(null),
-  routes: z.array(RouteRecordSchema).max(1024).default([]),
+  // Far more than a server can push (openvpn has no route limit; a PUSH_REPLY is a few KiB a message).
+  routes: z.array(RouteRecordSchema).max(MAX_RECORDED_ROUTES).default([]),
   addresses: z.array(AddressRecordSchema).max(64).default([]),
 });
 
