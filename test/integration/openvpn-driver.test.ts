@@ -525,6 +525,26 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
     expect(routes4(inst.clientNetns)).toBe(before);
   });
 
+  it('routes outside the tunnel: one that existed before (openvpn\'s add failed) is not recorded and stays after a SIGKILL and teardown', async () => {
+    const inst = await lab('openvpn-udp');
+    // The administrator's (or another session's) route, there before the tunnel.
+    execFileSync('ip', ['-n', inst.clientNetns, 'route', 'add', '203.0.113.7/32', 'via', '198.18.1.1']);
+    try {
+      const before = routes4(inst.clientNetns);
+      const h = await startDriver(inst, { profileText: `${readFileSync(inst.profile, 'utf8')}${EXTRA_ROUTES}` });
+      await h.waitState(isConnected, 15_000);
+      const residue = JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')) as { routes: { dst: string }[] };
+      expect(residue.routes.map((r) => r.dst)).toContain('198.18.1.1/32');
+      expect(residue.routes.map((r) => r.dst)).not.toContain('203.0.113.7/32');
+      process.kill(need(h.pid()), 'SIGKILL');
+      await expect.poll(() => netnsPids(inst.clientNetns), { timeout: 5_000 }).toEqual([]);
+      await h.driver.stop('user');
+      expect(routes4(inst.clientNetns)).toBe(before);
+    } finally {
+      execFileSync('ip', ['-n', inst.clientNetns, 'route', 'del', '203.0.113.7/32']);
+    }
+  });
+
   it('helper crash: openvpn exits with the management connection; cleanup removes the DNS left behind', async () => {
     const inst = await lab('openvpn-dns');
     const dnsBefore = resolvConf(inst.clientNetns);
