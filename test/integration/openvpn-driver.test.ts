@@ -545,6 +545,48 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
     }
   });
 
+  it('a hostile server pushing explicit-exit-notify 30, verb 0 and a net_gateway route: the first two are filtered, the route is checked, recorded, and gone after SIGKILL + teardown', async () => {
+    const inst = await lab('openvpn-udp');
+    const before = routes4(inst.clientNetns);
+    // A second server beside the lab's, on its own port, device and subnet, pushing what a hostile one would.
+    const serverDir = mkdtempSync(join(inst.dir, 'hostile-'));
+    const conf = readFileSync(join(inst.dir, 'server', 'server.conf'), 'utf8')
+      .replace(/^port 1194$/m, 'port 1195')
+      .replace(/^dev (\S+)-tun$/m, 'dev $1-tu2')
+      .replace(/^server 198\.18\.8\.0 /m, 'server 198.18.11.0 ')
+      .concat('push "explicit-exit-notify 30"\npush "verb 0"\npush "route 203.0.113.0 255.255.255.0 net_gateway"\n');
+    writeFileSync(join(serverDir, 'server.conf'), conf);
+    const server = spawn('ip', ['netns', 'exec', inst.serverNetns, 'openvpn', '--config', join(serverDir, 'server.conf')], { cwd: serverDir, stdio: 'ignore' });
+    try {
+      const profileText = readFileSync(inst.profile, 'utf8').replace(/^remote 198\.18\.1\.1 1194$/m, 'remote 198.18.1.1 1195');
+      const h = await startDriver(inst, { profileText });
+      await h.waitState(isConnected, 15_000);
+      expect(h.routeReports[0]?.prefixes).toEqual(expect.arrayContaining(['203.0.113.0/24', '198.18.2.0/24']));
+      expect(h.logs.join('\n')).toContain('explicit-exit-notify 30');
+      const residue = JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')) as { routes: { dst: string; gateway: string | null }[] };
+      expect(residue.routes).toEqual(expect.arrayContaining([expect.objectContaining({ dst: '203.0.113.0/24', gateway: '198.18.1.1' })]));
+      // Told to stop, it leaves after its own explicit-exit-notify 1, not the pushed 30 s.
+      const t = Date.now();
+      await h.driver.stop('user');
+      const took = Date.now() - t;
+      console.log(`hostile push: stop took ${took} ms`);
+      expect(took).toBeLessThan(2_500);
+      expect(h.logs.join('\n')).not.toContain('did not exit within');
+      expect(routes4(inst.clientNetns)).toBe(before);
+      // Killed instead: the pushed net_gateway route outlives it, and teardown removes it.
+      const k = await startDriver(inst, { profileText });
+      await k.waitState(isConnected, 15_000);
+      process.kill(need(k.pid()), 'SIGKILL');
+      await expect.poll(() => netnsPids(inst.clientNetns), { timeout: 5_000 }).toEqual([]);
+      expect(routes4(inst.clientNetns)).toContain('203.0.113.0/24 via 198.18.1.1');
+      await k.driver.stop('user');
+      expect(routes4(inst.clientNetns)).toBe(before);
+    } finally {
+      server.kill('SIGKILL');
+      rmSync(serverDir, { recursive: true, force: true });
+    }
+  });
+
   it('helper crash: openvpn exits with the management connection; cleanup removes the DNS left behind', async () => {
     const inst = await lab('openvpn-dns');
     const dnsBefore = resolvConf(inst.clientNetns);
