@@ -222,7 +222,11 @@ describe.sequential('installed with dpkg on this machine', () => {
   });
 
   it('dpkg -r stops the helper, which takes its tunnel down: no process, interface, route, rule or DNS change left', async () => {
-    sh('dpkg', ['-r', PACKAGE_NAME]);
+    const started = Date.now();
+    const removed = sh('dpkg', ['-r', PACKAGE_NAME]);
+    expect(removed.stderr).not.toContain('did not stop');
+    // SIGTERM to teardown to exit, well inside the 30 s the scripts wait before SIGKILL.
+    expect(Date.now() - started).toBeLessThan(10_000);
     if (activatorExit) expect(await activatorExit).toBe(0);
     expect(helperProcesses()).toEqual([]);
     if (lab) {

@@ -52,6 +52,12 @@ tsunagu_configure() {
   fi
 }
 
+# Whether process $1 still runs: a zombie has exited, it only waits for its parent to reap it.
+tsunagu_running() {
+  state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # Ends every running helper: systemd's, and one started by hand or by systemd-socket-activate.
 # SIGTERM makes the helper tear each tunnel down (routes, DNS, interface) before it exits.
 tsunagu_stop() {
@@ -67,13 +73,13 @@ tsunagu_stop() {
   kill -TERM $pids 2>/dev/null || true
   waited=0
   for pid in $pids; do
-    while [ -d "/proc/$pid" ] && [ "$waited" -lt 300 ]; do
+    while tsunagu_running "$pid" && [ "$waited" -lt 300 ]; do
       sleep 0.1
       waited=$((waited + 1))
     done
   done
   for pid in $pids; do
-    if [ -d "/proc/$pid" ]; then
+    if tsunagu_running "$pid"; then
       echo "tsunagu-helper: process $pid did not stop within 30 s; killing it" >&2
       kill -KILL "$pid" 2>/dev/null || true
     fi
