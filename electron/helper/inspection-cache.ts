@@ -15,9 +15,13 @@ export class InspectionCache<T> {
     private readonly maxTextBytes = 256 * 1024,
   ) {}
 
-  async get(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }, inspect: () => Promise<T>): Promise<T> {
+  /**
+   * `owner`: whose request it is (the uid). Entries are not shared between users, so how fast a
+   * connect is answered tells nobody what another user connected recently.
+   */
+  async get(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }, owner: number, inspect: () => Promise<T>): Promise<T> {
     if (profile.text.length > this.maxTextBytes) return inspect();
-    const key = createHash('sha256').update(`${profile.kind}\0${profile.name}\0`).update(profile.text).digest('hex');
+    const key = createHash('sha256').update(`${owner}\0${profile.kind}\0${profile.name}\0`).update(profile.text).digest('hex');
     const hit = this.entries.get(key);
     if (hit) {
       // Most recently used last: the first key is the one to evict.

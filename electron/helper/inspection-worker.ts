@@ -13,10 +13,24 @@ export const MAX_REPORTED_ERRORS = 50;
 
 const port = parentPort;
 if (!port) throw new Error('inspection-worker runs as a worker thread of the helper');
-// On Linux the nice value is per thread, and pid 0 means this one: a hostile profile's inspection
-// yields the CPU to the helper's event loop and to the tunnels' own processes.
-setPriority(10);
+/** Up to this size a profile takes a few milliseconds and is inspected at full priority. */
+const SMALL_PROFILE_CHARS = 64 * 1024;
+
+/**
+ * On Linux the nice value is per thread, and pid 0 means this one: a large (possibly hostile)
+ * profile's inspection yields the CPU to the helper's event loop and the tunnels' processes, while
+ * an ordinary connect is not slowed on a busy machine. Root may lower the value back.
+ */
+function niceFor(job: InspectionJob): void {
+  try {
+    setPriority(job.text.length > SMALL_PROFILE_CHARS ? 10 : 0);
+  } catch {
+    // Not permitted (a helper not run as root): inspection still works, only less politely.
+  }
+}
+
 port.on('message', (job: InspectionJob) => {
+  niceFor(job);
   let reply: InspectionReply;
   try {
     const result = inspectProfile(job.text, { kind: job.kind, fileName: job.name, policy: job.policy });

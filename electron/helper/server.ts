@@ -207,7 +207,9 @@ export class HelperServer {
   private refuse(socket: Socket, failure: HelperFailure): void {
     socket.pause();
     const response: HelperResponse = { id: null, ok: false, error: failure.toError() };
-    if (socket.writable) socket.end(`${JSON.stringify(response)}\n`);
+    // Freed as soon as the refusal is handed to the kernel (a few hundred bytes always fit), or
+    // after the linger if the client's buffer is full: a flood of refusals holds no descriptors.
+    if (socket.writable) socket.end(`${JSON.stringify(response)}\n`, () => socket.destroy());
     setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
   }
 

@@ -132,7 +132,7 @@ export class SessionManager {
     let launch: Launch | null = null;
     try {
       launch = this.standby?.has(profile.kind) ? null : this.freshLaunch(profile.kind);
-      const inspected = await this.inspect(profile);
+      const inspected = await this.inspect(profile, uid);
       // Checked after the inspection's wait, with nothing awaited before the session is registered.
       const verdict = this.checkConflicts(inspected, profile, uid);
       // Only a profile that passed (and does not conflict) gets the standby.
@@ -174,8 +174,8 @@ export class SessionManager {
   }
 
   /** The helper's own verdict on a profile (in the inspection worker); throws a refusal. */
-  private async inspect(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }): Promise<InspectResult & { ok: true; canonical: string }> {
-    const { result: inspection, errorCount } = await this.inspections.get(profile, () => this.inspector.inspect(profile));
+  private async inspect(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }, uid: number): Promise<InspectResult & { ok: true; canonical: string }> {
+    const { result: inspection, errorCount } = await this.inspections.get(profile, uid, () => this.inspector.inspect(profile));
     if (!inspection.ok || inspection.canonical === null) {
       const first = inspection.errors[0];
       const listed = inspection.errors.slice(0, MAX_LISTED_ERRORS).map((e) => `${e.code} line ${e.line}: ${e.text}`);

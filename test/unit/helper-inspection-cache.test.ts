@@ -7,7 +7,7 @@ const text = 'client\ndev tun\nremote 198.18.1.1 1194\n<ca>\n-----BEGIN CERTIFIC
 function counting(cache: InspectionCache<InspectResult>) {
   let calls = 0;
   const get = (profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }): Promise<InspectResult> =>
-    cache.get(profile, () => {
+    cache.get(profile, 1000, () => {
       calls += 1;
       return Promise.resolve(inspectProfile(profile.text, { kind: profile.kind, fileName: profile.name }));
     });
@@ -58,8 +58,18 @@ describe('InspectionCache with a failing inspection', () => {
     const cache = new InspectionCache<string>();
     let calls = 0;
     const profile = { kind: 'openvpn' as const, text, name: 'slow' };
-    await expect(cache.get(profile, () => { calls += 1; return Promise.reject(new Error('timed out')); })).rejects.toThrow('timed out');
-    expect(await cache.get(profile, () => { calls += 1; return Promise.resolve('ok'); })).toBe('ok');
+    await expect(cache.get(profile, 1000, () => { calls += 1; return Promise.reject(new Error('timed out')); })).rejects.toThrow('timed out');
+    expect(await cache.get(profile, 1000, () => { calls += 1; return Promise.resolve('ok'); })).toBe('ok');
     expect(calls).toBe(2);
+  });
+
+  it("is not shared between users: another uid's identical profile is inspected afresh", async () => {
+    const cache = new InspectionCache<string>();
+    const profile = { kind: 'openvpn' as const, text, name: 'same' };
+    let calls = 0;
+    const inspect = () => { calls += 1; return Promise.resolve(`verdict ${calls}`); };
+    expect(await cache.get(profile, 1000, inspect)).toBe('verdict 1');
+    expect(await cache.get(profile, 1000, inspect)).toBe('verdict 1');
+    expect(await cache.get(profile, 1001, inspect)).toBe('verdict 2');
   });
 });

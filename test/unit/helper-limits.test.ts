@@ -317,25 +317,34 @@ describe('inspection', () => {
     const other = await connect(h.socketPath);
     await request(attacker, hello);
     await request(other, hello);
-    attacker.socket.write(`${JSON.stringify({ id: 2, type: 'connect', profile: { kind: 'openvpn', name: 'junk', text: junk() } })}\n`);
-    const latencies: number[] = [];
     let id = 10;
-    while (!attacker.lines.some((m) => m['id'] === 2)) {
+    const roundTrip = async () => {
       const t = performance.now();
       await request(other, { id: ++id, type: 'list' });
-      latencies.push(performance.now() - t);
       await new Promise((r) => setTimeout(r, 5));
-    }
+      return performance.now() - t - 5;
+    };
+    // This machine's own noise first (other test files run beside this one), then during the junk.
+    const baseline: number[] = [];
+    for (let i = 0; i < 20; i++) baseline.push(await roundTrip());
+    const text = junk();
+    attacker.socket.write(`${JSON.stringify({ id: 2, type: 'connect', profile: { kind: 'openvpn', name: 'junk', text } })}\n`);
+    const latencies: number[] = [];
+    while (!attacker.lines.some((m) => m['id'] === 2)) latencies.push(await roundTrip());
     const reply = attacker.lines.find((m) => m['id'] === 2);
     expect(codeOf(reply)).toBe('profile-refused');
     const size = JSON.stringify(reply).length;
     const detail = (reply?.['error'] as { detail: string }).detail;
     expect(detail).toMatch(/more errors/);
-    console.log(`junk profile: ${latencies.length} list round trips during its inspection, slowest ${Math.max(...latencies).toFixed(1)} ms; refusal ${size} bytes`);
-    expect(latencies.length).toBeGreaterThan(5);
-    // The target is 50 ms (printed above); guarded at twice that so a loaded CI machine cannot fail
-    // it by chance. Inspecting on the event loop took over a second.
-    expect(Math.max(...latencies)).toBeLessThan(100);
+    const slowest = Math.max(...latencies);
+    const noise = Math.max(...baseline);
+    console.log(`junk profile: ${latencies.length} list round trips during its inspection, slowest ${slowest.toFixed(1)} ms (before it: ${noise.toFixed(1)} ms); refusal ${size} bytes`);
+    expect(latencies.length).toBeGreaterThan(2);
+    // The target: at most 50 ms more than the machine's own noise just before (both printed above);
+    // guarded at twice that, as the repository's other timing tests are, so that a loaded CI
+    // machine cannot fail it by chance. On the event loop, inspection took over a second with the
+    // unbounded engine (about 70 ms with the bounded one).
+    expect(slowest).toBeLessThan(2 * (noise + 50));
     expect(size).toBeLessThan(MAX_ERROR_DETAIL_CHARS + 4000);
     attacker.socket.destroy();
     other.socket.destroy();
