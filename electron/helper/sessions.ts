@@ -313,7 +313,13 @@ export class SessionManager {
       // Settled (up, waiting for the user, or failed): prepare the next connect, after this event
       // has gone out and not while the tunnel was still coming up.
       session.refillStandby = false;
-      setImmediate(() => this.standby?.fill(info.kind));
+      setImmediate(() => {
+        try {
+          this.standby?.fill(info.kind);
+        } catch (e) {
+          this.options.log.add('warn', `no ${info.kind} standby: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      });
     }
     this.options.log.add(state.status === 'error' ? 'error' : 'info', `state ${describeState(state)}`, info.id, info.uid);
     if (state.status === 'connected') this.startStats(session);
@@ -362,7 +368,12 @@ export class SessionManager {
     await this.stopDriver(session, reason);
     if (this.sessions.get(session.info.id) !== session) return;
     this.sessions.delete(session.info.id);
-    rmSync(session.workDir, { recursive: true, force: true });
+    try {
+      rmSync(session.workDir, { recursive: true, force: true });
+    } catch (e) {
+      // Out of descriptors, say: the directory stays for crash cleanup; the session is over anyway.
+      this.options.log.add('warn', `could not remove ${session.workDir}: ${e instanceof Error ? e.message : String(e)}`, session.info.id, session.info.uid);
+    }
     this.emit({ event: 'session-removed', sessionId: session.info.id, at: Date.now() }, session.info.uid);
   }
 

@@ -58,10 +58,14 @@ export function newLaunch(sessionsDir: string, netns: string | null, prelauncher
   return { id, workDir, prelaunched: prelauncher?.({ workDir, netns }) ?? null };
 }
 
-/** Kills a launch that no session will use and removes its directory. */
+/** Kills a launch that no session will use and removes its directory. Never throws (timers call it). */
 export function discardLaunch(launch: Launch): void {
   launch.prelaunched?.abandon();
-  rmSync(launch.workDir, { recursive: true, force: true });
+  try {
+    rmSync(launch.workDir, { recursive: true, force: true });
+  } catch {
+    // Out of descriptors, say: the directory and its residue record stay for crash cleanup.
+  }
 }
 
 export class StandbyPool {
