@@ -495,6 +495,22 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
     await h.driver.stop('user');
   });
 
+  it('routes: a helper too busy to answer before openvpn connected still learns the pushed routes (from the log history) before connected', async () => {
+    const inst = await lab('openvpn-udp');
+    const h = await startDriver(inst, { profileText: `${readFileSync(inst.profile, 'utf8')}${EXTRA_ROUTES}` });
+    // Block this event loop (the driver's) while openvpn dials in, connects and adds its routes.
+    const until = Date.now() + 2_500;
+    while (Date.now() < until) {
+      // busy: nothing of the driver runs
+    }
+    await h.waitState(isConnected, 15_000);
+    expect(h.logs.join('\n')).toMatch(/Initialization Sequence Completed/);
+    expect(h.routeReports[0]?.prefixes).toEqual(expect.arrayContaining(['198.18.2.0/24', '203.0.113.7/32']));
+    const residue = JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')) as { routes: { dst: string }[] };
+    expect(residue.routes.map((r) => r.dst)).toEqual(expect.arrayContaining(['198.18.1.1/32', '203.0.113.7/32']));
+    await h.driver.stop('user');
+  });
+
   it('routes: a conflict reported by the session manager ends the session without connected, and nothing stays', async () => {
     const inst = await lab('openvpn-udp');
     const before = routes4(inst.clientNetns);

@@ -424,14 +424,16 @@ export class OpenVpnDriver implements Driver {
     // The first start is not held (a hold would cost a round trip before anything happens):
     // `state on all` replays what openvpn did before these commands arrived, and `hold on` makes
     // every later restart wait for `hold release`. Pipelined, all of this costs no round trip.
+    // `log on all` goes first: the driver learns pushes and route changes from the log, and when
+    // openvpn got that far before these commands arrived (a busy helper, a fast server) its log
+    // history must be handled before the replayed CONNECTED, which reports the routes.
+    void this.send('log on all', conn);
     void this.replayStates(conn);
     // Counters are asked for (`load-stats`, refreshCounters) when the helper sends stats, not
     // pushed with `bytecount 1`: openvpn's pushes come every ~1.07 s on their own clock, so
     // they would wake the helper a second time each second, and an idle wake-up is the main cost
     // of a helper holding a tunnel. (>BYTECOUNT is still understood if it ever arrives.)
-    // `log on all`: the driver learns pushes and route changes from the log, and lines logged
-    // before this command arrived (a slow event loop, a fast server) must not be missed.
-    for (const c of ['hold on', 'log on all']) void this.send(c, conn);
+    void this.send('hold on', conn);
   }
 
   async refreshCounters(): Promise<void> {
