@@ -159,6 +159,7 @@ describe('finding 9: no log forgery', () => {
       expect.soft(outcome.refused ? outcome.code : 'accepted', JSON.stringify(name)).toBe('bad-request');
     }
     const agent = await rig.agent('bob');
+    rig.assertHelperAlive();
     const raw = await agent.open(rig.helper.socketPath);
     const hello = await raw.request({ type: 'hello', version: HELPER_PROTOCOL_VERSION, client: `app\n${forged}` });
     expect.soft(hello.ok ? 'accepted' : hello.error?.code).toBe('bad-request');

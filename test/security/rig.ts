@@ -56,9 +56,13 @@ export class Rig {
   }
 
   /** A greeted, subscribed connection of `user` to this rig's helper. */
-  async client(user: UserName, subscribe: { logs?: boolean } | null = {}): Promise<Conn> {
-    // A helper that died earlier is the finding; say so, with its last words.
+  /** A helper that died earlier is the finding: say so, with its last words. */
+  assertHelperAlive(): void {
     if (!this.helper.alive()) throw new Error(`the helper is not running (exit ${String(this.helper.proc.exitCode ?? this.helper.proc.signalCode)}); its output ended:\n${this.helper.output().slice(-2000)}`);
+  }
+
+  async client(user: UserName, subscribe: { logs?: boolean } | null = {}): Promise<Conn> {
+    this.assertHelperAlive();
     const c = await (await this.agent(user)).client(this.helper.socketPath);
     if (subscribe) {
       const r = await c.request({ type: 'subscribe', ...subscribe });
