@@ -45,7 +45,10 @@ export function prepareRunDir(runDir: string): string {
   makeDirectory(sessionsDir, 0o700);
   const sessionsProblem = unsafeDirectory(sessionsDir, 'sessions directory');
   if (sessionsProblem) throw new Error(sessionsProblem);
-  // Root's own, checked above: session state is for root's eyes only.
+  // Both root's own, checked above, so their modes are the helper's to set (contract C4): the run
+  // directory searchable (the socket is in it by default; an older helper made it 0700), session
+  // state for root's eyes only.
+  chmodSync(runDir, 0o755);
   chmodSync(sessionsDir, 0o700);
   return sessionsDir;
 }

@@ -41,11 +41,13 @@ describe('start-up directory checks', () => {
     expect(unsafeDirectory(runDir, 'run directory')).toBeNull();
   });
 
-  it('tightens an existing root-owned sessions directory to 0700', () => {
+  it('sets existing root-owned directories to the layout: sessions 0700, the run directory 0755 (an older helper made it 0700)', () => {
     const runDir = fresh();
+    chmodSync(runDir, 0o700);
     mkdirSync(join(runDir, SESSIONS_DIR_NAME));
     chmodSync(join(runDir, SESSIONS_DIR_NAME), 0o755);
     prepareRunDir(runDir);
+    expect(mode(runDir)).toBe(0o755);
     expect(mode(join(runDir, SESSIONS_DIR_NAME))).toBe(0o700);
   });
 
