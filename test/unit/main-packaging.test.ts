@@ -21,9 +21,13 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 interface BuilderConfig {
   appId?: string;
+  executableName?: string;
   protocols?: Array<{ schemes: string[] }>;
   fileAssociations?: Array<{ ext: string; mimeType?: string }>;
   linux?: { target?: string[]; mimeTypes?: string[] };
+  deb?: { fpm?: string[] };
+  rpm?: { fpm?: string[] };
+  electronFuses?: Record<string, boolean>;
 }
 
 describe('electron-builder configuration', () => {
@@ -37,17 +41,34 @@ describe('electron-builder configuration', () => {
     const { DebugLogger } = require('builder-util/out/DebugLogger.js') as { DebugLogger: new (enabled: boolean) => unknown };
     const config = await getConfig(ROOT, join(ROOT, 'build/electron-builder.yml'), null);
     await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined();
-    expect(config.linux?.target).toEqual(['dir', 'tar.gz']);
+    expect(config.linux?.target).toEqual(['dir', 'tar.gz', 'deb', 'rpm']);
+    // The app's packages need the helper's; /usr/bin/tsunagu is the helper package's CLI.
+    expect(config.deb?.fpm).toEqual(['--depends=tsunagu-helper']);
+    expect(config.rpm?.fpm).toEqual(['--depends=tsunagu-helper']);
+    expect(config.executableName).toBe('tsunagu-desktop');
     expect(config.protocols?.flatMap((p) => p.schemes)).toEqual(['tsunagu']);
     // .ovpn only: .conf belongs to countless programs.
     expect(config.fileAssociations).toEqual([expect.objectContaining({ ext: 'ovpn', mimeType: 'application/x-openvpn-profile' })]);
     expect(config.linux?.mimeTypes).toEqual(['x-scheme-handler/tsunagu', 'application/x-openvpn-profile']);
   });
 
+  it('flips the fuses that would let another program run code as the app', async () => {
+    const require = createRequire(join(ROOT, 'package.json'));
+    const { getConfig } = require('app-builder-lib/out/util/config/config.js') as { getConfig(projectDir: string, configPath: string, options: null): Promise<BuilderConfig> };
+    const config = await getConfig(ROOT, join(ROOT, 'build/electron-builder.yml'), null);
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+  });
+
   it('ships a desktop entry and MIME package for links and .ovpn files', () => {
     const desktop = readFileSync(join(ROOT, 'resources/linux/tsunagu.desktop'), 'utf8');
     expect(desktop).toMatch(/^\[Desktop Entry\]\n/);
-    expect(desktop).toContain('\nExec=tsunagu %U\n');
+    expect(desktop).toContain('\nExec=tsunagu-desktop %U\n');
     expect(desktop).toContain('\nMimeType=x-scheme-handler/tsunagu;application/x-openvpn-profile;\n');
     const mime = readFileSync(join(ROOT, 'resources/linux/tsunagu-mime.xml'), 'utf8');
     expect(mime).toContain('<mime-type type="application/x-openvpn-profile">');
