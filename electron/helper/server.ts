@@ -27,6 +27,7 @@ import { mayRead, type HelperLog } from './log.js';
 import { GroupMembership, peerOf, type PeerCredentials } from './peer.js';
 import { makeDirectory } from './run-dir.js';
 import type { SessionManager } from './sessions.js';
+import { listenOnDescriptor, takeSocketActivation, type Environment } from './socket-activation.js';
 
 export const HELPER_NAME = 'tsunagu-helper 0.1.0';
 /** A client that stops reading is dropped once this much output is waiting for it. */
@@ -45,6 +46,8 @@ export interface HelperServerOptions {
   limits?: Partial<HelperLimits>;
   /** Where the group database is read from (tests point it at their own files). */
   membership?: GroupMembership;
+  /** Where systemd's LISTEN_* variables are read (and removed) from; process.env by default. */
+  environment?: Environment;
 }
 
 interface Client {
@@ -90,6 +93,8 @@ export class HelperServer {
   private readonly limits: HelperLimits;
   private readonly lastWarning = new Map<string, number>();
   private unsubscribe: (() => void) | null = null;
+  /** systemd bound the socket (socket activation): its path, owner and mode are the unit's, and it stays. */
+  private activated = false;
 
   constructor(private readonly options: HelperServerOptions) {
     this.membership = options.membership ?? new GroupMembership(options.group);
@@ -110,26 +115,17 @@ export class HelperServer {
     const { socketPath, group: groupName } = this.options;
     const group = await this.membership.load();
     if (!group) throw new Error(`the group '${groupName}' does not exist; create it (groupadd ${groupName}) and add the users who may use the VPN, or pass --group`);
-    makeDirectory(dirname(socketPath), 0o755);
-    const dirMode = lstatSync(dirname(socketPath)).mode;
-    if ((dirMode & 0o011) === 0) {
-      this.options.log.add('warn', `${dirname(socketPath)} is not searchable by the group or others (mode ${(dirMode & 0o777).toString(8)}): only root can reach the socket; run chmod 0755 ${dirname(socketPath)}`);
-    }
-    await clearStaleSocket(socketPath);
+    const activation = takeSocketActivation(this.options.environment);
+    if (activation.kind === 'invalid') throw activation.failure;
     const server = createServer((socket) => this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    if (activation.kind === 'passed') {
+      await listenOnDescriptor(server, activation.fd);
+      this.activated = true;
+    } else {
+      await this.bind(server, socketPath, group.gid);
+    }
     // A failed accept (EMFILE, ENFILE, ENOMEM) comes here; the server keeps listening.
     server.on('error', (e) => this.warn('accept', null, `could not accept a connection: ${e.message}`));
-    // Permissions first, then announce: between listen() and chmod nobody but root can connect,
-    // because the socket is created with the helper's umask (set to 0o077 by the CLI).
-    chownSync(socketPath, 0, group.gid);
-    chmodSync(socketPath, 0o660);
     this.server = server;
     const sessionsUnsub = this.options.sessions.onEvent((event, owner) => this.broadcast(event, owner));
     const logUnsub = this.options.log.subscribe((line) => this.broadcast({ event: 'log', line }, line.uid));
@@ -137,7 +133,29 @@ export class HelperServer {
       sessionsUnsub();
       logUnsub();
     };
-    this.options.log.add('info', `${HELPER_NAME} listening on ${socketPath} (root and group '${group.name}')`);
+    const where = activation.kind === 'passed' ? `the socket systemd passed${activation.name ? ` (${activation.name})` : ''}` : socketPath;
+    this.options.log.add('info', `${HELPER_NAME} listening on ${where} (root and group '${group.name}')`);
+  }
+
+  /** Binds the socket path itself: directory 0755, a stale socket removed, then 0660 root:group. */
+  private async bind(server: Server, socketPath: string, gid: number): Promise<void> {
+    makeDirectory(dirname(socketPath), 0o755);
+    const dirMode = lstatSync(dirname(socketPath)).mode;
+    if ((dirMode & 0o011) === 0) {
+      this.options.log.add('warn', `${dirname(socketPath)} is not searchable by the group or others (mode ${(dirMode & 0o777).toString(8)}): only root can reach the socket; run chmod 0755 ${dirname(socketPath)}`);
+    }
+    await clearStaleSocket(socketPath);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // Permissions before anyone is told: between listen() and chmod nobody but root can connect,
+    // because the socket is created with the helper's umask (set to 0o077 by the CLI).
+    chownSync(socketPath, 0, gid);
+    chmodSync(socketPath, 0o660);
   }
 
   /** Logs a warning unless the same one (cause and uid) went out within WARNING_INTERVAL_MS. */
@@ -356,6 +374,7 @@ export class HelperServer {
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (existsSync(this.options.socketPath)) unlinkSync(this.options.socketPath);
+    // A socket systemd bound is systemd's: it listens on it again for the next start.
+    if (!this.activated && existsSync(this.options.socketPath)) unlinkSync(this.options.socketPath);
   }
 }

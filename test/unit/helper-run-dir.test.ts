@@ -2,11 +2,12 @@
  * The helper's directories (issue 10, findings 7 and 10; contract C4): it refuses to start unless
  * the run directory and the sessions directory, and every directory above them, are root's alone
  * (root-owned, not group/other-writable, no symlinks; a root-owned sticky parent such as /tmp is
- * fine), saying in one sentence what to fix; and the layout it creates lets a group member reach
- * the socket while session state stays root-only.
+ * fine), saying in one sentence what to fix; the layout it creates lets a group member reach
+ * the socket while session state stays root-only; and under socket activation it serves the
+ * socket systemd bound.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -116,5 +117,35 @@ describe('the default layout', () => {
     } finally {
       await helper.stop();
     }
+  }, 30_000);
+});
+
+describe('socket activation', () => {
+  it('serves the socket systemd passed (path, owner and mode are the unit’s) and leaves it in place when stopping', async () => {
+    const work = fresh();
+    const socketPath = join(work, 'helper.sock');
+    const script = join(work, 'helper.mts');
+    writeFileSync(script, [
+      `import { startHelper } from ${JSON.stringify(join(import.meta.dirname, '../../electron/helper/main.ts'))};`,
+      `const helper = await startHelper({ socketPath: '/nonexistent/unused.sock', group: 'root', runDir: ${JSON.stringify(join(work, 'run'))}, netns: null, standby: false });`,
+      `process.once('SIGTERM', () => { void helper.stop().then(() => process.exit(0)); });`,
+    ].join('\n'));
+    const child = spawn('systemd-socket-activate', ['--listen', socketPath, '--fdname', 'tsunagu-helper.socket', process.execPath, '--import', 'tsx/esm', script], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      for (let i = 0; i < 200 && !existsSync(socketPath); i++) await new Promise((r) => setTimeout(r, 20));
+      // The first connection starts the helper, which then serves it on the passed descriptor.
+      const agent = await Agent.open(socketPath, 0);
+      const reply = await agent.request(0, { id: 1, type: 'hello', version: HELPER_PROTOCOL_VERSION, client: 'activated' });
+      expect(reply, stderr).toMatchObject({ ok: true, result: { uid: 0 } });
+      await agent.close();
+      expect(stderr).toContain('listening on the socket systemd passed (tsunagu-helper.socket)');
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited, stderr).toBe(0);
+    }
+    expect(existsSync(socketPath)).toBe(true);
   }, 30_000);
 });
