@@ -8,7 +8,7 @@
  * /usr/bin/tsunagu, then `dpkg -r` with the tunnel up and `dpkg -P`, after which nothing is left.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,7 +150,7 @@ describe.sequential('installed with dpkg on this machine', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('installs the layout with its owners and modes, the group, the enabled units, and units systemd accepts', () => {
+  it('installs the layout with its owners and modes, the group, the enabled units, units systemd accepts, and keeps /etc/tsunagu when installed again', () => {
     expect(sh('ps', ['-p', '1', '-o', 'comm=']).stdout.trim()).not.toBe('systemd');
     const r = sh('dpkg', ['-i', DEB]);
     expect(r.stderr).toContain('systemd is not running; tsunagu-helper.socket starts at the next boot.');
@@ -170,6 +170,14 @@ describe.sequential('installed with dpkg on this machine', () => {
     expect(verify, verify.stderr).toMatchObject({ code: 0, stderr: '' });
     // The installed command runs without the machine's Node or node_modules.
     expect(sh('/usr/bin/tsunagu', ['--help']).stdout).toContain('Usage: tsunagu');
+
+    // Installing over it (postinst runs as for an upgrade) keeps what the administrator changed.
+    writeFileSync(`${CONFDIR}/policy.json`, '{ }\n');
+    writeFileSync(`${CONFDIR}/policy.d/10-site.json`, '{}\n');
+    sh('dpkg', ['-i', DEB]);
+    expect(readFileSync(`${CONFDIR}/policy.json`, 'utf8')).toBe('{ }\n');
+    expect(existsSync(`${CONFDIR}/policy.d/10-site.json`)).toBe(true);
+    expect(sh('getent', ['group', 'tsunagu']).code).toBe(0);
   });
 
   it.skipIf(!ACTIVATION_WIRED)('serves a non-root member of the tsunagu group through the socket, started as the units start it', async () => {
