@@ -77,6 +77,7 @@ export function layout(format: Format, docDir: string): Entry[] {
     // Provisioned profiles carry secrets that never leave root.
     { path: `${CONFDIR}/profiles`, mode: 0o700 },
     { path: '/var/lib/tsunagu', mode: 0o700 },
+    { path: '/usr/share/man/man1/tsunagu.1.gz', mode: 0o644, from: join(docDir, 'tsunagu.1.gz') },
     { path: `/usr/share/doc/${PACKAGE_NAME}`, mode: 0o755 },
     { path: `/usr/share/doc/${PACKAGE_NAME}/copyright`, mode: 0o644, from: join(docDir, 'copyright') },
     { path: `/usr/share/doc/${PACKAGE_NAME}/changelog.gz`, mode: 0o644, from: join(docDir, 'changelog.gz') },
@@ -123,6 +124,40 @@ function writeDocs(docDir: string, ver: string): void {
   const changelog = `${PACKAGE_NAME} (${ver}) unstable; urgency=medium\n\n  * Release ${ver}.\n\n -- ${MAINTAINER}  ${date}\n`;
   // -n's equivalent: no name or time in the gzip header, so the file is reproducible.
   writeFileSync(join(docDir, 'changelog.gz'), gzipSync(changelog, { level: 9 }));
+}
+
+/** roff text: a leading dot or quote would be a request, a backslash an escape. */
+function roff(line: string): string {
+  return line.replace(/\\/g, '\\e').replace(/^([.'])/, '\\&$1');
+}
+
+/** The manual page is the CLI's own --help (one source), under the sections man expects. */
+function writeManPage(docDir: string, ver: string): void {
+  const help = execFileSync(join(HELPER_OUT, HELPER_FILES.executable), ['--help'], { encoding: 'utf8', env: { PATH: process.env['PATH'], LANG: 'C' } });
+  const page = [
+    `.TH TSUNAGU 1 "" "tsunagu ${ver}" "User Commands"`,
+    '.SH NAME',
+    'tsunagu \\- VPN client command line and privileged helper',
+    '.SH SYNOPSIS',
+    '.B tsunagu',
+    '[\\fB\\-\\-socket\\fR \\fIPATH\\fR] \\fIcommand\\fR [\\fIoptions\\fR]',
+    '.SH DESCRIPTION',
+    'Checks OpenVPN and WireGuard profiles, and connects them through the Tsunagu helper',
+    '(tsunagu-helper.service), which serves root and the members of the tsunagu group.',
+    '.SH USAGE',
+    '.nf',
+    ...help.trimEnd().split('\n').map(roff),
+    '.fi',
+    '.SH FILES',
+    '.TP',
+    '.I /run/tsunagu/helper.sock',
+    "The helper's socket.",
+    '.TP',
+    '.I /etc/tsunagu/',
+    'Administrator settings and provisioned profiles.',
+    '',
+  ].join('\n');
+  writeFileSync(join(docDir, 'tsunagu.1.gz'), gzipSync(page, { level: 9 }));
 }
 
 const EXPAT = `Permission is hereby granted, free of charge, to any person obtaining a copy
@@ -279,6 +314,7 @@ export async function packageLinux(): Promise<{ deb: string; rpm: string }> {
   const ver = version();
   const docDir = join(work, 'doc');
   writeDocs(docDir, ver);
+  writeManPage(docDir, ver);
   return { deb: buildDeb(ver, docDir), rpm: buildRpm(ver, docDir) };
 }
 

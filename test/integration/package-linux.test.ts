@@ -28,10 +28,9 @@ const INPUTS = ['build', 'resources/linux', 'electron/cli', 'electron/helper', '
 
 /**
  * Lintian warnings we accept, and why: `systemctl is-enabled` (a query) and the RPM branch of the
- * shared scripts' start/stop (Debian's goes through deb-systemd-invoke); `tsunagu --help` is the
- * manual.
+ * shared scripts' start/stop (Debian's goes through deb-systemd-invoke).
  */
-const ACCEPTED_LINTIAN_WARNINGS = ['maintainer-script-calls-systemctl', 'no-manual-page'];
+const ACCEPTED_LINTIAN_WARNINGS = ['maintainer-script-calls-systemctl'];
 
 function newestMtime(path: string): number {
   const st = lstatSync(path);
