@@ -613,7 +613,10 @@ export class OpenVpnDriver implements Driver {
   /**
    * Tells the session manager the tunnel's routes (the profile's and the pushed ones). On a
    * conflict the manager has set this session's error and is stopping it: nothing more is
-   * reported, and the teardown starts at once so openvpn adds as little as possible.
+   * reported, and openvpn is killed at once rather than stopped gracefully: a graceful exit
+   * (explicit-exit-notify) would keep the conflicting routes it may just have added for a second
+   * or more, taking the other session's traffic. Those on its device go with it; the teardown
+   * removes any others.
    */
   private reportRoutes(): boolean {
     this.routesReported = true;
@@ -621,7 +624,8 @@ export class OpenVpnDriver implements Driver {
     const prefixes = [...new Set([...(profile ? profileRoutes(profile) : []), ...pushedRoutes(this.pushed)])];
     if (this.ctx.events.routesKnown(prefixes)) return true;
     this.terminal = true;
-    this.log('error', 'the routes of this connection conflict with another connection; stopping it');
+    this.proc?.kill('SIGKILL');
+    this.log('error', 'the routes of this connection conflict with another connection; openvpn was stopped');
     this.teardownPromise ??= this.teardown();
     return false;
   }
