@@ -115,9 +115,15 @@ describe('the .deb and .rpm as built', () => {
     expect([...warnings].filter((w) => !ACCEPTED_LINTIAN_WARNINGS.includes(w)), r.stdout).toEqual([]);
   }, 60_000);
 
-  it('the .rpm holds the same layout, the shared scripts and the dependencies', () => {
-    const list = sh('rpm', ['-qp', '--list', RPM]).stdout.trim().split('\n').sort();
-    expect(list).toEqual(layout('rpm', '').map((e) => e.path).sort());
+  it('the .rpm holds the same layout with its modes and owners, the shared scripts (valid sh) and the dependencies', () => {
+    const files = sh('rpm', ['-qp', '--qf', '[%{FILENAMES} %{FILEMODES:octal} %{FILEUSERNAME}:%{FILEGROUPNAME}\\n]', RPM]).stdout.trim().split('\n').sort();
+    // rpm's modes carry the file type: 04 directory, 10 regular file, 12 symlink.
+    const type = (e: { link?: string; from?: string }) => (e.link !== undefined ? '12' : e.from !== undefined ? '10' : '4');
+    expect(files).toEqual(layout('rpm', '').map((e) => `${e.path} ${type(e)}${e.mode.toString(8).padStart(4, '0')} root:root`).sort());
+    for (const tag of ['POSTIN', 'PREUN', 'POSTUN']) {
+      const script = sh('rpm', ['-qp', '--qf', `%{${tag}}`, RPM]).stdout;
+      expect(spawnSync('sh', ['-n'], { input: script }).status, tag).toBe(0);
+    }
     const scripts = sh('rpm', ['-qp', '--scripts', RPM]).stdout;
     for (const [scriptlet, call] of [['postinstall', 'tsunagu_configure install'], ['preuninstall', 'tsunagu_stop'], ['postuninstall', 'tsunagu_purge_state']]) {
       expect(scripts).toMatch(new RegExp(`${scriptlet} scriptlet \\(using /bin/sh\\):\\n# Shared by the \\.deb and \\.rpm`));
