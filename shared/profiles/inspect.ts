@@ -7,6 +7,9 @@ import type { Advisory, ProfileError, ProfileKind } from './diagnostics.js';
 import { chooseProfileName, fileStem } from './name.js';
 import { DEFAULT_POLICY, checkWireGuardHooks, serverConfigError, type ProfilePolicy } from './policy.js';
 import { decodeProfileText } from './text.js';
+import { notAProfileError } from './not-a-profile.js';
+import { decodeUtf8Lossy, encodeUtf8 } from './openvpn/lexer.js';
+import { checkCanonicalWireGuard } from './wireguard/wgquick-reader.js';
 import { openVpnAdvisories } from './openvpn/advisories.js';
 import { describe } from './openvpn/describe.js';
 import { inlineReferencedFiles, type ProfileFileSource } from './openvpn/inliner.js';
@@ -45,8 +48,11 @@ export interface InspectResult {
   inlinedFiles: string[];
 }
 
-export function detectKind(text: string, fileName?: string): ProfileKind {
-  if (fileName && /\.ovpn$/i.test(fileName)) return 'openvpn';
+/**
+ * By content, whatever the file is called or which section comes first: a wg-quick section header
+ * makes it WireGuard, anything else is read as OpenVPN.
+ */
+export function detectKind(text: string): ProfileKind {
   return looksLikeWireGuard(text) ? 'wireguard' : 'openvpn';
 }
 
@@ -58,7 +64,7 @@ function metaValue(profile: Pick<OpenVpnProfile, 'metadata'>, key: string): stri
   return profile.metadata.values.find((v) => v.key === key)?.value;
 }
 
-function inspectOpenVpn(text: string, options: InspectOptions, fallbackName: string): InspectResult {
+function inspectOpenVpn(text: string | Uint8Array, options: InspectOptions, fallbackName: string): InspectResult {
   const inlinedFiles: string[] = [];
   const files = options.files;
   const parsed = parseOpenVpn(text, {
@@ -119,28 +125,31 @@ function inspectWireGuard(text: string, options: InspectOptions, fallbackName: s
   let profile = parsed.profile;
   for (const item of items) if (item.apply) profile = item.apply(profile);
   const name = chooseProfileName([options.fileName && fileStem(options.fileName)], fallbackName);
-  return {
-    ok: true,
-    kind: 'wireguard',
-    name,
-    layer: 'L3',
-    advisories: items.map((i) => i.advisory),
-    errors: [],
-    profile,
-    canonical: writeWireGuard(profile),
-    inlinedFiles: [],
-  };
+  const advisories = items.map((i) => i.advisory);
+  const canonical = writeWireGuard(profile);
+  // wg-quick must read the text it will run as exactly the profile that was checked.
+  const mismatch = checkCanonicalWireGuard(canonical, profile);
+  if (mismatch) return refused('wireguard', name, [mismatch], advisories);
+  return { ok: true, kind: 'wireguard', name, layer: 'L3', advisories, errors: [], profile, canonical, inlinedFiles: [] };
 }
 
 /** Inspects any bytes as a profile. Never throws: every failure is an error value. */
 export function inspectProfile(input: Uint8Array | string, options: InspectOptions = {}): InspectResult {
   const fallbackName = chooseProfileName([options.fileName && fileStem(options.fileName)], 'VPN');
   const decoded = decodeProfileText(input);
-  if ('error' in decoded) {
-    return refused(options.kind ?? (options.fileName?.endsWith('.conf') ? 'wireguard' : 'openvpn'), fallbackName, [decoded.error]);
+  if ('error' in decoded && decoded.error.code !== 'PROFILE_NOT_UTF8') {
+    return refused(options.kind ?? 'openvpn', fallbackName, [decoded.error]);
   }
-  const kind = options.kind ?? detectKind(decoded.text, options.fileName);
-  return kind === 'wireguard'
-    ? inspectWireGuard(decoded.text, options, fallbackName)
-    : inspectOpenVpn(decoded.text, options, fallbackName);
+  // openvpn reads bytes: a Latin-1 comment is no obstacle, and its reader names any line whose
+  // values are not UTF-8. wg-quick files must be text.
+  const text = 'text' in decoded ? decoded.text : decodeUtf8Lossy(typeof input === 'string' ? encodeUtf8(input) : input);
+  const kind = options.kind ?? detectKind(text);
+  if (kind === 'wireguard') {
+    return 'error' in decoded ? refused('wireguard', fallbackName, [decoded.error]) : inspectWireGuard(text, options, fallbackName);
+  }
+  if (!options.kind) {
+    const notAProfile = notAProfileError(text);
+    if (notAProfile) return refused('openvpn', fallbackName, [notAProfile]);
+  }
+  return inspectOpenVpn('text' in decoded ? decoded.text : input, options, fallbackName);
 }

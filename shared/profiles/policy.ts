@@ -85,11 +85,6 @@ export function checkOpenVpnDirective(use: DirectiveUse, policy: ProfilePolicy =
     return privilegedPortError(use, 'lport', use.args[0] ?? '');
   }
 
-  if (use.name === 'script-security') {
-    const level = Number(use.args[0]);
-    if (Number.isInteger(level) && level <= 1) return null;
-    if (policy.allowScripts) return null;
-  }
   if (!spec || spec.role !== 'dangerous' || !spec.danger) return null;
   if (spec.danger === 'runs-program' && policy.allowScripts) return null;
 

@@ -183,7 +183,44 @@ describe('advisories', () => {
   it('comp-lzo and weak ciphers are flagged; compress stub is not', () => {
     expect(adv(client('auth-user-pass\ncomp-lzo\n')).advisories.map((a) => a.code)).toContain('OVPN_COMPRESSION');
     expect(adv(client('auth-user-pass\ncompress stub-v2\n')).advisories.map((a) => a.code)).not.toContain('OVPN_COMPRESSION');
-    expect(adv(client('auth-user-pass\ncipher BF-CBC\n')).advisories.map((a) => a.code)).toEqual(expect.arrayContaining(['OVPN_WEAK_CIPHER', 'OVPN_CIPHER_WITHOUT_DATA_CIPHERS']));
+    expect(adv(client('auth-user-pass\ncipher DES-EDE3-CBC\n')).advisories.map((a) => a.code)).toEqual(expect.arrayContaining(['OVPN_WEAK_CIPHER', 'OVPN_CIPHER_WITHOUT_DATA_CIPHERS']));
+  });
+
+  it('a cipher OpenSSL 3 only has in its legacy module: never put into data-ciphers, refused for a static key', () => {
+    const tls = inspectProfile(client('auth-user-pass\ncipher BF-CBC\n'));
+    expect(tls.ok).toBe(true);
+    expect(tls.advisories.map((a) => a.code)).toContain('OVPN_CIPHER_UNAVAILABLE');
+    expect(tls.canonical).not.toContain('data-ciphers');
+    const p2p = (extra: string) => inspectProfile(`dev tun\nremote vpn.example.test 1194\nifconfig 10.8.0.2 10.8.0.1\n${extra}${block('secret', STATIC_KEY)}`);
+    const implied = p2p('');
+    expect(implied.errors.map((e) => [e.code, e.line])).toEqual([['OVPN_CIPHER_UNAVAILABLE', 4]]);
+    expect(implied.errors[0]?.message.en).toContain('BF-CBC (the cipher a static-key profile uses when it names none)');
+    expect(p2p('cipher CAST5-CBC\n').errors.map((e) => [e.code, e.line])).toEqual([['OVPN_CIPHER_UNAVAILABLE', 4]]);
+    expect(p2p('cipher AES-256-CBC\n').ok).toBe(true);
+  });
+
+  it('drops user and group with a note: the helper owns the process', () => {
+    const r = inspectProfile(client('auth-user-pass\nuser nobody\ngroup nogroup\nsetenv opt user nobody\n'));
+    expect(r.ok).toBe(true);
+    expect(r.advisories.filter((a) => a.code === 'OVPN_HELPER_OWNED_DROPPED').map((a) => a.line)).toEqual([11, 12, 13]);
+    expect(r.canonical).not.toMatch(/^(user|group|setenv opt user)\b/m);
+  });
+
+  it('drops script-security with a note when scripts are not allowed; a script line is refused on its own', () => {
+    const alone = inspectProfile(client('auth-user-pass\nscript-security 2\n'));
+    expect(alone.ok).toBe(true);
+    expect(alone.advisories.find((a) => a.code === 'OVPN_SCRIPT_SECURITY_DROPPED')?.message.en).toContain('would allow scripts to run');
+    expect(alone.canonical).not.toContain('script-security');
+    const withScript = inspectProfile(client('auth-user-pass\nscript-security 2\nup /bin/true\n'));
+    expect(withScript.errors.map((e) => [e.code, e.line])).toEqual([['POLICY_RUNS_PROGRAM', 12]]);
+    const allowed = inspectProfile(client('auth-user-pass\nscript-security 2\n'), { policy: { allowScripts: true } });
+    expect(allowed.canonical).toContain('script-security 2');
+  });
+
+  it('knows the null device and takes the CA from a PKCS#12 bundle', () => {
+    expect(inspectProfile(client('auth-user-pass\ndev null\n')).errors).toEqual([]);
+    const p12 = `client\ndev tun\nremote vpn.example.test 1194\nremote-cert-tls server\n${block('pkcs12', 'MIIB\n')}`;
+    expect(inspectProfile(p12).errors.map((e) => e.code)).not.toContain('OVPN_NO_CA');
   });
 });
 

@@ -221,9 +221,10 @@ describe('structural errors', () => {
 
   it('missing equals, empty value, unknown key', () => {
     expect(only(conf(['Address']))).toMatchObject({ code: 'WG_MISSING_EQUALS', line: 3, column: 1 });
-    expect(only(conf(['  Address =   ']))).toMatchObject({ code: 'WG_EMPTY_VALUE', line: 3, column: 3 });
-    expect(only(conf(['Address = # nothing']))).toMatchObject({ code: 'WG_EMPTY_VALUE' });
-    expect(only(conf(['PostUp =']))).toMatchObject({ code: 'WG_EMPTY_VALUE' });
+    // wg reads these keys and refuses them empty (`wg setconf`: "Line unrecognized").
+    expect(only(conf(['  ListenPort =   ']))).toMatchObject({ code: 'WG_EMPTY_VALUE', line: 3, column: 3 });
+    expect(only(conf(['ListenPort = # nothing']))).toMatchObject({ code: 'WG_EMPTY_VALUE' });
+    expect(only(conf(['SaveConfig =']))).toMatchObject({ code: 'WG_EMPTY_VALUE' });
     const unknown = only(conf(['Private Key = x']));
     expect(unknown).toMatchObject({ code: 'WG_UNKNOWN_KEY', text: 'Private Key' });
     expect(unknown.message.en).toContain('[Interface]');
@@ -231,6 +232,18 @@ describe('structural errors', () => {
     expect(only(conf([], [`PublicKey = ${PEER1}`, 'PostUp = x']))).toMatchObject({ code: 'WG_UNKNOWN_KEY' });
     expect(only(conf(['Endpoint = a:1']))).toMatchObject({ code: 'WG_UNKNOWN_KEY' });
     expect(only(conf(['= value']))).toMatchObject({ code: 'WG_UNKNOWN_KEY' });
+  });
+
+  it('empty wg-quick values are its defaults, noted once per line and left out', () => {
+    const r = parseWireGuard(conf(['Address =', 'DNS = # none', 'MTU =', 'Table =', 'PostUp =']));
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.located.emptyDefaults).toEqual([{ key: 'Address', line: 3 }, { key: 'DNS', line: 4 }, { key: 'MTU', line: 5 }, { key: 'Table', line: 6 }, { key: 'PostUp', line: 7 }]);
+    expect(r.located.hooks).toEqual([]);
+    expect(r.profile.interface.mtu).toBeUndefined();
+    const inspected = inspectProfile(conf(['DNS =', 'MTU =']), { fileName: 'wg0.conf' });
+    expect(inspected.ok).toBe(true);
+    expect(inspected.advisories.filter((a) => a.code === 'WG_EMPTY_DEFAULT').map((a) => a.line)).toEqual([3, 4]);
+    expect(inspected.canonical).not.toMatch(/^(DNS|MTU)\b/m);
   });
 
   it('repeated non-repeatable keys', () => {
@@ -515,12 +528,12 @@ describe('numeric and keyword values', () => {
 });
 
 describe('looksLikeWireGuard', () => {
-  it('detects an [Interface] header', () => {
+  it('detects an [Interface] or a [Peer] header, whichever comes first', () => {
     expect(looksLikeWireGuard(SEED_CLIENT)).toBe(true);
     expect(looksLikeWireGuard('\uFEFF  [interface]  # x\r\n')).toBe(true);
     expect(looksLikeWireGuard('client\ndev tun\nremote vpn.example.com 1194\n')).toBe(false);
     expect(looksLikeWireGuard('# [Interface]\n')).toBe(false);
-    expect(looksLikeWireGuard('[Peer]\nPublicKey = x\n')).toBe(false);
+    expect(looksLikeWireGuard('[Peer]\nPublicKey = x\n')).toBe(true);
   });
 });
 

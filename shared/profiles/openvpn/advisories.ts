@@ -2,6 +2,7 @@
  * Advisories: settings that still work but are outdated, weak or surprising. Each has a stable code,
  * English and Japanese text, and — where it changes nothing but the problem — an automatic fix.
  */
+import { openSslProvides } from './ciphers.js';
 import type { Advisory, LocalizedText } from '../diagnostics.js';
 import { unprivilegedPort } from '../policy.js';
 import type { OpenVpnDirective, OpenVpnProfile } from './model.js';
@@ -19,7 +20,7 @@ const SWEET32 = /^(BF|DES|DES-EDE|DES-EDE3|CAST5|RC2|IDEA|SEED)(-|$)/i;
 
 const t = (en: string, ja: string): LocalizedText => ({ en, ja });
 
-export type DroppedCode = 'OVPN_UNKNOWN_IGNORED' | 'OVPN_WINDOWS_ONLY' | 'OVPN_OBSOLETE_DROPPED' | 'OVPN_SERVER_OPTION_DROPPED';
+export type DroppedCode = 'OVPN_SCRIPT_SECURITY_DROPPED' | 'OVPN_UNKNOWN_IGNORED' | 'OVPN_WINDOWS_ONLY' | 'OVPN_OBSOLETE_DROPPED' | 'OVPN_SERVER_OPTION_DROPPED' | 'OVPN_HELPER_OWNED_DROPPED';
 
 const DROPPED: Record<DroppedCode, { severity: 'warning' | 'info'; message: (d: RawDirective) => LocalizedText; why: LocalizedText }> = {
   OVPN_UNKNOWN_IGNORED: {
@@ -42,6 +43,20 @@ const DROPPED: Record<DroppedCode, { severity: 'warning' | 'info'; message: (d: 
       `${d.line} 行目: '${d.name}' は古いオプションで OpenVPN 2.6 では効果がないため、除外しました。`),
     why: t('The option was removed or is ignored by current OpenVPN versions.',
       'このオプションは現在の OpenVPN では削除済み、または無視されます。'),
+  },
+  OVPN_SCRIPT_SECURITY_DROPPED: {
+    severity: 'info',
+    message: (d) => t(`Line ${d.line}: '${d.name} ${d.args[0] ?? ''}' would allow scripts to run with administrator (root) rights. Tsunagu runs no profile scripts, so the line is left out.`,
+      `${d.line} 行目: '${d.name} ${d.args[0] ?? ''}' は管理者 (root) 権限でのスクリプト実行を許可します。Tsunagu はプロファイルのスクリプトを実行しないため、この行は除外しました。`),
+    why: t('The option only permits scripts; it runs nothing itself. Without it OpenVPN still starts, and any script line in the profile is refused on its own.',
+      'このオプションはスクリプトを許可するだけで、それ自体は何も実行しません。除外しても OpenVPN は起動し、プロファイル内のスクリプト行はそれぞれ個別に拒否されます。'),
+  },
+  OVPN_HELPER_OWNED_DROPPED: {
+    severity: 'info',
+    message: (d) => t(`Line ${d.line}: '${d.name}' asks OpenVPN to give up its administrator rights; Tsunagu's helper starts and supervises the VPN process itself, so the line is left out.`,
+      `${d.line} 行目: '${d.name}' は OpenVPN に管理者権限を手放すよう指示します。VPN プロセスは Tsunagu のヘルパーが起動・管理するため、この行は除外しました。`),
+    why: t('The helper has to stop the process and remove its routes and addresses when the connection ends, which it can only do for a process it owns; the connection itself is the same.',
+      '接続の終了時にヘルパーはプロセスを停止し、ルートとアドレスを削除する必要があり、それは自分が所有するプロセスにしかできません。接続そのものは変わりません。'),
   },
   OVPN_SERVER_OPTION_DROPPED: {
     severity: 'warning',
@@ -187,7 +202,21 @@ export function openVpnAdvisories(profile: OpenVpnProfile, lines: Map<OpenVpnDir
   const { ciphers, tls } = profile;
   items.push(...rootSafetyItems(profile, lines));
 
-  if (ciphers.cipher && ciphers.dataCiphers === null && !staticKey && !DEFAULT_DATA_CIPHERS.includes(ciphers.cipher.toUpperCase()) && ciphers.cipher !== 'none') {
+  if (ciphers.cipher && !staticKey && !openSslProvides(ciphers.cipher)) {
+    // openvpn refuses a data-ciphers list naming a cipher it lacks, so it is not added there.
+    items.push({
+      advisory: {
+        code: 'OVPN_CIPHER_UNAVAILABLE',
+        severity: 'warning',
+        line: lineOf('cipher'),
+        message: t(`Line ${lineOf('cipher')}: 'cipher ${ciphers.cipher}' is not available in OpenVPN 2.6 on this system (OpenSSL 3 moved it to its legacy module); OpenVPN negotiates a modern cipher with the server instead.`,
+          `${lineOf('cipher')} 行目: 'cipher ${ciphers.cipher}' はこのシステムの OpenVPN 2.6 では使えません (OpenSSL 3 がレガシーモジュールに移しました)。OpenVPN は代わりにサーバーと最新の暗号を交渉します。`),
+        explanation: t(`A server that only offers ${ciphers.cipher} cannot be reached from this computer; ask your provider to enable AES-GCM.`,
+          `${ciphers.cipher} しか提供しないサーバーには、このコンピューターから接続できません。提供元に AES-GCM の有効化を依頼してください。`),
+      },
+    });
+  }
+  if (ciphers.cipher && ciphers.dataCiphers === null && !staticKey && !DEFAULT_DATA_CIPHERS.includes(ciphers.cipher.toUpperCase()) && ciphers.cipher !== 'none' && openSslProvides(ciphers.cipher)) {
     const cipher = ciphers.cipher;
     const list = [...DEFAULT_DATA_CIPHERS, cipher].join(':');
     items.push({

@@ -31,7 +31,11 @@ export type DirectiveRole =
   /** Windows-only; openvpn on Linux refuses it, and it has no effect here. */
   | 'windows-only'
   /** Standalone modes (`--genkey`, `--show-ciphers` ...) that are not connection settings. */
-  | 'standalone';
+  | 'standalone'
+  /** What the helper already does for the process it runs (dropping root); left out, with a note. */
+  | 'helper-owned'
+  /** Permits scripts without naming one (`script-security`): kept only under the administrator's opt-in. */
+  | 'script-permission';
 
 export interface DirectiveSpec {
   /** Minimum and maximum number of arguments after the name (inline bodies excluded). */
@@ -257,7 +261,7 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   'client-crresponse': danger('runs-program', 1, MANY),
   'tls-crypt-v2-verify': danger('runs-program', 1, MANY),
   'dns-updown': danger('runs-program', 1, MANY),
-  'script-security': danger('runs-program', 1, 2),
+  'script-security': { min: 1, max: 2, role: 'script-permission' },
   'up-delay': client(0, 0),
   'up-restart': client(0, 0),
   'setenv-safe': danger('process-control', 1, 2),
@@ -305,8 +309,8 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   daemon: danger('process-control', 0, 1),
   cd: danger('process-control', 1, 1),
   chroot: danger('process-control', 1, 1),
-  user: danger('process-control', 1, 1),
-  group: danger('process-control', 1, 1),
+  user: { min: 1, max: 1, role: 'helper-owned' },
+  group: { min: 1, max: 1, role: 'helper-owned' },
   mlock: danger('process-control', 0, 0),
   nice: danger('process-control', 1, 1),
   syslog: danger('process-control', 0, 1),

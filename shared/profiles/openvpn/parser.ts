@@ -4,6 +4,7 @@
  * checks a client needs (a server to reach, a CA to trust, a way to authenticate).
  */
 import { MAX_REPORTED_ERRORS, capAdvisories, capErrors, profileError, type Advisory, type ProfileError } from '../diagnostics.js';
+import { openSslProvides } from './ciphers.js';
 import { DEFAULT_POLICY, checkOpenVpnDirective, fileReferenceError, privilegedPortError, serverConfigError, unprivilegedPort, type ProfilePolicy } from '../policy.js';
 import { describe, indexByName } from './describe.js';
 import { acceptsInline, specOf } from './directives.js';
@@ -165,6 +166,10 @@ function convertOne(d: RawDirective, ctx: Context, inConnection: boolean): OpenV
     }));
     return null;
   }
+  if (spec.role === 'helper-owned') {
+    ctx.advisories.push(droppedAdvisory('OVPN_HELPER_OWNED_DROPPED', d));
+    return null;
+  }
   if (spec.role === 'server') {
     ctx.advisories.push(droppedAdvisory('OVPN_SERVER_OPTION_DROPPED', d));
     return null;
@@ -177,6 +182,12 @@ function convertOne(d: RawDirective, ctx: Context, inConnection: boolean): OpenV
     return null;
   }
 
+  // Permission for scripts, not a script: without the administrator's opt-in it is left out (openvpn's
+  // default level 1 then runs none), and a script line is refused on its own.
+  if (d.name === 'script-security' && !ctx.policy.allowScripts && !(Number(d.args[0]) <= 1)) {
+    ctx.advisories.push(droppedAdvisory('OVPN_SCRIPT_SECURITY_DROPPED', d));
+    return null;
+  }
   const refusal = checkOpenVpnDirective(d, ctx.policy);
   if (refusal) {
     errors.push(refusal);
@@ -196,6 +207,8 @@ function convertOne(d: RawDirective, ctx: Context, inConnection: boolean): OpenV
     const file = d.args[spec.fileArg];
     if (file !== undefined && isFileArgument(d.name, spec.fileArg, file)) {
       errors.push(fileReferenceError(d, file));
+      // The file is the one problem: no "no CA" / "not a client" because its directive is gone.
+      ctx.assumedPresent.add(d.name);
       return null;
     }
   }
@@ -262,14 +275,30 @@ function semanticErrors(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, nu
   }
   errors.push(...privilegedBind(all, lines));
   const dev = profile.device;
-  if (!/^(tun|tap)/.test(dev) && !has('dev-type')) {
+  // openvpn's dev_type_enum(): the name's prefix decides, and 'null' is a device of its own.
+  if (!/^(tun|tap|null)/.test(dev) && !has('dev-type')) {
     errors.push(profileError('OVPN_DEVICE_TYPE', { line: lineOf('dev') }, `dev ${dev}`, {
       en: `Line ${lineOf('dev')}: OpenVPN cannot tell whether device '${dev}' is tun or tap. Add 'dev-type tun' or 'dev-type tap'.`,
       ja: `${lineOf('dev')} 行目: デバイス '${dev}' が tun か tap か判別できません。'dev-type tun' または 'dev-type tap' を追加してください。`,
     }));
   }
+  if (first('secret')) {
+    // Static-key mode negotiates nothing: the data channel uses 'cipher', BF-CBC when unset.
+    const cipherLine = index.get('cipher')?.at(-1);
+    const cipher = cipherLine?.args[0] ?? 'BF-CBC';
+    if (!openSslProvides(cipher)) {
+      const line = cipherLine ? lines.get(cipherLine) ?? 0 : lineOf('secret');
+      const implied = cipherLine ? '' : ' (the cipher a static-key profile uses when it names none)';
+      const impliedJa = cipherLine ? '' : ' (暗号を指定しない静的鍵プロファイルが使う暗号)';
+      errors.push(profileError('OVPN_CIPHER_UNAVAILABLE', { line }, cipherLine ? `cipher ${cipher}` : 'secret', {
+        en: `Line ${line}: this static-key profile encrypts with ${cipher}${implied}, which OpenVPN 2.6 on this system no longer provides (OpenSSL 3 moved it to its legacy module), so OpenVPN would refuse to start. Ask your provider for a certificate-based profile, or for the cipher their server uses (such as 'cipher AES-256-CBC').`,
+        ja: `${line} 行目: この静的鍵プロファイルは ${cipher}${impliedJa} で暗号化しますが、このシステムの OpenVPN 2.6 はこの暗号をもう提供していません (OpenSSL 3 がレガシーモジュールに移しました)。そのため OpenVPN は起動を拒否します。提供元に証明書ベースのプロファイル、またはサーバーが使う暗号 ('cipher AES-256-CBC' など) を問い合わせてください。`,
+      }));
+    }
+  }
   if (!staticKey) {
-    if (!has('ca') && !has('peer-fingerprint')) {
+    // openvpn takes the CA certificates from the PKCS#12 bundle when no --ca is given.
+    if (!has('ca') && !has('peer-fingerprint') && !has('pkcs12')) {
       errors.push(profileError('OVPN_NO_CA', { line: 0 }, '', {
         en: 'This profile has no certificate authority (<ca>) to check the server with. Import it together with its ca.crt, or ask your provider for a complete profile.',
         ja: 'このプロファイルにはサーバーを検証するための認証局 (<ca>) がありません。ca.crt と一緒にインポートするか、提供元に完全なプロファイルを依頼してください。',

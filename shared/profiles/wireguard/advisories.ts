@@ -13,6 +13,24 @@ export interface WireGuardAdvisoryItem {
 export function wireGuardAdvisories(profile: WireGuardProfile, located: WireGuardLocated): WireGuardAdvisoryItem[] {
   const items: WireGuardAdvisoryItem[] = [];
   const iface = profile.interface;
+  for (const empty of located.emptyDefaults) {
+    items.push({
+      advisory: {
+        code: 'WG_EMPTY_DEFAULT',
+        severity: 'info',
+        line: empty.line,
+        message: {
+          en: `Line ${empty.line}: '${empty.key}' has no value; like wg-quick, Tsunagu takes it as not set and leaves the line out.`,
+          ja: `${empty.line} 行目: '${empty.key}' に値がありません。wg-quick と同じく未指定として扱い、この行を除外しました。`,
+        },
+        explanation: {
+          en: 'wg-quick uses its default for an empty value (no address, no DNS server, the automatic MTU or routing table, no command).',
+          ja: 'wg-quick は空の値に既定値を使います (アドレスなし、DNS サーバーなし、自動の MTU やルーティングテーブル、コマンドなし)。',
+        },
+        fix: { automatic: true, description: { en: 'The empty line is left out of the saved profile.', ja: '空の行は保存されるプロファイルから除外されます。' } },
+      },
+    });
+  }
   if (iface.saveConfig !== undefined) {
     const line = located.keyLines['interface.saveconfig'] ?? 0;
     items.push({

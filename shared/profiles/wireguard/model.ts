@@ -68,4 +68,6 @@ export interface WireGuardLocated {
   keyLines: Record<string, number>;
   /** AllowedIPs entries written with host bits, which the model holds cleared. */
   maskedAllowedIPs: Array<{ line: number; column: number; written: string; cidr: string }>;
+  /** wg-quick keys written with no value, which wg-quick takes as not set (its default). */
+  emptyDefaults: Array<{ key: string; line: number }>;
 }

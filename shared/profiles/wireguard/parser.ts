@@ -76,6 +76,7 @@ interface InterfaceAcc {
   saveConfig?: boolean;
   hooks: Record<WireGuardHookKey, string[]>;
   hookLines: WireGuardLocated['hooks'];
+  emptyDefaults: WireGuardLocated['emptyDefaults'];
 }
 
 interface PeerAcc {
@@ -116,6 +117,7 @@ function newInterface(line: number): InterfaceAcc {
     searchDomains: [],
     hooks: { PreUp: [], PostUp: [], PreDown: [], PostDown: [] },
     hookLines: [],
+    emptyDefaults: [],
   };
 }
 
@@ -156,15 +158,15 @@ function splitList(value: string): Array<{ item: string; offset: number }> {
 }
 
 /**
- * True when the text has an `[Interface]` section header (any case, comments and spacing
- * allowed), the one line every wg-quick file has and no OpenVPN or IKEv2 profile does.
+ * True when the text has an `[Interface]` or `[Peer]` section header (any case, comments and
+ * spacing allowed): wg-quick files have them, in any order, and no OpenVPN or IKEv2 profile does.
  */
 export function looksLikeWireGuard(text: string): boolean {
   if (typeof text !== 'string') return false;
   for (const raw of text.split('\n')) {
     const hash = raw.indexOf('#');
-    const content = (hash < 0 ? raw : raw.slice(0, hash)).trim();
-    if (asciiLower(content) === '[interface]') return true;
+    const content = asciiLower((hash < 0 ? raw : raw.slice(0, hash)).trim());
+    if (content === '[interface]' || content === '[peer]') return true;
   }
   return false;
 }
@@ -277,6 +279,12 @@ function parse(input: Uint8Array | string): WireGuardParseResult {
       continue;
     }
     if (value === '') {
+      // wg-quick appends nothing for an empty Address/DNS, keeps its default for an empty MTU or
+      // Table, and an empty hook runs nothing; wg (and wg-quick's SaveConfig) refuse empty values.
+      if (spec.readBy === 'wg-quick' && spec.name !== 'SaveConfig' && section.kind === 'interface') {
+        section.acc.emptyDefaults.push({ key: spec.name, line: lineNo });
+        continue;
+      }
       sink.add('WG_EMPTY_VALUE', lineNo, col, keyText, msg.emptyValue(keyText));
       continue;
     }
@@ -491,7 +499,7 @@ function buildResult(acc: InterfaceAcc, publicKey: string, peerAccs: PeerAcc[], 
   return {
     ok: true,
     profile: { kind: 'wireguard', interface: iface, peers },
-    located: { hooks: acc.hookLines, keyLines, maskedAllowedIPs },
+    located: { hooks: acc.hookLines, keyLines, maskedAllowedIPs, emptyDefaults: acc.emptyDefaults },
     errors: [],
   };
 }

@@ -1,0 +1,61 @@
+/**
+ * Files people pick by mistake (the CA certificate beside the profile, a key, a README): one error
+ * that says what the file looks like, instead of one "unknown option" per line.
+ */
+import { profileError, type LocalizedText, type ProfileError } from './diagnostics.js';
+import { specOf } from './openvpn/directives.js';
+
+const PEM_KINDS: Array<[RegExp, LocalizedText]> = [
+  [/CERTIFICATE REQUEST/, { en: 'a certificate request', ja: '証明書署名要求' }],
+  [/X509 CRL/, { en: 'a certificate revocation list', ja: '証明書失効リスト' }],
+  [/CERTIFICATE/, { en: 'a certificate', ja: '証明書' }],
+  [/PRIVATE KEY/, { en: 'a private key', ja: '秘密鍵' }],
+  [/OpenVPN (Static key|tls-crypt-v2)/, { en: 'an OpenVPN key file (tls-auth / tls-crypt / static key)', ja: 'OpenVPN の鍵ファイル (tls-auth / tls-crypt / 静的鍵)' }],
+  [/DH PARAMETERS/, { en: 'Diffie-Hellman parameters', ja: 'Diffie-Hellman パラメーター' }],
+  [/PUBLIC KEY/, { en: 'a public key', ja: '公開鍵' }],
+];
+
+const SHELL_SETTING = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
+/** What the text looks like when it has no OpenVPN directive and no WireGuard section, else null. */
+function lookalike(text: string): LocalizedText | null {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  let inPem = false;
+  let firstPem: string | null = null;
+  const other: string[] = [];
+  for (const raw of lines) {
+    const line = raw.trim();
+    const begin = /^-----BEGIN ([A-Z0-9 ]+)-----$/.exec(line);
+    if (begin) {
+      inPem = true;
+      firstPem ??= begin[1] ?? '';
+      continue;
+    }
+    if (/^-----END [A-Z0-9 ]+-----$/.test(line)) {
+      inPem = false;
+      continue;
+    }
+    if (inPem || line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const word = line.split(/[ \t]/)[0] ?? '';
+    // A known directive, an inline tag or a section header: it is a profile, maybe a broken one.
+    if (specOf(word.replace(/^--/, '')) !== undefined || /^<\/?[a-z0-9-]+>$/i.test(word) || /^\[[A-Za-z]+\]$/.test(line)) return null;
+    other.push(line);
+  }
+  // Text around the PEM (Bag Attributes, an openssl dump) changes nothing: no line is a directive.
+  if (firstPem !== null) {
+    return PEM_KINDS.find(([re]) => re.test(firstPem ?? ''))?.[1] ?? { en: 'a PEM file (keys or certificates)', ja: 'PEM ファイル (鍵または証明書)' };
+  }
+  if (other.length === 0) return { en: 'an empty file (only comments or blank lines)', ja: '空のファイル (コメントまたは空行のみ)' };
+  if (other.every((l) => SHELL_SETTING.test(l))) return { en: 'a file of NAME=value settings (a script or installer configuration)', ja: 'NAME=value 形式の設定ファイル (スクリプトやインストーラーの設定)' };
+  return { en: 'a text document', ja: 'テキスト文書' };
+}
+
+/** The one error for a file that is not a VPN profile, or null when it may be one. */
+export function notAProfileError(text: string): ProfileError | null {
+  const what = lookalike(text);
+  if (!what) return null;
+  return profileError('PROFILE_NOT_A_PROFILE', { line: 0 }, '', {
+    en: `This is not a VPN profile: it looks like ${what.en}. Choose the .ovpn or .conf file your provider gave you (a certificate or key file beside it is read from there automatically).`,
+    ja: `これは VPN プロファイルではありません。${what.ja}のようです。提供元から受け取った .ovpn または .conf ファイルを選択してください (横にある証明書や鍵のファイルは自動的に読み込まれます)。`,
+  });
+}

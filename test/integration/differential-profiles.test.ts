@@ -1,0 +1,242 @@
+/**
+ * The profile engine against the real tools (issue 11), over the real-world corpus
+ * (test/fixtures/real-world/manifest.json), the seed and a few synthetic cases of each known class:
+ * - what the engine imports must start under the tool: its canonical text passes the oracle;
+ * - what the engine refuses is refused by the tool too, or is one of the policy's named refusals;
+ * - a WireGuard file never gets an OpenVPN error.
+ * The oracle (oracle.ts) runs each tool unprivileged and offline; verdicts are cached by content.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inspectProfile, type InspectResult } from '../../shared/profiles/inspect.js';
+import type { ProfileKind } from '../../shared/profiles/diagnostics.js';
+import { openSslProvides } from '../../shared/profiles/openvpn/ciphers.js';
+import { openVpnOracle, wireGuardOracle, type OracleVerdict } from './oracle.js';
+
+const FIXTURES = join(import.meta.dirname, '../fixtures');
+const CORPUS = join(FIXTURES, 'real-world');
+
+/**
+ * Where the engine is deliberately stricter than the tool: the error code, and the policy reason
+ * printed for it. A refusal whose codes are not all here must be the tool's refusal too.
+ */
+const POLICY_REASONS: Readonly<Record<string, string>> = {
+  POLICY_RUNS_PROGRAM: 'dangerous directive: runs a program as root',
+  POLICY_REPLACES_SYSTEM_TOOL: 'dangerous directive: replaces a system tool run as root',
+  POLICY_LOADS_NATIVE_CODE: 'dangerous directive: loads native code',
+  POLICY_WRITES_FILE: 'dangerous directive: writes a file as root',
+  POLICY_READS_FILE: 'dangerous directive: reads a file as root',
+  POLICY_CONTROL_SOCKET: 'dangerous directive: control channel reserved for Tsunagu',
+  POLICY_PROCESS_CONTROL: 'dangerous directive: process control the helper owns',
+  POLICY_SOCKET_PRIVILEGE: 'root-only effect: routing mark or bound device',
+  POLICY_PRIVILEGED_PORT: 'root-only effect: privileged local port',
+  POLICY_SETENV: 'dangerous directive: environment for root programs',
+  POLICY_GENERIC_CONFIG: 'server-locked generic configuration',
+  POLICY_SERVER_CONFIG: 'server configuration',
+  POLICY_FILE_REFERENCE: 'reads a file outside the profile (the helper never reads user paths)',
+  POLICY_WG_SCRIPT: 'dangerous directive: wg-quick hook runs a shell command as root',
+  OVPN_NOT_A_CLIENT: 'server or peer-to-peer configuration',
+  WG_FWMARK_REFUSED: 'root-only effect: FwMark steers other sessions’ traffic',
+  WG_TABLE_REFUSED: 'root-only effect: a fixed routing table',
+  WG_PRIVILEGED_LISTEN_PORT: 'root-only effect: privileged listen port',
+  WG_ALLOWEDIPS_HOST_BITS: 'root-only effect: a prefix with host bits hides a full tunnel',
+  WG_SAVECONFIG: 'wg-quick writes the configuration file back as root',
+  WG_INVALID_DNS: 'root-only effect: a search domain that is not a DNS name would go into the system resolver',
+  WG_INVALID_DNS_SERVER: 'root-only effect: a DNS server that is not an address would go into the system resolver',
+  WG_NO_INTERFACE: 'incomplete client: no [Interface] with its private key (wg accepts it; the tunnel cannot authenticate)',
+  WG_NO_PRIVATE_KEY: 'incomplete client: no private key (wg accepts it; the tunnel cannot authenticate)',
+};
+
+/** What a file that is not a profile must get: this one error, and nothing else. */
+const NOT_A_PROFILE_CODES = new Set(['PROFILE_NOT_A_PROFILE', 'PROFILE_BINARY']);
+
+interface Case {
+  label: string;
+  source: string;
+  kind: ProfileKind;
+  expect: string;
+  bytes: Uint8Array;
+  fileName: string;
+  companions: Map<string, Uint8Array>;
+}
+
+interface ManifestEntry {
+  path: string;
+  kind: ProfileKind | 'unknown';
+  expect: string;
+  companions: string[];
+}
+
+function readCompanion(profilePath: string, name: string): [string, Uint8Array] {
+  const beside = join(dirname(profilePath), name);
+  try {
+    return [name.split('/').at(-1) ?? name, readFileSync(beside)];
+  } catch {
+    return [name.split('/').at(-1) ?? name, readFileSync(join(CORPUS, name))];
+  }
+}
+
+function corpusCases(): Case[] {
+  let manifest: { files: ManifestEntry[] };
+  try {
+    manifest = JSON.parse(readFileSync(join(CORPUS, 'manifest.json'), 'utf8')) as { files: ManifestEntry[] };
+  } catch {
+    return [];
+  }
+  return manifest.files.map((e) => {
+    const path = join(CORPUS, e.path);
+    const kind: ProfileKind = e.kind === 'wireguard' ? 'wireguard' : 'openvpn';
+    return {
+      label: e.path,
+      source: `${e.path.split('/')[0]}/${e.path.split('/')[1] ?? ''}`,
+      kind,
+      expect: e.expect,
+      bytes: readFileSync(path),
+      fileName: e.path.split('/').at(-1) ?? e.path,
+      companions: new Map(e.companions.map((c) => readCompanion(path, c))),
+    };
+  });
+}
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+const seedFile = (name: string): Uint8Array => readFileSync(join(FIXTURES, 'seed', name));
+
+function seedCases(): Case[] {
+  const companions = new Map(['ca.crt', 'client.crt', 'client.key'].map((n) => [n, seedFile(n)] as const));
+  const base = { source: 'seed', companions: new Map<string, Uint8Array>() };
+  return [
+    { ...base, label: 'seed/client.ovpn', kind: 'openvpn', expect: 'client', bytes: seedFile('client.ovpn'), fileName: 'client.ovpn', companions },
+    { ...base, label: 'seed/server.conf', kind: 'openvpn', expect: 'server', bytes: seedFile('server.conf'), fileName: 'server.conf', companions },
+    { ...base, label: 'seed/wg-client.conf', kind: 'wireguard', expect: 'client', bytes: seedFile('wg-client.conf'), fileName: 'wg-client.conf' },
+    { ...base, label: 'seed/wg-server.conf', kind: 'wireguard', expect: 'server', bytes: seedFile('wg-server.conf'), fileName: 'wg-server.conf' },
+  ];
+}
+
+/** One synthetic profile per disagreement class of issue 11, built on the seed's certificates. */
+function syntheticCases(): Case[] {
+  const pem = (name: string): string => new TextDecoder().decode(seedFile(name));
+  const inline = (tag: string, body: string): string => `<${tag}>\n${body.endsWith('\n') ? body : `${body}\n`}</${tag}>\n`;
+  const client = (extra: string): string =>
+    `client\ndev tun\nproto udp\nremote vpn.example.test 1194\nremote-cert-tls server\n${inline('ca', pem('ca.crt'))}${inline('cert', pem('client.crt'))}${inline('key', pem('client.key'))}${extra}`;
+  const staticKey = `-----BEGIN OpenVPN Static key V1-----\n${'0123456789abcdef0123456789abcdef\n'.repeat(16)}-----END OpenVPN Static key V1-----\n`;
+  const wgPeerFirst = `[Peer]\nPublicKey = m58H6KTuRt+4z6g+jMIeRCdAkQoikkiVvTd7pJvrPGE=\nAllowedIPs = 0.0.0.0/0\nEndpoint = 192.0.2.1:51820\n\n[Interface]\nPrivateKey = qCi5ugILVhTOOmCzchqFzkNaHM3HP1qFUWgtYun2A3w=\nAddress = 10.0.0.2/32\nDNS = 10.0.0.1\n`;
+  const cases: Array<[string, ProfileKind, string, Uint8Array]> = [
+    ['inline block with only BEGIN/END', 'openvpn', 'client', text(client('').replace(/<key>\n[\s\S]*?<\/key>/, '<key>\n-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n</key>'))],
+    ['empty inline block', 'openvpn', 'client', text(client('<tls-crypt>\n</tls-crypt>\n'))],
+    ['static key with the implied BF-CBC', 'openvpn', 'client', text(`dev tun\nremote vpn.example.test 1194\nifconfig 10.8.0.2 10.8.0.1\n${inline('secret', staticKey)}`)],
+    ['privilege drop (user/group)', 'openvpn', 'client', text(client('user nobody\ngroup nogroup\npersist-key\npersist-tun\n'))],
+    ['fixed device name and dev-type', 'openvpn', 'client', text(client('dev tun7\ndev-type tun\n'))],
+    ['script-security without a script', 'openvpn', 'client', text(client('script-security 2\n'))],
+    ['up-delay and up-restart without a script', 'openvpn', 'client', text(client('up-delay\nup-restart\n'))],
+    ['Latin-1 comment', 'openvpn', 'client', Uint8Array.from([...text(client('')), ...text('# caf'), 0xe9, 0x0a])],
+    ['WireGuard file starting with [Peer]', 'wireguard', 'client', text(wgPeerFirst)],
+    ['WireGuard empty DNS and MTU', 'wireguard', 'client', text(wgPeerFirst.replace('DNS = 10.0.0.1', 'DNS =\nMTU =').replace('[Peer]', '[Peer]'))],
+    ['a certificate, not a profile', 'openvpn', 'not-a-profile', seedFile('ca.crt')],
+    ['TLS profile with cipher BF-CBC', 'openvpn', 'client', text(client('cipher BF-CBC\n'))],
+    ['static key with cipher AES-256-CBC', 'openvpn', 'client', text(`dev tun\nremote vpn.example.test 1194\nifconfig 10.8.0.2 10.8.0.1\ncipher AES-256-CBC\n${inline('secret', staticKey)}`)],
+    ['dev null', 'openvpn', 'client', text(client('dev null\n'))],
+  ];
+  return cases.map(([label, kind, expect, bytes]) => ({ label: `synthetic/${label}`, source: 'synthetic', kind, expect, bytes, fileName: kind === 'wireguard' ? 'wg0.conf' : 'profile.ovpn', companions: new Map() }));
+}
+
+type Outcome =
+  | { class: 'agree'; note: string }
+  | { class: 'engine fixes'; note: string }
+  | { class: 'policy'; note: string }
+  | { class: 'false accept'; note: string }
+  | { class: 'false refusal'; note: string }
+  | { class: 'wrong kind'; note: string }
+  | { class: 'not a profile'; note: string }
+  | { class: 'misleading'; note: string };
+
+interface Judged {
+  c: Case;
+  engine: InspectResult;
+  original: OracleVerdict;
+  canonical: OracleVerdict | null;
+  outcome: Outcome;
+}
+
+const oracle = (kind: ProfileKind, bytes: Uint8Array, companions?: Map<string, Uint8Array>): Promise<OracleVerdict> =>
+  kind === 'wireguard' ? wireGuardOracle(bytes) : openVpnOracle(bytes, companions);
+
+const said = (v: OracleVerdict): string => (v.accepted ? `accepted (${v.stage})` : `refused: ${v.reason}`);
+
+async function judge(c: Case): Promise<Judged> {
+  const engine = inspectProfile(c.bytes, { fileName: c.fileName, files: { description: { en: 'the corpus', ja: 'コーパス' }, read: (n) => c.companions.get(n) ?? null } });
+  const original = await oracle(c.kind, c.bytes, c.companions);
+  const canonical = engine.ok && engine.canonical !== null ? await oracle(engine.kind, text(engine.canonical)) : null;
+  const codes = engine.errors.map((e) => e.code);
+  let outcome: Outcome;
+  if (c.expect === 'not-a-profile') {
+    outcome = !engine.ok && engine.errors.length === 1 && NOT_A_PROFILE_CODES.has(codes[0] ?? '')
+      ? { class: 'not a profile', note: engine.errors[0]?.message.en ?? '' }
+      : { class: 'misleading', note: `expected one "not a VPN profile" error, got ${engine.ok ? 'an import' : codes.join(', ')}` };
+  } else if (c.kind === 'wireguard' && (engine.kind !== 'wireguard' || codes.some((code) => code.startsWith('OVPN_')))) {
+    outcome = { class: 'wrong kind', note: `read as ${engine.kind}: ${codes.join(', ')}` };
+  } else if (engine.ok) {
+    if (!canonical?.accepted) outcome = { class: 'false accept', note: `canonical ${canonical ? said(canonical) : 'missing'}` };
+    else if (original.accepted) outcome = { class: 'agree', note: 'both accept' };
+    else outcome = { class: 'engine fixes', note: `tool ${said(original)}; canonical accepted` };
+  } else if (!original.accepted) {
+    outcome = { class: 'agree', note: `both refuse (${codes.join(', ')} / ${original.reason})` };
+  } else {
+    const reasons = [...new Set(codes.map((code) => POLICY_REASONS[code]))];
+    outcome = reasons.every((r) => r !== undefined) && reasons.length > 0
+      ? { class: 'policy', note: `${codes.join(', ')}: ${reasons.join('; ')}` }
+      : { class: 'false refusal', note: `${engine.errors.map((e) => `${e.code} line ${e.line}: ${e.message.en}`).join(' | ')}` };
+  }
+  return { c, engine, original, canonical, outcome };
+}
+
+async function judgeAll(cases: Case[], parallel: number): Promise<Judged[]> {
+  const results: Judged[] = new Array<Judged>(cases.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      for (let i = next++; i < cases.length; i = next++) {
+        const c = cases[i];
+        if (c) results[i] = await judge(c);
+      }
+    }),
+  );
+  return results;
+}
+
+function report(results: Judged[]): string {
+  const lines: string[] = [];
+  const by = new Map<string, number>();
+  for (const r of results) by.set(r.outcome.class, (by.get(r.outcome.class) ?? 0) + 1);
+  const agreeing = results.filter((r) => r.engine.ok === r.original.accepted).length;
+  const bothAccept = results.filter((r) => r.engine.ok && r.original.accepted).length;
+  lines.push(`differential: ${results.length} profiles; engine and tool agree on the original for ${agreeing} (${((100 * agreeing) / results.length).toFixed(1)} %; both accept ${bothAccept}, both refuse ${agreeing - bothAccept})`);
+  lines.push(`  ${[...by].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
+  for (const r of results) {
+    if (r.outcome.class === 'agree' || r.outcome.class === 'not a profile') continue;
+    lines.push(`  [${r.outcome.class}] ${r.c.label}: ${r.outcome.note}${r.outcome.class === 'policy' ? '' : ` (tool on original: ${said(r.original)})`}`);
+  }
+  return lines.join('\n');
+}
+
+describe('the profile engine against openvpn 2.6 and wg-quick', () => {
+  it('knows which ciphers openvpn can use here, as `openvpn --show-ciphers` lists them', () => {
+    const shown = execFileSync('openvpn', ['--show-ciphers'], { encoding: 'utf8' }).split('\n').map((l) => /^([A-Z0-9]+-[A-Z0-9-]+)\s+\(/.exec(l)?.[1]).filter((c): c is string => c !== undefined);
+    expect(shown.length).toBeGreaterThan(10);
+    for (const c of shown) expect(openSslProvides(c), c).toBe(true);
+    // Every CBC cipher OpenSSL knows (legacy ones included): openvpn lists each it can use in CBC mode.
+    const known = new Set(execFileSync('openssl', ['list', '-cipher-algorithms', '-provider', 'legacy', '-provider', 'default'], { encoding: 'utf8' }).match(/\b[A-Z0-9]+(?:-[A-Z0-9]+)*-CBC\b/g) ?? []);
+    const legacy = [...known].filter((c) => !shown.includes(c));
+    expect(legacy).toContain('BF-CBC');
+    for (const c of known) expect(openSslProvides(c), c).toBe(shown.includes(c));
+  });
+
+  it('imports nothing the tool would not start, and refuses only what the tool or the policy refuses', async () => {
+    const cases = [...seedCases(), ...syntheticCases(), ...corpusCases()];
+    const results = await judgeAll(cases, 4);
+    console.log(report(results));
+    const bad = results.filter((r) => ['false accept', 'false refusal', 'wrong kind', 'misleading'].includes(r.outcome.class));
+    expect(bad.map((r) => `${r.c.label}: [${r.outcome.class}] ${r.outcome.note}`)).toEqual([]);
+  }, 400_000);
+});
