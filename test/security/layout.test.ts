@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pingUntil, run } from '../lab/index.js';
 import { processesIn } from '../integration/helper-harness.js';
 import { Rig, sleep } from './rig.js';
-import { Agent, ConnectError, GROUP, helperDir, runCli, running, startSecHelper, TOOLS_DIR } from './users.js';
+import { Agent, ConnectError, GROUP, helperDir, runCli, running, startSecHelper, toolsDir } from './users.js';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -111,7 +111,7 @@ describe('finding 10: the default layout', () => {
       expect(st.uid).toBe(0);
       expect(st.gid).toBe(Number((await run('getent', ['group', GROUP])).stdout.split(':')[2]));
 
-      const profile = join(TOOLS_DIR, 'default-layout.ovpn');
+      const profile = join(toolsDir(), 'default-layout.ovpn');
       copyFileSync(rig.lab.profile, profile);
       chmodSync(profile, 0o644);
       const up = await runCli('alice', ['connect', profile, '--json', '--timeout', '20']);

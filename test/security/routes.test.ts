@@ -157,7 +157,8 @@ describe('what a session leaves behind', () => {
     // redirect-gateway adds a route via the underlay gateway, which outlives a SIGKILLed openvpn.
     const took = await leavesNothing(withLines(rig.profile(), 'exit-notify', 'redirect-gateway def1', 'explicit-exit-notify 30'));
     console.log(`disconnect with explicit-exit-notify 30 in the profile: ${took} ms`);
-    expect(took).toBeLessThan(10_000);
+    // Clamped, openvpn exits on its own; unclamped it outlives the helper's 3 s grace and is SIGKILLed.
+    expect(took).toBeLessThan(3000);
   });
 
   it('finding 6: explicit-exit-notify 30 pushed by the server is clamped; no route outlives the session', async () => {
@@ -169,7 +170,7 @@ describe('what a session leaves behind', () => {
     try {
       const took = await leavesNothing(rig.profile('openvpn-udp', 'pushed-exit-notify'));
       console.log(`disconnect with explicit-exit-notify 30 pushed: ${took} ms`);
-      expect(took).toBeLessThan(10_000);
+      expect(took).toBeLessThan(3000);
     } finally {
       await rig.reconfigureServer(() => original);
     }

@@ -8,10 +8,11 @@
  * setpriv as that uid), and start the helper as root with `--group` set to the test group.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
+import { inject } from 'vitest';
 import { HELPER_PROTOCOL_VERSION, type HelperError } from '../../shared/ipc/helper-protocol.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -20,10 +21,23 @@ export const GROUP = TEST_PREFIX;
 export const USERS = { alice: `${TEST_PREFIX}-alice`, bob: `${TEST_PREFIX}-bob`, eve: `${TEST_PREFIX}-eve` } as const;
 export type UserName = keyof typeof USERS;
 const MEMBERS: readonly UserName[] = ['alice', 'bob'];
-/** World-readable (0755) copies of what the users run. */
-export const TOOLS_DIR = `/tmp/${TEST_PREFIX}-tools`;
-export const AGENT = join(TOOLS_DIR, 'agent.mjs');
-export const CLI = join(TOOLS_DIR, 'cli', 'tsunagu.mjs');
+/**
+ * World-readable (0755) copies of what the users run, one directory per run (several suites may
+ * run at once on one machine): the global setup makes it and passes its path to the test files.
+ */
+export function toolsDir(): string {
+  return inject('securityTools');
+}
+const agentPath = () => join(toolsDir(), 'agent.mjs');
+export const cliPath = () => join(toolsDir(), 'cli', 'tsunagu.mjs');
+/** Each live run holds a file here; the users go when the last run ends. */
+const RUNS_DIR = `/run/${TEST_PREFIX}-runs`;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    securityTools: string;
+  }
+}
 
 function sh(cmd: string, args: string[], allowFail = false): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -34,27 +48,38 @@ function sh(cmd: string, args: string[], allowFail = false): { code: number; std
 
 const exists = (db: 'passwd' | 'group', name: string) => sh('getent', [db, name], true).code === 0;
 
-/** Creates the group, the users and the tools directory (idempotent: a killed run's leftovers are reused). */
-export async function setUpUsers(): Promise<void> {
+/** Creates the group and the users (idempotent: a killed run's leftovers are reused) and this run's tools directory. */
+export async function setUpUsers(): Promise<string> {
+  mkdirSync(RUNS_DIR, { recursive: true, mode: 0o700 });
+  writeFileSync(join(RUNS_DIR, String(process.pid)), '');
   if (!exists('group', GROUP)) sh('groupadd', ['--system', GROUP]);
   for (const [key, name] of Object.entries(USERS) as Array<[UserName, string]>) {
     if (!exists('passwd', name)) sh('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--user-group', name]);
     // Membership set every time, so a leftover user from an older layout is corrected.
     sh('usermod', ['-G', MEMBERS.includes(key) ? GROUP : '', name]);
   }
-  rmSync(TOOLS_DIR, { recursive: true, force: true });
-  mkdirSync(join(TOOLS_DIR, 'cli'), { recursive: true, mode: 0o755 });
-  chmodSync(TOOLS_DIR, 0o755);
-  chmodSync(join(TOOLS_DIR, 'cli'), 0o755);
-  await build({ entryPoints: [join(import.meta.dirname, 'agent.ts')], outfile: AGENT, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
-  for (const f of ['tsunagu.mjs', 'peercred.node']) copyFileSync(join(ROOT, 'out/cli', f), join(TOOLS_DIR, 'cli', f));
-  for (const f of [AGENT, CLI, join(TOOLS_DIR, 'cli', 'peercred.node')]) chmodSync(f, 0o755);
+  const dir = mkdtempSync(`/tmp/${TEST_PREFIX}-tools-`);
+  mkdirSync(join(dir, 'cli'), { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  chmodSync(join(dir, 'cli'), 0o755);
+  await build({ entryPoints: [join(import.meta.dirname, 'agent.ts')], outfile: join(dir, 'agent.mjs'), bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+  chmodSync(join(dir, 'agent.mjs'), 0o755);
+  // The whole bundle (CLI, its native addon, its worker), as one unit beside each other.
+  for (const f of readdirSync(join(ROOT, 'out/cli'))) {
+    copyFileSync(join(ROOT, 'out/cli', f), join(dir, 'cli', f));
+    chmodSync(join(dir, 'cli', f), 0o755);
+  }
+  return dir;
 }
 
-export function tearDownUsers(): void {
+export function tearDownUsers(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(join(RUNS_DIR, String(process.pid)), { force: true });
+  const others = readdirSync(RUNS_DIR).filter((pid) => running(Number(pid)));
+  if (others.length > 0) return;
   for (const name of Object.values(USERS)) if (exists('passwd', name)) sh('userdel', [name], true);
   if (exists('group', GROUP)) sh('groupdel', [GROUP], true);
-  rmSync(TOOLS_DIR, { recursive: true, force: true });
+  rmSync(RUNS_DIR, { recursive: true, force: true });
 }
 
 export function uidOf(user: UserName): number {
@@ -70,7 +95,7 @@ export function asUser(user: UserName): string[] {
 /** Runs the bundled CLI as `user` (world-readable copy), e.g. `cli('alice', ['status'])`. */
 export function runCli(user: UserName, args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const [cmd = 'setpriv', ...rest] = asUser(user);
-  const proc = spawn(cmd, [...rest, process.execPath, CLI, ...args], { cwd: TOOLS_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C' } });
+  const proc = spawn(cmd, [...rest, process.execPath, cliPath(), ...args], { cwd: toolsDir(), stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C' } });
   let stdout = '';
   let stderr = '';
   proc.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
@@ -117,7 +142,7 @@ export class Agent {
 
   static async start(user: UserName): Promise<Agent> {
     const [cmd = 'setpriv', ...rest] = asUser(user);
-    const proc = spawn(cmd, [...rest, process.execPath, AGENT], { cwd: TOOLS_DIR, stdio: ['pipe', 'pipe', 'inherit'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+    const proc = spawn(cmd, [...rest, process.execPath, agentPath()], { cwd: toolsDir(), stdio: ['pipe', 'pipe', 'inherit'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
     const agent = new Agent(user, proc);
     const ready = await agent.waitFor((r) => r.event === 'ready', 10_000);
     if (ready.uid !== uidOf(user)) throw new Error(`agent for ${user} runs as uid ${String(ready.uid)}`);
@@ -286,12 +311,14 @@ export function helperDir(): string {
   return dir;
 }
 
-/** Starts `tsunagu helper` as root for the test group, in `netns`, from the bundled CLI. */
+/** Starts `tsunagu helper` as root for the test group, in `netns`, from the bundled CLI (the tools copy). */
 export async function startSecHelper(netns: string | null, o: SecHelperOptions = {}): Promise<SecHelper> {
   const dir = o.defaultPaths ? null : (o.dir ?? helperDir());
   const socketPath = dir ? join(dir, 'helper.sock') : '/run/tsunagu/helper.sock';
   const runDir = o.runDir ?? (dir ? join(dir, 'run') : '/run/tsunagu');
-  const args = [join(ROOT, 'out/cli/tsunagu.mjs'), ...(dir ? ['--socket', socketPath] : []), 'helper', '--group', GROUP, ...(dir || o.runDir ? ['--run-dir', runDir] : []), ...(netns ? ['--netns', netns] : [])];
+  // The global setup's copy of the bundle: a rebuild of out/cli (another suite's setup) rewrites
+  // peercred.node in place, and a helper that has it mapped dies of SIGSEGV in PeerCredentials.
+  const args = [cliPath(), ...(dir ? ['--socket', socketPath] : []), 'helper', '--group', GROUP, ...(dir || o.runDir ? ['--run-dir', runDir] : []), ...(netns ? ['--netns', netns] : [])];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
   let output = '';
   proc.stdout?.setEncoding('utf8').on('data', (d: string) => { output += d; });
