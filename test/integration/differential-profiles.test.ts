@@ -138,6 +138,10 @@ function syntheticCases(): Case[] {
     ['static key with cipher AES-256-CBC', 'openvpn', 'client', text(`dev tun\nremote vpn.example.test 1194\nifconfig 10.8.0.2 10.8.0.1\ncipher AES-256-CBC\n${inline('secret', staticKey)}`)],
     ['dev null', 'openvpn', 'client', text(client('dev null\n'))],
   ];
+  // The names 2.6 knows that the directive table lacked before issue 11, one line each.
+  for (const line of ['compat-mode 2.4.0', 'shaper 100000', 'shaper 99', 'socket-flags TCP_NODELAY', 'preresolve', 'http-proxy-override proxy.example.test 8080', 'auth-token abc', 'peer-id 3', 'protocol-flags cc-exit', 'key-derivation tls-ekm', 'msg-channel 1', 'pkcs11-slot 1', 'pkcs11-id-type 1', 'http-proxy-retry', 'prng sha1', 'show-curves']) {
+    cases.push([`option ${line}`, 'openvpn', 'client', text(client(`${line}\n`))]);
+  }
   return cases.map(([label, kind, expect, bytes]) => ({ label: `synthetic/${label}`, source: 'synthetic', kind, expect, bytes, fileName: kind === 'wireguard' ? 'wg0.conf' : 'profile.ovpn', companions: new Map() }));
 }
 

@@ -217,6 +217,12 @@ describe('advisories', () => {
     expect(allowed.canonical).toContain('script-security 2');
   });
 
+  it('checks compat-mode and shaper values as openvpn does', () => {
+    expect(inspectProfile(client('auth-user-pass\ncompat-mode 2.4.0\nshaper 100000\n')).errors).toEqual([]);
+    expect(inspectProfile(client('auth-user-pass\nshaper 99\n')).errors.map((e) => [e.code, e.line])).toEqual([['OVPN_BAD_VALUE', 11]]);
+    expect(inspectProfile(client('auth-user-pass\ncompat-mode 1\n')).errors.map((e) => [e.code, e.line])).toEqual([['OVPN_BAD_VALUE', 11]]);
+  });
+
   it('knows the null device and takes the CA from a PKCS#12 bundle', () => {
     expect(inspectProfile(client('auth-user-pass\ndev null\n')).errors).toEqual([]);
     const p12 = `client\ndev tun\nremote vpn.example.test 1194\nremote-cert-tls server\n${block('pkcs12', 'MIIB\n')}`;

@@ -118,6 +118,11 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   'http-proxy-user-pass': fileRef(1, 1, 'user-pass'),
   'socks-proxy': conn(1, 3, { fileArg: 2 }),
   'socks-proxy-retry': client(0, 0),
+  'http-proxy-override': client(2, 3),
+  'compat-mode': client(1, 1),
+  shaper: client(1, 1),
+  'socket-flags': client(1, MANY),
+  preresolve: client(0, 0),
   'tun-mtu': conn(1, 2),
   'tun-mtu-extra': conn(1, 1),
   'tun-mtu-max': conn(1, 1),
@@ -353,6 +358,15 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   'stale-routes': server(1, 2),
   multihome: server(0, 0),
   'client-cert-not-required': { min: 0, max: 0, role: 'server' },
+  'force-tls-key-material-export': server(0, 0),
+  disable: server(0, 0),
+  'ifconfig-push-constraint': server(2, 2),
+  // Sent by a server in its push; a profile has no use for them.
+  'push-continuation': server(1, 1),
+  'auth-token': server(1, 1),
+  'peer-id': server(1, 1),
+  'key-derivation': server(1, 1),
+  'protocol-flags': server(1, MANY),
 
   // --- removed in 2.6 (refused by openvpn) ---
   'tls-remote': { min: 1, max: 1, role: 'removed', dropSafely: false, replacement: 'verify-x509-name <name> name' },
@@ -363,9 +377,16 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   'no-name-remapping': { min: 0, max: 0, role: 'removed', dropSafely: true },
   'compat-names': { min: 0, max: 1, role: 'removed', dropSafely: true },
   'mtu-dynamic': { min: 0, max: 2, role: 'removed', dropSafely: true },
+  // 2.6 names these "obsolete parameter" and stops; with pkcs11-providers refused they select nothing.
+  'pkcs11-id-type': { min: 0, max: MANY, role: 'removed', dropSafely: true },
+  'pkcs11-sign-mode': { min: 0, max: MANY, role: 'removed', dropSafely: true },
+  'pkcs11-slot': { min: 0, max: MANY, role: 'removed', dropSafely: true },
+  'pkcs11-slot-type': { min: 0, max: MANY, role: 'removed', dropSafely: true },
   // --- accepted but ignored by 2.6 ---
   'tun-ipv6': { min: 0, max: 0, role: 'ignored', dropSafely: true },
   'max-routes': { min: 1, max: 1, role: 'ignored', dropSafely: true },
+  'http-proxy-retry': { min: 0, max: 0, role: 'ignored', dropSafely: true },
+  prng: { min: 1, max: 2, role: 'ignored', dropSafely: true },
 
   // --- Windows only (refused by openvpn on Linux, no effect here) ---
   'block-outside-dns': { min: 0, max: 0, role: 'windows-only', dropSafely: true },
@@ -380,6 +401,7 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   'pause-exit': { min: 0, max: 0, role: 'windows-only', dropSafely: true },
   service: { min: 1, max: 2, role: 'windows-only', dropSafely: true },
   cryptoapicert: { min: 1, max: 1, role: 'windows-only', dropSafely: false },
+  'msg-channel': { min: 1, max: 1, role: 'windows-only', dropSafely: true },
 
   // --- standalone modes ---
   genkey: { min: 0, max: 3, role: 'standalone' },
@@ -391,6 +413,10 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   'show-engines': { min: 0, max: 0, role: 'standalone' },
   'show-gateway': { min: 0, max: 1, role: 'standalone' },
   'show-pkcs11-ids': { min: 0, max: 2, role: 'standalone' },
+  'show-pkcs11-objects': { min: 0, max: 2, role: 'standalone' },
+  'show-pkcs11-slots': { min: 0, max: 2, role: 'standalone' },
+  'show-curves': { min: 0, max: 0, role: 'standalone' },
+  'show-groups': { min: 0, max: 0, role: 'standalone' },
   'test-crypto': { min: 0, max: 0, role: 'standalone' },
   help: { min: 0, max: 0, role: 'standalone' },
   version: { min: 0, max: 0, role: 'standalone' },

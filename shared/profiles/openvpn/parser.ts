@@ -269,6 +269,12 @@ function semanticErrors(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, nu
     if (d.name === 'static-challenge' && d.args[1] !== '0' && d.args[1] !== '1') {
       errors.push(valueError(d, lines, `echo flag '${d.args[1]}'`, '0 (hide the answer) or 1 (show it)'));
     }
+    if (d.name === 'shaper' && !(/^\d{3,9}$/.test(d.args[0] ?? '') && Number(d.args[0]) >= 100 && Number(d.args[0]) <= 100_000_000)) {
+      errors.push(valueError(d, lines, `rate '${d.args[0]}'`, 'a number of bytes per second from 100 to 100000000'));
+    }
+    if (d.name === 'compat-mode' && !/^\d+\.\d+(\.\d+)?$/.test(d.args[0] ?? '')) {
+      errors.push(valueError(d, lines, `version '${d.args[0]}'`, 'an OpenVPN version such as 2.4.0'));
+    }
     if (d.name === 'dev-type' && d.args[0] !== 'tun' && d.args[0] !== 'tap') {
       errors.push(valueError(d, lines, `device type '${d.args[0]}'`, 'tun or tap'));
     }

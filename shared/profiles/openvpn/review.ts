@@ -117,6 +117,21 @@ export const OPENVPN_REVIEW: DirectiveReview[] = [
     test: inlined,
   },
   {
+    names: ['http-proxy-override'],
+    risk: 'Connects through the HTTP proxy it names (host and port, no credentials file): this tunnel’s own connection.',
+    verdict: 'allowed',
+    test: accepted,
+    examples: ['http-proxy-override proxy.example.test 8080'],
+  },
+  {
+    names: ['compat-mode', 'shaper', 'socket-flags', 'preresolve'],
+    risk: LOCAL_ONLY,
+    verdict: 'checked',
+    note: 'values as openvpn reads them: a version for `compat-mode`, 100–100000000 bytes/s for `shaper`',
+    test: { file: 'test/unit/openvpn-profile.test.ts', name: 'checks compat-mode and shaper values as openvpn does' },
+    examples: ['compat-mode 2.4.0', 'shaper 100000', 'socket-flags TCP_NODELAY', 'preresolve'],
+  },
+  {
     names: ['http-proxy-option', 'http-proxy-timeout', 'socks-proxy-retry'],
     risk: 'Sets the headers and timing of the proxy connection.',
     verdict: 'allowed',
@@ -221,7 +236,7 @@ interface ClassRow {
 }
 
 const ROLE_ROWS: Array<{ role: Exclude<DirectiveRole, 'client' | 'dangerous'>; risk: string; verdict: Verdict; note: string; test: ReviewTest }> = [
-  { role: 'server', risk: 'Server-only options (push, ifconfig-pool, client-connect’s kin…).', verdict: 'dropped', note: 'left out with an advisory; a server marker refuses the file as a server configuration', test: { file: POLICY_TEST, name: 'refuses an OpenVPN server config with one clear error' } },
+  { role: 'server', risk: 'Server-only options (push, ifconfig-pool, client-connect’s kin…), and those a server pushes (auth-token, peer-id…).', verdict: 'dropped', note: 'left out with an advisory; a server marker refuses the file as a server configuration', test: { file: POLICY_TEST, name: 'refuses an OpenVPN server config with one clear error' } },
   { role: 'removed', risk: 'Removed from 2.6; openvpn refuses them.', verdict: 'dropped', note: 'left out when that is exact, else refused with the replacement', test: { file: 'test/unit/openvpn-profile.test.ts', name: 'removed options that change behaviour are errors with the replacement' } },
   { role: 'ignored', risk: 'Accepted but ignored by 2.6.', verdict: 'dropped', note: 'left out with an advisory', test: { file: 'test/unit/openvpn-profile.test.ts', name: 'drops Windows-only, obsolete and optional-unknown lines with a note' } },
   { role: 'windows-only', risk: 'Windows-only; openvpn on Linux refuses them.', verdict: 'dropped', note: 'left out with an advisory (`cryptoapicert` is refused: it is the identity)', test: { file: 'test/unit/openvpn-profile.test.ts', name: 'drops Windows-only, obsolete and optional-unknown lines with a note' } },
@@ -245,7 +260,7 @@ function classRows(): ClassRow[] {
   const roles = ROLE_ROWS.map((r): ClassRow => ({ names: namesWhere((n) => DIRECTIVES[n]?.role === r.role), risk: r.risk, verdict: r.verdict, note: r.note, test: r.test }));
   const unknown: ClassRow = {
     names: ['any other name'],
-    risk: 'Options openvpn 2.6 takes only from a server push (auth-token, peer-id…) or that are not client settings (shaper, setcon…).',
+    risk: 'Names openvpn 2.6 does not know, and its undocumented internals (`ip-remote-hint`, `parameter`).',
     verdict: 'refused',
     note: 'as unknown, unless marked optional (`setenv opt`, `ignore-unknown-option`): then left out with an advisory',
     test: { file: REVIEW_TEST, name: 'refuses standalone modes and unknown names, whatever they are' },
