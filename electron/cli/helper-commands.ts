@@ -6,9 +6,12 @@ import { profileCandidates } from '../main/profile-sources.js';
 import { HelperClient, HelperRequestError } from '../main/helper-client.js';
 import { DEFAULT_GROUP, DEFAULT_RUN_DIR } from '../helper/defaults.js';
 import { startHelper } from '../helper/main.js';
+import { DEFAULT_POLICY_DIR } from '../helper/policy/linux.js';
 import { describeState } from '../helper/sessions.js';
 import type { CredentialRequest, Credentials, HelperEvent, SessionInfo, TunnelState } from '../../shared/ipc/helper-protocol.js';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
+import { DEFAULT_SOURCE } from '../../shared/policy/resolve.js';
+import { POLICY_NAMES } from '../../shared/policy/table.js';
 import { formatHuman } from './inspect.js';
 import type { Lang } from './lang.js';
 import type { CliIo } from './main.js';
@@ -30,7 +33,7 @@ async function open(ctx: HelperCliContext): Promise<HelperClient> {
   return HelperClient.connect({ socketPath: ctx.socketPath, clientName: 'tsunagu-cli' });
 }
 
-export async function runHelperCommand(args: { group?: string; runDir?: string; netns?: string; standby?: boolean }, ctx: HelperCliContext): Promise<number> {
+export async function runHelperCommand(args: { group?: string; runDir?: string; netns?: string; standby?: boolean; policyDir?: string }, ctx: HelperCliContext): Promise<number> {
   let helper;
   try {
     helper = await startHelper({
@@ -39,6 +42,7 @@ export async function runHelperCommand(args: { group?: string; runDir?: string; 
       runDir: args.runDir ?? DEFAULT_RUN_DIR,
       netns: args.netns ?? null,
       standby: args.standby ?? true,
+      policyDir: args.policyDir ?? DEFAULT_POLICY_DIR,
     });
   } catch (e) {
     ctx.io.stderr(`tsunagu helper: ${explain(e, ctx.lang)}\n`);
@@ -77,24 +81,35 @@ async function askCredentials(request: CredentialRequest, prompter: Prompter, la
   return response === null ? null : { kind: 'challenge', username, password, response };
 }
 
-export async function runConnect(path: string, options: { json: boolean; timeoutSeconds?: number }, ctx: HelperCliContext): Promise<number> {
-  const { io, lang } = ctx;
+/** What `connect` sends: a personal profile's canonical text, or a provisioned profile's id. */
+type ConnectTarget = { profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string } } | { provisioned: string };
+
+/** A profile file, checked here first so the user sees the engine's own explanation. */
+function personalTarget(path: string, io: CliIo, lang: Lang): ConnectTarget | null {
   const source = profileCandidates(path);
   if (!source.ok) {
     io.stderr(`tsunagu connect: ${source.error.message[lang]}\n`);
-    return 1;
+    return null;
   }
   if (source.candidates.length !== 1) {
     io.stderr(`tsunagu connect: ${path} holds ${source.candidates.length} profiles; give the path of one.\n`);
-    return 1;
+    return null;
   }
   const candidate = source.candidates[0];
-  if (!candidate) return 1;
+  if (!candidate) return null;
   const inspection = inspectProfile(candidate.bytes, { fileName: candidate.fileName, files: candidate.files });
   if (!inspection.ok || inspection.canonical === null) {
     io.stderr(formatHuman(inspection, candidate.displayName, lang));
-    return 1;
+    return null;
   }
+  return { profile: { kind: inspection.kind, text: inspection.canonical, name: inspection.name } };
+}
+
+export async function runConnect(what: { path: string } | { provisioned: string }, options: { json: boolean; timeoutSeconds?: number }, ctx: HelperCliContext): Promise<number> {
+  const { io, lang } = ctx;
+  const target = 'path' in what ? personalTarget(what.path, io, lang) : { provisioned: what.provisioned };
+  if (!target) return 1;
+  const shownName = 'profile' in target ? target.profile.name : target.provisioned;
 
   let client: HelperClient;
   try {
@@ -113,10 +128,10 @@ export async function runConnect(path: string, options: { json: boolean; timeout
 
   const report = (state: TunnelState & { status: 'connected' }, id: string) => {
     if (options.json) io.stdout(`${JSON.stringify({ sessionId: id, state: state.status, localIp: state.localIp })}\n`);
-    else io.stdout(`${lang === 'ja' ? '接続しました' : 'Connected'}: ${inspection.name} — ${state.localIp} via ${state.remote} (session ${id})\n`);
+    else io.stdout(`${lang === 'ja' ? '接続しました' : 'Connected'}: ${shownName} — ${state.localIp} via ${state.remote} (session ${id})\n`);
   };
   const onEvent = (event: HelperEvent) => {
-    if (event.event === 'log') return;
+    if (event.event === 'log' || event.event === 'policy-changed') return;
     if (sessionId === null) {
       early.push(event);
       return;
@@ -156,7 +171,7 @@ export async function runConnect(path: string, options: { json: boolean; timeout
   try {
     await client.request('subscribe', {});
     const result = await client.request('connect', {
-      profile: { kind: inspection.kind, text: inspection.canonical, name: inspection.name },
+      ...target,
       options: options.timeoutSeconds ? { connectTimeoutSeconds: options.timeoutSeconds } : {},
     });
     sessionId = result.sessionId;
@@ -246,3 +261,33 @@ export async function runStatus(options: { json: boolean; watch: boolean }, ctx:
   return 0;
 }
 
+
+/** `tsunagu policy`: the effective administrator policy, and where each value came from. */
+export async function runPolicy(options: { json: boolean }, ctx: HelperCliContext): Promise<number> {
+  const { io, lang } = ctx;
+  let client: HelperClient;
+  try {
+    client = await open(ctx);
+  } catch (e) {
+    io.stderr(`tsunagu policy: ${explain(e, lang)}\n`);
+    return 1;
+  }
+  try {
+    const [policy, { profiles }] = [await client.request('policy', {}), await client.request('provisioned', {})];
+    if (options.json) {
+      io.stdout(`${JSON.stringify({ ...policy, provisioned: profiles }, null, 2)}\n`);
+      return 0;
+    }
+    const width = Math.max(...POLICY_NAMES.map((n) => n.length));
+    const lines = POLICY_NAMES.map((n) => `${n.padEnd(width)}  ${JSON.stringify(policy.values[n])}  (${policy.sources[n] === DEFAULT_SOURCE ? (lang === 'ja' ? '既定値' : 'default') : policy.sources[n]})`);
+    const heading = lang === 'ja' ? '配布プロファイル' : 'Provisioned profiles';
+    const listed = profiles.map((p) => `  ${p.id}  ${p.kind}  ${p.name}  ${p.servers.join(', ')}${p.refused ? `  — ${p.refused[lang]}` : ''}`);
+    io.stdout(`${lines.join('\n')}\n${heading}: ${profiles.length === 0 ? (lang === 'ja' ? 'なし' : 'none') : `\n${listed.join('\n')}`}\n`);
+    return 0;
+  } catch (e) {
+    io.stderr(`tsunagu policy: ${explain(e, lang)}\n`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}

@@ -4,6 +4,7 @@
  *   genkey | pubkey | genpsk            (like wg's)
  */
 import { DEFAULT_GROUP, DEFAULT_RUN_DIR, DEFAULT_SOCKET } from '../helper/defaults.js';
+import { DEFAULT_POLICY_DIR } from '../helper/policy/linux.js';
 import { runInspect } from './inspect.js';
 import { runGenkey, runGenpsk, runPubkey } from './keys.js';
 import { pickLanguage, type Lang } from './lang.js';
@@ -16,13 +17,17 @@ Commands:
   genkey                               Print a new WireGuard private key.
   pubkey                               Read a private key on stdin, print its public key.
   genpsk                               Print a new WireGuard preshared key.
-  helper [--group NAME] [--run-dir DIR] [--netns NS] [--no-standby]
+  helper [--group NAME] [--run-dir DIR] [--netns NS] [--no-standby] [--policy-dir DIR]
                                        Run the privileged helper in the foreground (root).
                                        Group default ${DEFAULT_GROUP}; run directory default
-                                       ${DEFAULT_RUN_DIR} (root's alone; sessions/ inside, 0700).
-  connect <profile> [--json] [--timeout SECONDS]
+                                       ${DEFAULT_RUN_DIR} (root's alone; sessions/ inside, 0700);
+                                       administrator policy and provisioned profiles from
+                                       ${DEFAULT_POLICY_DIR} (policy.json, policy.d/, profiles/).
+  connect <profile> | --provisioned ID [--json] [--timeout SECONDS]
                                        Connect through the helper; asks for credentials on the
                                        terminal; returns once connected (exit 1 on failure).
+  policy [--json]                      Show the effective administrator policy, where each
+                                       value came from, and the provisioned profiles.
   disconnect <sessionId> | --all       End one session, or all of yours.
   status [--watch] [--json]            Show sessions (and follow their events with --watch).
 
@@ -106,8 +111,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       const runDir = takeOption(rest, '--run-dir');
       const netns = takeOption(rest, '--netns');
       const standby = !takeFlag(rest, '--no-standby');
+      const policyDir = takeOption(rest, '--policy-dir');
       if (rest.length > 0) return usageError(io, `helper: unexpected '${rest[0]}'`);
-      return (await helperCommands()).runHelperCommand({ group, runDir, netns, standby }, helperCtx);
+      return (await helperCommands()).runHelperCommand({ group, runDir, netns, standby, policyDir }, helperCtx);
     }
     case 'connect': {
       const json = takeFlag(rest, '--json');
@@ -116,13 +122,23 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       if (timeoutSeconds !== undefined && !(Number.isInteger(timeoutSeconds) && timeoutSeconds >= 5 && timeoutSeconds <= 600)) {
         return usageError(io, 'connect: --timeout takes whole seconds from 5 to 600');
       }
+      const provisioned = takeOption(rest, '--provisioned');
+      if (provisioned !== undefined) {
+        if (rest.length !== 0 || provisioned === '') return usageError(io, 'connect: give a profile file or --provisioned ID, not both');
+        return (await helperCommands()).runConnect({ provisioned }, { json, timeoutSeconds }, helperCtx);
+      }
       if (rest.length !== 1 || rest[0]?.startsWith('-')) return usageError(io, 'connect: give exactly one profile file');
-      return (await helperCommands()).runConnect(rest[0] as string, { json, timeoutSeconds }, helperCtx);
+      return (await helperCommands()).runConnect({ path: rest[0] as string }, { json, timeoutSeconds }, helperCtx);
     }
     case 'disconnect': {
       const all = takeFlag(rest, '--all');
       if (all ? rest.length !== 0 : rest.length !== 1) return usageError(io, 'disconnect: give one session id, or --all');
       return (await helperCommands()).runDisconnect({ sessionId: rest[0], all }, helperCtx);
+    }
+    case 'policy': {
+      const json = takeFlag(rest, '--json');
+      if (rest.length > 0) return usageError(io, `policy: unexpected '${rest[0]}'`);
+      return (await helperCommands()).runPolicy({ json }, helperCtx);
     }
     case 'status': {
       const json = takeFlag(rest, '--json');

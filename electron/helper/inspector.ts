@@ -82,10 +82,11 @@ export class Inspector {
     this.addSlot();
   }
 
-  inspect(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }): Promise<Inspected> {
+  /** `policy`: the one in force now (the administrator's may change while the helper runs). */
+  inspect(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }, policy: ProfilePolicy = this.policy): Promise<Inspected> {
     if (this.closed) return Promise.reject(new Error('the inspector is closed'));
     return new Promise<Inspected>((resolve, reject) => {
-      this.queue.push({ job: { id: this.nextId++, ...profile, policy: this.policy }, resolve, reject });
+      this.queue.push({ job: { id: this.nextId++, ...profile, policy }, resolve, reject });
       this.dispatch();
     });
   }

@@ -5,13 +5,16 @@
  */
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProfilePolicy } from '../../shared/profiles/policy.js';
+import { LOG_LEVELS } from '../../shared/policy/table.js';
 import { cleanupPredecessor } from './cleanup.js';
 import { SESSIONS_DIR_NAME } from './defaults.js';
 import { createOpenVpnDriver, prelaunchOpenVpn } from './drivers/openvpn/index.js';
 import { createWireGuardDriver } from './drivers/wireguard/index.js';
 import type { HelperLimits } from './limits.js';
 import { HelperLog } from './log.js';
+import { DEFAULT_POLICY_DIR, LinuxPolicyReader } from './policy/linux.js';
+import { ProvisionedProfiles } from './policy/provisioned.js';
+import { PolicyService } from './policy/service.js';
 import { makeDirectory, unsafeDirectory } from './run-dir.js';
 import { HelperServer } from './server.js';
 import { SessionManager } from './sessions.js';
@@ -26,7 +29,8 @@ export interface HelperOptions {
   netns: string | null;
   /** Keep an openvpn started for the next connect (standby.ts); default true. */
   standby?: boolean;
-  policy?: ProfilePolicy;
+  /** The administrator's directory: policy.json, policy.d/, profiles/ (default /etc/tsunagu). */
+  policyDir?: string;
   /** Where log lines are mirrored (stderr by default). */
   mirror?: (text: string) => void;
   limits?: Partial<HelperLimits>;
@@ -57,6 +61,8 @@ export interface RunningHelper {
   server: HelperServer;
   sessions: SessionManager;
   log: HelperLog;
+  policy: PolicyService;
+  provisioned: ProvisionedProfiles;
   stop(): Promise<void>;
 }
 
@@ -68,37 +74,63 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
   // The terminal (or journal) gets the helper's own lines and the tunnels' warnings; the tunnels'
   // routine chatter and debug lines only with TSUNAGU_HELPER_DEBUG=1. Clients can always read their
   // lines through the socket. Line text has its control characters escaped already (log.ts).
+  // The policy's LogLevel sets the journal's threshold; TSUNAGU_HELPER_DEBUG=1 lowers it to debug.
   const debug = process.env['TSUNAGU_HELPER_DEBUG'] === '1';
+  const ref: { policy?: PolicyService } = {};
+  const threshold = () => (debug ? 0 : LOG_LEVELS.indexOf(ref.policy?.policy.values.LogLevel ?? 'info'));
   const log = new HelperLog(5000, (line, fromTunnel) => {
-    if (!debug && (line.level === 'debug' || (fromTunnel && line.level === 'info'))) return;
+    const minimum = threshold();
+    if (LOG_LEVELS.indexOf(line.level) < minimum || (fromTunnel && line.level === 'info' && minimum > 0)) return;
     mirror(`${new Date(line.at).toISOString()} ${line.level}${line.sessionId ? ` [${line.sessionId}]` : ''}${line.uid !== null ? ` uid=${line.uid}` : ''} ${line.text}`);
   });
   prepareRunDir(options.runDir);
   await cleanupPredecessor(options.runDir, log);
-  const sessions = new SessionManager({
+  const policyDir = options.policyDir ?? DEFAULT_POLICY_DIR;
+  const policy = new PolicyService(new LinuxPolicyReader(policyDir), (level, text) => log.add(level, text));
+  ref.policy = policy;
+  const sessions: SessionManager = new SessionManager({
     runDir: options.runDir,
     log,
-    policy: options.policy,
+    policy: () => policy.policy.values,
+    provisioned: (id) => provisioned.get(id),
     netns: options.netns,
     drivers: { openvpn: createOpenVpnDriver, wireguard: createWireGuardDriver },
     prelaunchers: { openvpn: prelaunchOpenVpn },
     standby: options.standby ?? true,
     limits: options.limits,
   });
-  const server = new HelperServer({ socketPath: options.socketPath, group: options.group, sessions, log, limits: options.limits });
+  const provisioned = new ProvisionedProfiles(policyDir, (p) => sessions.inspectProvisioned(p), (level, text) => log.add(level, text));
+  const server = new HelperServer({
+    socketPath: options.socketPath,
+    group: options.group,
+    sessions,
+    log,
+    limits: options.limits,
+    policy: () => policy.policy,
+    provisioned: () => provisioned.summaries(),
+  });
   try {
+    await provisioned.reload();
     await server.listen();
   } catch (e) {
     await sessions.shutdown();
     throw e;
   }
+  // A change of policy may change the verdict on a provisioned profile (AllowScripts): both reload.
+  policy.onChange(() => {
+    void provisioned.reload().then(() => server.announcePolicyChange());
+  });
+  policy.start();
   let stopping: Promise<void> | null = null;
   return {
     server,
     sessions,
     log,
+    policy,
+    provisioned,
     stop: () => {
       stopping ??= (async () => {
+        policy.stop();
         log.add('info', 'helper stopping: tearing down every session');
         await sessions.shutdown();
         await server.close();

@@ -19,7 +19,9 @@ import {
   type HelperEvent,
   type HelperRequest,
   type HelperResponse,
+  type ProvisionedSummary,
 } from '../../shared/ipc/helper-protocol.js';
+import { resolvePolicy, type EffectivePolicy } from '../../shared/policy/resolve.js';
 import { HelperFailure } from './failure.js';
 import { LineFramer } from './framing.js';
 import { DEFAULT_LIMITS, type HelperLimits } from './limits.js';
@@ -48,6 +50,10 @@ export interface HelperServerOptions {
   membership?: GroupMembership;
   /** Where systemd's LISTEN_* variables are read (and removed) from; process.env by default. */
   environment?: Environment;
+  /** The effective administrator policy (policy/service.ts); the defaults when not given. */
+  policy?: () => EffectivePolicy;
+  /** The provisioned profiles' summaries (policy/provisioned.ts). */
+  provisioned?: () => ProvisionedSummary[];
 }
 
 interface Client {
@@ -320,6 +326,9 @@ export class HelperServer {
     if (!client.greeted) throw fail('hello-required', "Say 'hello' with the protocol version first.", "最初にプロトコルバージョンを添えて 'hello' を送信してください。");
     switch (req.type) {
       case 'connect':
+        // The schema admits exactly one of the two.
+        if (req.provisioned !== undefined) return sessions.connectProvisioned(req.provisioned, req.options ?? {}, uid);
+        if (!req.profile) throw fail('bad-request', 'Give a profile or a provisioned profile id.', 'プロファイルまたは配布プロファイルの ID を指定してください。');
         return sessions.connect(req.profile, req.options ?? {}, uid);
       case 'disconnect':
         if (!req.sessionId && !req.all) throw fail('bad-request', "Name a session to disconnect, or set 'all'.", "切断するセッションを指定するか、'all' を指定してください。");
@@ -334,11 +343,24 @@ export class HelperServer {
         return sessions.provideCredentials(req.sessionId, req.credentials, uid);
       case 'log':
         return { lines: log.recent(req.lines ?? 200, uid, req.sessionId) };
+      case 'policy': {
+        const { values, sources } = this.options.policy?.() ?? resolvePolicy([]);
+        return { values, sources };
+      }
+      case 'provisioned':
+        return { profiles: this.options.provisioned?.() ?? [] };
     }
+  }
+
+  /** Tells every subscriber that the policy or the provisioned profiles changed (no content: each asks). */
+  announcePolicyChange(): void {
+    const event: HelperEvent = { event: 'policy-changed', at: Date.now() };
+    for (const client of this.clients) if (client.subscription !== undefined) this.send(client, event);
   }
 
   /** Pushes an event to the subscribers that may see it: `owner` is the uid it concerns (null: the helper's own). */
   private broadcast(event: HelperEvent, owner: number | null): void {
+    if (event.event === 'policy-changed') return;
     const sessionOf = event.event === 'log' ? event.line.sessionId : event.sessionId;
     for (const client of this.clients) {
       if (client.subscription === undefined) continue;

@@ -20,7 +20,9 @@ import type {
   TunnelState,
 } from '../../shared/ipc/helper-protocol.js';
 import type { InspectResult } from '../../shared/profiles/inspect.js';
-import { DEFAULT_POLICY, type ProfilePolicy } from '../../shared/profiles/policy.js';
+import type { ProfilePolicy } from '../../shared/profiles/policy.js';
+import { serverHosts } from '../../shared/policy/servers-of.js';
+import { defaultPolicyValues, type PolicyValues } from '../../shared/policy/table.js';
 import { findRouteConflict, isFullTunnel, profileRoutes, type RouteClaim } from '../../shared/profiles/routes.js';
 import type { Driver, DriverContext, Prelauncher } from './drivers/driver.js';
 import { HelperFailure, MAX_ERROR_DETAIL_CHARS, truncate } from './failure.js';
@@ -28,6 +30,8 @@ import { InspectionCache } from './inspection-cache.js';
 import { Inspector, type Inspected } from './inspector.js';
 import { DEFAULT_LIMITS, LaunchBuckets, type HelperLimits } from './limits.js';
 import type { HelperLog } from './log.js';
+import { disconnectDenial, personalProfileDenial, serverDenial } from './policy/enforce.js';
+import type { ProvisionedProfile } from './policy/provisioned.js';
 import { discardLaunch, newLaunch, StandbyPool, type Launch } from './standby.js';
 
 export type DriverFactory = (context: DriverContext) => Driver;
@@ -40,7 +44,10 @@ export interface SessionManagerOptions {
   prelaunchers?: Partial<Record<'openvpn' | 'wireguard', Prelauncher>>;
   /** Keep a started tool waiting for the next connect of its kind (standby.ts); default false. */
   standby?: boolean;
-  policy?: ProfilePolicy;
+  /** The administrator's policy in force now (policy/service.ts); the defaults when not given. */
+  policy?: () => PolicyValues;
+  /** A provisioned profile by id (policy/provisioned.ts): read by the helper, never by a caller. */
+  provisioned?: (id: string) => ProvisionedProfile | undefined;
   netns?: string | null;
   defaultConnectTimeoutMs?: number;
   statsIntervalMs?: number;
@@ -83,7 +90,8 @@ function routeConflict(conflict: { other: RouteClaim; network: string }, uid: nu
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
-  private readonly inspections = new InspectionCache<Inspected>();
+  /** Verdicts under one AllowScripts value: a change of policy starts a fresh cache. */
+  private inspections = { allowScripts: false, cache: new InspectionCache<Inspected>() };
   private readonly inspector: Inspector;
   private readonly listeners = new Set<(event: HelperEvent, owner: number) => void>();
   private readonly limits: HelperLimits;
@@ -95,10 +103,24 @@ export class SessionManager {
   constructor(private readonly options: SessionManagerOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.launches = new LaunchBuckets(this.limits.launchBurst, this.limits.launchesPerMinute);
-    this.inspector = new Inspector(options.policy ?? DEFAULT_POLICY, this.limits.inspectionTimeoutMs);
+    this.inspector = new Inspector(this.profilePolicy(), this.limits.inspectionTimeoutMs);
     this.standby = options.standby
       ? new StandbyPool({ sessionsDir: this.sessionsDir, netns: options.netns ?? null, prelaunchers: options.prelaunchers ?? {}, log: options.log })
       : null;
+  }
+
+  /** The policy in force, read again on every request. */
+  policy(): PolicyValues {
+    return this.options.policy?.() ?? defaultPolicyValues();
+  }
+
+  private profilePolicy(): ProfilePolicy {
+    return { allowScripts: this.policy().AllowScripts };
+  }
+
+  /** The helper's verdict on a provisioned profile under the policy in force (for its summary). */
+  async inspectProvisioned(profile: ProvisionedProfile): Promise<InspectResult> {
+    return (await this.inspector.inspect(profile, this.profilePolicy())).result;
   }
 
   private get sessionsDir(): string {
@@ -120,11 +142,20 @@ export class SessionManager {
     return [...this.sessions.values()].filter((s) => viewerUid === 0 || s.info.uid === viewerUid).map((s) => ({ ...s.info }));
   }
 
+  /**
+   * Connects a profile the caller sent (`personal`: the policy's limits on personal profiles
+   * apply) or, through connectProvisioned, one IT provisioned.
+   */
   async connect(
     profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string },
     options: { connectTimeoutSeconds?: number; credentials?: Credentials },
     uid: number,
+    personal = true,
   ): Promise<HelperResult<'connect'>> {
+    if (personal) {
+      const denial = personalProfileDenial(this.policy(), profile.kind);
+      if (denial) throw denial;
+    }
     this.checkLimits(uid);
     this.connecting.set(uid, (this.connecting.get(uid) ?? 0) + 1);
     // With a standby waiting, the tool is already loaded. Otherwise it loads while the profile is
@@ -133,6 +164,11 @@ export class SessionManager {
     try {
       launch = this.standby?.has(profile.kind) ? null : this.freshLaunch(profile.kind);
       const inspected = await this.inspect(profile, uid);
+      if (personal && inspected.profile) {
+        // The policy as it is once the inspection is done (it may have been reloaded meanwhile).
+        const denial = personalProfileDenial(this.policy(), inspected.kind) ?? serverDenial(this.policy(), serverHosts(inspected.profile));
+        if (denial) throw denial;
+      }
       // Checked after the inspection's wait, with nothing awaited before the session is registered.
       const verdict = this.checkConflicts(inspected, profile, uid);
       // Only a profile that passed (and does not conflict) gets the standby.
@@ -147,6 +183,15 @@ export class SessionManager {
       if (left > 0) this.connecting.set(uid, left);
       else this.connecting.delete(uid);
     }
+  }
+
+  /** Connects the provisioned profile `id`: its text is the helper's own copy, never the caller's. */
+  connectProvisioned(id: string, options: { connectTimeoutSeconds?: number; credentials?: Credentials }, uid: number): Promise<HelperResult<'connect'>> {
+    const profile = this.options.provisioned?.(id);
+    if (!profile) {
+      return Promise.reject(new HelperFailure('no-such-profile', { en: `There is no provisioned profile '${id}'.`, ja: `配布プロファイル '${id}' はありません。` }));
+    }
+    return this.connect({ kind: profile.kind, text: profile.text, name: profile.name }, options, uid, false);
   }
 
   /** Refuses a connect over the uid's session cap or launch rate (a refusal takes no token); root has neither. */
@@ -175,7 +220,9 @@ export class SessionManager {
 
   /** The helper's own verdict on a profile (in the inspection worker); throws a refusal. */
   private async inspect(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }, uid: number): Promise<InspectResult & { ok: true; canonical: string }> {
-    const { result: inspection, errorCount } = await this.inspections.get(profile, uid, () => this.inspector.inspect(profile));
+    const policy = this.profilePolicy();
+    if (this.inspections.allowScripts !== policy.allowScripts) this.inspections = { allowScripts: policy.allowScripts, cache: new InspectionCache<Inspected>() };
+    const { result: inspection, errorCount } = await this.inspections.cache.get(profile, uid, () => this.inspector.inspect(profile, policy));
     if (!inspection.ok || inspection.canonical === null) {
       const first = inspection.errors[0];
       const listed = inspection.errors.slice(0, MAX_LISTED_ERRORS).map((e) => `${e.code} line ${e.line}: ${e.text}`);
@@ -389,6 +436,8 @@ export class SessionManager {
   }
 
   async disconnect(target: { sessionId?: string; all?: boolean }, uid: number): Promise<HelperResult<'disconnect'>> {
+    const denial = disconnectDenial(this.policy(), uid);
+    if (denial) throw denial;
     // Another user's session is not there for this caller (its id says nothing it may know of).
     const visible = (s: Session | undefined): s is Session => s !== undefined && (uid === 0 || s.info.uid === uid);
     const chosen = target.all ? [...this.sessions.values()].filter(visible) : [this.sessions.get(target.sessionId ?? '')].filter(visible);

@@ -5,6 +5,9 @@
  * do clients. The helper trusts nothing in a request: it re-inspects every profile itself.
  */
 import { z } from 'zod';
+import { POLICY_NAMES, policyValues, profileKind, provisionedId } from '../policy/table.js';
+
+export { provisionedId };
 
 export const HELPER_PROTOCOL_VERSION = 1;
 /** Largest frame either side accepts (a 1 MiB profile, JSON-escaped, fits). */
@@ -78,7 +81,7 @@ export type Credentials = z.infer<typeof credentials>;
 
 export const sessionInfo = z.object({
   id: sessionId,
-  kind: z.enum(['openvpn', 'wireguard']),
+  kind: profileKind,
   name: z.string(),
   /** Operating-system user that started the session. */
   uid: z.number().int(),
@@ -100,6 +103,19 @@ export const logLine = z.object({
 });
 export type LogLine = z.infer<typeof logLine>;
 
+/** What every caller may know of a provisioned profile: never its text or secrets. */
+export const provisionedSummary = z.object({
+  id: provisionedId,
+  name: z.string(),
+  kind: profileKind,
+  layer: z.enum(['L3', 'L2']),
+  /** Its remotes' or endpoints' hosts. */
+  servers: z.array(z.string()),
+  /** Why the helper refuses it under the policy in force, or null when it connects. */
+  refused: localized.nullable(),
+});
+export type ProvisionedSummary = z.infer<typeof provisionedSummary>;
+
 // ---------- requests ----------
 
 const requestId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -116,13 +132,15 @@ export const request = z.discriminatedUnion('type', [
   z.object({
     id: requestId,
     type: z.literal('connect'),
+    /** A personal profile's text, or (`provisioned`) the id of one IT placed with the helper. */
     profile: z.object({
-      kind: z.enum(['openvpn', 'wireguard']),
+      kind: profileKind,
       text: z.string().max(2 * 1024 * 1024),
       name: singleLine(200, 1),
-    }),
+    }).optional(),
+    provisioned: provisionedId.optional(),
     options: connectOptions.optional(),
-  }),
+  }).refine((r) => (r.profile === undefined) !== (r.provisioned === undefined), 'give either a profile or a provisioned profile id'),
   z.object({ id: requestId, type: z.literal('disconnect'), sessionId: sessionId.optional(), all: z.boolean().optional() }),
   z.object({ id: requestId, type: z.literal('list') }),
   z.object({
@@ -134,6 +152,8 @@ export const request = z.discriminatedUnion('type', [
   }),
   z.object({ id: requestId, type: z.literal('credentials'), sessionId, credentials }),
   z.object({ id: requestId, type: z.literal('log'), sessionId: sessionId.optional(), lines: z.number().int().min(1).max(5000).optional() }),
+  z.object({ id: requestId, type: z.literal('policy') }),
+  z.object({ id: requestId, type: z.literal('provisioned') }),
 ]);
 export type HelperRequest = z.infer<typeof request>;
 export type RequestType = HelperRequest['type'];
@@ -151,6 +171,9 @@ export const results = {
   subscribe: z.object({ sessions: z.array(sessionInfo) }),
   credentials: z.object({ accepted: z.boolean() }),
   log: z.object({ lines: z.array(logLine) }),
+  /** The effective policy, and where each value came from (a file, or 'default'). */
+  policy: z.object({ values: policyValues, sources: z.object(Object.fromEntries(POLICY_NAMES.map((n) => [n, z.string()]))).strict() }),
+  provisioned: z.object({ profiles: z.array(provisionedSummary) }),
 } satisfies Record<RequestType, z.ZodType>;
 export type HelperResult<T extends RequestType> = z.infer<(typeof results)[T]>;
 
@@ -177,6 +200,8 @@ export const helperEvent = z.discriminatedUnion('event', [
   z.object({ event: z.literal('credentials-required'), sessionId, request: credentialRequest, at: z.number() }),
   z.object({ event: z.literal('log'), line: logLine }),
   z.object({ event: z.literal('session-removed'), sessionId, at: z.number() }),
+  /** The policy or the provisioned profiles changed: ask again (`policy`, `provisioned`). */
+  z.object({ event: z.literal('policy-changed'), at: z.number() }),
 ]);
 export type HelperEvent = z.infer<typeof helperEvent>;
 

@@ -26,6 +26,9 @@ function declare<S extends z.ZodType>(d: PolicyDeclaration<S>): PolicyDeclaratio
 export const PROFILE_KINDS = ['openvpn', 'wireguard'] as const;
 export const profileKind = z.enum(PROFILE_KINDS);
 
+/** A provisioned profile's id: its file name in `<policy dir>/profiles/` without the extension. */
+export const provisionedId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a provisioned profile id: lowercase letters, digits, . _ - (up to 64)');
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export const POLICIES = {
@@ -75,7 +78,7 @@ export const POLICIES = {
     },
   }),
   AutoConnectProfile: declare({
-    schema: z.string().max(64).regex(/^([a-z0-9][a-z0-9._-]*)?$/, 'a provisioned profile id (lowercase letters, digits, . _ -) or empty'),
+    schema: z.union([provisionedId, z.literal('')]),
     default: '',
     enforcedBy: 'app',
     description: {
@@ -129,3 +132,6 @@ function copy<T>(value: T): T {
 export function defaultPolicyValues(): PolicyValues {
   return Object.fromEntries(POLICY_NAMES.map((n) => [n, copy(POLICIES[n].default)])) as PolicyValues;
 }
+
+/** The effective values, as the helper reports them (its `policy` request). */
+export const policyValues = z.object(Object.fromEntries(POLICY_NAMES.map((n) => [n, POLICIES[n].schema]))).strict();

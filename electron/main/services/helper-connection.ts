@@ -69,6 +69,9 @@ function savedField(credentials: Credentials): 'userpass' | 'passphrase' | null 
 
 const MAX_EARLY_EVENTS = 500;
 
+/** The helper events that concern one session. */
+type SessionEvent = Exclude<HelperEvent, { event: 'log' | 'policy-changed' }>;
+
 export class ConnectionManager {
   /** AppEvents for the renderer: connection views, stats, helper status, log lines. */
   readonly events = new EventSource<AppEvent>();
@@ -95,7 +98,7 @@ export class ConnectionManager {
   /** Profiles whose Disconnect came while their connect request was still on its way. */
   private readonly cancelAfterConnect = new Set<string>();
   private connectsInFlight = 0;
-  private early: HelperEvent[] = [];
+  private early: SessionEvent[] = [];
   private savingSessions: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ConnectionManagerOptions) {}
@@ -264,6 +267,7 @@ export class ConnectionManager {
       if (event.line.sessionId !== null && this.sessionProfiles.has(event.line.sessionId)) this.events.emit({ type: 'log', line: event.line });
       return;
     }
+    if (event.event === 'policy-changed') return;
     const profileId = this.sessionProfiles.get(event.sessionId);
     if (profileId === undefined) {
       // The helper announces a new session before it answers the connect that made it: hold
@@ -274,7 +278,7 @@ export class ConnectionManager {
     this.apply(profileId, event);
   }
 
-  private apply(profileId: string, event: Exclude<HelperEvent, { event: 'log' }>): void {
+  private apply(profileId: string, event: SessionEvent): void {
     const view = this.views.get(profileId);
     if (!view || view.sessionId !== event.sessionId) return;
     switch (event.event) {
@@ -380,9 +384,9 @@ export class ConnectionManager {
       this.saveSessionMap();
       const view = this.views.get(profileId);
       if (view) this.setView(profileId, { ...view, sessionId });
-      const mine = this.early.filter((e) => e.event !== 'log' && e.sessionId === sessionId);
+      const mine = this.early.filter((e) => e.sessionId === sessionId);
       this.early = this.early.filter((e) => !mine.includes(e));
-      for (const event of mine) if (event.event !== 'log') this.apply(profileId, event);
+      for (const event of mine) this.apply(profileId, event);
       if (this.cancelAfterConnect.delete(profileId)) await this.disconnect(profileId);
       return ok({ ok: true });
     } catch (e) {

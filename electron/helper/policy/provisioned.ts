@@ -1,0 +1,109 @@
+/**
+ * Provisioned profiles: the files IT places in `<policy dir>/profiles/` (`<id>.ovpn` for OpenVPN,
+ * `<id>.conf` for WireGuard). The helper reads them itself, with the same root-only checks as the
+ * policy, and offers every caller their summary only: the text, keys and passwords stay in the
+ * helper. Each is inspected with the policy in force (AllowScripts), again on every policy change.
+ */
+import { join } from 'node:path';
+import type { ProvisionedSummary } from '../../../shared/ipc/helper-protocol.js';
+import { provisionedId } from '../../../shared/ipc/helper-protocol.js';
+import type { ProfileKind } from '../../../shared/profiles/diagnostics.js';
+import type { InspectResult } from '../../../shared/profiles/inspect.js';
+import { serverHosts } from '../../../shared/policy/servers-of.js';
+import { directoryProblem, readAdminFile } from './files.js';
+import { PROFILES_DIR, sortedEntries } from './linux.js';
+
+const EXTENSIONS: Record<string, ProfileKind> = { '.ovpn': 'openvpn', '.conf': 'wireguard' };
+
+export interface ProvisionedProfile {
+  id: string;
+  kind: ProfileKind;
+  /** The file name, which the engine reads the profile's name from. */
+  name: string;
+  text: string;
+}
+
+export type ProvisionedInspector = (profile: ProvisionedProfile) => Promise<InspectResult>;
+
+/** The profiles in `<policyDir>/profiles`, and one line per file that was not accepted. */
+export function readProvisioned(policyDir: string): { profiles: ProvisionedProfile[]; problems: string[] } {
+  const dir = join(policyDir, PROFILES_DIR);
+  const dirProblem = directoryProblem(dir);
+  if (dirProblem === 'missing') return { profiles: [], problems: [] };
+  if (dirProblem) return { profiles: [], problems: [`${dir}: ${dirProblem}; no provisioned profiles`] };
+  const profiles: ProvisionedProfile[] = [];
+  const problems: string[] = [];
+  for (const entry of sortedEntries(dir)) {
+    const dot = entry.lastIndexOf('.');
+    const kind = dot > 0 ? EXTENSIONS[entry.slice(dot)] : undefined;
+    if (!kind) continue;
+    const path = join(dir, entry);
+    const id = entry.slice(0, dot);
+    if (!provisionedId.safeParse(id).success) {
+      problems.push(`${path}: the name '${id}' is not a profile id (lowercase letters, digits, '.', '_', '-', up to 64); ignored`);
+      continue;
+    }
+    if (profiles.some((p) => p.id === id)) {
+      problems.push(`${path}: another file already provides the id '${id}'; ignored`);
+      continue;
+    }
+    const read = readAdminFile(path);
+    if (!read.ok) {
+      problems.push(`${path}: ${read.problem}; ignored`);
+      continue;
+    }
+    profiles.push({ id, kind, name: entry, text: read.text });
+  }
+  return { profiles, problems };
+}
+
+export class ProvisionedProfiles {
+  private profiles = new Map<string, { profile: ProvisionedProfile; summary: ProvisionedSummary }>();
+  /** Loads are serialised: the last one started is the one whose result stays. */
+  private generation = 0;
+
+  constructor(
+    private readonly policyDir: string,
+    private readonly inspect: ProvisionedInspector,
+    private readonly log: (level: 'info' | 'warn', text: string) => void,
+  ) {}
+
+  get(id: string): ProvisionedProfile | undefined {
+    return this.profiles.get(id)?.profile;
+  }
+
+  summaries(): ProvisionedSummary[] {
+    return [...this.profiles.values()].map((p) => ({ ...p.summary, servers: [...p.summary.servers] }));
+  }
+
+  async reload(): Promise<void> {
+    const generation = ++this.generation;
+    const { profiles, problems } = readProvisioned(this.policyDir);
+    for (const problem of problems) this.log('warn', `provisioned profile ${problem}`);
+    const next = new Map<string, { profile: ProvisionedProfile; summary: ProvisionedSummary }>();
+    for (const profile of profiles) {
+      let summary: ProvisionedSummary;
+      try {
+        const result = await this.inspect(profile);
+        const first = result.errors[0];
+        summary = {
+          id: profile.id,
+          name: result.name,
+          kind: result.kind,
+          layer: result.layer,
+          servers: result.profile ? serverHosts(result.profile) : [],
+          refused: result.ok ? null : (first?.message ?? { en: 'The helper refuses this profile.', ja: 'ヘルパーはこのプロファイルを拒否します。' }),
+        };
+        if (!result.ok) this.log('warn', `provisioned profile ${profile.id}: refused: ${first ? `${first.code} line ${first.line}` : 'no reason given'}`);
+      } catch (e) {
+        this.log('warn', `provisioned profile ${profile.id}: could not be inspected: ${e instanceof Error ? e.message : String(e)}`);
+        continue;
+      }
+      next.set(profile.id, { profile, summary });
+    }
+    if (generation !== this.generation) return;
+    const before = [...this.profiles.keys()].join(',');
+    this.profiles = next;
+    if (before !== [...next.keys()].join(',')) this.log('info', `provisioned profiles: ${[...next.keys()].join(', ') || 'none'}`);
+  }
+}
