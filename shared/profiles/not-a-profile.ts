@@ -25,13 +25,13 @@ function lookalike(text: string): LocalizedText | null {
   const other: string[] = [];
   for (const raw of lines) {
     const line = raw.trim();
-    const begin = /^-----BEGIN ([A-Z0-9 ]+)-----$/.exec(line);
+    const begin = /^-----BEGIN ([A-Za-z0-9 ]+)-----$/.exec(line);
     if (begin) {
       inPem = true;
       firstPem ??= begin[1] ?? '';
       continue;
     }
-    if (/^-----END [A-Z0-9 ]+-----$/.test(line)) {
+    if (/^-----END [A-Za-z0-9 ]+-----$/.test(line)) {
       inPem = false;
       continue;
     }

@@ -398,7 +398,8 @@ export function parseOpenVpn(input: Uint8Array | string, options: OpenVpnParseOp
     ignorable: new Set(raw.filter((d) => d.name === 'ignore-unknown-option').flatMap((d) => d.args)),
     forwardCompatible: raw.some((d) => d.name === 'setenv' && d.args[0] === 'FORWARD_COMPATIBLE' && d.args[1] === '1'),
     reportedLines,
-    assumedPresent: new Set(),
+    // A line openvpn reads but Tsunagu cannot (its own error): its directive is not "missing".
+    assumedPresent: new Set(read.unreadable),
     stoppedAt: read.stoppedAt,
   };
   const directives = convert(raw, ctx, false);

@@ -6,12 +6,14 @@ import {
   decodeUtf8Strict,
   describeWhere,
   encodeUtf8,
+  isLexSpace,
   lexBytes,
   lexErrorMessage,
   lexPlain,
   utf16Length,
   type LexErrorCode,
 } from './lexer.js';
+import { specOf } from './directives.js';
 
 /**
  * Reads an OpenVPN 2.6 config the way `read_config_file()` does: fgets() lines, parse_line()
@@ -68,6 +70,11 @@ export interface OpenVpnReadResult {
   warnings: ProfileError[];
   /** The line where reading stopped because of too many problems or lines; 0 when read to the end. */
   stoppedAt: number;
+  /**
+   * Directives on lines whose values are not UTF-8: openvpn reads them (it reads bytes), Tsunagu
+   * cannot pass them on unchanged; each has its own error, and nothing should be reported missing.
+   */
+  unreadable: string[];
 }
 
 const LF = 0x0a;
@@ -217,6 +224,7 @@ interface Reader {
   /** The whole input decoded, when it is valid UTF-8 (the usual case); else lines are decoded one by one. */
   text: string | undefined;
   lines: LineIndex | undefined;
+  unreadable: string[];
 }
 
 /** Decoded text of some bytes: text[from, to). */
@@ -380,7 +388,27 @@ function binaryError(line: number, column: number, text: string): ProfileError {
 
 function lexError(r: Reader, line: number, origin: number, code: LexErrorCode, offset: number, text: string): void {
   const column = columnAt(r, origin, offset);
-  r.diag.error(line, () => profileError(code, { line, column }, text, lexErrorMessage(code, column, line)));
+  const name = code === 'PROFILE_NOT_UTF8' ? /^[\s-]*([A-Za-z0-9-]+)/.exec(text)?.[1] : undefined;
+  if (name === undefined) {
+    r.diag.error(line, () => profileError(code, { line, column }, text, lexErrorMessage(code, column, line)));
+    return;
+  }
+  r.unreadable.push(name);
+  // OpenVPN reads bytes, so this is no problem for it: the value is, for Tsunagu, which must pass it on unchanged.
+  const value = latin1Token(r.buf, offset);
+  r.diag.error(line, () =>
+    profileError(code, { line, column }, text, {
+      en: `Line ${line}: the value '${value}' of '${name}' is in a legacy encoding (such as Latin-1), not UTF-8. OpenVPN would read it as raw bytes, but Tsunagu cannot pass it on unchanged${specOf(name)?.fileArg !== undefined ? ', and cannot find a file of that name to include' : ''}. Change it to plain text (for a file: rename the file and this line to match, and import them together).`,
+      ja: `${line} 行目: '${name}' の値 '${value}' は UTF-8 ではなく古い文字コード (Latin-1 など) です。OpenVPN はバイト列のまま読みますが、Tsunagu はこれを変えずに渡すことができません${specOf(name)?.fileArg !== undefined ? '。また、その名前のファイルを取り込むこともできません' : ''}。普通の文字に書き換えてください (ファイルの場合は、ファイル名とこの行を合わせて変更し、一緒にインポートしてください)。`,
+    }),
+  );
+}
+
+/** The token at `offset`, each byte read as Latin-1 (what such a file most likely is). */
+function latin1Token(buf: Uint8Array, offset: number): string {
+  let end = offset;
+  while (end < buf.length && end - offset < 120 && !isLexSpace(buf[end] ?? 0) && buf[end] !== 0x0a) end++;
+  return String.fromCharCode(...buf.subarray(offset, end));
 }
 
 function tooManyParams(r: Reader, line: number, column: number, dropped: number, text: string): void {
@@ -654,6 +682,7 @@ function read(input: Uint8Array | string, fast: boolean): OpenVpnReadResult {
     fast,
     text,
     lines: text === undefined ? undefined : new LineIndex(text),
+    unreadable: [],
   };
   const directives: RawDirective[] = [];
   const meta: MetaState = { values: [], blocks: [], open: undefined };
@@ -741,7 +770,7 @@ function read(input: Uint8Array | string, fast: boolean): OpenVpnReadResult {
     );
   }
   r.diag.finish();
-  return { directives, metadata: { values: meta.values, blocks: meta.blocks }, errors: r.diag.errors, warnings: r.diag.warnings, stoppedAt: r.diag.stoppedAt };
+  return { directives, metadata: { values: meta.values, blocks: meta.blocks }, errors: r.diag.errors, warnings: r.diag.warnings, stoppedAt: r.diag.stoppedAt, unreadable: r.unreadable };
 }
 
 /** Reads an OpenVPN config (bytes or text). Never throws; problems come back as values. */
@@ -772,6 +801,7 @@ function readSafely(input: Uint8Array | string, fast: boolean): OpenVpnReadResul
       errors: [profileError('OVPN_READ_FAILED', { line: 0 }, e instanceof Error ? e.message : String(e), message)],
       warnings: [],
       stoppedAt: 0,
+      unreadable: [],
     };
   }
 }

@@ -134,7 +134,9 @@ class ErrorSink {
       this.overflow = true;
       return;
     }
-    this.errors.push(profileError(code, { line, column }, text, message));
+    // Every message names its line once, as the OpenVPN ones do.
+    const located = line > 0 ? { en: `Line ${line}: ${message.en}`, ja: `${line} 行目: ${message.ja}` } : message;
+    this.errors.push(profileError(code, { line, column }, text, located));
   }
 
   finish(): ProfileError[] {
@@ -286,6 +288,10 @@ function parse(input: Uint8Array | string): WireGuardParseResult {
         continue;
       }
       sink.add('WG_EMPTY_VALUE', lineNo, col, keyText, msg.emptyValue(keyText));
+      // The empty key is the one problem: not "no private key" / "no public key" on top of it.
+      const at = { line: lineNo, column: valueCol };
+      if (section.kind === 'interface' && key === 'privatekey') section.acc.privateKeyAt = at;
+      if (section.kind === 'peer' && key === 'publickey') section.acc.publicKeyAt = at;
       continue;
     }
     const seen = section.acc.seen;
