@@ -63,7 +63,11 @@ export class Rig {
 
   async client(user: UserName, subscribe: { logs?: boolean } | null = {}): Promise<Conn> {
     this.assertHelperAlive();
-    const c = await (await this.agent(user)).client(this.helper.socketPath);
+    const agent = await this.agent(user);
+    const c = await agent.client(this.helper.socketPath).catch((e: unknown) => {
+      // Refused at the door: what the helper was doing says why.
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\nhelper ${this.helper.alive() ? 'running' : 'dead'}; its output ended:\n${this.helper.output().slice(-1500)}`);
+    });
     if (subscribe) {
       const r = await c.request({ type: 'subscribe', ...subscribe });
       if (!r.ok) throw new Error(`subscribe refused: ${JSON.stringify(r.error)}`);
