@@ -82,6 +82,8 @@ if (!app.requestSingleInstanceLock(forward)) {
     window.allowClose();
     const running = services;
     if (!running || !running.connections.connections().some((c) => c.state.status !== 'disconnected' && c.state.status !== 'error')) return;
+    // Under AlwaysOn the tunnels are the helper's to keep: the app quits and they stay up.
+    if (running.connections.locks().disconnect) return;
     // Quitting ends this user's tunnels first (the tray says "Disconnect and Quit"), within 5 s.
     event.preventDefault();
     quitting ??= Promise.race([running.connections.disconnectAll(), new Promise<void>((resolve) => setTimeout(resolve, 5000))]).then(() => {

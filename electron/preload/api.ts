@@ -21,6 +21,7 @@ export const PRELOAD_CHANNELS = [
   'profiles:rename',
   'profiles:delete',
   'profiles:export',
+  'managed:get',
   'connections:list',
   'connections:connect',
   'connections:disconnect',

@@ -12,6 +12,7 @@ import type {
   ProfileDetails, ProfileSummary, Settings, TsunaguApi,
 } from '../../shared/ipc/app-api.js';
 import type { CredentialRequest, LogLine, TunnelState } from '../../shared/ipc/helper-protocol.js';
+import { defaultPolicyValues } from '../../shared/policy/table.js';
 
 export type Scenario =
   | 'none' | 'empty' | 'connected' | 'credentials' | 'challenge' | 'passphrase' | 'error' | 'reconnecting' | 'review' | 'refused' | 'import-failed';
@@ -397,6 +398,7 @@ export function createFakeApi(options: FakeOptions): TsunaguApi {
       const p = profiles.find((x) => x.id === id);
       return p ? reply({ path: `/home/aiko/Documents/${p.name}.${p.kind === 'wireguard' ? 'conf' : 'ovpn'}` }, 300) : fail(notFound);
     },
+    managedGet: () => reply({ policy: defaultPolicyValues(), uid: 1000, provisioned: [] }),
     connectionsList: () => reply({ connections: [...connections.values()], helper }),
     connectionsConnect: ({ id }) => {
       if (helper.status !== 'available') return fail({ code: 'helper-unavailable', message: words('The Tsunagu service is not available.', 'Tsunagu サービスを利用できません。') });

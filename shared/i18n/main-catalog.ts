@@ -4,6 +4,7 @@
  * (a test checks that the placeholders match). Placeholders use i18next's `{{name}}` syntax so the
  * catalog can be loaded into i18next unchanged.
  */
+import { MANAGED_TEXT } from '../policy/locks.js';
 
 const en = {
   // --- tray ---
@@ -53,6 +54,8 @@ const en = {
   errInternal: 'Something went wrong inside Tsunagu.',
   errProfileNotFound: 'This profile no longer exists.',
   errProfileConnected: 'Disconnect “{{name}}” before deleting it.',
+  errManaged: MANAGED_TEXT.en,
+  detailServers: 'Servers',
   errNameInvalid: 'Choose a name with at least one letter or digit.',
   errStoreWrite: 'Tsunagu could not save to its data folder.',
   errStoreRead: 'Tsunagu could not read its data folder.',
@@ -126,6 +129,8 @@ const ja: Record<Keys, string> = {
   errInternal: 'Tsunagu の内部で問題が発生しました。',
   errProfileNotFound: 'このプロファイルはもう存在しません。',
   errProfileConnected: '「{{name}}」を削除する前に切断してください。',
+  errManaged: MANAGED_TEXT.ja,
+  detailServers: 'サーバー',
   errNameInvalid: '文字または数字を 1 文字以上含む名前を指定してください。',
   errStoreWrite: 'Tsunagu のデータフォルダーに保存できませんでした。',
   errStoreRead: 'Tsunagu のデータフォルダーを読み取れませんでした。',

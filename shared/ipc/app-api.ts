@@ -5,7 +5,8 @@
  * Main pushes `AppEvent`s to the renderer on the single `app:event` channel.
  */
 import { z } from 'zod';
-import { credentialRequest, credentials, logLine, tunnelState } from './helper-protocol.js';
+import { policyValues } from '../policy/table.js';
+import { credentialRequest, credentials, logLine, provisionedSummary, tunnelState } from './helper-protocol.js';
 
 const localized = z.object({ en: z.string(), ja: z.string() });
 export type Localized = z.infer<typeof localized>;
@@ -36,6 +37,8 @@ export const profileSummary = z.object({
   /** Credentials are saved in the OS keychain for this profile. */
   hasSavedCredentials: z.boolean(),
   advisoryCount: z.number().int(),
+  /** Placed by IT with the helper: read-only here, its text never reaches the app. */
+  provisioned: z.literal(true).optional(),
 });
 export type ProfileSummary = z.infer<typeof profileSummary>;
 
@@ -115,6 +118,18 @@ export const connectionView = z.object({
 });
 export type ConnectionView = z.infer<typeof connectionView>;
 
+/**
+ * The administrator's policy as the helper reports it, and the profiles IT provisioned (each
+ * with the id its connection view has in this app).
+ */
+export const managedState = z.object({
+  policy: policyValues,
+  /** The uid the helper sees for this app (root is not held to AlwaysOn). */
+  uid: z.number().int(),
+  provisioned: z.array(provisionedSummary.extend({ profileId })),
+});
+export type ManagedState = z.infer<typeof managedState>;
+
 /** A failure main reports to the renderer: a stable code and words for the user. */
 export const appError = z.object({ code: z.string(), message: localized, detail: z.string().optional() });
 export type AppError = z.infer<typeof appError>;
@@ -127,6 +142,7 @@ export const appEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stats'), profileId, bytesIn: z.number(), bytesOut: z.number(), rateIn: z.number(), rateOut: z.number(), at: z.number() }),
   z.object({ type: z.literal('helper'), helper: helperStatus }),
   z.object({ type: z.literal('profiles-changed') }),
+  z.object({ type: z.literal('managed'), managed: managedState }),
   z.object({ type: z.literal('settings-changed'), settings }),
   z.object({ type: z.literal('log'), line: logLine }),
   /** main asks the renderer to show an import review (file opened, deep link, tray "Import…"). */
@@ -154,6 +170,7 @@ export const APP_CHANNELS = {
    * `path` is null when the dialog was cancelled. The renderer never names a path to write.
    */
   'profiles:export': { request: z.object({ id: profileId }), reply: z.object({ path: z.string().nullable() }) },
+  'managed:get': { request: empty, reply: managedState },
   'connections:list': { request: empty, reply: z.object({ connections: z.array(connectionView), helper: helperStatus }) },
   'connections:connect': { request: z.object({ id: profileId }), reply: ok },
   'connections:disconnect': { request: z.object({ id: profileId }), reply: ok },

@@ -5,14 +5,15 @@
  * same object.
  */
 import { join } from 'node:path';
-import type { AppEvent, AppHandlers, AppResult, ImportPreview, ImportSource, Settings } from '../../../shared/ipc/app-api.js';
+import type { AppEvent, AppHandlers, AppResult, ImportPreview, ImportSource, ProfileDetails, ProfileSummary, Settings } from '../../../shared/ipc/app-api.js';
+import { mainTexts } from '../../../shared/i18n/main-catalog.js';
 import type { LogLine } from '../../../shared/ipc/helper-protocol.js';
 import type { MainLanguage } from '../../../shared/i18n/main-catalog.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { CredentialVault, type SafeStorage } from './credential-vault.js';
 import { appError, errorDetail, failed, ok } from './errors.js';
 import { EventSource } from './events.js';
-import { ConnectionManager, type ConnectionManagerOptions } from './helper-connection.js';
+import { ConnectionManager, managedError, provisionedProfileId, type ConnectionManagerOptions } from './helper-connection.js';
 import { ImportReviews } from './import-reviews.js';
 import type { LaunchRequest } from './launch-requests.js';
 import { detailsOf, summaryOf } from './profile-record.js';
@@ -68,7 +69,22 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   await settingsStore.load();
   const vault = new CredentialVault(options.dataDir, options.safeStorage);
   const connections = new ConnectionManager({ ...options.helper, profiles: store, vault, sessionsFile: join(options.dataDir, 'sessions.json') });
-  connections.events.on((event) => events.emit(event));
+  connections.events.on((event) => {
+    events.emit(event);
+    // Provisioned profiles are part of the list; StartAtLogin is set for the user.
+    if (event.type !== 'managed') return;
+    events.emit({ type: 'profiles-changed' });
+    if (event.managed.policy.StartAtLogin && !settingsStore.get().launchAtLogin) void enforceLaunchAtLogin();
+  });
+  const enforceLaunchAtLogin = async () => {
+    try {
+      await options.setLaunchAtLogin(true);
+      const updated = await settingsStore.update({ launchAtLogin: true });
+      if (updated.ok) events.emit({ type: 'settings-changed', settings: updated.value });
+    } catch {
+      // The desktop refused the autostart entry; the setting stays as it was, and locked.
+    }
+  };
   const imports = new ImportReviews({ store, download: (url) => downloadProfile(url, options.download) });
 
   // Names for the tray and notifications, refreshed whenever the list changes.
@@ -87,17 +103,43 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     return chosen === 'system' ? options.systemLanguage : chosen;
   };
 
-  const prepare = (source: ImportSource) => imports.prepare(source, language());
+  const prepare = (source: ImportSource): Promise<AppResult<ImportPreview>> =>
+    connections.locks().personalProfiles ? Promise.resolve(failed(managedError())) : imports.prepare(source, language());
+
+  const provisionedSummaries = (saved: Set<string>): ProfileSummary[] =>
+    connections.managed().provisioned.map((p) => ({
+      id: p.profileId,
+      name: p.name,
+      kind: p.kind,
+      layer: p.layer,
+      server: p.servers[0] ?? '',
+      importedAt: 0,
+      needsCredentials: false,
+      hasSavedCredentials: saved.has(p.profileId),
+      advisoryCount: 0,
+      provisioned: true,
+    }));
+  const isProvisioned = (id: string) => connections.managed().provisioned.some((p) => p.profileId === id);
+  /** Renaming, deleting, exporting: never a provisioned profile, and no personal one when they are locked. */
+  const editable = (id: string) => !isProvisioned(id) && !connections.locks().personalProfiles;
 
   const handlers: AppHandlers = {
     'app:info': async () => ok({ version: options.version, platform: options.platform, systemLanguage: options.systemLanguage, keychain: vault.keychain() }),
 
     'profiles:list': async () => {
       const saved = await vault.profilesWithSaved();
-      return ok({ profiles: (await store.list()).map((r) => summaryOf(r, saved.has(r.id))) });
+      return ok({ profiles: [...provisionedSummaries(saved), ...(await store.list()).map((r) => summaryOf(r, saved.has(r.id)))] });
     },
 
     'profiles:get': async ({ id }) => {
+      const managed = connections.managed().provisioned.find((p) => p.profileId === id);
+      if (managed) {
+        const summary = provisionedSummaries(await vault.profilesWithSaved()).find((p) => p.id === id);
+        if (!summary) return failed(appError('not-found', 'errProfileNotFound'));
+        const lang = language();
+        const details: ProfileDetails = { ...summary, rows: [[mainTexts('detailServers')[lang], managed.servers.join(', ')]], advisories: [], publicKey: null, maskedConfig: '' };
+        return ok(details);
+      }
       const record = await store.get(id);
       if (!record.ok) return record;
       const saved = await vault.profilesWithSaved();
@@ -107,6 +149,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     'profiles:prepare-import': async ({ source }) => prepare(source),
 
     'profiles:commit-import': async ({ importId, names }) => {
+      if (connections.locks().personalProfiles) return failed(managedError());
       const result = await imports.commit(importId, names);
       await profilesChanged();
       return result;
@@ -118,6 +161,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     },
 
     'profiles:rename': async ({ id, name }) => {
+      if (!editable(id)) return failed(managedError());
       const renamed = await store.rename(id, name);
       if (!renamed.ok) return renamed;
       await profilesChanged();
@@ -125,6 +169,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     },
 
     'profiles:delete': async ({ id }) => {
+      if (!editable(id)) return failed(managedError());
       const record = await store.get(id);
       if (!record.ok) return record;
       if (connections.isActive(id)) return failed(appError('profile-connected', 'errProfileConnected', { name: record.value.name }));
@@ -141,6 +186,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     },
 
     'profiles:export': async ({ id }) => {
+      if (isProvisioned(id)) return failed(managedError());
       const record = await store.get(id);
       if (!record.ok) return record;
       const path = await options.dialogs.chooseSavePath(`${record.value.name}.${record.value.kind === 'openvpn' ? 'ovpn' : 'conf'}`, 'profile');
@@ -149,6 +195,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return written.ok ? ok({ path }) : written;
     },
 
+    'managed:get': async () => ok(connections.managed()),
     'connections:list': async () => ok({ connections: connections.connections(), helper: connections.helperStatus() }),
     'connections:connect': async ({ id }) => connections.connect(id),
     'connections:disconnect': async ({ id }) => connections.disconnect(id),
@@ -162,6 +209,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
         const exists = await store.get(changes.connectOnLaunch);
         if (!exists.ok) return failed(appError('connect-on-launch-unknown', 'errConnectOnLaunchUnknown'));
       }
+      if (changes.launchAtLogin === false && connections.locks().startAtLogin) return failed(managedError());
       if (changes.launchAtLogin !== undefined && changes.launchAtLogin !== before.launchAtLogin) {
         try {
           await options.setLaunchAtLogin(changes.launchAtLogin);
@@ -194,6 +242,12 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   connections.helperChanges.on(({ next }) => {
     if (next.status !== 'available' || launchConnectDone) return;
     launchConnectDone = true;
+    // The administrator's AutoConnectProfile comes before the user's choice.
+    const managedAuto = connections.managed().policy.AutoConnectProfile;
+    if (managedAuto) {
+      void connections.connect(provisionedProfileId(managedAuto));
+      return;
+    }
     const id = settingsStore.get().connectOnLaunch;
     if (id && profileNames.some((p) => p.id === id)) void connections.connect(id);
   });

@@ -7,9 +7,12 @@
  * The session ↔ profile map is kept on disk too, so tunnels keep their profile when the app is
  * restarted while the helper keeps them running.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { AppError, AppEvent, AppResult, ConnectionView, HelperStatus } from '../../../shared/ipc/app-api.js';
+import type { AppError, AppEvent, AppResult, ConnectionView, HelperStatus, ManagedState } from '../../../shared/ipc/app-api.js';
+import { locksFor, type Locks } from '../../../shared/policy/locks.js';
+import { resolvePolicy } from '../../../shared/policy/resolve.js';
 import type { CredentialRequest, Credentials, HelperEvent, HelperResult, LogLine, RequestType, SessionInfo, TunnelState } from '../../../shared/ipc/helper-protocol.js';
 import { mainTexts } from '../../../shared/i18n/main-catalog.js';
 import { HelperClient, HelperRequestError, type HelperPayload } from '../helper-client.js';
@@ -59,6 +62,16 @@ function requestError(e: unknown): AppError {
   return appError('helper-unavailable', 'errHelperUnavailable', {}, errorDetail(e));
 }
 
+/** The refusal of an action the administrator's policy locks. */
+export function managedError(): AppError {
+  return appError('policy-denied', 'errManaged');
+}
+
+/** The id a provisioned profile's connection view has in the app (a profile id never collides: distinct prefix). */
+export function provisionedProfileId(id: string): string {
+  return `pv${createHash('sha256').update(id).digest('hex').slice(0, 22)}`;
+}
+
 const sessionsFileSchema = z.object({ version: z.literal(1), sessions: z.record(z.string(), z.string()) });
 
 /** Fields of credentials the vault keeps. */
@@ -100,11 +113,33 @@ export class ConnectionManager {
   private connectsInFlight = 0;
   private early: SessionEvent[] = [];
   private savingSessions: Promise<void> = Promise.resolve();
+  /** The policy and provisioned profiles, from the helper (the defaults until it answers). */
+  private managedNow: ManagedState = { policy: resolvePolicy([]).values, uid: process.getuid?.() ?? -1, provisioned: [] };
 
   constructor(private readonly options: ConnectionManagerOptions) {}
 
   helperStatus(): HelperStatus {
     return this.status;
+  }
+
+  managed(): ManagedState {
+    return this.managedNow;
+  }
+
+  locks(): Locks {
+    return locksFor(this.managedNow.policy, this.managedNow.uid);
+  }
+
+  /** Asks the helper for the policy and provisioned profiles again (at connect, and when it says they changed). */
+  private async refreshManaged(link: HelperLink): Promise<void> {
+    try {
+      const [{ values }, { profiles }] = await Promise.all([link.request('policy', {}), link.request('provisioned', {})]);
+      if (this.link !== link) return;
+      this.managedNow = { policy: values, uid: link.helperUid, provisioned: profiles.map((p) => ({ ...p, profileId: provisionedProfileId(p.id) })) };
+      this.events.emit({ type: 'managed', managed: this.managedNow });
+    } catch {
+      // A helper that goes away meanwhile is reported by onLinkClosed; the last state stays.
+    }
   }
 
   connections(): ConnectionView[] {
@@ -183,6 +218,7 @@ export class ConnectionManager {
       return;
     }
     this.delayMs = 0;
+    await this.refreshManaged(link);
     this.setStatus({ status: 'available', version: link.helperName });
   }
 
@@ -267,7 +303,10 @@ export class ConnectionManager {
       if (event.line.sessionId !== null && this.sessionProfiles.has(event.line.sessionId)) this.events.emit({ type: 'log', line: event.line });
       return;
     }
-    if (event.event === 'policy-changed') return;
+    if (event.event === 'policy-changed') {
+      if (this.link) void this.refreshManaged(this.link);
+      return;
+    }
     const profileId = this.sessionProfiles.get(event.sessionId);
     if (profileId === undefined) {
       // The helper announces a new session before it answers the connect that made it: hold
@@ -371,14 +410,15 @@ export class ConnectionManager {
     if (!link || this.status.status !== 'available') return failed(this.unavailableError());
     const current = this.views.get(profileId);
     if (current && !isTerminal(current.state)) return ok({ ok: true });
-    const record = await this.options.profiles.get(profileId);
-    if (!record.ok) return record;
+    const provisioned = this.managedNow.provisioned.find((p) => p.profileId === profileId);
+    if (!provisioned && this.locks().personalProfiles) return failed(managedError());
+    const record = provisioned ? null : await this.options.profiles.get(profileId);
+    if (record && !record.ok) return record;
     this.cancelAfterConnect.delete(profileId);
     this.setView(profileId, { profileId, sessionId: null, state: { status: 'connecting', phase: 'starting' }, bytesIn: 0, bytesOut: 0, rateIn: 0, rateOut: 0, prompt: null });
     this.connectsInFlight++;
     try {
-      const { kind, canonical, name } = record.value;
-      const { sessionId } = await link.request('connect', { profile: { kind, text: canonical, name } });
+      const { sessionId } = await link.request('connect', record ? { profile: { kind: record.value.kind, text: record.value.canonical, name: record.value.name } } : { provisioned: provisioned?.id });
       this.sessionProfiles.set(sessionId, profileId);
       this.lastSession.set(profileId, sessionId);
       this.saveSessionMap();
@@ -403,6 +443,7 @@ export class ConnectionManager {
   async disconnect(profileId: string): Promise<AppResult<{ ok: true }>> {
     const view = this.views.get(profileId);
     if (!view || isTerminal(view.state)) return ok({ ok: true });
+    if (this.locks().disconnect) return failed(managedError());
     if (view.sessionId === null) {
       this.cancelAfterConnect.add(profileId);
       return ok({ ok: true });
@@ -444,7 +485,7 @@ export class ConnectionManager {
     if (after && after.sessionId === sessionId) this.setView(profileId, { ...after, prompt: null });
     if (credentials.kind === 'cancel') return this.disconnect(profileId);
     const field = savedField(credentials);
-    if (remember) this.toRemember.set(sessionId, [...(this.toRemember.get(sessionId) ?? []), credentials]);
+    if (remember && !this.locks().savePassword) this.toRemember.set(sessionId, [...(this.toRemember.get(sessionId) ?? []), credentials]);
     else if (field) await this.options.vault.forget(profileId, field);
     return ok({ ok: true });
   }
