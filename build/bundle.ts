@@ -8,7 +8,7 @@
  *                         preloads require), and out/renderer (Vite).
  * `npm run build` builds everything; tests build only the CLI (see test/integration/global-setup.ts).
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build as esbuild } from 'esbuild';
@@ -41,7 +41,11 @@ export async function bundleCli(): Promise<string> {
     logLevel: 'warning',
   });
   mkdirSync(join(root, 'out/cli'), { recursive: true });
-  copyFileSync(join(root, 'electron/helper/native/build/Release/peercred.node'), join(root, 'out/cli/peercred.node'));
+  // Copied beside and renamed into place: a helper running from out/cli has the addon mapped, and
+  // rewriting that file in place makes it crash (SIGSEGV) the next time it calls into the addon.
+  const addon = join(root, 'out/cli/peercred.node');
+  copyFileSync(join(root, 'electron/helper/native/build/Release/peercred.node'), `${addon}.${process.pid}.tmp`);
+  renameSync(`${addon}.${process.pid}.tmp`, addon);
   return outfile;
 }
 

@@ -18,6 +18,12 @@ export class LineFramer {
     return this.buffered;
   }
 
+  /** Forgets the unfinished frame (the connection is being dropped). */
+  clear(): void {
+    this.chunks = [];
+    this.buffered = 0;
+  }
+
   /** Feeds raw bytes; returns the complete frames they finish. */
   push(data: Buffer): Frame[] {
     const frames: Frame[] = [];

@@ -19,6 +19,11 @@ export interface HelperLimits {
   launchesPerMinute: number;
   /** Partial-frame input buffered across every connection. */
   bufferedInputBytes: number;
+  /**
+   * Partial-frame input buffered across the connections of one uid: a quarter of the total, so one
+   * member filling its share never gets another member's ordinary profile refused.
+   */
+  bufferedInputPerUidBytes: number;
   /** Time one inspection may take in the worker before it is killed and the profile refused. */
   inspectionTimeoutMs: number;
 }
@@ -30,6 +35,7 @@ export const DEFAULT_LIMITS: HelperLimits = Object.freeze({
   launchBurst: 20,
   launchesPerMinute: 20,
   bufferedInputBytes: 32 * 1024 * 1024,
+  bufferedInputPerUidBytes: 8 * 1024 * 1024,
   inspectionTimeoutMs: 10_000,
 });
 

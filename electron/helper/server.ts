@@ -68,6 +68,8 @@ interface Client {
   logs: boolean;
   /** Bytes of an unfinished frame held for this client (counted in the server's total). */
   pending: number;
+  /** Drops what the client's framer holds, so a dropped client's input is freed at once. */
+  release?: () => void;
 }
 
 function fail(code: string, en: string, ja: string, detail?: string): HelperFailure {
@@ -95,6 +97,7 @@ export class HelperServer {
   private readonly clients = new Set<Client>();
   private readonly perUid = new Map<number, number>();
   private bufferedTotal = 0;
+  private readonly bufferedPerUid = new Map<number, number>();
   private readonly membership: GroupMembership;
   private readonly limits: HelperLimits;
   private readonly lastWarning = new Map<string, number>();
@@ -239,8 +242,8 @@ export class HelperServer {
 
   private forget(client: Client): void {
     if (!this.clients.delete(client)) return;
-    this.bufferedTotal -= client.pending;
-    client.pending = 0;
+    this.account(client, 0);
+    client.release?.();
     const left = (this.perUid.get(client.peer.uid) ?? 1) - 1;
     if (left > 0) this.perUid.set(client.peer.uid, left);
     else this.perUid.delete(client.peer.uid);
@@ -249,6 +252,7 @@ export class HelperServer {
   private serve(client: Client): void {
     const { socket } = client;
     const framer = new LineFramer(MAX_FRAME_BYTES);
+    client.release = () => framer.clear();
     socket.on('data', (data: Buffer) => {
       try {
         this.onData(client, framer, data);
@@ -260,19 +264,43 @@ export class HelperServer {
     socket.resume();
   }
 
+  /** Sets what a client holds of unfinished input, in its uid's and the server's totals. */
+  private account(client: Client, pending: number): void {
+    const uid = client.peer.uid;
+    const held = (this.bufferedPerUid.get(uid) ?? 0) + pending - client.pending;
+    if (held > 0) this.bufferedPerUid.set(uid, held);
+    else this.bufferedPerUid.delete(uid);
+    this.bufferedTotal += pending - client.pending;
+    client.pending = pending;
+  }
+
+  /**
+   * Which connection gives way when unfinished input passes a cap: this one when its own uid holds
+   * more than its share; otherwise (every uid within its share, the total still over) the largest
+   * holder of the uid holding most, so the member who is filling the helper pays, not whoever
+   * happened to send the last byte.
+   */
+  private overInputCap(client: Client): Client | null {
+    if ((this.bufferedPerUid.get(client.peer.uid) ?? 0) > this.limits.bufferedInputPerUidBytes) return client;
+    if (this.bufferedTotal <= this.limits.bufferedInputBytes) return null;
+    let heaviestUid = client.peer.uid;
+    for (const [uid, held] of this.bufferedPerUid) if (held > (this.bufferedPerUid.get(heaviestUid) ?? 0)) heaviestUid = uid;
+    let victim = client;
+    for (const c of this.clients) if (c.peer.uid === heaviestUid && (victim.peer.uid !== heaviestUid || c.pending > victim.pending)) victim = c;
+    return victim;
+  }
+
   private onData(client: Client, framer: LineFramer, data: Buffer): void {
     if (!this.clients.has(client)) return;
     const frames = framer.push(data);
-    this.bufferedTotal += framer.pendingBytes - client.pending;
-    client.pending = framer.pendingBytes;
-    if (this.bufferedTotal > this.limits.bufferedInputBytes) {
-      this.bufferedTotal -= client.pending;
-      client.pending = 0;
-      this.warn('input', client.peer.uid, `dropped a client of uid ${client.peer.uid}: ${this.limits.bufferedInputBytes} bytes of unfinished messages are buffered`);
-      this.refuse(client.socket, fail('input-too-large', 'The helper is holding too much unfinished input; this connection is closed. Send complete messages, one per line.',
+    this.account(client, framer.pendingBytes);
+    const victim = this.overInputCap(client);
+    if (victim) {
+      this.warn('input', victim.peer.uid, `dropped a client of uid ${victim.peer.uid}: too many bytes of unfinished messages are buffered`);
+      this.refuse(victim.socket, fail('input-too-large', 'The helper is holding too much unfinished input; this connection is closed. Send complete messages, one per line.',
         'ヘルパーが保持している未完了の入力が多すぎるため、この接続を閉じます。メッセージは 1 行ずつ完全な形で送信してください。'));
-      this.forget(client);
-      return;
+      this.forget(victim);
+      if (victim === client) return;
     }
     for (const frame of frames) {
       if (frame.kind === 'oversize') {
@@ -393,6 +421,7 @@ export class HelperServer {
     this.clients.clear();
     this.perUid.clear();
     this.bufferedTotal = 0;
+    this.bufferedPerUid.clear();
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
