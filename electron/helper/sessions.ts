@@ -304,6 +304,8 @@ export class SessionManager {
       inspection,
       connectTimeoutMs: (options.connectTimeoutSeconds ?? 0) * 1000 || this.options.defaultConnectTimeoutMs || 30_000,
       netns: this.options.netns ?? null,
+      // Before this session is in the map: any session there is another one.
+      guardRoutes: this.claims().length > 0,
       initialCredentials: options.credentials,
       ...(prelaunched ? { prelaunched } : {}),
       events: {

@@ -62,6 +62,8 @@ interface StartOptions {
   canonicalOverride?: string;
   /** The session manager's answer to routesKnown (default: no conflict). */
   routesOk?: boolean;
+  /** Another session is active (DriverContext.guardRoutes; default false). */
+  guardRoutes?: boolean;
 }
 
 async function startDriver(inst: LabInstance, opts: StartOptions = {}): Promise<Harness> {
@@ -116,6 +118,7 @@ async function startDriver(inst: LabInstance, opts: StartOptions = {}): Promise<
     inspection: opts.canonicalOverride === undefined ? { ...inspection, ok: true, canonical: inspection.canonical } : overridden(inspection, opts.canonicalOverride),
     connectTimeoutMs: opts.connectTimeoutMs ?? 20_000,
     netns: inst.clientNetns,
+    guardRoutes: opts.guardRoutes ?? false,
     ...(opts.initialCredentials ? { initialCredentials: opts.initialCredentials } : {}),
     events: {
       state: (state) => {
@@ -221,7 +224,7 @@ import { createOpenVpnDriver } from ${JSON.stringify(join(repo, 'electron/helper
 import { inspectProfile } from ${JSON.stringify(join(repo, 'shared/profiles/inspect.js'))};
 const [profile, netns, workDir] = process.argv.slice(2);
 const inspection = inspectProfile(readFileSync(profile, 'utf8'), { fileName: 'lab.ovpn' });
-const d = createOpenVpnDriver({ sessionId: ${JSON.stringify(CRASH_SESSION)}, workDir, inspection, connectTimeoutMs: 20000, netns,
+const d = createOpenVpnDriver({ sessionId: ${JSON.stringify(CRASH_SESSION)}, workDir, inspection, connectTimeoutMs: 20000, netns, guardRoutes: false,
   events: { state: (s) => console.log(JSON.stringify(s)), counters: () => {}, credentialsRequired: () => {}, log: () => {}, routesKnown: () => true } });
 await d.start();
 setInterval(() => {}, 1000);
@@ -376,6 +379,7 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
         inspection: { ...inspection, ok: true, canonical: `${inspection.canonical}http-proxy 198.18.1.1 3128 /etc/shadow basic\n` },
         connectTimeoutMs: 10_000,
         netns: inst.clientNetns,
+        guardRoutes: false,
         ...(prelaunched ? { prelaunched } : {}),
         events: { state: () => undefined, counters: () => undefined, credentialsRequired: () => undefined, log: () => undefined, routesKnown: () => true },
       });
@@ -600,6 +604,97 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
     } finally {
       server.kill('SIGKILL');
       rmSync(serverDir, { recursive: true, force: true });
+    }
+  });
+
+  /**
+   * A second server beside the lab's (own port, device and subnet) pushing redirect-gateway def1;
+   * resolves with the profile that reaches it, and a stop.
+   */
+  function redirectingServer(inst: LabInstance, port: number, subnet: string): { profileText: string; stop(): void } {
+    const serverDir = mkdtempSync(join(inst.dir, 'redirect-'));
+    const conf = readFileSync(join(inst.dir, 'server', 'server.conf'), 'utf8')
+      .replace(/^port 1194$/m, `port ${port}`)
+      .replace(/^dev (\S+)-tun$/m, `dev $1-r${port % 10}`)
+      .replace(/^server 198\.18\.8\.0 /m, `server ${subnet} `)
+      .concat('push "redirect-gateway def1"\n');
+    writeFileSync(join(serverDir, 'server.conf'), conf);
+    const server = spawn('ip', ['netns', 'exec', inst.serverNetns, 'openvpn', '--config', join(serverDir, 'server.conf')], { cwd: serverDir, stdio: 'ignore' });
+    return {
+      profileText: readFileSync(inst.profile, 'utf8').replace(/^remote 198\.18\.1\.1 1194$/m, `remote 198.18.1.1 ${port}`),
+      stop() {
+        server.kill('SIGKILL');
+        rmSync(serverDir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  /** Route additions in the namespace (all tables, v4 and v6) while `during` runs, from `ip monitor`. */
+  async function routesAddedDuring(ns: string, during: (monitorPid: number) => Promise<void>): Promise<string[]> {
+    const monitor = spawn('ip', ['-n', ns, 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    monitor.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    await new Promise((r) => monitor.once('spawn', r));
+    // ip subscribes to the netlink groups right after it starts.
+    await new Promise((r) => setTimeout(r, 200));
+    try {
+      await during(need(monitor.pid));
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      monitor.kill('SIGKILL');
+    }
+    return out.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Deleted'));
+  }
+
+  it('routes guarded (another session active): a server pushing redirect-gateway gets no route into the namespace before the conflict kills openvpn', async () => {
+    const inst = await lab('openvpn-udp');
+    const before = routes4(inst.clientNetns);
+    const server = redirectingServer(inst, 1196, '198.18.12.0');
+    try {
+      let h: Harness | undefined;
+      const added = await routesAddedDuring(inst.clientNetns, async (monitorPid) => {
+        h = await startDriver(inst, { profileText: server.profileText, guardRoutes: true, routesOk: false });
+        await expect.poll(() => h?.routeReports.length, { timeout: 15_000 }).toBe(1);
+        await expect.poll(() => netnsPids(inst.clientNetns).filter((p) => p !== monitorPid), { timeout: 5_000 }).toEqual([]);
+      });
+      const guarded = need(h);
+      expect(guarded.routeReports[0]?.prefixes).toEqual(expect.arrayContaining(['0.0.0.0/1', '128.0.0.0/1']));
+      console.log(`guarded conflict: routes added meanwhile: ${JSON.stringify(added)}`);
+      // Only the kernel's own entries for the tunnel address (ifconfig runs on the push, before
+      // any check); no route openvpn adds.
+      expect(added.filter((l) => !/\bproto kernel\b/.test(l))).toEqual([]);
+      expect(added.join('\n')).not.toMatch(/^(0\.0\.0\.0|128\.0\.0\.0)\/1 |^198\.18\.1\.1 via /m);
+      await guarded.driver.stop('route-conflict');
+      expect(guarded.states.some((s) => isConnected(s.state))).toBe(false);
+      expect(routes4(inst.clientNetns)).toBe(before);
+      // The same server with no other session active: the routes go in at once, and connect does not wait.
+      const alone = await startDriver(inst, { profileText: server.profileText });
+      await alone.waitState(isConnected, 15_000);
+      expect(routes4(inst.clientNetns)).toMatch(/^0\.0\.0\.0\/1 via /m);
+      expect(alone.logs.join('\n')).not.toMatch(/route-delay|Route addition fallback/);
+      await alone.driver.stop('user');
+      expect(routes4(inst.clientNetns)).toBe(before);
+    } finally {
+      server.stop();
+    }
+  });
+
+  it('routes guarded: with no conflict the routes are added after the delay, and connected follows them', async () => {
+    const inst = await lab('openvpn-udp');
+    const before = routes4(inst.clientNetns);
+    const server = redirectingServer(inst, 1197, '198.18.13.0');
+    try {
+      const h = await startDriver(inst, { profileText: server.profileText, guardRoutes: true });
+      await h.waitState(isConnected, 20_000);
+      const reportedAt = need(h.routeReports[0]).statesBefore;
+      expect(reportedAt).toBeLessThanOrEqual(h.states.findIndex((s) => isConnected(s.state)));
+      expect(routes4(inst.clientNetns)).toMatch(/^0\.0\.0\.0\/1 via /m);
+      expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+      console.log(`guarded, no conflict: spawn → connected ${h.states.find((s) => isConnected(s.state))?.at} ms`);
+      await h.driver.stop('user');
+      expect(routes4(inst.clientNetns)).toBe(before);
+    } finally {
+      server.stop();
     }
   });
 

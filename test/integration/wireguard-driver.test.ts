@@ -105,6 +105,7 @@ function startHarness(
   const context: DriverContext = {
     ...base,
     netns: inst.clientNetns,
+    guardRoutes: false,
     events: {
       state: (s) => {
         h.states.push(s);
@@ -341,6 +342,7 @@ describe.skipIf(!isRoot)('WireGuard driver (wg-quick + wireguard-go in lab names
       ...ctx,
       inspection: { ...ctx.inspection, canonical },
       netns: inst.clientNetns,
+      guardRoutes: false,
       events: { state: (st) => states.push(st), counters: () => undefined, credentialsRequired: () => undefined, log: () => undefined, routesKnown: () => true },
     });
     try {
@@ -431,7 +433,7 @@ import { createWireGuardDriver } from ${JSON.stringify(join(repo, 'electron/help
 import { inspectProfile } from ${JSON.stringify(join(repo, 'shared/profiles/inspect.js'))};
 const [profile, netns, workDir] = process.argv.slice(2);
 const inspection = inspectProfile(readFileSync(profile, 'utf8'), { fileName: 'lab.conf' });
-const d = createWireGuardDriver({ sessionId: ${JSON.stringify(CRASH_SESSION)}, workDir, inspection, connectTimeoutMs: 20000, netns,
+const d = createWireGuardDriver({ sessionId: ${JSON.stringify(CRASH_SESSION)}, workDir, inspection, connectTimeoutMs: 20000, netns, guardRoutes: false,
   events: { state: (s) => console.log(JSON.stringify(s)), counters: () => {}, credentialsRequired: () => {}, log: () => {}, routesKnown: () => true } });
 await d.start();
 setInterval(() => {}, 1000);

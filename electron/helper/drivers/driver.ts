@@ -36,6 +36,11 @@ export interface DriverContext {
    * the helper's own. Used by the test lab and the demo, where servers live in namespaces.
    */
   netns: string | null;
+  /**
+   * Another session is active: the tunnel must not add a route before `routesKnown` has approved
+   * it (a server may push routes that take that session's traffic). Set by the session manager.
+   */
+  guardRoutes: boolean;
   /** Credentials given with the connect request, used for the first prompt only. */
   initialCredentials?: Credentials;
   /** The tool's process, launched while the profile was being inspected (see Prelauncher). */
@@ -93,6 +98,9 @@ export interface Residue {
   interfaceName: string | null;
   /** resolvconf record names added for DNS. */
   dnsRecords: string[];
-  /** wg-quick config path, for `wg-quick down`. */
+  /**
+   * The session's config file (it holds the private key), always inside the session directory:
+   * a record naming any other path is refused whole. Cleanup never runs a tool on it.
+   */
   configPath: string | null;
 }

@@ -76,14 +76,36 @@ export interface ProfileFacts {
 export const FILTERED_PUSHES = ['explicit-exit-notify', 'verb', 'mute'] as const;
 
 /**
+ * Seconds openvpn waits after the connection is up before adding any route (`route-delay`) while
+ * another session is active: its routes (redirect-gateway's too) come only after the helper has
+ * checked the pushed ones, which it does on the PUSH_REPLY log line and, on a conflict, SIGKILLs
+ * openvpn long before. 2.6 also holds "Initialization Sequence Completed" (CONNECTED) until then,
+ * so only a connect beside another session pays it.
+ */
+export const GUARD_ROUTE_DELAY_S = 2;
+
+/** Pushes dropped while routes are guarded: a server's `route-delay 0` would undo the guard. */
+const GUARD_FILTERED_PUSHES = ['route-delay'] as const;
+
+/** Whether openvpn's routes wait for the helper's check of the pushed ones (another session is active). */
+export interface RouteGuard {
+  guardRoutes: boolean;
+}
+
+function filteredPushes(g: RouteGuard): readonly string[] {
+  return g.guardRoutes ? [...FILTERED_PUSHES, ...GUARD_FILTERED_PUSHES] : FILTERED_PUSHES;
+}
+
+/**
  * A profile `pull-filter accept` that would match one of FILTERED_PUSHES before the helper's
  * `ignore` (openvpn applies the first filter whose text starts the option), or null.
  */
-export function shadowingPullFilter(directives: readonly OpenVpnDirective[]): string | null {
+export function shadowingPullFilter(directives: readonly OpenVpnDirective[], g: RouteGuard = { guardRoutes: false }): string | null {
+  const filtered = filteredPushes(g);
   for (const d of directives) {
     if (d.name !== 'pull-filter' || d.args[0] !== 'accept') continue;
     const text = d.args[1] ?? '';
-    if (FILTERED_PUSHES.some((name) => name.startsWith(text) || text.startsWith(name))) return text;
+    if (filtered.some((name) => name.startsWith(text) || text.startsWith(name))) return text;
   }
   return null;
 }
@@ -111,8 +133,10 @@ export function exitNotifySeconds(p: ProfileFacts): number {
  * The helper's own lines after the profile's directives (so pushed options still win where they
  * are not filtered). Plain tokens only: written as `name args…` with no quoting.
  */
-export function helperDirectives(p: ProfileFacts): OpenVpnDirective[] {
-  const lines: OpenVpnDirective[] = FILTERED_PUSHES.map((name) => ({ name: 'pull-filter', args: ['ignore', name] }));
+export function helperDirectives(p: ProfileFacts, g: RouteGuard = { guardRoutes: false }): OpenVpnDirective[] {
+  const lines: OpenVpnDirective[] = filteredPushes(g).map((name) => ({ name: 'pull-filter', args: ['ignore', name] }));
+  // After the profile: its own route-delay (one value, the last wins) cannot shorten the guard.
+  if (g.guardRoutes) lines.push({ name: 'route-delay', args: [String(GUARD_ROUTE_DELAY_S)] });
   // Without any ping setting a UDP tunnel never notices that the server went away. Pushed
   // ping/ping-restart (e.g. the server's keepalive) still override these.
   if (!hasLiveness(p.directives)) lines.push({ name: 'ping', args: ['10'] }, { name: 'ping-restart', args: ['60'] });
@@ -133,10 +157,10 @@ export function runConfig(canonical: string, extra: readonly OpenVpnDirective[])
  * engine's reader): refused unless openvpn would see exactly the inspected directives followed by
  * exactly the helper's lines. Returns the text, or why it must not run.
  */
-export function checkedRunConfig(canonical: string, p: ProfileFacts): { text: string } | { problem: string } {
-  const shadow = shadowingPullFilter(p.directives);
+export function checkedRunConfig(canonical: string, p: ProfileFacts, g: RouteGuard = { guardRoutes: false }): { text: string } | { problem: string } {
+  const shadow = shadowingPullFilter(p.directives, g);
   if (shadow !== null) return { problem: `the profile's 'pull-filter accept ${shadow}' would let the server push options the helper filters` };
-  const extra = helperDirectives(p);
+  const extra = helperDirectives(p, g);
   const text = runConfig(canonical, extra);
   const reread = rereadOpenVpn(text);
   if (!reread.ok) return { problem: `openvpn would not read the config as checked (line ${reread.line}: ${reread.reason})` };

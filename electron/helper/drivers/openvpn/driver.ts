@@ -132,7 +132,7 @@ export class OpenVpnDriver implements Driver {
     this.residue = new ResidueWriter(ctx.workDir, (message) => this.log('warn', `could not write the residue record: ${message}`));
     const profile = ctx.inspection.profile?.kind === 'openvpn' ? ctx.inspection.profile : null;
     const facts = { directives: profile?.directives ?? [], udpOnly: profile !== null && profile.remotes.every((r) => r.transport === 'udp') };
-    this.config = checkedRunConfig(ctx.inspection.canonical, facts);
+    this.config = checkedRunConfig(ctx.inspection.canonical, facts, { guardRoutes: ctx.guardRoutes });
     this.stopGraceMs = Math.max(MIN_STOP_GRACE_MS, (exitNotifySeconds(facts) + 2) * 1000);
     this.mgmt = new ManagementServer(managementSocketPath(ctx.workDir), {
       connected: (conn) => this.onManagementConnected(conn),
