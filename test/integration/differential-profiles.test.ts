@@ -7,7 +7,8 @@
  * The oracle (oracle.ts) runs each tool unprivileged and offline; verdicts are cached by content.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectProfile, type InspectResult } from '../../shared/profiles/inspect.js';
@@ -122,7 +123,9 @@ function syntheticCases(): Case[] {
     `client\ndev tun\nproto udp\nremote vpn.example.test 1194\nremote-cert-tls server\n${inline('ca', pem('ca.crt'))}${inline('cert', pem('client.crt'))}${inline('key', pem('client.key'))}${extra}`;
   const staticKey = `-----BEGIN OpenVPN Static key V1-----\n${'0123456789abcdef0123456789abcdef\n'.repeat(16)}-----END OpenVPN Static key V1-----\n`;
   const wgPeerFirst = `[Peer]\nPublicKey = m58H6KTuRt+4z6g+jMIeRCdAkQoikkiVvTd7pJvrPGE=\nAllowedIPs = 0.0.0.0/0\nEndpoint = 192.0.2.1:51820\n\n[Interface]\nPrivateKey = qCi5ugILVhTOOmCzchqFzkNaHM3HP1qFUWgtYun2A3w=\nAddress = 10.0.0.2/32\nDNS = 10.0.0.1\n`;
+  const encryptedKey = execFileSync('openssl', ['pkey', '-in', join(FIXTURES, 'seed', 'client.key'), '-aes256', '-passout', 'pass:tsunagu'], { encoding: 'utf8' });
   const cases: Array<[string, ProfileKind, string, Uint8Array]> = [
+    ['encrypted private key', 'openvpn', 'client', text(client('').replace(/<key>\n[\s\S]*?<\/key>/, `<key>\n${encryptedKey}</key>`))],
     ['inline block with only BEGIN/END', 'openvpn', 'client', text(client('').replace(/<key>\n[\s\S]*?<\/key>/, '<key>\n-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n</key>'))],
     ['empty inline block', 'openvpn', 'client', text(client('<tls-crypt>\n</tls-crypt>\n'))],
     ['static key with the implied BF-CBC', 'openvpn', 'client', text(`dev tun\nremote vpn.example.test 1194\nifconfig 10.8.0.2 10.8.0.1\n${inline('secret', staticKey)}`)],
@@ -143,6 +146,50 @@ function syntheticCases(): Case[] {
     cases.push([`option ${line}`, 'openvpn', 'client', text(client(`${line}\n`))]);
   }
   return cases.map(([label, kind, expect, bytes]) => ({ label: `synthetic/${label}`, source: 'synthetic', kind, expect, bytes, fileName: kind === 'wireguard' ? 'wg0.conf' : 'profile.ovpn', companions: new Map() }));
+}
+
+/** Directives whose file argument a stub can stand in for, and the seed file (or kind of file) it gets. */
+const STUB_FOR: Readonly<Record<string, 'ca.crt' | 'client.crt' | 'client.key' | 'static key' | 'credentials'>> = {
+  ca: 'ca.crt',
+  'extra-certs': 'ca.crt',
+  cert: 'client.crt',
+  key: 'client.key',
+  'tls-auth': 'static key',
+  'tls-crypt': 'static key',
+  secret: 'static key',
+  'auth-user-pass': 'credentials',
+  'http-proxy-user-pass': 'credentials',
+  askpass: 'credentials',
+};
+
+/**
+ * Most public profiles reference certificate and key files their source did not publish: with only
+ * the file, engine and tool agree that it is missing, which says nothing about the options. The
+ * variant names each referenced file by its basename and gives every missing one a stub of the right
+ * kind (the seed's certificates, a key from `openvpn --genkey`), so both judge the profile's options.
+ */
+function withStubCompanions(cases: Case[]): Case[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tsunagu-stub-'));
+  execFileSync('openvpn', ['--genkey', 'secret', join(dir, 'static.key')]);
+  const stubs = { 'ca.crt': seedFile('ca.crt'), 'client.crt': seedFile('client.crt'), 'client.key': seedFile('client.key'), 'static key': readFileSync(join(dir, 'static.key')), credentials: text('user\npassword\n') };
+  rmSync(dir, { recursive: true, force: true });
+  const variants: Case[] = [];
+  for (const c of cases) {
+    if (c.kind !== 'openvpn' || c.expect === 'not-a-profile') continue;
+    const companions = new Map(c.companions);
+    // A path outside the profile's folder (/etc/openvpn/ca.crt) is read by basename, as the inliner does.
+    const lines = Buffer.from(c.bytes).toString('latin1').split('\n').map((line) => {
+      const m = /^(\s*)([a-z-]+)(\s+)("?)([^\s"]+)\4(.*)$/s.exec(line);
+      const [, lead = '', name = '', gap = '', , file = '', rest = ''] = m ?? [];
+      const stub = STUB_FOR[name];
+      if (!m || stub === undefined || /^(stdin|\[inline\])$/.test(file)) return line;
+      const base = file.split('/').at(-1) ?? file;
+      if (!companions.has(base)) companions.set(base, stubs[stub]);
+      return `${lead}${name}${gap}${base}${rest}`;
+    });
+    if (companions.size > c.companions.size) variants.push({ ...c, label: `${c.label} (stub companions)`, bytes: Buffer.from(lines.join('\n'), 'latin1'), companions });
+  }
+  return variants;
 }
 
 type Outcome =
@@ -217,6 +264,13 @@ function report(results: Judged[]): string {
   const bothAccept = results.filter((r) => r.engine.ok && r.original.accepted).length;
   lines.push(`differential: ${results.length} profiles; engine and tool agree on the original for ${agreeing} (${((100 * agreeing) / results.length).toFixed(1)} %; both accept ${bothAccept}, both refuse ${agreeing - bothAccept})`);
   lines.push(`  ${[...by].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
+  const reasons = new Map<string, { n: number; example: string }>();
+  for (const r of results) {
+    if (r.original.accepted || r.engine.ok) continue;
+    const reason = r.original.reason.replace(/tsunagu-oracle\.ovpn:\d+/, 'line N').replace(/'[^']*'|\[[^\]]*\]|`[^`]*'/g, '…');
+    reasons.set(reason, { n: (reasons.get(reason)?.n ?? 0) + 1, example: reasons.get(reason)?.example ?? r.c.label });
+  }
+  lines.push(`  both refuse; the tool's most frequent reasons: ${[...reasons].sort((a, b) => b[1].n - a[1].n).slice(0, 12).map(([k, v]) => `${v.n}× ${k} (e.g. ${v.example})`).join(' | ')}`);
   for (const r of results) {
     if (r.outcome.class === 'agree' || r.outcome.class === 'not a profile') continue;
     lines.push(`  [${r.outcome.class}] ${r.c.label}: ${r.outcome.note}${r.outcome.class === 'policy' ? '' : ` (tool on original: ${said(r.original)})`}`);
@@ -237,7 +291,8 @@ describe('the profile engine against openvpn 2.6 and wg-quick', () => {
   });
 
   it('imports nothing the tool would not start, and refuses only what the tool or the policy refuses', async () => {
-    const cases = [...seedCases(), ...syntheticCases(), ...corpusCases()];
+    const corpus = corpusCases();
+    const cases = [...seedCases(), ...syntheticCases(), ...corpus, ...withStubCompanions(corpus)];
     const results = await judgeAll(cases, 4);
     console.log(report(results));
     const bad = results.filter((r) => ['false accept', 'false refusal', 'wrong kind', 'misleading'].includes(r.outcome.class));

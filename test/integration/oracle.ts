@@ -30,9 +30,10 @@ const OPENVPN_PAST_OPTIONS: Array<[RegExp, string]> = [
   [/RESOLVE: Cannot resolve host address|Could not determine IPv4\/IPv6 protocol/, 'resolving the server'],
   [/TCP\/UDP: Preserving recently used remote address|Socket Buffers:|link local|Attempting to establish TCP connection|Network is unreachable/, 'opening the link'],
   [/TUNSETIFF|Cannot open TUN\/TAP|ERROR: Cannot ioctl|Cannot allocate TUN\/TAP/, 'creating the device'],
-  // An encrypted key whose password we do not have: options and certificates were read.
-  [/Private key password verification failed|can't ask for 'Enter Private Key Password/, 'unlocking the private key'],
 ];
+
+/** openvpn's words for a key it could not unlock with the dummy password (or an unloadable one). */
+const KEY_PASSWORD_FAILED = /private key password verification failed/i;
 
 function run(argv: string[], options: { cwd?: string; timeoutMs: number; env?: NodeJS.ProcessEnv; stopAt?: (out: string) => boolean }): Promise<{ code: number | null; out: string; stdout: string; timedOut: boolean; stopped: boolean }> {
   return new Promise((resolve) => {
@@ -132,6 +133,10 @@ export function openVpnOracle(profile: Uint8Array, companions: ReadonlyMap<strin
       const r = await run(argv, { cwd: dir, timeoutMs: OPENVPN_TIMEOUT_MS, stopAt: (out) => stageOf(out) !== null });
       const stage = stageOf(r.out);
       if (stage) return { accepted: true, stage };
+      // Every option and certificate was read; only the password we do not have is wrong.
+      if (KEY_PASSWORD_FAILED.test(r.out) && [...files.values()].some((f) => /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(Buffer.from(f).toString('latin1')))) {
+        return { accepted: true, stage: 'unlocking the private key' };
+      }
       return { accepted: false, reason: r.timedOut ? `no verdict within ${OPENVPN_TIMEOUT_MS} ms: ${openVpnReason(r.out)}` : openVpnReason(r.out) };
     } finally {
       rmSync(dir, { recursive: true, force: true });

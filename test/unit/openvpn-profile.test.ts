@@ -179,6 +179,10 @@ describe('advisories', () => {
       'OVPN_WINDOWS_ONLY', 'OVPN_WINDOWS_ONLY', 'OVPN_OBSOLETE_DROPPED', 'OVPN_OBSOLETE_DROPPED', 'OVPN_UNKNOWN_IGNORED', 'OVPN_UNKNOWN_IGNORED', 'OVPN_SERVER_OPTION_DROPPED',
     ]);
     expect(r.canonical).not.toMatch(/block-outside-dns|tun-ipv6|keysize|future-thing|other-thing x|^dh /m);
+    // Windows' choice of route.exe/netsh.exe: nothing on Linux, so left out rather than refused.
+    const win = adv(client('auth-user-pass\nroute-method exe\nip-win32 netsh\n'));
+    expect(win.advisories.filter((a) => a.code === 'OVPN_WINDOWS_ONLY').map((a) => a.line)).toEqual([11, 12]);
+    expect(win.canonical).not.toMatch(/route-method|ip-win32/);
   });
   it('comp-lzo and weak ciphers are flagged; compress stub is not', () => {
     expect(adv(client('auth-user-pass\ncomp-lzo\n')).advisories.map((a) => a.code)).toContain('OVPN_COMPRESSION');

@@ -26,8 +26,6 @@ const DANGEROUS_LINES: Record<string, string> = {
   'dns-updown': 'dns-updown /tmp/evil.sh',
   iproute: 'iproute /tmp/evil-ip',
   'win-sys': 'win-sys C:\\\\evil',
-  'route-method': 'route-method exe',
-  'ip-win32': 'ip-win32 netsh',
   plugin: 'plugin /tmp/evil.so',
   engine: 'engine dynamic',
   providers: 'providers legacy /tmp/evil',

@@ -273,8 +273,6 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   // --- dangerous: replace the system tools openvpn runs ---
   iproute: danger('replaces-system-tool', 1, MANY),
   'win-sys': danger('replaces-system-tool', 1, 1),
-  'route-method': danger('replaces-system-tool', 1, 1),
-  'ip-win32': danger('replaces-system-tool', 1, 3),
   // --- dangerous: native code ---
   plugin: danger('loads-native-code', 1, MANY),
   engine: danger('loads-native-code', 0, 1),
@@ -402,6 +400,10 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   service: { min: 1, max: 2, role: 'windows-only', dropSafely: true },
   cryptoapicert: { min: 1, max: 1, role: 'windows-only', dropSafely: false },
   'msg-channel': { min: 1, max: 1, role: 'windows-only', dropSafely: true },
+  // They pick route.exe/netsh.exe or the IP helper API on Windows; openvpn on Linux ignores
+  // route-method and refuses ip-win32, and dropping either runs nothing here.
+  'route-method': { min: 1, max: 1, role: 'windows-only', dropSafely: true },
+  'ip-win32': { min: 1, max: 3, role: 'windows-only', dropSafely: true },
 
   // --- standalone modes ---
   genkey: { min: 0, max: 3, role: 'standalone' },

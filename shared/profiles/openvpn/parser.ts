@@ -4,6 +4,7 @@
  * checks a client needs (a server to reach, a CA to trust, a way to authenticate).
  */
 import { MAX_REPORTED_ERRORS, capAdvisories, capErrors, profileError, type Advisory, type ProfileError } from '../diagnostics.js';
+import { weakCertificateDigest } from './cert-signature.js';
 import { openSslProvides } from './ciphers.js';
 import { DEFAULT_POLICY, checkOpenVpnDirective, fileReferenceError, privilegedPortError, serverConfigError, unprivilegedPort, type ProfilePolicy } from '../policy.js';
 import { describe, indexByName } from './describe.js';
@@ -286,6 +287,18 @@ function semanticErrors(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, nu
     errors.push(profileError('OVPN_DEVICE_TYPE', { line: lineOf('dev') }, `dev ${dev}`, {
       en: `Line ${lineOf('dev')}: OpenVPN cannot tell whether device '${dev}' is tun or tap. Add 'dev-type tun' or 'dev-type tap'.`,
       ja: `${lineOf('dev')} 行目: デバイス '${dev}' が tun か tap か判別できません。'dev-type tun' または 'dev-type tap' を追加してください。`,
+    }));
+  }
+  // openvpn's cert profile is OpenSSL security level 1, where a SHA-1 signature is too weak; only
+  // 'tls-cert-profile insecure' or a cipher string with @SECLEVEL=0 lower it.
+  const lowered = index.get('tls-cert-profile')?.at(-1)?.args[0] === 'insecure' || /@SECLEVEL=0/i.test(index.get('tls-cipher')?.at(-1)?.args[0] ?? '');
+  const certLine = first('cert');
+  const weak = certLine?.inline !== undefined && !lowered ? weakCertificateDigest(certLine.inline) : null;
+  if (certLine && weak) {
+    const line = lines.get(certLine) ?? 0;
+    errors.push(profileError('OVPN_CERT_WEAK_SIGNATURE', { line }, 'cert', {
+      en: `Line ${line}: the client certificate in <cert> is signed with ${weak}, which OpenSSL 3 on this system refuses as too weak ("ca md too weak"), so OpenVPN cannot start. Ask your provider for a new certificate signed with SHA-256.`,
+      ja: `${line} 行目: <cert> のクライアント証明書は ${weak} で署名されています。このシステムの OpenSSL 3 は弱すぎるとして拒否するため ("ca md too weak")、OpenVPN は起動できません。提供元に SHA-256 で署名された新しい証明書を依頼してください。`,
     }));
   }
   if (first('secret')) {
