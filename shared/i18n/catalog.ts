@@ -4,6 +4,8 @@
  * polite です/ます register in sentences. Plural keys end in _one/_other (Japanese needs only _other).
  * Whole sentences only: word order differs between the languages, so fragments are never joined.
  */
+import { MANAGED_TEXT } from '../policy/locks.js';
+
 const en = {
   app: {
     name: 'Tsunagu',
@@ -27,6 +29,8 @@ const en = {
     loading: 'Loading…',
     none: '—',
     sentenceSeparator: ' ',
+    managed: MANAGED_TEXT.en,
+    provisioned: 'Provided by your organization',
   },
   errors: {
     ipcFailed: 'Tsunagu could not complete this request. Please try again; if it keeps happening, restart Tsunagu.',
@@ -284,6 +288,8 @@ const ja: Messages<typeof en> = {
     loading: '読み込み中…',
     none: '—',
     sentenceSeparator: '',
+    managed: MANAGED_TEXT.ja,
+    provisioned: '組織から配布されたプロファイル',
   },
   errors: {
     ipcFailed: 'この操作を完了できませんでした。もう一度お試しください。繰り返し発生する場合は Tsunagu を再起動してください。',

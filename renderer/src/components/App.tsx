@@ -3,7 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { dragHasFiles, importSourcesForFiles, sourceLabel } from '../drop.js';
 import { dismissImportFailure, importDropped, setImportOpen, showPage } from '../state/actions.js';
 import { pendingPrompt } from '../state/connections.js';
-import { useConnections, useHelper, useUi } from '../state/store.js';
+import { locksOf } from '../state/managed.js';
+import { useConnections, useHelper, useManaged, useUi } from '../state/store.js';
 import type { Page } from '../state/ui.js';
 import { Announcer } from './Announcer.js';
 import { CredentialsDialog } from './CredentialsDialog.js';
@@ -24,6 +25,7 @@ export function App() {
   const helper = useHelper((s) => s.status);
   const { dragging, handlers } = useFileDrop();
   const importFailure = useUi((s) => s.importFailure);
+  const importLocked = useManaged((s) => locksOf(s).personalProfiles);
   useFindShortcut();
 
   return (
@@ -41,7 +43,7 @@ export function App() {
             ))}
           </ul>
         </nav>
-        <button type="button" className="button primary" onClick={() => setImportOpen(true)}>{t('import.open')}</button>
+        <button type="button" className="button primary" disabled={importLocked} title={importLocked ? t('common.managed') : undefined} onClick={() => setImportOpen(true)}>{t('import.open')}</button>
       </header>
       {helper.status === 'connecting' && (
         <p className="banner">

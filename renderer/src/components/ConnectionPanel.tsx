@@ -5,7 +5,8 @@ import { formatBytes, formatDuration } from '../format.js';
 import { useNow } from '../hooks.js';
 import { useLanguage } from '../i18n.js';
 import { connect, disconnect } from '../state/actions.js';
-import { useConnections, useHelper } from '../state/store.js';
+import { locksOf } from '../state/managed.js';
+import { useConnections, useHelper, useManaged } from '../state/store.js';
 import { emptyThroughput } from '../state/throughput.js';
 import { isActive, tunnelView } from '../state/tunnel-view.js';
 import { ErrorNote, TechnicalDetails } from './ErrorNote.js';
@@ -31,7 +32,8 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
   const helperReady = helper.status === 'available';
 
   // aria-disabled rather than disabled: a disabled button drops keyboard focus the moment it is pressed.
-  const disabled = pending || !helperReady || state?.status === 'disconnecting';
+  const locked = useManaged((s) => locksOf(s).disconnect) && active;
+  const disabled = pending || !helperReady || state?.status === 'disconnecting' || locked;
 
   async function toggle(): Promise<void> {
     if (disabled) return;
@@ -69,6 +71,7 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
         </button>
       </div>
       {!helperReady && <p className="hint">{t('connection.helperNotReady')}</p>}
+      {locked && <p className="hint managed">🔒 {t('common.managed')}</p>}
       {state?.status === 'error' && <ErrorNote error={state} alert={false} />}
       {failure && <ErrorNote error={failure} />}
       {hasTraffic ? (

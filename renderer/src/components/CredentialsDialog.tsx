@@ -5,7 +5,8 @@ import type { CredentialRequest, Credentials } from '../../../shared/ipc/helper-
 import { blockImeEnter } from '../ime.js';
 import { sendCredentials } from '../state/actions.js';
 import { canRememberSecrets } from '../state/settings.js';
-import { useProfiles, useSettings } from '../state/store.js';
+import { locksOf } from '../state/managed.js';
+import { useManaged, useProfiles, useSettings } from '../state/store.js';
 import { Dialog } from './Dialog.js';
 import { ErrorNote } from './ErrorNote.js';
 
@@ -18,7 +19,8 @@ export function CredentialsDialog({ connection, prompt }: { connection: Connecti
   const { t } = useTranslation();
   const name = useProfiles((s) => s.list.find((p) => p.id === connection.profileId)?.name ?? '');
   const keychain = useSettings((s) => s.info?.keychain ?? 'unavailable');
-  const canRemember = useSettings(canRememberSecrets);
+  const savingLocked = useManaged((s) => locksOf(s).savePassword);
+  const canRemember = useSettings(canRememberSecrets) && !savingLocked;
   const [username, setUsername] = useState(prompt.kind === 'passphrase' ? '' : prompt.username ?? '');
   const [password, setPassword] = useState('');
   const [response, setResponse] = useState('');
@@ -73,7 +75,7 @@ export function CredentialsDialog({ connection, prompt }: { connection: Connecti
   }
 
   const title = prompt.kind === 'passphrase' ? t('credentials.passphraseTitle', { name }) : t('credentials.title', { name });
-  const rememberHelp = keychain === 'basic_text' ? t('credentials.rememberNoKeychain') : t('credentials.rememberUnavailable');
+  const rememberHelp = savingLocked ? t('common.managed') : keychain === 'basic_text' ? t('credentials.rememberNoKeychain') : t('credentials.rememberUnavailable');
 
   return (
     <Dialog labelledBy="credentials-title" describedBy="credentials-intro" onDismiss={() => void cancel()} className="credentials-dialog">

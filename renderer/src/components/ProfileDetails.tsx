@@ -7,7 +7,8 @@ import { useCopy } from '../hooks.js';
 import { blockImeEnter } from '../ime.js';
 import { useLanguage } from '../i18n.js';
 import { deleteProfile, exportProfile, renameProfile } from '../state/actions.js';
-import { useConnections, useProfiles } from '../state/store.js';
+import { locksOf, profileActions } from '../state/managed.js';
+import { useConnections, useManaged, useProfiles } from '../state/store.js';
 import { isActive } from '../state/tunnel-view.js';
 import { KindBadge } from './Badges.js';
 import { Dialog } from './Dialog.js';
@@ -100,6 +101,9 @@ type Mode = 'idle' | 'rename' | 'delete';
 function ProfileActions({ profile }: { profile: ProfileSummary }) {
   const { t } = useTranslation();
   const active = useConnections((s) => isActive(s.byProfile[profile.id]?.state));
+  const locks = useManaged(locksOf);
+  const allowed = profileActions(profile, locks);
+  const managed = !allowed.rename || !allowed.delete || !allowed.export;
   const [mode, setMode] = useState<Mode>('idle');
   const [exporting, setExporting] = useState(false);
   const [exported, setExported] = useState<string | null>(null);
@@ -124,14 +128,15 @@ function ProfileActions({ profile }: { profile: ProfileSummary }) {
         <RenameForm profile={profile} onDone={() => setMode('idle')} />
       ) : (
         <div className="button-row">
-          <button type="button" className="button" onClick={() => setMode('rename')}>{t('details.rename')}</button>
-          <button type="button" className="button" aria-disabled={exporting} onClick={() => void exportToFile()}>{t('details.export')}</button>
-          <button type="button" className="button danger" disabled={active} aria-describedby={active ? 'delete-hint' : undefined} onClick={() => setMode('delete')}>
+          <button type="button" className="button" disabled={!allowed.rename} aria-describedby={allowed.rename ? undefined : 'managed-hint'} onClick={() => setMode('rename')}>{t('details.rename')}</button>
+          <button type="button" className="button" disabled={!allowed.export} aria-describedby={allowed.export ? undefined : 'managed-hint'} aria-disabled={exporting} onClick={() => void exportToFile()}>{t('details.export')}</button>
+          <button type="button" className="button danger" disabled={active || !allowed.delete} aria-describedby={!allowed.delete ? 'managed-hint' : active ? 'delete-hint' : undefined} onClick={() => setMode('delete')}>
             {t('details.delete')}
           </button>
         </div>
       )}
-      {mode !== 'rename' && active && <p id="delete-hint" className="hint">{t('details.deleteWhileActive')}</p>}
+      {managed && <p id="managed-hint" className="hint managed">🔒 {profile.provisioned ? t('common.provisioned') : t('common.managed')}</p>}
+      {mode !== 'rename' && active && allowed.delete && <p id="delete-hint" className="hint">{t('details.deleteWhileActive')}</p>}
       {exported && <p className="success-text" role="status">{t('details.exported', { path: exported })}</p>}
       {error && <ErrorNote error={error} title={t('details.exportFailed')} />}
       {mode === 'delete' && <DeleteDialog profile={profile} onDone={() => setMode('idle')} />}

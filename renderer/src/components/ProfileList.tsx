@@ -94,6 +94,7 @@ export function ProfileList() {
 const ProfileRow = memo(function ProfileRow({ profile, index, total, selected }: { profile: ProfileSummary; index: number; total: number; selected: boolean }) {
   const state = useConnections((s) => s.byProfile[profile.id]?.state);
   const waiting = useConnections((s) => (s.byProfile[profile.id]?.prompt ?? null) !== null);
+  const { t } = useTranslation();
   return (
     <div
       id={`profile-${profile.id}`}
@@ -107,6 +108,7 @@ const ProfileRow = memo(function ProfileRow({ profile, index, total, selected }:
     >
       <span className="row-line">
         <span className="row-name">{profile.name}</span>
+        {profile.provisioned && <span className="row-lock" role="img" aria-label={t('common.provisioned')} title={t('common.provisioned')}>🔒</span>}
         <KindBadge kind={profile.kind} layer={profile.layer} />
       </span>
       <span className="row-line">

@@ -4,7 +4,8 @@ import type { AppError, Settings } from '../../../shared/ipc/app-api.js';
 import { useLanguage } from '../i18n.js';
 import { changeSettings } from '../state/actions.js';
 import { filterProfiles } from '../state/profiles.js';
-import { useProfiles, useSettings } from '../state/store.js';
+import { locksOf } from '../state/managed.js';
+import { useManaged, useProfiles, useSettings } from '../state/store.js';
 import { ErrorNote } from './ErrorNote.js';
 
 /** Each control saves on change; main answers with the settings now in force. */
@@ -14,6 +15,7 @@ export function SettingsPage() {
   const settings = useSettings((s) => s.settings);
   const info = useSettings((s) => s.info);
   const profiles = useProfiles((s) => s.list);
+  const loginLocked = useManaged((s) => locksOf(s).startAtLogin);
   const [error, setError] = useState<AppError | null>(null);
   const sorted = filterProfiles(profiles, '', new Intl.Collator(lang, { numeric: true }));
 
@@ -31,7 +33,7 @@ export function SettingsPage() {
       {error && <ErrorNote error={error} title={t('settings.saveFailed')} />}
       <section className="card" aria-labelledby="startup-heading">
         <h2 id="startup-heading">{t('settings.startupTitle')}</h2>
-        <Toggle id="launch-at-login" checked={settings.launchAtLogin} help={t('settings.launchAtLoginHelp')} onChange={(v) => void set({ launchAtLogin: v })}>
+        <Toggle id="launch-at-login" checked={settings.launchAtLogin} locked={loginLocked} help={loginLocked ? t('common.managed') : t('settings.launchAtLoginHelp')} onChange={(v) => void set({ launchAtLogin: v })}>
           {t('settings.launchAtLogin')}
         </Toggle>
         <div className="field">
@@ -75,11 +77,11 @@ export function SettingsPage() {
   );
 }
 
-function Toggle({ id, checked, help, onChange, children }: { id: string; checked: boolean; help: string; onChange: (value: boolean) => void; children: ReactNode }) {
+function Toggle({ id, checked, locked = false, help, onChange, children }: { id: string; checked: boolean; locked?: boolean; help: string; onChange: (value: boolean) => void; children: ReactNode }) {
   return (
     <div className="check-field">
       <label htmlFor={id}>
-        <input id={id} type="checkbox" checked={checked} aria-describedby={`${id}-help`} onChange={(e) => onChange(e.target.checked)} />
+        <input id={id} type="checkbox" checked={checked} disabled={locked} aria-describedby={`${id}-help`} onChange={(e) => onChange(e.target.checked)} />
         {children}
       </label>
       <p id={`${id}-help`} className="hint">{help}</p>

@@ -5,8 +5,9 @@ import { request } from '../api.js';
 import { i18next } from '../i18n.js';
 import { connectionsLoaded } from './connections.js';
 import { logsLoaded } from './logs.js';
+import { managedLoaded } from './managed.js';
 import { filterProfiles, profilesFailed, profilesLoaded } from './profiles.js';
-import { useConnections, useHelper, useLogs, useProfiles, useSettings, useUi } from './store.js';
+import { useConnections, useHelper, useLogs, useManaged, useProfiles, useSettings, useUi } from './store.js';
 import { announced, enqueueReview, importFailed, reviewClosed, selectionAfterList, type Page } from './ui.js';
 
 type Done = { ok: true } | { ok: false; error: AppError };
@@ -21,6 +22,12 @@ export async function loadStartupState(): Promise<void> {
   useSettings.setState({ info: info.ok ? info.value : null, settings: settings.ok ? settings.value : null });
   void refreshProfiles();
   void refreshConnections();
+  void refreshManaged();
+}
+
+export async function refreshManaged(): Promise<void> {
+  const result = await request((a) => a.managedGet({}));
+  if (result.ok) useManaged.setState((s) => managedLoaded(s, result.value));
 }
 
 export async function refreshProfiles(): Promise<void> {

@@ -5,10 +5,11 @@ import { i18next } from '../i18n.js';
 import { refreshConnections, refreshProfiles, announce } from './actions.js';
 import { reduceConnections } from './connections.js';
 import { reduceHelper } from './helper.js';
+import { reduceManaged } from './managed.js';
 import { appendLogs } from './logs.js';
 import { reduceProfiles } from './profiles.js';
 import { reduceSettings } from './settings.js';
-import { useConnections, useHelper, useLogs, useProfiles, useSettings, useUi } from './store.js';
+import { useConnections, useHelper, useLogs, useManaged, useProfiles, useSettings, useUi } from './store.js';
 import { tunnelView } from './tunnel-view.js';
 import { reduceUi } from './ui.js';
 
@@ -47,6 +48,9 @@ export function routeEvent(event: AppEvent): void {
       return;
     case 'settings-changed':
       useSettings.setState((s) => reduceSettings(s, event));
+      return;
+    case 'managed':
+      useManaged.setState((s) => reduceManaged(s, event));
       return;
     case 'log':
       pendingLogs.push(event.line);
