@@ -134,4 +134,4 @@ export function defaultPolicyValues(): PolicyValues {
 }
 
 /** The effective values, as the helper reports them (its `policy` request). */
-export const policyValues = z.object(Object.fromEntries(POLICY_NAMES.map((n) => [n, POLICIES[n].schema]))).strict();
+export const policyValues = z.object(Object.fromEntries(POLICY_NAMES.map((n) => [n, POLICIES[n].schema])) as { [K in PolicyName]: (typeof POLICIES)[K]['schema'] }).strict();
