@@ -264,6 +264,17 @@ function report(results: Judged[]): string {
   const bothAccept = results.filter((r) => r.engine.ok && r.original.accepted).length;
   lines.push(`differential: ${results.length} profiles; engine and tool agree on the original for ${agreeing} (${((100 * agreeing) / results.length).toFixed(1)} %; both accept ${bothAccept}, both refuse ${agreeing - bothAccept})`);
   lines.push(`  ${[...by].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
+  const groups: Array<[string, (r: Judged) => boolean]> = [
+    ['corpus as published', (r) => r.c.source !== 'seed' && r.c.source !== 'synthetic' && !r.c.label.endsWith('(stub companions)')],
+    ['corpus with stub companions', (r) => r.c.label.endsWith('(stub companions)')],
+    ['seed and synthetic', (r) => r.c.source === 'seed' || r.c.source === 'synthetic'],
+  ];
+  for (const [name, inGroup] of groups) {
+    const group = results.filter(inGroup);
+    const agree = group.filter((r) => r.engine.ok === r.original.accepted).length;
+    const covered = group.filter((r) => !['false accept', 'false refusal', 'wrong kind', 'misleading'].includes(r.outcome.class)).length;
+    lines.push(`  ${name}: ${group.length}; same verdict as the tool ${agree} (${((100 * agree) / Math.max(1, group.length)).toFixed(1)} %), agreeing or explained (policy, engine fix, not a profile) ${covered}`);
+  }
   const reasons = new Map<string, { n: number; example: string }>();
   for (const r of results) {
     if (r.original.accepted || r.engine.ok) continue;
