@@ -161,7 +161,6 @@ describe('helper socket', () => {
   const unsafe: Array<[string, 'openvpn' | 'wireguard', string, string]> = [
     ['up', 'openvpn', `${base}up /tmp/pwn.sh\n`, "'up'"],
     ['plugin', 'openvpn', `${base}plugin /tmp/pwn.so\n`, "'plugin'"],
-    ['script-security 2', 'openvpn', `${base}script-security 2\n`, "'script-security'"],
     ['management', 'openvpn', `${base}management 0.0.0.0 7505\n`, "'management'"],
     ['log to a system path', 'openvpn', `${base}log /etc/cron.d/pwn\n`, "'log'"],
     ['config', 'openvpn', `${base}config /etc/shadow\n`, "'config'"],
@@ -189,6 +188,21 @@ describe('helper socket', () => {
       c.socket.destroy();
     });
   }
+
+  it('drops a bare script-security 2 sent straight to the socket: it permits scripts and runs none, and none may run', async () => {
+    const c = await RawClient.open();
+    await c.hello();
+    const before = started.length;
+    c.send(`${JSON.stringify({ id: 2, type: 'connect', profile: { kind: 'openvpn', text: `${base}script-security 2\n`, name: 'permits' } })}\n`);
+    const reply = await c.reply(2);
+    expect(reply).toMatchObject({ ok: true });
+    const ctx = started[before];
+    expect(ctx?.inspection.canonical).toContain('remote 198.18.1.1');
+    expect(ctx?.inspection.canonical).not.toContain('script-security');
+    c.send(`${JSON.stringify({ id: 3, type: 'disconnect', sessionId: (reply['result'] as { sessionId: string }).sessionId })}\n`);
+    expect(await c.reply(3)).toMatchObject({ ok: true });
+    c.socket.destroy();
+  });
 
   it('runs a valid profile through a driver, streams its state, and a client leaving does not end it', async () => {
     const c = await RawClient.open();
