@@ -124,7 +124,11 @@ function syntheticCases(): Case[] {
   const staticKey = `-----BEGIN OpenVPN Static key V1-----\n${'0123456789abcdef0123456789abcdef\n'.repeat(16)}-----END OpenVPN Static key V1-----\n`;
   const wgPeerFirst = `[Peer]\nPublicKey = m58H6KTuRt+4z6g+jMIeRCdAkQoikkiVvTd7pJvrPGE=\nAllowedIPs = 0.0.0.0/0\nEndpoint = 192.0.2.1:51820\n\n[Interface]\nPrivateKey = qCi5ugILVhTOOmCzchqFzkNaHM3HP1qFUWgtYun2A3w=\nAddress = 10.0.0.2/32\nDNS = 10.0.0.1\n`;
   const encryptedKey = execFileSync('openssl', ['pkey', '-in', join(FIXTURES, 'seed', 'client.key'), '-aes256', '-passout', 'pass:tsunagu'], { encoding: 'utf8' });
+  const seedPath = (name: string): string => join(FIXTURES, 'seed', name);
+  const p12 = execFileSync('openssl', ['pkcs12', '-export', '-in', seedPath('client.crt'), '-inkey', seedPath('client.key'), '-certfile', seedPath('ca.crt'), '-passout', 'pass:']).toString('base64').replace(/.{64}/g, '$&\n');
+  const pkcs12Only = `client\ndev tun\nproto udp\nremote vpn.example.test 1194\nremote-cert-tls server\n${inline('pkcs12', p12)}`;
   const cases: Array<[string, ProfileKind, string, Uint8Array]> = [
+    ['pkcs12 with its CA inside, no <ca>', 'openvpn', 'client', text(pkcs12Only)],
     ['encrypted private key', 'openvpn', 'client', text(client('').replace(/<key>\n[\s\S]*?<\/key>/, `<key>\n${encryptedKey}</key>`))],
     ['inline block with only BEGIN/END', 'openvpn', 'client', text(client('').replace(/<key>\n[\s\S]*?<\/key>/, '<key>\n-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n</key>'))],
     ['empty inline block', 'openvpn', 'client', text(client('<tls-crypt>\n</tls-crypt>\n'))],
