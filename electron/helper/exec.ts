@@ -71,8 +71,10 @@ export function isAlive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
+  } catch (e) {
+    // The signal found it: only its /proc entry gone (ENOENT) means it went meanwhile; another
+    // error (EMFILE…) cannot tell a zombie, and a live process must not be taken for gone.
+    return !(e instanceof Error && 'code' in e && e.code === 'ENOENT');
   }
 }
 

@@ -24,7 +24,7 @@ import {
   listWgQuickRules,
   logOutput,
   outputTail,
-  processRunning,
+  processState,
   holdSrcValidMark,
   releaseSrcValidMark,
   removeTunnel,
@@ -375,7 +375,8 @@ class WireGuardDriver implements Driver {
   private async pollOnce(): Promise<void> {
     const r = await runIn(this.context.netns, 'wg', ['show', this.ifname, 'dump'], 5_000);
     if (this.finished) return;
-    if (this.processes.length > 0 && !this.processes.some(processRunning)) {
+    // Only a definite 'gone' for every process ends the tunnel: /proc unreadable (e.g. EMFILE) is asked again next poll.
+    if (this.processes.length > 0 && this.processes.every((p) => processState(p) === 'gone')) {
       this.log('error', `wireguard-go (pid ${this.processes.map((p) => p.pid).join(', ')}) exited`);
       this.fail('tunnel-process-exited', MESSAGES.processExited, `wireguard-go for ${this.ifname} exited while the tunnel was up`);
       return;

@@ -79,14 +79,29 @@ export interface ProcIdentity {
   startTime: string;
 }
 
-function procStat(pid: number): { state: string; startTime: string } | null {
+/**
+ * Only ENOENT (no /proc entry) and ESRCH (it went while being read) say a process is gone; any
+ * other error (EMFILE when the helper is out of descriptors, ENOMEM…) says nothing about it.
+ */
+function procGone(e: unknown): boolean {
+  const code = e instanceof Error && 'code' in e ? e.code : undefined;
+  return code === 'ENOENT' || code === 'ESRCH';
+}
+
+type ProcStat = { state: string; startTime: string } | 'gone' | 'unknown';
+
+function procStat(pid: number): ProcStat {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return { state: rest[0] ?? '', startTime: rest[19] ?? '' };
-  } catch {
-    return null;
+  } catch (e) {
+    return procGone(e) ? 'gone' : 'unknown';
   }
+}
+
+function isLive(s: ProcStat): s is { state: string; startTime: string } {
+  return typeof s !== 'string' && s.state !== 'Z' && s.state !== 'X';
 }
 
 function procArgv(pid: number): string[] {
@@ -98,10 +113,15 @@ function procArgv(pid: number): string[] {
   }
 }
 
-/** Running (a zombie counts as gone: wireguard-go is re-parented to init, which reaps late). */
-export function processRunning(p: ProcIdentity): boolean {
+/**
+ * Whether the process still runs: 'unknown' when /proc cannot be read for a reason other than its
+ * absence (ask again later). A zombie counts as gone: wireguard-go is re-parented to init, which
+ * reaps late; a reused pid (another start time) too.
+ */
+export function processState(p: ProcIdentity): 'running' | 'gone' | 'unknown' {
   const s = procStat(p.pid);
-  return s !== null && s.startTime === p.startTime && s.state !== 'Z' && s.state !== 'X';
+  if (s === 'unknown') return 'unknown';
+  return isLive(s) && s.startTime === p.startTime ? 'running' : 'gone';
 }
 
 /** The executable's file name (a binary replaced by an upgrade reads "<path> (deleted)"). */
@@ -137,7 +157,7 @@ export function findWireGuardGo(ifname: string): ProcIdentity[] {
     const pid = Number(e);
     if (!isWireGuardGoFor(pid, ifname)) continue;
     const s = procStat(pid);
-    if (s && s.state !== 'Z' && s.state !== 'X') found.push({ pid, startTime: s.startTime });
+    if (isLive(s)) found.push({ pid, startTime: s.startTime });
   }
   return found;
 }
@@ -146,14 +166,15 @@ export function findWireGuardGo(ifname: string): ProcIdentity[] {
 export function wireGuardGoIdentity(pid: number, ifname: string): ProcIdentity | null {
   if (!Number.isInteger(pid) || pid <= 1 || !isWireGuardGoFor(pid, ifname)) return null;
   const s = procStat(pid);
-  return s && s.state !== 'Z' && s.state !== 'X' ? { pid, startTime: s.startTime } : null;
+  return isLive(s) ? { pid, startTime: s.startTime } : null;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function waitGone(p: ProcIdentity, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (processRunning(p)) {
+  // Unknown is not gone: waiting longer, or a SIGKILL to the identified process, is the safe side.
+  while (processState(p) !== 'gone') {
     if (Date.now() >= deadline) return false;
     await sleep(50);
   }
