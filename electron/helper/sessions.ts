@@ -21,7 +21,7 @@ import type {
 } from '../../shared/ipc/helper-protocol.js';
 import type { InspectResult } from '../../shared/profiles/inspect.js';
 import type { ProfilePolicy } from '../../shared/profiles/policy.js';
-import { serverHosts } from '../../shared/policy/servers-of.js';
+import { reachedHosts } from '../../shared/policy/servers-of.js';
 import { defaultPolicyValues, type PolicyValues } from '../../shared/policy/table.js';
 import { findRouteConflict, isFullTunnel, profileRoutes, type RouteClaim } from '../../shared/profiles/routes.js';
 import type { Driver, DriverContext, Prelauncher } from './drivers/driver.js';
@@ -166,7 +166,7 @@ export class SessionManager {
       const inspected = await this.inspect(profile, uid);
       if (personal && inspected.profile) {
         // The policy as it is once the inspection is done (it may have been reloaded meanwhile).
-        const denial = personalProfileDenial(this.policy(), inspected.kind) ?? serverDenial(this.policy(), serverHosts(inspected.profile));
+        const denial = personalProfileDenial(this.policy(), inspected.kind) ?? serverDenial(this.policy(), reachedHosts(inspected.profile));
         if (denial) throw denial;
       }
       // Checked after the inspection's wait, with nothing awaited before the session is registered.
@@ -456,6 +456,9 @@ export class SessionManager {
   provideCredentials(sessionId: string, credentials: Credentials, uid: number): HelperResult<'credentials'> {
     const s = this.sessions.get(sessionId);
     if (!s || (uid !== 0 && s.info.uid !== uid)) throw new HelperFailure('no-such-session', { en: `There is no session ${sessionId}.`, ja: `セッション ${sessionId} はありません。` });
+    // Cancelling a prompt ends the session: under AlwaysOn that is a disconnect like any other.
+    const denial = credentials.kind === 'cancel' ? disconnectDenial(this.policy(), uid) : null;
+    if (denial) throw denial;
     return { accepted: s.driver.provideCredentials(credentials) };
   }
 

@@ -9,7 +9,12 @@ import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Driver, DriverContext } from '../../electron/helper/drivers/driver.js';
+import { HelperFailure } from '../../electron/helper/failure.js';
+import { HelperLog } from '../../electron/helper/log.js';
 import { startHelper, type RunningHelper } from '../../electron/helper/main.js';
+import { SessionManager } from '../../electron/helper/sessions.js';
+import { defaultPolicyValues } from '../../shared/policy/table.js';
 import { HELPER_PROTOCOL_VERSION } from '../../shared/ipc/helper-protocol.js';
 import { Agent } from './helper-agent.js';
 
@@ -97,6 +102,42 @@ describe.skipIf(!isRoot)('helper policy', () => {
     } finally {
       await member.close();
       await helper.stop();
+    }
+  });
+});
+
+describe.skipIf(!isRoot)('AlwaysOn in the session manager', () => {
+  it('refuses a non-root disconnect and a non-root cancel of a sign-in prompt (which would end the tunnel); root may', async () => {
+    const asking = (ctx: DriverContext): Driver => ({
+      start: async () => {
+        setTimeout(() => ctx.events.credentialsRequired({ kind: 'userpass', retry: false }), 5);
+      },
+      provideCredentials: () => true,
+      stop: async (reason) => ctx.events.state({ status: 'disconnected', reason }),
+      interfaceName: () => null,
+    });
+    const runDir = join(work, `m${dirs++}`);
+    mkdirSync(join(runDir, 'sessions'), { recursive: true, mode: 0o700 });
+    const policy = { ...defaultPolicyValues(), AlwaysOn: true };
+    const sessions = new SessionManager({ runDir, log: new HelperLog(100), drivers: { openvpn: asking, wireguard: asking }, policy: () => policy });
+    try {
+      const { sessionId } = await sessions.connect({ kind: 'wireguard', text: WG, name: 'office' }, {}, 4103);
+      const refusal = (f: () => unknown) => {
+        try {
+          f();
+        } catch (e) {
+          return e instanceof HelperFailure ? e.code : String(e);
+        }
+        return 'accepted';
+      };
+      expect(refusal(() => sessions.provideCredentials(sessionId, { kind: 'cancel' }, 4103))).toBe('policy-denied');
+      expect(refusal(() => sessions.provideCredentials(sessionId, { kind: 'userpass', username: 'u', password: 'p' }, 4103))).toBe('accepted');
+      await expect(sessions.disconnect({ sessionId }, 4103)).rejects.toMatchObject({ code: 'policy-denied' });
+      await expect(sessions.disconnect({ all: true }, 4103)).rejects.toMatchObject({ code: 'policy-denied' });
+      expect(sessions.list(4103).map((s) => s.id)).toEqual([sessionId]);
+      expect(await sessions.disconnect({ sessionId }, 0)).toEqual({ sessionIds: [sessionId] });
+    } finally {
+      await sessions.shutdown();
     }
   });
 });

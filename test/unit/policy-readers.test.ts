@@ -14,6 +14,8 @@ import { readProvisioned } from '../../electron/helper/policy/provisioned.js';
 import { PolicyService } from '../../electron/helper/policy/service.js';
 import { resolvePolicy } from '../../shared/policy/resolve.js';
 import { serverMatches, serversOutside } from '../../shared/policy/servers.js';
+import { reachedHosts, serverHosts } from '../../shared/policy/servers-of.js';
+import { inspectProfile } from '../../shared/profiles/inspect.js';
 import { defaultPolicyValues } from '../../shared/policy/table.js';
 
 let dir: string;
@@ -166,5 +168,18 @@ describe('AllowedServers patterns', () => {
     expect(serverMatches('192.0.2.1', '*.example.com')).toBe(false);
     expect(serversOutside(['vpn.example.com', '203.0.113.9'], ['vpn.example.com'])).toEqual(['203.0.113.9']);
     expect(serversOutside(['anything'], ['*'])).toEqual([]);
+  });
+});
+
+describe('the servers a profile reaches', () => {
+  it('with remote-random-hostname, a name remote is reached under a random label: only a wildcard covers it', () => {
+    const text = (extra: string) => `client\ndev tun\nremote vpn.example.com 1194\nremote 192.0.2.1 1194\nremote-cert-tls server\nauth-user-pass\n${extra}<ca>\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n</ca>\n`;
+    const plain = inspectProfile(text(''), { kind: 'openvpn' }).profile;
+    const random = inspectProfile(text('remote-random-hostname\n'), { kind: 'openvpn' }).profile;
+    if (!plain || !random) throw new Error('refused');
+    expect(serversOutside(reachedHosts(plain), ['vpn.example.com', '192.0.2.0/24'])).toEqual([]);
+    expect(serversOutside(reachedHosts(random), ['vpn.example.com', '192.0.2.0/24'])).toHaveLength(1);
+    expect(serversOutside(reachedHosts(random), ['*.vpn.example.com', '192.0.2.0/24'])).toEqual([]);
+    expect(serverHosts(random)).toEqual(['vpn.example.com', '192.0.2.1']);
   });
 });
