@@ -6,6 +6,7 @@ import { PromptBroker, sendable, type NeedNotice } from '../../electron/helper/d
 import { dnsFromEnv, isDomainName, mergeDns } from '../../electron/helper/drivers/openvpn/dns-env.js';
 import {
   LineSplitter,
+  managementArg,
   ManagementProtocol,
   parseLoadStats,
   parseNotification,
@@ -645,5 +646,57 @@ describe('PromptBroker (answers to >PASSWORD prompts)', () => {
     expect(b.provide({ kind: 'userpass', username: 'alice', password: 'x'.repeat(300) })).toEqual({ kind: 'rejected' });
     expect(sendable('ok', 'ユーザー')).toBe(true);
     expect(sendable('tab\there')).toBe(false);
+  });
+
+  // CR and LF end a management command (the rest runs as one of its own), NUL and the other
+  // controls are dropped by openvpn's lexer: no value that holds one is ever answered.
+  const breakers = ['\r', '\n', '\r\n', '\0'];
+
+  it.each(breakers.map((c) => [JSON.stringify(c), c]))('refuses %s in a username, password, passphrase or challenge answer', (_, c) => {
+    const injected = `x${c}signal SIGTERM`;
+    const userpass = new PromptBroker();
+    userpass.need(auth);
+    expect(userpass.provide({ kind: 'userpass', username: injected, password: 'pw' })).toEqual({ kind: 'rejected' });
+    expect(userpass.provide({ kind: 'userpass', username: 'alice', password: injected })).toEqual({ kind: 'rejected' });
+    // Still waiting for a good answer, which goes through.
+    expect(userpass.provide({ kind: 'userpass', username: 'alice', password: 'pw' })).toMatchObject({ kind: 'answer' });
+    const passphrase = new PromptBroker({ kind: 'passphrase', passphrase: injected });
+    expect(passphrase.need(key)).toMatchObject({ kind: 'ask' });
+    expect(passphrase.provide({ kind: 'passphrase', passphrase: injected })).toEqual({ kind: 'rejected' });
+    const scrv = new PromptBroker();
+    scrv.need(sc);
+    expect(scrv.provide({ kind: 'challenge', username: injected, password: 'pw', response: '1' })).toEqual({ kind: 'rejected' });
+    // SCRV1 carries password and response base64-encoded: any text is one token.
+    expect(scrv.provide({ kind: 'challenge', username: 'alice', password: injected, response: injected })).toMatchObject({ kind: 'answer' });
+    const crv1 = new PromptBroker();
+    crv1.dynamicChallenge({ stateId: 's', username: 'alice', text: 'Code?', echo: false });
+    expect(crv1.provide({ kind: 'challenge', username: '', password: '', response: injected })).toEqual({ kind: 'rejected' });
+    // crtext answers go base64-encoded too.
+    const crtext = new PromptBroker();
+    crtext.crTextChallenge('R', 'Token?');
+    const answer = crtext.provide({ kind: 'challenge', username: '', password: '', response: injected });
+    expect(answer).toEqual({ kind: 'answer', commands: [`cr-response ${Buffer.from(injected).toString('base64')}`], userAuth: true });
+  });
+
+  it.each(breakers.map((c) => [JSON.stringify(c), c]))("refuses %s in the server's CRV1 username or state id", (_, c) => {
+    for (const challenge of [{ stateId: 's', username: `alice${c}signal SIGTERM` }, { stateId: `s${c}signal SIGTERM`, username: 'alice' }]) {
+      const b = new PromptBroker();
+      b.dynamicChallenge({ ...challenge, text: 'Code?', echo: false });
+      expect(b.need(auth)).toEqual({ kind: 'wait' });
+      expect(b.provide({ kind: 'challenge', username: '', password: '', response: '42' })).toEqual({ kind: 'rejected' });
+    }
+  });
+
+  it.each(breakers.map((c) => [JSON.stringify(c), c]))('managementArg and the protocol refuse %s; quotes and backslashes are escaped', async (_, c) => {
+    expect(managementArg(`a${c}b`)).toBeNull();
+    expect(managementArg('p "w" \\ x')).toBe('"p \\"w\\" \\\\ x"');
+    const written: string[] = [];
+    const p = new ManagementProtocol(
+      (d) => written.push(d),
+      () => undefined,
+      () => undefined,
+    );
+    await expect(p.command(`password "Auth" "x${c}signal SIGTERM"`)).rejects.toThrow(/control characters/);
+    expect(written).toEqual([]);
   });
 });

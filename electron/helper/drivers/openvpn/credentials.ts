@@ -12,7 +12,7 @@
  */
 import type { CredentialRequest, Credentials } from '../../../../shared/ipc/helper-protocol.js';
 import { quoteArg } from '../../../../shared/profiles/openvpn/lexer.js';
-import type { PasswordNotice } from './protocol.js';
+import { managementArg, type PasswordNotice } from './protocol.js';
 
 export type NeedNotice = Extract<PasswordNotice, { type: 'need' }>;
 
@@ -34,10 +34,18 @@ function b64(s: string): string {
   return Buffer.from(s, 'utf8').toString('base64');
 }
 
-/** Whether a value fits one management token: no control characters, ≤ 256 bytes once quoted. */
+/**
+ * Whether every value travels as one management argument (protocol.ts managementArg). Checked
+ * before anything is answered, for the user's values and the server's (a CRV1 username and state
+ * id): a CR or LF would end the command and run the rest as another one.
+ */
 export function sendable(...values: string[]): boolean {
-  // eslint-disable-next-line no-control-regex
-  return values.every((v) => !/[\0-\x1f\x7f]/.test(v) && Buffer.byteLength(quoteArg(v)) <= 256);
+  return values.every((v) => managementArg(v) !== null);
+}
+
+/** The dynamic-challenge answer openvpn sends as the password: the server's state id and the response. */
+function crv1Password(stateId: string, response: string): string {
+  return `CRV1::${stateId}::${response}`;
 }
 
 export function scrv1(password: string, response: string): string {
@@ -117,7 +125,7 @@ export class PromptBroker {
       return { kind: 'answer', commands: [`cr-response ${b64(c.response)}`], userAuth: true };
     }
     if (this.crv1 && this.crv1.response === null) {
-      if (c.kind !== 'challenge' || !sendable(c.response, this.crv1.username)) return { kind: 'rejected' };
+      if (c.kind !== 'challenge' || !sendable(this.crv1.username, crv1Password(this.crv1.stateId, c.response))) return { kind: 'rejected' };
       this.crv1.response = c.response;
       const prompt = this.pending;
       if (!prompt) return { kind: 'stored' };
@@ -178,7 +186,7 @@ export class PromptBroker {
     if (!crv1 || crv1.response === null) return [];
     const commands: string[] = [];
     if (notice.form !== 'password') commands.push(`username "Auth" ${quoteArg(crv1.username)}`);
-    commands.push(`password "Auth" ${quoteArg(`CRV1::${crv1.stateId}::${crv1.response}`)}`);
+    commands.push(`password "Auth" ${quoteArg(crv1Password(crv1.stateId, crv1.response))}`);
     return commands;
   }
 }

@@ -2,6 +2,7 @@
  * OpenVPN 2.6 management interface, the pure part: line framing, parsing of `>` notifications and
  * a one-command-at-a-time reply demultiplexer. No sockets here, so all of it is unit-testable.
  */
+import { quoteArg } from '../../../../shared/profiles/openvpn/lexer.js';
 
 // ---------- notifications ----------
 
@@ -167,9 +168,25 @@ interface InFlight {
   successSeen: boolean;
 }
 
-/** Characters that cannot be sent: openvpn's input lexer drops controls and splits on newlines. */
+/**
+ * Characters no quoting carries: openvpn's management input ends a command at CR or LF (the rest
+ * would run as a command of its own), and its lexer drops NUL and the other controls.
+ */
 // eslint-disable-next-line no-control-regex
 const UNSENDABLE = /[\0-\x1f\x7f]/;
+
+/** openvpn's management lexer reads at most this many bytes into one argument. */
+const MAX_ARG_BYTES = 256;
+
+/**
+ * One value as a management command argument (quoted as openvpn's lexer reads it back), or null
+ * when it cannot travel as exactly that value: a control character, or too long once quoted.
+ */
+export function managementArg(value: string): string | null {
+  if (UNSENDABLE.test(value)) return null;
+  const quoted = quoteArg(value);
+  return Buffer.byteLength(quoted) <= MAX_ARG_BYTES ? quoted : null;
+}
 
 /**
  * Demultiplexes the management stream. Replies carry no command id, but openvpn answers commands
