@@ -28,6 +28,9 @@ export function policySample(): string {
 
 /** A value's type in words, from its JSON Schema: `boolean`, `one of a, b`, `list of …`. */
 function typeText(schema: Record<string, unknown>): string {
+  const anyOf = schema['anyOf'];
+  if (Array.isArray(anyOf)) return anyOf.map((s: unknown) => (typeof s === 'object' && s !== null ? typeText(Object.fromEntries(Object.entries(s))) : 'value')).join(' or ');
+  if ('const' in schema) return `\`${JSON.stringify(schema['const'])}\``;
   if (Array.isArray(schema['enum'])) return `one of ${schema['enum'].map((v) => `\`${String(v)}\``).join(', ')}`;
   const items = schema['items'];
   if (schema['type'] === 'array' && typeof items === 'object' && items !== null && !Array.isArray(items)) return `list of ${typeText(Object.fromEntries(Object.entries(items)))}`;
