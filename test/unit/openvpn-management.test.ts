@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkedRunConfig, CONFIG_FROM_STDIN, exitNotifySeconds, helperDirectives, openVpnArgs, runConfig, shadowingPullFilter } from '../../electron/helper/drivers/openvpn/args.js';
+import { checkedRunConfig, CONFIG_FROM_STDIN, exitNotifySeconds, GUARD_ROUTE_DELAY_S, helperDirectives, openVpnArgs, runConfig, shadowingPullFilter } from '../../electron/helper/drivers/openvpn/args.js';
 import { parsePushReply, parseRouteLog } from '../../electron/helper/drivers/openvpn/routes.js';
 import type { OpenVpnDirective } from '../../shared/profiles/openvpn/model.js';
 import { PromptBroker, sendable, type NeedNotice } from '../../electron/helper/drivers/openvpn/credentials.js';
@@ -494,6 +494,23 @@ describe('openvpn command line and run config', () => {
     // A line the model has but the text misses.
     const missing = checkedRunConfig('client\n', { directives, udpOnly: false });
     expect('problem' in missing).toBe(true);
+  });
+
+  it('with another session active, delays every route past the check and keeps the server from shortening it; alone, adds nothing', () => {
+    const facts = { directives: [{ name: 'client', args: [] }, { name: 'route-delay', args: ['0'] }], udpOnly: false };
+    const alone = text(helperDirectives(facts));
+    expect(alone.filter((l) => l.includes('route-delay'))).toEqual([]);
+    const guarded = text(helperDirectives(facts, { guardRoutes: true }));
+    expect(guarded).toEqual([...FILTER, 'pull-filter ignore route-delay', `route-delay ${GUARD_ROUTE_DELAY_S}`, 'ping 10', 'ping-restart 60']);
+    // The re-read check takes the helper's lines as expected, after the profile's own route-delay (last wins).
+    const ok = checkedRunConfig('client\nroute-delay 0\n', facts, { guardRoutes: true });
+    expect('text' in ok && ok.text.endsWith(`pull-filter ignore route-delay\nroute-delay ${GUARD_ROUTE_DELAY_S}\nping 10\nping-restart 60\n`)).toBe(true);
+    // A profile's 'pull-filter accept route' would let a pushed route-delay through first.
+    const pf: OpenVpnDirective = { name: 'pull-filter', args: ['accept', 'route'] };
+    expect(shadowingPullFilter([pf])).toBeNull();
+    expect(shadowingPullFilter([pf], { guardRoutes: true })).toBe('route');
+    const shadowed = checkedRunConfig('client\npull-filter accept route\n', { directives: [{ name: 'client', args: [] }, pf], udpOnly: false }, { guardRoutes: true });
+    expect('problem' in shadowed && shadowed.problem).toContain("'pull-filter accept route'");
   });
 });
 
