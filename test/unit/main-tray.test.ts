@@ -57,6 +57,13 @@ describe('tray model', () => {
     expect(labels(reconnecting.items)).toContain('Disconnect and Quit');
   });
 
+  it('under AlwaysOn: Disconnect greyed out, and Quit leaves the tunnel up', () => {
+    const model = trayModel(state({ connections: [view(OFFICE, connected())], disconnectLocked: true }));
+    expect(actionFor(model.items, 'Disconnect “Office”')).toMatchObject({ enabled: false });
+    expect(labels(model.items)).toContain('Quit Tsunagu');
+    expect(labels(model.items)).not.toContain('Disconnect and Quit');
+  });
+
   it('connected: green check, address in the status, Disconnect for that profile', () => {
     const model = trayModel(state({ connections: [view(OFFICE, connected())] }));
     expect(model.icon).toBe('connected');

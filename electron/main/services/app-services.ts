@@ -93,6 +93,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     profileNames = (await store.list()).map((r) => ({ id: r.id, name: r.name }));
   };
   await refreshNames();
+  /** The provisioned profiles first, as the list shows them. */
+  const allNames = () => [...connections.managed().provisioned.map((p) => ({ id: p.profileId, name: p.name })), ...profileNames];
   const profilesChanged = async () => {
     await refreshNames();
     events.emit({ type: 'profiles-changed' });
@@ -275,8 +277,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     stop: () => connections.stop(),
     settings: () => settingsStore.get(),
     language,
-    profileName: (id) => profileNames.find((p) => p.id === id)?.name ?? id,
-    trayState: () => ({ lang: language(), helper: connections.helperStatus(), profiles: profileNames, connections: connections.connections() }),
+    profileName: (id) => allNames().find((p) => p.id === id)?.name ?? id,
+    trayState: () => ({ lang: language(), helper: connections.helperStatus(), profiles: allNames(), connections: connections.connections(), disconnectLocked: connections.locks().disconnect }),
     open,
   };
 }

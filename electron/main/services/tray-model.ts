@@ -33,6 +33,8 @@ export interface TrayState {
   helper: HelperStatus;
   profiles: ReadonlyArray<{ id: string; name: string }>;
   connections: readonly ConnectionView[];
+  /** AlwaysOn holds this user: no Disconnect, and quitting leaves the tunnels up. */
+  disconnectLocked?: boolean;
 }
 
 /** The status text of a connection on its way somewhere, or null when it is settled. */
@@ -93,7 +95,7 @@ export function trayModel(state: TrayState): TrayModel {
     const active = view !== undefined && !isOver(view);
     items.push(
       active
-        ? { kind: 'action', label: t('trayDisconnect', { name: profile.name }), action: { type: 'disconnect', profileId: profile.id }, enabled: helperUsable && view.state.status !== 'disconnecting' }
+        ? { kind: 'action', label: t('trayDisconnect', { name: profile.name }), action: { type: 'disconnect', profileId: profile.id }, enabled: helperUsable && view.state.status !== 'disconnecting' && !state.disconnectLocked }
         : { kind: 'action', label: t('trayConnect', { name: profile.name }), action: { type: 'connect', profileId: profile.id }, enabled: helperUsable },
     );
   }
@@ -104,7 +106,7 @@ export function trayModel(state: TrayState): TrayModel {
     { kind: 'action', label: t('trayOpen'), action: { type: 'open' }, enabled: true },
     { kind: 'action', label: t('trayImport'), action: { type: 'import' }, enabled: true },
     { kind: 'separator' },
-    { kind: 'action', label: t(anyActive ? 'trayDisconnectAndQuit' : 'trayQuit'), action: { type: 'quit' }, enabled: true },
+    { kind: 'action', label: t(anyActive && !state.disconnectLocked ? 'trayDisconnectAndQuit' : 'trayQuit'), action: { type: 'quit' }, enabled: true },
   );
   return { icon: status.icon, tooltip: t('trayTooltip', { status: status.text }), items };
 }
