@@ -17,7 +17,8 @@ export function SettingsPage() {
   const profiles = useProfiles((s) => s.list);
   const loginLocked = useManaged((s) => locksOf(s).startAtLogin);
   const [error, setError] = useState<AppError | null>(null);
-  const sorted = filterProfiles(profiles, '', new Intl.Collator(lang, { numeric: true }));
+  // A provisioned profile starts with the app through the administrator's AutoConnectProfile only.
+  const sorted = filterProfiles(profiles.filter((p) => !p.provisioned), '', new Intl.Collator(lang, { numeric: true }));
 
   async function set(patch: Partial<Settings>): Promise<void> {
     const result = await changeSettings(patch);
