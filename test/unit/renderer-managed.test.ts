@@ -24,9 +24,9 @@ describe('managed store', () => {
   });
 
   it('offers no rename, delete or export for a provisioned profile, and only export for a personal one when they are locked', () => {
-    const locked = locksOf(managedLoaded(initialManaged, managed({ AllowUserProfiles: false })));
-    expect(profileActions({ provisioned: true }, NO_LOCKS)).toEqual({ rename: false, delete: false, export: false });
-    expect(profileActions({}, NO_LOCKS)).toEqual({ rename: true, delete: true, export: true });
+    const locked = locksOf(managedLoaded(initialManaged, managed({ AllowUserProfiles: false }))).personalProfiles;
+    expect(profileActions({ provisioned: true }, false)).toEqual({ rename: false, delete: false, export: false });
+    expect(profileActions({}, false)).toEqual({ rename: true, delete: true, export: true });
     expect(profileActions({}, locked)).toEqual({ rename: false, delete: false, export: true });
   });
 

@@ -101,8 +101,8 @@ type Mode = 'idle' | 'rename' | 'delete';
 function ProfileActions({ profile }: { profile: ProfileSummary }) {
   const { t } = useTranslation();
   const active = useConnections((s) => isActive(s.byProfile[profile.id]?.state));
-  const locks = useManaged(locksOf);
-  const allowed = profileActions(profile, locks);
+  const personalLocked = useManaged((s) => locksOf(s).personalProfiles);
+  const allowed = profileActions(profile, personalLocked);
   const managed = !allowed.rename || !allowed.delete || !allowed.export;
   const [mode, setMode] = useState<Mode>('idle');
   const [exporting, setExporting] = useState(false);

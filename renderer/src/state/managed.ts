@@ -1,6 +1,8 @@
 /**
  * The administrator's policy and provisioned profiles, as main reports them from the helper, and
  * what they lock in the UI (locked controls are greyed out with "Managed by your organization").
+ * Components select single booleans from locksOf: a selector returning a new object would make
+ * zustand re-render without end.
  */
 import type { AppEvent, ManagedState, ProfileSummary } from '../../../shared/ipc/app-api.js';
 import { locksFor, type Locks } from '../../../shared/policy/locks.js';
@@ -25,7 +27,7 @@ export function locksOf(state: ManagedStore): Locks {
 }
 
 /** What the details pane offers for a profile: a provisioned one is read-only, a personal one follows the lock. */
-export function profileActions(profile: Pick<ProfileSummary, 'provisioned'>, locks: Locks): { rename: boolean; delete: boolean; export: boolean } {
+export function profileActions(profile: Pick<ProfileSummary, 'provisioned'>, personalProfilesLocked: boolean): { rename: boolean; delete: boolean; export: boolean } {
   const personal = profile.provisioned !== true;
-  return { rename: personal && !locks.personalProfiles, delete: personal && !locks.personalProfiles, export: personal };
+  return { rename: personal && !personalProfilesLocked, delete: personal && !personalProfilesLocked, export: personal };
 }
