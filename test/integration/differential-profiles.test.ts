@@ -6,7 +6,7 @@
  * - a WireGuard file never gets an OpenVPN error.
  * The oracle (oracle.ts) runs each tool unprivileged and offline; verdicts are cached by content.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -129,6 +129,8 @@ function syntheticCases(): Case[] {
   const pkcs12Only = `client\ndev tun\nproto udp\nremote vpn.example.test 1194\nremote-cert-tls server\n${inline('pkcs12', p12)}`;
   const cases: Array<[string, ProfileKind, string, Uint8Array]> = [
     ['pkcs12 with its CA inside, no <ca>', 'openvpn', 'client', text(pkcs12Only)],
+    // The oracle must not leave it running (checked after the run).
+    ['daemon', 'openvpn', 'dangerous', text(client('daemon\n'))],
     ['encrypted private key', 'openvpn', 'client', text(client('').replace(/<key>\n[\s\S]*?<\/key>/, `<key>\n${encryptedKey}</key>`))],
     ['inline block with only BEGIN/END', 'openvpn', 'client', text(client('').replace(/<key>\n[\s\S]*?<\/key>/, '<key>\n-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n</key>'))],
     ['empty inline block', 'openvpn', 'client', text(client('<tls-crypt>\n</tls-crypt>\n'))],
@@ -310,6 +312,8 @@ describe('the profile engine against openvpn 2.6 and wg-quick', () => {
     const cases = [...seedCases(), ...syntheticCases(), ...corpus, ...withStubCompanions(corpus)];
     const results = await judgeAll(cases, 4);
     console.log(report(results));
+    // Nothing the oracle started outlives it, a profile's `daemon` included.
+    expect(spawnSync('pgrep', ['-u', 'nobody', '-f', 'tsunagu-oracle']).stdout.toString()).toBe('');
     const bad = results.filter((r) => ['false accept', 'false refusal', 'wrong kind', 'misleading'].includes(r.outcome.class));
     expect(bad.map((r) => `${r.c.label}: [${r.outcome.class}] ${r.outcome.note}`)).toEqual([]);
   }, 400_000);

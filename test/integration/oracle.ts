@@ -1,7 +1,8 @@
 /**
  * The real tools as judges of a profile, run so that an untrusted file can do nothing: openvpn 2.6
- * as `nobody` with no capabilities, in a network namespace with only (down) loopback, in an empty
- * directory holding the profile and its companion files, with a short timeout; wg-quick's `strip`
+ * as `nobody` with no capabilities, in a network namespace with only (down) loopback and a PID
+ * namespace of its own, in an empty directory holding the profile and its companion files, with a
+ * short timeout; wg-quick's `strip`
  * as `nobody` (mapped to uid 0 in its own user namespace, so wg-quick does not ask for sudo), then
  * `wg setconf` on a wireguard-go interface in a scratch network namespace. Nothing here runs a
  * profile's hooks: openvpn is given `--script-security 1` and never gets past device creation,
@@ -39,20 +40,30 @@ function run(argv: string[], options: { cwd?: string; timeoutMs: number; env?: N
   return new Promise((resolve) => {
     const [cmd, ...args] = argv;
     if (!cmd) throw new Error('empty command');
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own, killed as a whole: unshare's child drops its parent-death signal
+    // when setpriv changes its uid, so killing unshare alone would leave openvpn running.
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const kill = (): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
     let out = '';
     let stdout = '';
     let timedOut = false;
     let stopped = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      kill();
     }, options.timeoutMs);
     const take = (chunk: Buffer): void => {
       out += chunk.toString('latin1');
       if (!stopped && options.stopAt?.(out)) {
         stopped = true;
-        child.kill('SIGKILL');
+        kill();
       }
     };
     child.stdout.on('data', (chunk: Buffer) => {
@@ -125,7 +136,9 @@ export function openVpnOracle(profile: Uint8Array, companions: ReadonlyMap<strin
     try {
       const asksCredentials = /^[ \t]*auth-user-pass[ \t]*(?:[#;].*)?\r?$/m.test(Buffer.from(profile).toString('latin1'));
       const argv = [
-        'unshare', '-n', ...UNPRIVILEGED,
+        // Its own PID namespace too, openvpn being its first process: a profile's `daemon` cannot
+        // leave a process behind, since everything in the namespace dies with that process.
+        'unshare', '--net', '--pid', '--fork', ...UNPRIVILEGED,
         'openvpn', '--config', 'tsunagu-oracle.ovpn',
         '--verb', '3', '--mute', '0', '--script-security', '1', '--askpass', 'tsunagu-oracle.pass',
         ...(asksCredentials ? ['--auth-user-pass', 'tsunagu-oracle.creds'] : []),
