@@ -1,7 +1,7 @@
 /**
  * The security suite's rig: real unprivileged users, and the real root helper serving them.
  *
- * The global setup creates a group and three users (alice and bob are members, eve is not; every
+ * The global setup creates a group and four users (alice, bob and carol are members, eve is not; every
  * name carries the TEST_PREFIX so none can be a real account) and a world-readable tools directory
  * with the attacker agent (agent.ts) and a copy of the bundled CLI: the repository may sit in a
  * root-only directory. Tests drive each user through an Agent (the agent process run with
@@ -18,9 +18,9 @@ import { HELPER_PROTOCOL_VERSION, type HelperError } from '../../shared/ipc/help
 const ROOT = join(import.meta.dirname, '../..');
 export const TEST_PREFIX = 'tsunagu-sec';
 export const GROUP = TEST_PREFIX;
-export const USERS = { alice: `${TEST_PREFIX}-alice`, bob: `${TEST_PREFIX}-bob`, eve: `${TEST_PREFIX}-eve` } as const;
+export const USERS = { alice: `${TEST_PREFIX}-alice`, bob: `${TEST_PREFIX}-bob`, carol: `${TEST_PREFIX}-carol`, eve: `${TEST_PREFIX}-eve` } as const;
 export type UserName = keyof typeof USERS;
-const MEMBERS: readonly UserName[] = ['alice', 'bob'];
+const MEMBERS: readonly UserName[] = ['alice', 'bob', 'carol'];
 /**
  * World-readable (0755) copies of what the users run, one directory per run (several suites may
  * run at once on one machine): the global setup makes it and passes its path to the test files.
