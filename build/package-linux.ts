@@ -77,6 +77,9 @@ export function layout(format: Format, docDir: string): Entry[] {
     // Provisioned profiles carry secrets that never leave root.
     { path: `${CONFDIR}/profiles`, mode: 0o700 },
     { path: '/var/lib/tsunagu', mode: 0o700 },
+    // The JSON Schema of policy.json (generated from shared/policy/table.ts), for editors and MDM tools.
+    { path: '/usr/share/tsunagu', mode: 0o755 },
+    { path: '/usr/share/tsunagu/policy.schema.json', mode: 0o644, from: join(linux, 'etc/policy.schema.json') },
     { path: '/usr/share/man/man1/tsunagu.1.gz', mode: 0o644, from: join(docDir, 'tsunagu.1.gz') },
     { path: `/usr/share/doc/${PACKAGE_NAME}`, mode: 0o755 },
     { path: `/usr/share/doc/${PACKAGE_NAME}/copyright`, mode: 0o644, from: join(docDir, 'copyright') },

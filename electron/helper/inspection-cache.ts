@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 /**
  * The helper's own inspections of recent profiles, by a hash of exactly what was sent: connecting
  * the same profile again (every reconnect from the app) skips the parse while openvpn waits for
- * its config. Only the helper's results are kept, never anything the caller claims; the policy is
- * fixed for the helper's lifetime, so the same bytes always get the same verdict. A failed
- * inspection (a time-out) is not kept.
+ * its config. Only the helper's results are kept, never anything the caller claims. A verdict
+ * depends on the administrator's policy too: the session manager replaces the cache when the
+ * policy that inspection reads (AllowScripts) changes. A failed inspection (a time-out) is not kept.
  */
 export class InspectionCache<T> {
   private readonly entries = new Map<string, T>();
