@@ -1,5 +1,5 @@
 // The OpenVPN driver against real openvpn 2.6 servers in the test lab's namespaces. Needs root.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,9 +16,9 @@ import { isAlive, waitForExit } from '../../electron/helper/exec.js';
 import type { CredentialRequest, Credentials, TunnelState } from '../../shared/ipc/helper-protocol.js';
 import { inspectProfile, type InspectResult } from '../../shared/profiles/inspect.js';
 import { down, fault, ping, pingUntil, up, type LabInstance, type ScenarioName } from '../lab/index.js';
+import { standInHelper } from './stand-in-helper.js';
 
 const isRoot = process.getuid?.() === 0;
-const repo = join(import.meta.dirname, '..', '..');
 
 interface Harness {
   driver: Driver;
@@ -209,52 +209,6 @@ async function fullCycle(scenario: ScenarioName, opts: StartOptions = {}): Promi
 }
 
 const CRASH_SESSION = 'crash0001';
-
-/**
- * A stand-in helper in its own process (so it can be killed hard) running one OpenVPN driver for
- * session CRASH_SESSION in <runDir>/sessions/; resolves once it reports connected.
- */
-async function standInHelper(profile: string, netns: string): Promise<{ helper: ChildProcess; runDir: string; sessionDir: string; dispose(): void }> {
-  const runDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-crash-'));
-  const script = join(runDir, 'helper.mts');
-  writeFileSync(
-    script,
-    `import { readFileSync } from 'node:fs';
-import { createOpenVpnDriver } from ${JSON.stringify(join(repo, 'electron/helper/drivers/openvpn/index.js'))};
-import { inspectProfile } from ${JSON.stringify(join(repo, 'shared/profiles/inspect.js'))};
-const [profile, netns, workDir] = process.argv.slice(2);
-const inspection = inspectProfile(readFileSync(profile, 'utf8'), { fileName: 'lab.ovpn' });
-const d = createOpenVpnDriver({ sessionId: ${JSON.stringify(CRASH_SESSION)}, workDir, inspection, connectTimeoutMs: 20000, netns, guardRoutes: false,
-  events: { state: (s) => console.log(JSON.stringify(s)), counters: () => {}, credentialsRequired: () => {}, log: () => {}, routesKnown: () => true } });
-await d.start();
-setInterval(() => {}, 1000);
-`,
-  );
-  const sessionDir = join(runDir, 'sessions', CRASH_SESSION);
-  mkdirSync(sessionDir, { recursive: true });
-  const helper = spawn(process.execPath, ['--import', 'tsx', script, profile, netns, sessionDir], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
-  const dispose = () => {
-    if (helper.exitCode === null && helper.signalCode === null) helper.kill('SIGKILL');
-    rmSync(runDir, { recursive: true, force: true });
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`stand-in helper did not connect: ${out}`)), 20_000);
-      helper.stdout?.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        if (out.includes('"status":"connected"')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-  } catch (e) {
-    dispose();
-    throw e;
-  }
-  return { helper, runDir, sessionDir, dispose };
-}
 
 describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
   afterEach(async () => {
@@ -702,7 +656,7 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
     const inst = await lab('openvpn-dns');
     const dnsBefore = resolvConf(inst.clientNetns);
     const linksBefore = links(inst.clientNetns);
-    const s = await standInHelper(inst.profile, inst.clientNetns);
+    const s = await standInHelper('openvpn', CRASH_SESSION, inst.profile, inst.clientNetns);
     try {
       const residue = JSON.parse(readFileSync(join(s.sessionDir, 'residue.json'), 'utf8')) as Residue;
       expect(residue.pids).toHaveLength(1);
@@ -731,7 +685,7 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
     const before = routes4(inst.clientNetns);
     const profile = join(mkdtempSync(join(tmpdir(), 'tsu-ovpn-routes-')), 'routes.ovpn');
     writeFileSync(profile, `${readFileSync(inst.profile, 'utf8')}${EXTRA_ROUTES}`);
-    const s = await standInHelper(profile, inst.clientNetns);
+    const s = await standInHelper('openvpn', CRASH_SESSION, profile, inst.clientNetns);
     try {
       // Recorded by the time connected was reported, however fast the server or slow the helper.
       const residue = JSON.parse(readFileSync(join(s.sessionDir, 'residue.json'), 'utf8')) as Residue & { routes: { dst: string }[] };

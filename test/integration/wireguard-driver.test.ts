@@ -1,7 +1,7 @@
 // The WireGuard driver against real wg-quick + wireguard-go servers in lab namespaces (needs root).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,9 +13,9 @@ import { createWireGuardDriver, interfaceNameFor, type WireGuardResidue, type Wi
 import { HelperLog } from '../../electron/helper/log.js';
 import { findWireGuardGo } from '../../electron/helper/drivers/wireguard/system.js';
 import { down, fault, ping, pingUntil, up, type LabInstance, type ScenarioName } from '../lab/index.js';
+import { standInHelper } from './stand-in-helper.js';
 
 const isRoot = process.getuid?.() === 0;
-const repo = join(import.meta.dirname, '..', '..');
 
 function sh(netns: string, cmd: string, args: string[]): string {
   try {
@@ -396,7 +396,7 @@ describe.skipIf(!isRoot)('WireGuard driver (wg-quick + wireguard-go in lab names
     const inst = await lab('wireguard-full');
     const before = snapshot(inst.clientNetns);
     for (const killFirst of [false, true]) {
-      const s = await standInHelper(inst.profile, inst.clientNetns);
+      const s = await standInHelper('wireguard', CRASH_SESSION, inst.profile, inst.clientNetns);
       try {
         const residue = JSON.parse(readFileSync(join(s.sessionDir, 'residue.json'), 'utf8')) as WireGuardResidue;
         const ifname = interfaceNameFor(CRASH_SESSION);
@@ -418,49 +418,3 @@ describe.skipIf(!isRoot)('WireGuard driver (wg-quick + wireguard-go in lab names
 });
 
 const CRASH_SESSION = 'wgcrash01';
-
-/**
- * A stand-in helper in its own process (so it can be killed hard) running one WireGuard driver for
- * session CRASH_SESSION in <runDir>/sessions/; resolves once it reports connected.
- */
-async function standInHelper(profile: string, netns: string): Promise<{ helper: ChildProcess; runDir: string; sessionDir: string; dispose(): void }> {
-  const runDir = mkdtempSync(join(tmpdir(), 'tsu-wg-crash-'));
-  const script = join(runDir, 'helper.mts');
-  writeFileSync(
-    script,
-    `import { readFileSync } from 'node:fs';
-import { createWireGuardDriver } from ${JSON.stringify(join(repo, 'electron/helper/drivers/wireguard/index.js'))};
-import { inspectProfile } from ${JSON.stringify(join(repo, 'shared/profiles/inspect.js'))};
-const [profile, netns, workDir] = process.argv.slice(2);
-const inspection = inspectProfile(readFileSync(profile, 'utf8'), { fileName: 'lab.conf' });
-const d = createWireGuardDriver({ sessionId: ${JSON.stringify(CRASH_SESSION)}, workDir, inspection, connectTimeoutMs: 20000, netns, guardRoutes: false,
-  events: { state: (s) => console.log(JSON.stringify(s)), counters: () => {}, credentialsRequired: () => {}, log: () => {}, routesKnown: () => true } });
-await d.start();
-setInterval(() => {}, 1000);
-`,
-  );
-  const sessionDir = join(runDir, 'sessions', CRASH_SESSION);
-  mkdirSync(sessionDir, { recursive: true });
-  const helper = spawn(process.execPath, ['--import', 'tsx', script, profile, netns, sessionDir], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
-  const dispose = () => {
-    if (helper.exitCode === null && helper.signalCode === null) helper.kill('SIGKILL');
-    rmSync(runDir, { recursive: true, force: true });
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`stand-in helper did not connect: ${out}`)), 20_000);
-      helper.stdout?.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        if (out.includes('"status":"connected"')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-  } catch (e) {
-    dispose();
-    throw e;
-  }
-  return { helper, runDir, sessionDir, dispose };
-}
