@@ -19,7 +19,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import type { CredentialRequest, Credentials, LogLine, TunnelState } from '../../../../shared/ipc/helper-protocol.js';
 import type { Driver, DriverContext } from '../driver.js';
 import { profileRoutes, pushedRoutes } from '../../../../shared/profiles/routes.js';
-import { checkedRunConfig, exitNotifySeconds } from './args.js';
+import { checkedRunConfig, exitNotifySeconds, type ProfileFacts } from './args.js';
 import { PromptBroker, type NeedNotice } from './credentials.js';
 import { dnsFromEnv, mergeDns, type DnsSettings } from './dns-env.js';
 import { ManagementServer } from './management-server.js';
@@ -60,6 +60,23 @@ const RESPAWN_MAX_S = 30;
 const TAIL_LINES = 20;
 
 type Lifecycle = 'new' | 'running' | 'stopping' | 'stopped';
+
+type RunConfig = ReturnType<typeof checkedRunConfig>;
+
+/**
+ * checkedRunConfig's results by the inspected profile's directives: a reconnect with the same
+ * cached inspection brings the very same directives and canonical text, for which the config and
+ * its re-read cannot differ. Any other text, transport or route guard is checked again.
+ */
+const runConfigs = new WeakMap<ProfileFacts['directives'], { canonical: string; udpOnly: boolean; guardRoutes: boolean; config: RunConfig }>();
+
+function checkedConfig(canonical: string, facts: ProfileFacts, guardRoutes: boolean): RunConfig {
+  const known = runConfigs.get(facts.directives);
+  if (known && known.canonical === canonical && known.udpOnly === facts.udpOnly && known.guardRoutes === guardRoutes) return known.config;
+  const config = checkedRunConfig(canonical, facts, { guardRoutes });
+  runConfigs.set(facts.directives, { canonical, udpOnly: facts.udpOnly, guardRoutes, config });
+  return config;
+}
 
 export class OpenVpnDriver implements Driver {
   private readonly configPath: string;
@@ -132,7 +149,7 @@ export class OpenVpnDriver implements Driver {
     this.residue = new ResidueWriter(ctx.workDir, (message) => this.log('warn', `could not write the residue record: ${message}`));
     const profile = ctx.inspection.profile?.kind === 'openvpn' ? ctx.inspection.profile : null;
     const facts = { directives: profile?.directives ?? [], udpOnly: profile !== null && profile.remotes.every((r) => r.transport === 'udp') };
-    this.config = checkedRunConfig(ctx.inspection.canonical, facts, { guardRoutes: ctx.guardRoutes });
+    this.config = checkedConfig(ctx.inspection.canonical, facts, ctx.guardRoutes);
     this.stopGraceMs = Math.max(MIN_STOP_GRACE_MS, (exitNotifySeconds(facts) + 2) * 1000);
     this.mgmt = new ManagementServer(managementSocketPath(ctx.workDir), {
       connected: (conn) => this.onManagementConnected(conn),

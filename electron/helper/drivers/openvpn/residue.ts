@@ -21,10 +21,15 @@ export const RESIDUE_FILE = 'residue.json';
  * the file system flush (ext4 does, on purpose), which would otherwise stall every session's
  * events while a tunnel comes up. Writes run in the background, one at a time, and only the newest
  * record waiting is written; flush() waits until what was saved is on disk.
+ *
+ * A write starts on the next turn of the event loop, not at once: openvpn logs the address and
+ * routes it adds in one burst just before CONNECTED, and a write per line would make "connected"
+ * wait for one record after another (each an open, write, close and rename in the thread pool).
  */
 export class ResidueWriter {
   private next: OpenVpnResidue | null = null;
   private writing: Promise<void> | null = null;
+  private scheduled: NodeJS.Immediate | null = null;
   private closed = false;
 
   constructor(
@@ -35,10 +40,11 @@ export class ResidueWriter {
   save(residue: OpenVpnResidue): void {
     if (this.closed) return;
     this.next = residue;
-    this.writing ??= this.drain();
+    if (this.writing === null) this.scheduled ??= setImmediate(() => this.start());
   }
 
   flush(): Promise<void> {
+    this.start();
     return this.writing ?? Promise.resolve();
   }
 
@@ -46,6 +52,12 @@ export class ResidueWriter {
   close(): Promise<void> {
     this.closed = true;
     return this.flush();
+  }
+
+  private start(): void {
+    if (this.scheduled !== null) clearImmediate(this.scheduled);
+    this.scheduled = null;
+    if (this.next !== null) this.writing ??= this.drain();
   }
 
   private async drain(): Promise<void> {

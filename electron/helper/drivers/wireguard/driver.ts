@@ -193,7 +193,7 @@ class WireGuardDriver implements Driver {
     this.emit({ status: 'connecting', phase: 'starting' });
     this.connectTimer = setTimeout(() => this.onConnectTimeout(), context.connectTimeoutMs);
     // What wg-quick reads must be what was checked: re-read with wg-quick's own rules right before it runs.
-    const mismatch = checkCanonicalWireGuard(context.inspection.canonical, this.profile);
+    const mismatch = checkCanonical(context.inspection.canonical, this.profile);
     if (mismatch !== null) {
       this.fail('tunnel-setup-failed', mismatch.message, mismatch.text);
       return;
@@ -449,6 +449,22 @@ class WireGuardDriver implements Driver {
       this.emit({ status: 'reconnecting', reason: 'handshake-stale', attempt: this.attempt });
     }
   }
+}
+
+/**
+ * checkCanonicalWireGuard's verdicts by inspected profile: a reconnect with the same cached
+ * inspection brings the very same profile object and canonical text, on which the reader's verdict
+ * cannot differ (about a millisecond of a connect, the reader's code being cold in a helper that
+ * runs it once a connect). Any other text for that profile is read again.
+ */
+const canonicalVerdicts = new WeakMap<WireGuardProfile, { canonical: string; mismatch: ReturnType<typeof checkCanonicalWireGuard> }>();
+
+function checkCanonical(canonical: string, profile: WireGuardProfile): ReturnType<typeof checkCanonicalWireGuard> {
+  const known = canonicalVerdicts.get(profile);
+  if (known?.canonical === canonical) return known.mismatch;
+  const mismatch = checkCanonicalWireGuard(canonical, profile);
+  canonicalVerdicts.set(profile, { canonical, mismatch });
+  return mismatch;
 }
 
 export function createWireGuardDriver(context: DriverContext, timings: Partial<WireGuardTimings> = {}): Driver {

@@ -134,10 +134,11 @@ export function exeName(pid: number): string | null {
 }
 
 function isWireGuardGoFor(pid: number, ifname: string): boolean {
-  if (exeName(pid) !== 'wireguard-go') return false;
   const argv = procArgv(pid);
   // wg-quick starts it as `wireguard-go <if>`; it daemonizes by re-executing itself with the same argv.
-  return argv.length === 2 && (argv[0] === 'wireguard-go' || (argv[0] ?? '').endsWith('/wireguard-go')) && argv[1] === ifname;
+  const named = argv.length === 2 && (argv[0] === 'wireguard-go' || (argv[0] ?? '').endsWith('/wireguard-go')) && argv[1] === ifname;
+  // The argv rules out nearly every pid a scan meets with one read; the exe link (which an argv cannot fake) is read for a match only.
+  return named && exeName(pid) === 'wireguard-go';
 }
 
 /**
