@@ -302,6 +302,8 @@ export interface SecHelperOptions {
   env?: Record<string, string>;
   /** Wait for 'listening on' (default), or only start it (a test that expects it to refuse). */
   waitListening?: boolean;
+  /** The administrator's policy directory (`--policy-dir`); /etc/tsunagu otherwise. */
+  policyDir?: string;
 }
 
 /** A fresh base directory for a helper: under /run (root-owned, 0755 up to /), reachable by the users. */
@@ -318,7 +320,7 @@ export async function startSecHelper(netns: string | null, o: SecHelperOptions =
   const runDir = o.runDir ?? (dir ? join(dir, 'run') : '/run/tsunagu');
   // The global setup's copy of the bundle: a rebuild of out/cli (another suite's setup) rewrites
   // peercred.node in place, and a helper that has it mapped dies of SIGSEGV in PeerCredentials.
-  const args = [cliPath(), ...(dir ? ['--socket', socketPath] : []), 'helper', '--group', GROUP, ...(dir || o.runDir ? ['--run-dir', runDir] : []), ...(netns ? ['--netns', netns] : [])];
+  const args = [cliPath(), ...(dir ? ['--socket', socketPath] : []), 'helper', '--group', GROUP, ...(dir || o.runDir ? ['--run-dir', runDir] : []), ...(netns ? ['--netns', netns] : []), ...(o.policyDir ? ['--policy-dir', o.policyDir] : [])];
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
   let output = '';
   proc.stdout?.setEncoding('utf8').on('data', (d: string) => { output += d; });
