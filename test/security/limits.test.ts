@@ -2,6 +2,7 @@
  * Findings 4 and 8: one member must not be able to crash, exhaust or stall the helper for the
  * others. Alice floods; bob must still be served, the helper must live, and tunnels stay up.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ping, pingUntil, run } from '../lab/index.js';
 import { processesIn } from '../integration/helper-harness.js';
@@ -72,7 +73,10 @@ describe('finding 4: idle connections', () => {
 
   it('with the helper at RLIMIT_NOFILE 64 (EMFILE on accept), the helper lives and serves again', async () => {
     await tunnelUp();
-    await run('prlimit', ['--pid', String(rig.helper.pid), '--nofile=64:64']);
+    // Only the soft limit: raising a hard limit back needs CAP_SYS_RESOURCE, which root in a
+    // container may lack, and a helper left at 64 would fail every later spawn with EMFILE.
+    const [soft, hard] = nofile(rig.helper.pid);
+    await run('prlimit', ['--pid', String(rig.helper.pid), `--nofile=64:${hard}`]);
     try {
       const flooder = await rig.agent('alice');
       const { conns } = await flooder.openMany(rig.helper.socketPath, 300);
@@ -86,7 +90,8 @@ describe('finding 4: idle connections', () => {
       const states = tunnel?.conn.events().filter((e) => e.event === 'state').map((e) => (e['state'] as { status: string }).status) ?? [];
       expect(states.at(-1)).toBe('connected');
     } finally {
-      if (rig.helper.alive()) await run('prlimit', ['--pid', String(rig.helper.pid), '--nofile=20000:20000'], { allowFail: true });
+      if (rig.helper.alive()) await run('prlimit', ['--pid', String(rig.helper.pid), `--nofile=${soft}:${hard}`]);
+      expect(nofile(rig.helper.pid)[0]).toBe(soft);
     }
   });
 });
@@ -196,3 +201,11 @@ describe('finding 8: resource limits', () => {
     bob.close();
   });
 });
+
+/** The soft and hard RLIMIT_NOFILE of a process, from /proc (as prlimit writes them). */
+function nofile(pid: number): [string, string] {
+  const line = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const [soft, hard] = line?.replace('Max open files', '').trim().split(/\s+/) ?? [];
+  if (!soft || !hard) throw new Error(`no open-files limit in /proc/${pid}/limits`);
+  return [soft, hard];
+}
