@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { LocalizedText } from '../profiles/diagnostics.js';
+import { PROFILE_KINDS, profileKindSchema } from '../profiles/kinds.js';
 import { serverPattern } from './servers.js';
 
 /** Who makes a policy hold: the root helper (a client cannot get around it) or the app (its UI). */
@@ -22,9 +23,9 @@ function declare<S extends z.ZodType>(d: PolicyDeclaration<S>): PolicyDeclaratio
   return d;
 }
 
-/** The kinds of profile the helper runs (its protocol's `kind`). */
-export const PROFILE_KINDS = ['openvpn', 'wireguard'] as const;
-export const profileKind = z.enum(PROFILE_KINDS);
+/** The kinds of profile the helper runs (its protocol's `kind`): the one list, shared/profiles/kinds.ts. */
+export { PROFILE_KINDS } from '../profiles/kinds.js';
+export const profileKind = profileKindSchema;
 
 /** A provisioned profile's id: its file name in `<policy dir>/profiles/` without the extension. */
 export const provisionedId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a provisioned profile id: lowercase letters, digits, . _ - (up to 64)');

@@ -9,7 +9,7 @@ export interface LocalizedText {
   ja: string;
 }
 
-export type ProfileKind = 'openvpn' | 'wireguard';
+export type { ProfileKind } from './kinds.js';
 
 /** An error makes a profile unusable. Line and column are 1-based; 0 means "the whole profile". */
 export interface ProfileError {

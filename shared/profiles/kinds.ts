@@ -1,0 +1,19 @@
+/**
+ * The kinds of VPN profile Tsunagu knows: the one list. Every union, zod enum, detection order
+ * and driver table derives from it, so a new kind is one entry here plus its own folders and a
+ * registration line in each layer (shared/profiles/format.ts, electron/helper/drivers/registry.ts).
+ * The order is the registry order (detection and listings); a kind never leaves the list silently
+ * because stored profiles and policy files name it.
+ */
+import { z } from 'zod';
+
+export const PROFILE_KINDS = ['openvpn', 'wireguard'] as const;
+
+export type ProfileKind = (typeof PROFILE_KINDS)[number];
+
+/** The schema of a kind wherever one crosses a boundary (IPC, stored records, policy files). */
+export const profileKindSchema = z.enum(PROFILE_KINDS);
+
+export function isProfileKind(value: unknown): value is ProfileKind {
+  return typeof value === 'string' && (PROFILE_KINDS as readonly string[]).includes(value);
+}
