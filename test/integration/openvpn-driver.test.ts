@@ -10,7 +10,8 @@ import { cleanupPredecessor } from '../../electron/helper/cleanup.js';
 import { OpenVpnProcess } from '../../electron/helper/drivers/openvpn/process.js';
 import { HelperLog } from '../../electron/helper/log.js';
 import { STANDBY_MARKER, StandbyPool } from '../../electron/helper/standby.js';
-import type { Driver, DriverContext, Residue } from '../../electron/helper/drivers/driver.js';
+import type { Driver, DriverContext } from '../../electron/helper/drivers/driver.js';
+import type { OpenVpnResidue } from '../../electron/helper/drivers/openvpn/residue.js';
 import { rereadOpenVpn } from '../../shared/profiles/openvpn/reread.js';
 import { isAlive, waitForExit } from '../../electron/helper/exec.js';
 import type { CredentialRequest, Credentials, TunnelState } from '../../shared/ipc/helper-protocol.js';
@@ -658,7 +659,7 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
     const linksBefore = links(inst.clientNetns);
     const s = await standInHelper('openvpn', CRASH_SESSION, inst.profile, inst.clientNetns);
     try {
-      const residue = JSON.parse(readFileSync(join(s.sessionDir, 'residue.json'), 'utf8')) as Residue;
+      const residue = JSON.parse(readFileSync(join(s.sessionDir, 'residue.json'), 'utf8')) as OpenVpnResidue;
       expect(residue.pids).toHaveLength(1);
       expect(residue.dnsRecords).toHaveLength(1);
       expect(resolvConf(inst.clientNetns)).toContain('nameserver 198.18.2.53');
@@ -688,7 +689,7 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
     const s = await standInHelper('openvpn', CRASH_SESSION, profile, inst.clientNetns);
     try {
       // Recorded by the time connected was reported, however fast the server or slow the helper.
-      const residue = JSON.parse(readFileSync(join(s.sessionDir, 'residue.json'), 'utf8')) as Residue & { routes: { dst: string }[] };
+      const residue = JSON.parse(readFileSync(join(s.sessionDir, 'residue.json'), 'utf8')) as OpenVpnResidue;
       expect(residue.routes.map((r) => r.dst)).toEqual(expect.arrayContaining(['198.18.1.1/32', '203.0.113.7/32']));
       // openvpn first (the stand-in would respawn it after 1 s), then its helper.
       process.kill(need(residue.pids[0]), 'SIGKILL');

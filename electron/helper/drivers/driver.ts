@@ -6,6 +6,7 @@
  */
 import type { Credentials, CredentialRequest, LogLine, TunnelState } from '../../../shared/ipc/helper-protocol.js';
 import type { InspectResult } from '../../../shared/profiles/inspect.js';
+import type { ProfileKind } from '../../../shared/profiles/kinds.js';
 
 export interface DriverEvents {
   /** Every state change, in order. */
@@ -68,7 +69,7 @@ export interface Prelaunched {
   /** Kills the process; it will not be used. */
   abandon(): void;
   /** What crash cleanup needs to find and stop this process if the helper dies (standby.ts). */
-  residue(sessionId: string): Residue;
+  residue(sessionId: string): ResidueRecord;
 }
 
 export interface Driver {
@@ -88,19 +89,13 @@ export interface Driver {
 }
 
 /**
- * What a driver leaves on the system while running, recorded in the session's work directory so
- * that a helper restarted after a crash can remove it.
+ * What a driver leaves on the system while running, recorded in the session's work directory
+ * (<workDir>/residue.json, lifecycle.ts ResidueFile) so that a helper restarted after a crash can
+ * remove it. Every kind's record has these fields plus its own, and its own zod schema
+ * (registry.ts DriverRegistration.residueSchema): a record is data, validated before use.
  */
-export interface Residue {
-  kind: 'openvpn' | 'wireguard';
+export interface ResidueRecord<K extends ProfileKind = ProfileKind> {
+  kind: K;
   sessionId: string;
   pids: number[];
-  interfaceName: string | null;
-  /** resolvconf record names added for DNS. */
-  dnsRecords: string[];
-  /**
-   * The session's config file (it holds the private key), always inside the session directory:
-   * a record naming any other path is refused whole. Cleanup never runs a tool on it.
-   */
-  configPath: string | null;
 }
