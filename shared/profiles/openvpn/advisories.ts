@@ -5,6 +5,7 @@
 import { openSslProvides } from './ciphers.js';
 import type { Advisory, LocalizedText } from '../diagnostics.js';
 import { unprivilegedPort } from '../policy.js';
+import { isPlaceholderHost, placeholderHostText } from '../placeholder-host.js';
 import type { OpenVpnDirective, OpenVpnProfile } from './model.js';
 import type { RawDirective } from './reader.js';
 
@@ -376,6 +377,8 @@ export function openVpnAdvisories(profile: OpenVpnProfile, lines: Map<OpenVpnDir
     });
   }
 
+  items.push(...placeholderServerItems(profile, lines));
+
   if (profile.auth.embeddedUser?.hasPassword) {
     items.push({
       advisory: {
@@ -388,5 +391,26 @@ export function openVpnAdvisories(profile: OpenVpnProfile, lines: Map<OpenVpnDir
       },
     });
   }
+  return items;
+}
+
+/** Every `remote` (top level or in a <connection> block) whose host cannot be a real server, once per name. */
+function placeholderServerItems(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, number>): OpenVpnAdvisoryItem[] {
+  const seen = new Set<string>();
+  const items: OpenVpnAdvisoryItem[] = [];
+  const visit = (ds: OpenVpnDirective[]): void => {
+    for (const d of ds) {
+      if (d.block) visit(d.block);
+      const host = d.name === 'remote' ? d.args[0] : undefined;
+      if (host === undefined || seen.has(host) || !isPlaceholderHost(host)) continue;
+      seen.add(host);
+      const line = lines.get(d) ?? 0;
+      const text = placeholderHostText(host, line, 'remote');
+      items.push({
+        advisory: { code: 'OVPN_PLACEHOLDER_SERVER', severity: 'warning', line, message: text.message, explanation: text.explanation, fix: { automatic: false, description: text.fix } },
+      });
+    }
+  };
+  visit(profile.directives);
   return items;
 }

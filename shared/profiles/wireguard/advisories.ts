@@ -2,6 +2,7 @@
  * WireGuard advisories: settings that work but surprise, with automatic fixes where safe.
  */
 import type { Advisory } from '../diagnostics.js';
+import { isPlaceholderHost, placeholderHostText } from '../placeholder-host.js';
 import { isFullTunnel } from '../routes.js';
 import type { WireGuardLocated, WireGuardProfile } from './model.js';
 
@@ -87,6 +88,15 @@ export function wireGuardAdvisories(profile: WireGuardProfile, located: WireGuar
           ja: `プレフィックスは先頭のビットが一致するアドレスをすべて含みます。'${entry.written}' は見かけより広い ${entry.cidr} をトンネルに通します。`,
         },
       },
+    });
+  }
+  for (const [index, peer] of profile.peers.entries()) {
+    const host = peer.endpoint?.host;
+    if (host === undefined || !isPlaceholderHost(host)) continue;
+    const line = located.keyLines[`peer.${index}.endpoint`] ?? 0;
+    const text = placeholderHostText(host, line, 'Endpoint');
+    items.push({
+      advisory: { code: 'WG_PLACEHOLDER_ENDPOINT', severity: 'warning', line, message: text.message, explanation: text.explanation, fix: { automatic: false, description: text.fix } },
     });
   }
   const fullTunnel = isFullTunnel(profile.peers.flatMap((p) => p.allowedIPs));
