@@ -72,15 +72,36 @@ export const importPreview = z.object({
     advisories: z.array(advisory),
     errors: z.array(profileError),
     inlinedFiles: z.array(z.string()),
+    /** False for a file that is not a profile at all (a certificate, a key, a document): no kind is shown. */
+    isProfile: z.boolean().optional(),
+    /** How many of the first `errors` are root causes; the rest follow from them (shown folded). */
+    rootCauses: z.number().int().min(0).optional(),
+    /** Files the profile names that were not among the chosen files (offered: "Add the missing files…"). */
+    missingFiles: z.array(z.string()).optional(),
   })),
+  /** Files chosen with the profiles that no profile uses (named only: their content is never shown). */
+  unusedFiles: z.array(z.string()).optional(),
 });
 export type ImportPreview = z.infer<typeof importPreview>;
+
+/** One chosen file: a path main reads, or the file's name and bytes (base64, at most 1 MiB of bytes). */
+export const importFile = z.union([
+  z.object({ path: z.string().min(1).max(4096) }).strict(),
+  z.object({ name: z.string().min(1).max(255), base64: z.string().max(Math.ceil((1024 * 1024) / 3) * 4) }).strict(),
+]);
+export type ImportFile = z.infer<typeof importFile>;
 
 export const importSource = z.discriminatedUnion('kind', [
   /** A file or .zip the user chose or dropped (main reads it and the files beside it). */
   z.object({ kind: z.literal('path'), path: z.string().min(1).max(4096) }),
   /** Pasted text. */
   z.object({ kind: z.literal('text'), text: z.string().max(1024 * 1024), fileName: z.string().max(255).optional() }),
+  /**
+   * Files chosen or dropped together: ONE import. Profiles among them read the others (ca.crt,
+   * client.key, ta.key …) as their companion files by name. A file is a path (Electron) or its bytes
+   * in base64 (a browser has no paths). `addTo` re-inspects that pending import with these files added.
+   */
+  z.object({ kind: z.literal('files'), files: z.array(importFile).min(1).max(64), addTo: importId.optional() }),
   /** An https URL (typed, or from a tsunagu://import deep link). */
   z.object({ kind: z.literal('url'), url: z.string().url().max(2048) }),
 ]);
