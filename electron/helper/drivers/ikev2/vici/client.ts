@@ -307,9 +307,10 @@ export class ViciClient {
   private onEvent(name: string, msg: ViciSection): void {
     const op = this.current;
     let delivered = false;
-    if (op && op.stream === name && op.onEvent) {
+    if (op && op.stream === name) {
       delivered = true;
-      this.callSafely(() => op.onEvent?.(msg), `stream handler of ${op.label}`);
+      const handler = op.onEvent;
+      if (handler) this.callSafely(() => handler(msg), `stream handler of ${op.label}`);
     }
     const listener = this.listeners.get(name);
     if (listener) {
