@@ -6,17 +6,23 @@
  *      MutationObserver in the page sees the connection panel's words change to it. Same clock
  *      (wall time, sub-millisecond: timeOrigin + performance.now()) on both sides. Median and max.
  *   2. The production renderer bundle, gzipped (target ≤ 300 KB).
+ *   3. The `tsunagu` bin's start against a bare `node -e 0` (target ≤ 2×): the bin file run as the
+ *      shell runs it (its shebang), `--version` (`--help` while the CLI has no --version) and
+ *      `status` with no helper listening, interleaved with `node -e 0`, median of each.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { bundleCli } from '../build/bundle.js';
+import { bundleBin, bundleCli } from '../build/bundle.js';
 import { buildRenderer } from '../electron/dev-bridge/index.js';
 import type { AppEvent } from '../shared/ipc/app-api.js';
-import { launchBrowser, openApp, RENDERER_DIR, startStack, stateWords } from '../test/e2e/harness.js';
+import { launchBrowser, openApp, RENDERER_DIR, ROOT, startStack, stateWords } from '../test/e2e/harness.js';
 import { median } from './stats.js';
 
 const SAMPLES = Number(process.env['BENCH_UI_CYCLES'] ?? 5);
+const CLI_RUNS = Number(process.env['BENCH_CLI_RUNS'] ?? 21);
+const BIN = join(ROOT, 'electron', 'cli', 'bin.js');
 const LABELS: Record<string, string> = { connected: 'Connected', disconnected: 'Disconnected' };
 
 declare global {
@@ -42,9 +48,48 @@ function bundleSize(dir: string): { raw: number; gzip: number; files: string[] }
   return { raw: raw + html.length, gzip: gzip + gzipSync(html, { level: 9 }).length, files };
 }
 
+function timedRun(command: string, args: string[]): number {
+  const start = performance.now();
+  const run = spawnSync(command, args, { stdio: 'ignore', env: { ...process.env, TSUNAGU_SOCKET: join(ROOT, 'out', 'bench-no-helper.sock') } });
+  if (run.error) throw run.error;
+  return performance.now() - start;
+}
+
+/** Median start times of the bin's commands and of `node -e 0`, runs interleaved so load drifts hit all alike. */
+function cliStart(): { command: string; nodeMs: number; binMs: number; ratio: number; statusMs: number; statusRatio: number; runs: number; targetRatio: number } {
+  const hasVersion = spawnSync(BIN, ['--version'], { stdio: 'ignore' }).status === 0;
+  const first = hasVersion ? '--version' : '--help';
+  const node: number[] = [];
+  const bin: number[] = [];
+  const status: number[] = [];
+  // One untimed round first: the page cache holds the bundle from then on, for all runs alike.
+  timedRun(process.execPath, ['-e', '0']);
+  timedRun(BIN, [first]);
+  for (let i = 0; i < CLI_RUNS; i++) {
+    node.push(timedRun(process.execPath, ['-e', '0']));
+    bin.push(timedRun(BIN, [first]));
+    status.push(timedRun(BIN, ['status']));
+  }
+  const nodeMs = median(node);
+  const round = (n: number, digits: number) => Number(n.toFixed(digits));
+  return {
+    command: `tsunagu ${first}`,
+    nodeMs: round(nodeMs, 1),
+    binMs: round(median(bin), 1),
+    ratio: round(median(bin) / nodeMs, 2),
+    statusMs: round(median(status), 1),
+    statusRatio: round(median(status) / nodeMs, 2),
+    runs: CLI_RUNS,
+    targetRatio: 2,
+  };
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench:ui needs root (lab servers and the helper): sudo npm run bench:ui');
   await bundleCli();
+  await bundleBin();
+  const cli = cliStart();
+  console.log(`tsunagu bin start: ${cli.command} ${cli.binMs} ms, status (no helper) ${cli.statusMs} ms, node -e 0 ${cli.nodeMs} ms: ${cli.ratio}× and ${cli.statusRatio}× (median of ${cli.runs} each, target ≤ ${cli.targetRatio}×)`);
   await buildRenderer(RENDERER_DIR);
   const size = bundleSize(RENDERER_DIR);
 
@@ -106,11 +151,12 @@ async function main(): Promise<void> {
     const result = {
       eventToDom: { samples: latencies.length, medianMs: Number(median(latencies).toFixed(1)), maxMs: Number(Math.max(...latencies).toFixed(1)), targetMs: 50 },
       bundle: { gzipKB: Number((size.gzip / 1024).toFixed(1)), rawKB: Number((size.raw / 1024).toFixed(1)), targetGzipKB: 300, files: size.files },
+      cliStart: cli,
     };
     console.log(`helper state event → DOM: median ${result.eventToDom.medianMs} ms, max ${result.eventToDom.maxMs} ms over ${latencies.length} samples (target ≤ 50 ms)`);
     console.log(`renderer bundle: ${result.bundle.gzipKB} KB gzipped, ${result.bundle.rawKB} KB raw (target ≤ 300 KB gzipped)`);
     console.log(JSON.stringify(result));
-    if (result.eventToDom.medianMs > 50 || result.bundle.gzipKB > 300) process.exitCode = 1;
+    if (result.eventToDom.medianMs > 50 || result.bundle.gzipKB > 300 || cli.ratio > cli.targetRatio) process.exitCode = 1;
   } finally {
     await browser.close();
     await stack.stop();

@@ -4,12 +4,17 @@
  *                         plain-Node file (no TypeScript loader: less memory, faster start),
  *                         with the helper's native addon and its inspection worker
  *                         (inspection-worker.mjs) beside it;
+ *   out/bin/              the same CLI for the `tsunagu` bin (electron/cli/bin.js), split so a
+ *                         command loads only what it uses (the helper stack is its own chunk) and
+ *                         minified; inputs.json lists every source file with its mtime and size
+ *                         so bin.js can tell cheaply whether it is current. Built by `npm install`
+ *                         (postinstall, scripts/bundle-bin.js) and `npm run build`;
  *   out/main, out/preload the Electron main process (ESM) and preload (CJS, as sandboxed
  *                         preloads require), and out/renderer (Vite).
  * `npm run build` builds everything; tests build only the CLI (see test/integration/global-setup.ts).
  */
-import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build as esbuild } from 'esbuild';
 
@@ -49,6 +54,57 @@ export async function bundleCli(): Promise<string> {
   return outfile;
 }
 
+/** What out/bin/inputs.json holds: every file the bin bundle was built from, relative to the root. */
+export interface BinInputs {
+  files: Array<[path: string, mtimeMs: number, size: number]>;
+}
+
+/**
+ * out/bin: the CLI (entry tsunagu.mjs) and the helper's inspection worker as two entry points of
+ * one split build, sharing chunks, with the addon beside them (peer.ts and inspector.ts look beside
+ * their own chunk). Built in a temporary folder and swapped in whole, so a `tsunagu` starting
+ * meanwhile never sees half a bundle and a helper running from the old one keeps its files.
+ */
+export async function bundleBin(): Promise<string> {
+  const out = join(root, 'out/bin');
+  const staging = `${out}.${process.pid}.tmp`;
+  rmSync(staging, { recursive: true, force: true });
+  const result = await esbuild({
+    absWorkingDir: root,
+    entryPoints: { tsunagu: join(root, 'electron/cli/entry.ts'), 'inspection-worker': join(root, 'electron/helper/inspection-worker.ts') },
+    outdir: staging,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    banner: { js: requireShim },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  copyFileSync(join(root, 'electron/helper/native/build/Release/peercred.node'), join(staging, 'peercred.node'));
+  const inputs: BinInputs = {
+    files: Object.keys(result.metafile.inputs).map((path) => {
+      const st = statSync(join(root, path));
+      return [relative(root, join(root, path)), st.mtimeMs, st.size];
+    }),
+  };
+  writeFileSync(join(staging, 'inputs.json'), `${JSON.stringify(inputs)}\n`);
+  const old = `${out}.${process.pid}.old`;
+  let replaced = false;
+  try {
+    renameSync(out, old);
+    replaced = true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  renameSync(staging, out);
+  if (replaced) rmSync(old, { recursive: true, force: true });
+  return join(out, 'tsunagu.mjs');
+}
+
 /**
  * The Electron main process (ESM, Electron external) and the preload (CJS: sandboxed preloads
  * cannot be modules), into `outDir`/main and `outDir`/preload.
@@ -85,6 +141,7 @@ export async function bundleApp(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   await bundleCli();
+  await bundleBin();
   await bundleApp();
-  console.log('Built out/cli, out/main, out/preload and out/renderer.');
+  console.log('Built out/cli, out/bin, out/main, out/preload and out/renderer.');
 }
