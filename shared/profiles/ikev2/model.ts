@@ -86,7 +86,7 @@ export interface Ikev2Secrets {
 
 export interface Ikev2Profile {
   kind: 'ikev2';
-  /** The connection's section name (`connections.<conn>`); letters, digits, `-`, `_`, `.`. */
+  /** The connection's section name (`connections.<conn>`); letters, digits, `-`, `_`. */
   connection: string;
   /** `version`: 1 = IKEv1, 2 = IKEv2 (`0`, "any", is stored as 2: what charon initiates with). */
   version: 1 | 2;
