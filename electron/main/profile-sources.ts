@@ -79,6 +79,96 @@ function readCapped(path: string, cap: number): Uint8Array | 'too-large' | 'unre
   }
 }
 
+/** A file the user chose or dropped, by its plain name (the browser has no path). */
+export interface ChosenFile {
+  name: string;
+  bytes: Uint8Array;
+  /** The folder it was chosen from (Electron): files the profile names but the user did not choose are looked up there. */
+  folder?: string;
+}
+
+/** The chosen files, looked up by plain basename (the first of a name wins). */
+export function chosenFileSource(files: readonly ChosenFile[]): ProfileFileSource {
+  const byName = new Map<string, Uint8Array>();
+  for (const f of files) if (!byName.has(f.name)) byName.set(f.name, f.bytes);
+  return {
+    description: { en: 'the files chosen together with it', ja: '一緒に選択したファイル' },
+    read: (name) => (name === basename(name) ? byName.get(name) ?? null : null),
+  };
+}
+
+/** The first source that has the file; messages name the first source. */
+export function layeredFileSource(sources: readonly ProfileFileSource[]): ProfileFileSource {
+  const first = sources[0];
+  return {
+    description: first ? first.description : { en: 'the files chosen together with it', ja: '一緒に選択したファイル' },
+    read(name) {
+      for (const source of sources) {
+        const bytes = source.read(name);
+        if (bytes !== null) return bytes;
+      }
+      return null;
+    },
+  };
+}
+
+/** A source that remembers which names the profile asked for: found ones and missing ones. */
+export function recordingFileSource(inner: ProfileFileSource): { source: ProfileFileSource; found: Set<string>; missing: Set<string> } {
+  const found = new Set<string>();
+  const missing = new Set<string>();
+  return {
+    found,
+    missing,
+    source: {
+      description: inner.description,
+      read(name) {
+        const bytes = inner.read(name);
+        if (bytes === null) missing.add(name);
+        else found.add(name);
+        return bytes;
+      },
+    },
+  };
+}
+
+export type ChosenPathResult = { ok: true; kind: 'file'; file: ChosenFile } | { ok: true; kind: 'bundle'; candidates: ProfileCandidate[] } | { ok: false; error: SourceError };
+
+/** A chosen path: a loose file (profile or companion), or a folder / .zip whose profiles are read as before. */
+export function readChosenPath(path: string): ChosenPathResult {
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    // reported below by profileCandidates
+  }
+  const isZip = /\.zip$/i.test(path);
+  if (isDirectory || isZip) {
+    const found = profileCandidates(path);
+    return found.ok ? { ok: true, kind: 'bundle', candidates: found.candidates } : found;
+  }
+  const bytes = readCapped(path, MAX_PROFILE_BYTES);
+  if (bytes === 'too-large' || bytes === 'unreadable') {
+    const found = profileCandidates(path);
+    return found.ok ? { ok: true, kind: 'bundle', candidates: found.candidates } : found;
+  }
+  if (isZipBytes(bytes)) return bundleOf(zipCandidates(path, bytes));
+  return { ok: true, kind: 'file', file: { name: basename(path), bytes, folder: dirname(path) } };
+}
+
+/** Chosen bytes that are a .zip (by name or magic number) are read as a bundle. */
+export function chosenZip(file: ChosenFile): ChosenPathResult | null {
+  if (!/\.zip$/i.test(file.name) && !isZipBytes(file.bytes)) return null;
+  return bundleOf(zipCandidates(file.name, file.bytes));
+}
+
+function bundleOf(found: SourceResult): ChosenPathResult {
+  return found.ok ? { ok: true, kind: 'bundle', candidates: found.candidates } : found;
+}
+
+function isZipBytes(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+}
+
 function zipCandidates(zipPath: string, bytes: Uint8Array): SourceResult {
   let entries: Record<string, Uint8Array>;
   let total = 0;
@@ -157,6 +247,6 @@ export function profileCandidates(path: string): SourceResult {
   if (bytes === 'unreadable') {
     return sourceError('IMPORT_UNREADABLE', path, `${path} cannot be read (permission denied?).`, `${path} を読み取れません (アクセス権がない可能性があります)。`);
   }
-  if (isZip || (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04)) return zipCandidates(path, bytes);
+  if (isZip || isZipBytes(bytes)) return zipCandidates(path, bytes);
   return { ok: true, container: 'file', candidates: [{ displayName: basename(path), fileName: basename(path), bytes, files: folderFileSource(dirname(path)) }] };
 }

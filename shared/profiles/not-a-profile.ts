@@ -17,8 +17,14 @@ const PEM_KINDS: Array<[RegExp, LocalizedText]> = [
 
 const SHELL_SETTING = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
+interface Lookalike {
+  what: LocalizedText;
+  /** Certificates and keys: the companions a profile names (`ca ca.crt`), never a profile themselves. */
+  keyMaterial: boolean;
+}
+
 /** What the text looks like when it has no OpenVPN directive and no WireGuard section, else null. */
-function lookalike(text: string): LocalizedText | null {
+function lookalike(text: string): Lookalike | null {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let inPem = false;
   let firstPem: string | null = null;
@@ -43,19 +49,46 @@ function lookalike(text: string): LocalizedText | null {
   }
   // Text around the PEM (Bag Attributes, an openssl dump) changes nothing: no line is a directive.
   if (firstPem !== null) {
-    return PEM_KINDS.find(([re]) => re.test(firstPem ?? ''))?.[1] ?? { en: 'a PEM file (keys or certificates)', ja: 'PEM ファイル (鍵または証明書)' };
+    const what = PEM_KINDS.find(([re]) => re.test(firstPem ?? ''))?.[1] ?? { en: 'a PEM file (keys or certificates)', ja: 'PEM ファイル (鍵または証明書)' };
+    return { what, keyMaterial: true };
   }
-  if (other.length === 0) return { en: 'an empty file (only comments or blank lines)', ja: '空のファイル (コメントまたは空行のみ)' };
-  if (other.every((l) => SHELL_SETTING.test(l))) return { en: 'a file of NAME=value settings (a script or installer configuration)', ja: 'NAME=value 形式の設定ファイル (スクリプトやインストーラーの設定)' };
-  return { en: 'a text document', ja: 'テキスト文書' };
+  if (other.length === 0) return { what: { en: 'an empty file (only comments or blank lines)', ja: '空のファイル (コメントまたは空行のみ)' }, keyMaterial: false };
+  if (other.every((l) => SHELL_SETTING.test(l))) return { what: { en: 'a file of NAME=value settings (a script or installer configuration)', ja: 'NAME=value 形式の設定ファイル (スクリプトやインストーラーの設定)' }, keyMaterial: false };
+  return { what: { en: 'a text document', ja: 'テキスト文書' }, keyMaterial: false };
+}
+
+const BINARY_KEY_FILE = /\.(p12|pfx)$/i;
+const BINARY_CERT_FILE = /\.(der|cer|crt|key)$/i;
+
+/**
+ * What a file is when it holds certificates or keys (a PEM file, or by its name a binary PKCS#12
+ * bundle or DER certificate), or null. Such a file is a companion of the profile that names it.
+ */
+export function keyMaterialKind(text: string | null, fileName: string): LocalizedText | null {
+  if (text === null) {
+    if (BINARY_KEY_FILE.test(fileName)) return { en: 'a PKCS#12 bundle (certificate and key)', ja: 'PKCS#12 バンドル (証明書と鍵)' };
+    if (BINARY_CERT_FILE.test(fileName)) return { en: 'a binary certificate or key file', ja: 'バイナリ形式の証明書または鍵のファイル' };
+    return null;
+  }
+  const found = lookalike(text);
+  return found?.keyMaterial ? found.what : null;
+}
+
+/** The one error for a certificate or key chosen without the profile that uses it. */
+export function companionAloneError(what: LocalizedText): ProfileError {
+  return profileError('IMPORT_COMPANION_ALONE', { line: 0 }, '', {
+    en: `This is ${what.en}, not a VPN profile. Choose it together with the profile (.ovpn, .conf …) that uses it: files chosen together are imported as one.`,
+    ja: `これは${what.ja}で、VPN プロファイルではありません。これを使うプロファイル (.ovpn、.conf など) と一緒に選択してください。一緒に選択したファイルはまとめて 1 つとしてインポートされます。`,
+  });
 }
 
 /** The one error for a file that is not a VPN profile, or null when it may be one. */
 export function notAProfileError(text: string): ProfileError | null {
-  const what = lookalike(text);
-  if (!what) return null;
+  const found = lookalike(text);
+  if (!found) return null;
+  const { what } = found;
   return profileError('PROFILE_NOT_A_PROFILE', { line: 0 }, '', {
-    en: `This is not a VPN profile: it looks like ${what.en}. Choose the .ovpn or .conf file your provider gave you (a certificate or key file beside it is read from there automatically).`,
-    ja: `これは VPN プロファイルではありません。${what.ja}のようです。提供元から受け取った .ovpn または .conf ファイルを選択してください (横にある証明書や鍵のファイルは自動的に読み込まれます)。`,
+    en: `This is not a VPN profile: it looks like ${what.en}. Choose the .ovpn or .conf file your provider gave you (choose the certificate and key files it uses together with it).`,
+    ja: `これは VPN プロファイルではありません。${what.ja}のようです。提供元から受け取った .ovpn または .conf ファイルを選択してください (プロファイルが使う証明書や鍵のファイルは一緒に選択してください)。`,
   });
 }
