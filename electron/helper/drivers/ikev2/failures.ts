@@ -27,6 +27,7 @@ export type Ikev2ErrorCode =
   | 'ikev2-server-unreachable'
   | 'ikev2-name-unresolvable'
   | 'ikev2-connection-failed'
+  | 'ikev2-connection-lost'
   | 'ikev2-charon-failed'
   | 'ikev2-config-mismatch';
 
@@ -70,6 +71,10 @@ export const MESSAGES: Record<Ikev2ErrorCode, Localized> = {
   'ikev2-connection-failed': {
     en: 'The IPsec connection could not be established.',
     ja: 'IPsec 接続を確立できませんでした。',
+  },
+  'ikev2-connection-lost': {
+    en: 'The IPsec connection to the server was lost.',
+    ja: 'サーバーとの IPsec 接続が切れました。',
   },
   'ikev2-charon-failed': {
     en: 'The IPsec service (strongSwan charon) could not be started or stopped unexpectedly.',

@@ -1,0 +1,526 @@
+/**
+ * The IKEv2/IPsec driver: one charon per session (charon.ts), configured in memory over VICI and
+ * watched through it.
+ *
+ * Life of a session:
+ *   (charon already launched by the session manager with the helper's fixed strongswan.conf)
+ *   start → routesKnown(the profile's remote traffic selectors: a superset of what the server can
+ *   narrow them to) → connect VICI (commands) + a second connection for ike-updown/child-updown →
+ *   load-key / load-shared / load-conn → list-conns compared with the model (conn.ts) →
+ *   the password asked when the profile has none (credentialsRequired) → initiate, its control-log
+ *   read for the reason of a failure (failures.ts) and for the DNS servers the server assigned →
+ *   list-sas: virtual IP, remote host, the CHILD_SA's selectors (the claim grows to them) → DNS
+ *   applied with the helper's own code (TunnelDns) → connected.
+ *   Counters: list-sas when the session manager asks (refreshCounters).
+ * Failures: each charon reason has its own error code; a wrong password the user typed is asked
+ * again in place (retry), one stored in the profile ends the session; the connect timer
+ * (connectTimeoutMs) covers the rest. After connected, the IKE or CHILD_SA going down ends the
+ * session with the reason charon logged.
+ * Stop: terminate (DELETE to the server), unload, SIGTERM charon (it removes its routes, rule and
+ * virtual IP; its TUN device goes with it), the helper's DNS removed, the residue record removed
+ * once nothing is left.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { Credentials, LogLine } from '../../../../shared/ipc/helper-protocol.js';
+import type { Ikev2Profile } from '../../../../shared/profiles/ikev2/model.js';
+import { normalizePrefix } from '../../../../shared/profiles/routes.js';
+import { waitForExit } from '../../exec.js';
+import type { Driver, DriverContext } from '../driver.js';
+import { connectTimeoutState, DriverLifecycle } from '../lifecycle.js';
+import { TunnelDns } from '../openvpn/tunnel-dns.js';
+import { CharonProcess, charonPaths, parseStderrLine } from './charon.js';
+import { CONN_NAME, loadPlan, passwordNeeds, sharedLoad, verifyLoadedConn, type LoadPlan, type PasswordNeed } from './conn.js';
+import { CharonLog, errorState, type Ikev2ErrorCode } from './failures.js';
+import { removeRoutingLeftovers, type Ikev2Residue } from './residue.js';
+import { ViciClient } from './vici/client.js';
+import type { ViciSection } from './vici/codec.js';
+import { parseControlLog, parseUpDown, ViciCommands, type IkeSaSummary } from './vici/commands.js';
+
+export interface Ikev2Timings {
+  /** From launch until charon's VICI socket accepts a connection. */
+  viciReadyMs: number;
+  /** Each VICI command but initiate. */
+  commandMs: number;
+  /** How long charon waits for the server's answer to our DELETE on stop. */
+  terminateMs: number;
+  /** After SIGTERM, before SIGKILL. */
+  exitWaitMs: number;
+}
+
+export const DEFAULT_IKEV2_TIMINGS: Ikev2Timings = { viciReadyMs: 5_000, commandMs: 5_000, terminateMs: 1_500, exitWaitMs: 3_000 };
+
+const ENDED = Symbol('ended');
+
+/** The prefixes a profile routes into the tunnel: its children's remote selectors (CIDRs). */
+export function profileRemoteTs(profile: Ikev2Profile): string[] {
+  const out: string[] = [];
+  for (const ts of profile.children.flatMap((c) => c.remoteTs)) {
+    const n = normalizePrefix(ts.includes('/') ? ts : `${ts}/${ts.includes(':') ? 128 : 32}`);
+    if (n && !out.includes(n.cidr)) out.push(n.cidr);
+  }
+  return out;
+}
+
+class Ikev2Driver implements Driver {
+  private readonly profile: Ikev2Profile;
+  private readonly life: DriverLifecycle<Ikev2Residue>;
+  private readonly timings: Ikev2Timings;
+  private readonly dns: TunnelDns;
+  private charon: CharonProcess | null = null;
+  private vici: ViciCommands | null = null;
+  private events: ViciClient | null = null;
+  private iface: string | null = null;
+  private connected = false;
+  /** Lines of the current attempt (control-log while initiating, then charon's own log). */
+  private attemptLog = new CharonLog();
+  /** A credentials prompt waiting for the user. */
+  private prompt: { resolve: (c: Credentials | typeof ENDED) => void } | null = null;
+  private initialCredentials: Credentials | undefined;
+  private counterBase = { in: 0, out: 0 };
+  private childCounters = new Map<string, { in: number; out: number }>();
+
+  constructor(
+    private readonly ctx: DriverContext<'ikev2'>,
+    timings: Partial<Ikev2Timings>,
+  ) {
+    this.profile = ctx.inspection.profile;
+    this.timings = { ...DEFAULT_IKEV2_TIMINGS, ...timings };
+    this.initialCredentials = ctx.initialCredentials;
+    this.life = new DriverLifecycle<Ikev2Residue>({
+      events: ctx.events,
+      log: (level, text) => this.log(level, text),
+      workDir: ctx.workDir,
+      teardown: () => this.tearDown(),
+    });
+    this.dns = new TunnelDns(ctx.netns, { changed: () => this.saveResidue(), log: (level, text) => this.log(level, text) });
+  }
+
+  interfaceName(): string | null {
+    return this.iface;
+  }
+
+  private log(level: LogLine['level'], text: string): void {
+    this.ctx.events.log(level, `ikev2: ${text}`);
+  }
+
+  private saveResidue(now = false): void {
+    const c = this.charon;
+    const residue: Ikev2Residue = {
+      kind: 'ikev2',
+      sessionId: this.ctx.sessionId,
+      pids: c && !c.exited ? [c.pid] : [],
+      startTime: c?.startTime ?? null,
+      netns: this.ctx.netns,
+      routingTable: c?.routingTable ?? 10_000,
+      interfaceName: this.iface,
+      dnsRecords: this.dns.records,
+    };
+    if (now) this.life.residue.saveNow(residue);
+    else this.life.residue.save(residue);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // start / stop
+
+  async start(): Promise<void> {
+    if (!this.life.begin()) throw new Error('driver already started');
+    const launched = this.ctx.prelaunched instanceof CharonProcess ? this.ctx.prelaunched : null;
+    // Routes first: on a conflict the session manager has already reported the error.
+    if (!this.ctx.events.routesKnown(profileRemoteTs(this.profile))) {
+      launched?.abandon();
+      this.life.endQuietly();
+      return;
+    }
+    const charon = launched?.usable ? launched : CharonProcess.launch({ workDir: this.ctx.workDir, netns: this.ctx.netns, sessionId: this.ctx.sessionId });
+    if (launched && charon !== launched) launched.abandon();
+    if (typeof charon === 'string') {
+      this.life.endQuietly();
+      throw new Error(`could not start charon: ${charon}`);
+    }
+    this.charon = charon;
+    // On disk before charon can create anything, so a crash from here on is cleaned up.
+    this.saveResidue(true);
+    charon.onLine((line) => this.onCharonLine(line));
+    void charon.exit.then((exit) => {
+      this.saveResidue();
+      if (!this.life.active) return;
+      this.log('error', `charon exited (${exit.signal ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`})${charon.failure ? `: ${charon.failure}` : ''}`);
+      this.life.fail(errorState('ikev2-charon-failed', charon.failure ?? `charon exited with ${exit.signal ?? String(exit.code)}`));
+    });
+    this.log('info', `charon pid ${charon.pid}${this.ctx.netns ? ` in namespace ${this.ctx.netns}` : ''}${launched === charon ? ' (launched ahead)' : ''}`);
+    this.life.emit({ status: 'connecting', phase: 'starting' });
+    this.life.startConnectTimer(this.ctx.connectTimeoutMs, () => {
+      const f = this.attemptLog.failure;
+      return f ? errorState(f.code, f.line) : connectTimeoutState(this.ctx.connectTimeoutMs, null);
+    });
+    void this.run().catch((e: unknown) => {
+      if (this.life.active) this.life.fail(errorState('ikev2-charon-failed', e instanceof Error ? e.message : String(e)));
+    });
+  }
+
+  stop(reason: string): Promise<void> {
+    return this.life.stop(reason);
+  }
+
+  provideCredentials(credentials: Credentials): boolean {
+    const p = this.prompt;
+    if (!p || !this.life.active) return false;
+    if (credentials.kind !== 'userpass' && credentials.kind !== 'cancel') return false;
+    this.prompt = null;
+    p.resolve(credentials);
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // connecting
+
+  private async run(): Promise<void> {
+    const charon = this.charon;
+    if (!charon) return;
+    const client = await this.connectVici(charon);
+    if (!client) return;
+    const vici = new ViciCommands(client);
+    this.vici = vici;
+    const events = await this.connectVici(charon);
+    if (!events) return;
+    this.events = events;
+    await events.listen(['ike-updown', 'child-updown'], (name, msg) => this.onUpDown(name, msg));
+    if (!this.life.active) return;
+
+    this.life.emit({ status: 'connecting', phase: 'configuring' });
+    const needs = passwordNeeds(this.profile);
+    const missing = needs.filter((n) => (n.type === 'EAP' ? this.profile.secrets.eapPassword : this.profile.secrets.xauthPassword) === null);
+    // The user's name and password first when the profile has none: the name may go into the conn.
+    let asked: { username: string; password: string } | null = null;
+    if (missing.length > 0) {
+      const first = missing[0];
+      if (!first) return;
+      asked = await this.askPassword(first, false);
+      if (asked === null) return;
+    }
+    const plan = loadPlan(this.withUsername(asked?.username ?? null));
+    if (!(await this.load(vici, plan))) return;
+    if (asked) for (const need of missing) if (!(await this.loadPassword(vici, need, asked))) return;
+
+    for (;;) {
+      const outcome = await this.initiate(vici, plan);
+      if (outcome === 'ok' || outcome === 'failed') return;
+      // A wrong password the user gave: ask again, in place.
+      const need = missing.find((n) => (outcome === 'ikev2-eap-failed' ? n.type === 'EAP' : n.type === 'XAUTH'));
+      if (!need) return;
+      const again = await this.askPassword(need, true);
+      if (again === null || !(await this.loadPassword(vici, need, again))) return;
+    }
+  }
+
+  /** The profile with the user's name where it has none of its own (EAP/XAuth rounds). */
+  private withUsername(username: string | null): Ikev2Profile {
+    if (username === null) return this.profile;
+    return {
+      ...this.profile,
+      local: this.profile.local.map((r) => {
+        if ((r.auth === 'eap' || r.auth === 'eap-mschapv2') && r.eapId === null && r.id === null) return { ...r, eapId: username };
+        if (r.auth === 'xauth' && r.xauthId === null && r.id === null) return { ...r, xauthId: username };
+        return r;
+      }),
+    };
+  }
+
+  /** Opens a VICI connection, retrying while charon is still starting. Null when the session ended. */
+  private async connectVici(charon: CharonProcess): Promise<ViciClient | null> {
+    const deadline = Date.now() + this.timings.viciReadyMs;
+    const socket = charonPaths(this.ctx.workDir).vici;
+    let last = '';
+    while (this.life.active && !charon.exited) {
+      if (charon.socketReady) {
+        try {
+          return await ViciClient.connect(socket, { timeoutMs: this.timings.commandMs, log: (t) => this.log('debug', `vici: ${t}`) });
+        } catch (e) {
+          last = (e as Error).message;
+        }
+      }
+      if (Date.now() > deadline) {
+        this.life.fail(errorState('ikev2-charon-failed', `charon's VICI socket did not answer within ${this.timings.viciReadyMs} ms${last ? `: ${last}` : ''}`));
+        return null;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return null;
+  }
+
+  /** Loads the key, the profile's secrets and the connection; checks what charon holds. */
+  private async load(vici: ViciCommands, plan: LoadPlan): Promise<boolean> {
+    for (const key of plan.keys) {
+      const r = await vici.loadKey(key);
+      if (!r.ok) return this.configFailed(`load-key: ${r.error.errmsg}`);
+    }
+    for (const s of plan.shared) {
+      const r = await vici.loadShared(sharedLoad(s));
+      if (!r.ok) return this.configFailed(`load-shared ${s.type}: ${r.error.errmsg}`);
+    }
+    const conn = plan.conn[CONN_NAME];
+    if (typeof conn !== 'object' || Array.isArray(conn) || conn instanceof Uint8Array) return this.configFailed('no connection in the plan');
+    const loaded = await vici.loadConn(CONN_NAME, conn);
+    if (!loaded.ok) return this.configFailed(`load-conn: ${loaded.error.errmsg}`);
+    // What charon read, in its own words, against what was checked.
+    let listed: ViciSection | null = null;
+    await vici.client.request('list-conns', { ike: CONN_NAME }, {
+      stream: 'list-conn',
+      onEvent: (msg) => {
+        const c = msg[CONN_NAME];
+        if (typeof c === 'object' && !Array.isArray(c) && !(c instanceof Uint8Array)) listed = c;
+      },
+    });
+    if (!this.life.active) return false;
+    const problems = verifyLoadedConn(listed, this.withUsername(this.plannedUser(plan)));
+    if (problems.length > 0) {
+      this.life.fail(errorState('ikev2-config-mismatch', problems.join('; ')));
+      return false;
+    }
+    return true;
+  }
+
+  /** The EAP/XAuth name the plan's conn carries (for the comparison with charon's reading). */
+  private plannedUser(plan: LoadPlan): string | null {
+    const conn = plan.conn[CONN_NAME];
+    if (typeof conn !== 'object' || Array.isArray(conn) || conn instanceof Uint8Array) return null;
+    for (const [k, v] of Object.entries(conn)) {
+      if (!k.startsWith('local-') || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) continue;
+      const id = v.eap_id ?? v.xauth_id;
+      if (typeof id === 'string') return id;
+    }
+    return null;
+  }
+
+  private configFailed(detail: string): boolean {
+    this.life.fail(errorState('ikev2-config-mismatch', detail));
+    return false;
+  }
+
+  private async loadPassword(vici: ViciCommands, need: PasswordNeed, cred: { username: string; password: string }): Promise<boolean> {
+    const owners = need.owners.length > 0 ? need.owners : cred.username ? [cred.username] : [];
+    const r = await vici.loadShared(sharedLoad({ type: need.type, data: cred.password, owners }));
+    if (!r.ok) return this.configFailed(`load-shared ${need.type}: ${r.error.errmsg}`);
+    return true;
+  }
+
+  /** The user's name and password (the connect request's first, once); null when the session ended. */
+  private async askPassword(need: PasswordNeed, retry: boolean): Promise<{ username: string; password: string } | null> {
+    const initial = this.initialCredentials;
+    this.initialCredentials = undefined;
+    if (!retry && initial?.kind === 'userpass') return { username: need.username ?? initial.username, password: initial.password };
+    this.life.pauseConnectTimer();
+    this.life.emit({ status: 'authenticating' });
+    this.log('info', `waiting for the ${need.type === 'EAP' ? 'EAP' : 'XAuth'} user name and password${retry ? ' (the last one was refused)' : ''}`);
+    const answer = await new Promise<Credentials | typeof ENDED>((resolve) => {
+      this.prompt = { resolve };
+      this.ctx.events.credentialsRequired({ kind: 'userpass', ...(need.username !== null ? { username: need.username } : {}), retry });
+    });
+    this.life.resumeConnectTimer();
+    if (answer === ENDED || !this.life.active) return null;
+    if (answer.kind !== 'userpass') {
+      this.log('info', 'The credentials prompt was cancelled; disconnecting.');
+      void this.stop('credentials-cancelled');
+      return null;
+    }
+    this.life.emit({ status: 'connecting', phase: 'handshake' });
+    return { username: need.username ?? answer.username, password: answer.password };
+  }
+
+  /**
+   * One initiate: 'ok' once connected, 'failed' when the session ended, or the code of a password
+   * failure that may be retried (only for passwords the user typed).
+   */
+  private async initiate(vici: ViciCommands, plan: LoadPlan): Promise<'ok' | 'failed' | Ikev2ErrorCode> {
+    this.attemptLog = new CharonLog();
+    const log = this.attemptLog;
+    this.life.emit({ status: 'connecting', phase: 'handshake' });
+    const started = Date.now();
+    const r = await vici.initiate({ child: plan.child, ike: CONN_NAME, timeout: this.ctx.connectTimeoutMs, loglevel: 1 }, (line) => {
+      log.observe({ group: line.group ?? '', msg: line.msg });
+      this.log('debug', `[${line.group ?? '?'}] ${line.msg}`);
+    });
+    if (!this.life.active) return 'failed';
+    if (!r.ok || !log.established) {
+      const state = log.errorFor(r.ok ? 'no CHILD_SA was established' : r.error.errmsg);
+      const code = state.code;
+      const userPassword = (code === 'ikev2-eap-failed' && this.profile.secrets.eapPassword === null) || (code === 'ikev2-xauth-failed' && this.profile.secrets.xauthPassword === null);
+      if (userPassword) {
+        this.log('warn', `${state.message.en}${state.detail ? ` (${state.detail})` : ''}`);
+        // The failed IKE_SA is gone or going; a new attempt starts clean.
+        await vici.terminate({ ike: CONN_NAME, timeout: 500, force: true }).catch(() => undefined);
+        return code === 'ikev2-eap-failed' ? 'ikev2-eap-failed' : 'ikev2-xauth-failed';
+      }
+      this.life.fail(state);
+      return 'failed';
+    }
+    this.log('info', `CHILD_SA up after ${Date.now() - started} ms`);
+    return (await this.onEstablished(vici)) ? 'ok' : 'failed';
+  }
+
+  private async onEstablished(vici: ViciCommands): Promise<boolean> {
+    const sas = await vici.listSas({ ike: CONN_NAME, noblock: true });
+    if (!this.life.active) return false;
+    const sa = sas.ok ? sas.value.find((s) => s.name === CONN_NAME) : undefined;
+    if (!sa) {
+      this.life.fail(errorState('ikev2-connection-failed', sas.ok ? 'the IKE_SA is not listed after initiate' : sas.error.errmsg));
+      return false;
+    }
+    const vip = sa.localVips[0] ?? null;
+    if (this.profile.vips.length > 0 && vip === null) {
+      this.life.fail(errorState('ikev2-vip-refused', 'no virtual IP in list-sas'));
+      return false;
+    }
+    // The claim grows to what was negotiated (at most what the profile asked for).
+    const negotiated = new Set<string>();
+    for (const c of sa.children) for (const ts of c.remoteTs) negotiated.add(normalizePrefix(ts)?.cidr ?? ts);
+    if (!this.ctx.events.routesKnown([...negotiated])) {
+      // The manager has reported the conflict and is stopping the session.
+      this.life.endQuietly();
+      void this.life.teardown();
+      return false;
+    }
+    this.life.emit({ status: 'connecting', phase: 'configuring' });
+    await this.applyDns();
+    this.saveResidue();
+    await this.life.residue.flush();
+    if (!this.life.active) return false;
+    this.connected = true;
+    this.life.clearConnectTimer();
+    this.onCounters(sa);
+    this.life.emit({ status: 'connected', localIp: vip ?? sa.localHost ?? '', remote: `${sa.remoteHost ?? ''}${sa.remotePort !== null ? `:${sa.remotePort}` : ''}`, since: Date.now() });
+    return true;
+  }
+
+  /** The profile's DNS servers, else the ones the server assigned (from the log, else the private file). */
+  private async applyDns(): Promise<void> {
+    let servers = this.profile.dnsServers.length > 0 ? this.profile.dnsServers : this.attemptLog.dns;
+    if (servers.length === 0) servers = readAssignedDns(charonPaths(this.ctx.workDir).dns);
+    if (servers.length === 0 || this.iface === null) return;
+    await this.dns.set(this.iface, { servers, searchDomains: [] });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // running
+
+  async refreshCounters(): Promise<void> {
+    const vici = this.vici;
+    if (!vici || !this.connected || !this.life.active) return;
+    try {
+      const r = await vici.listSas({ ike: CONN_NAME, noblock: true });
+      const sa = r.ok ? r.value.find((s) => s.name === CONN_NAME) : undefined;
+      if (sa) this.onCounters(sa);
+    } catch {
+      // The connection went away: charon's exit or the SA's end is reported on its own.
+    }
+  }
+
+  /** Session totals across CHILD_SA rekeys (a new CHILD_SA starts its counters at zero). */
+  private onCounters(sa: IkeSaSummary): void {
+    const seen = new Map<string, { in: number; out: number }>();
+    for (const c of sa.children) seen.set(c.uniqueId ?? c.key, { in: c.bytesIn ?? 0, out: c.bytesOut ?? 0 });
+    for (const [key, last] of this.childCounters) {
+      if (!seen.has(key)) this.counterBase = { in: this.counterBase.in + last.in, out: this.counterBase.out + last.out };
+    }
+    this.childCounters = seen;
+    let bytesIn = this.counterBase.in;
+    let bytesOut = this.counterBase.out;
+    for (const v of seen.values()) {
+      bytesIn += v.in;
+      bytesOut += v.out;
+    }
+    this.ctx.events.counters(bytesIn, bytesOut);
+  }
+
+  private onUpDown(name: string, msg: ViciSection): void {
+    const e = parseUpDown(msg);
+    if (e.up || !this.connected || !this.life.active) return;
+    if (!e.sas.some((s) => s.name === CONN_NAME)) return;
+    const f = this.attemptLog.failure;
+    this.connected = false;
+    this.life.fail(f ? errorState(f.code, f.line) : errorState('ikev2-connection-lost', `${name}: the ${name === 'ike-updown' ? 'IKE_SA' : 'CHILD_SA'} went down`));
+  }
+
+  private onCharonLine(line: string): void {
+    const parsed = parseStderrLine(line);
+    if (!parsed) return;
+    const tun = /^created TUN device: (ipsec\d{1,4})$/.exec(parsed.msg);
+    if (tun?.[1]) {
+      this.iface = tun[1];
+      this.saveResidue();
+    }
+    // Once connected, charon's own log is where a later failure's reason appears (DPD, DELETE).
+    if (this.connected) this.attemptLog.observe(parsed);
+    this.log('debug', `charon: [${parsed.group}] ${parsed.msg}`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // teardown
+
+  private async tearDown(): Promise<void> {
+    this.connected = false;
+    const pending = this.prompt;
+    this.prompt = null;
+    pending?.resolve(ENDED);
+    const left: string[] = [];
+    const vici = this.vici;
+    if (vici && !vici.client.isClosed) {
+      try {
+        await vici.terminate({ ike: CONN_NAME, timeout: this.timings.terminateMs, force: true });
+        await vici.unloadConn(CONN_NAME);
+        await vici.clearCreds();
+      } catch (e) {
+        this.log('debug', `terminate: ${(e as Error).message}`);
+      }
+    }
+    vici?.client.close();
+    this.events?.close();
+    const charon = this.charon;
+    let hard = false;
+    if (charon && !charon.exited) {
+      charon.kill('SIGTERM');
+      if (!(await waitForExit(charon.pid, this.timings.exitWaitMs, 20))) {
+        hard = true;
+        charon.kill('SIGKILL');
+        if (!(await waitForExit(charon.pid, 2_000, 20))) left.push(`charon pid ${charon.pid}`);
+      }
+      await charon.exit;
+    }
+    // A charon that could not delete its rule (killed) leaves it; one that exited cleanly did.
+    if (charon && (hard || charonExitedBadly(await charon.exit))) left.push(...(await removeRoutingLeftovers(this.ctx.netns, charon.routingTable)));
+    await this.dns.clear();
+    if (this.dns.records.length > 0) left.push(`DNS ${this.dns.records.join(', ')}`);
+    this.saveResidue();
+    if (left.length === 0) await this.life.residue.remove();
+    else {
+      await this.life.residue.close();
+      for (const l of left) this.log('error', `still present after teardown: ${l}`);
+      throw new Error(`IKEv2 teardown incomplete: ${left.join('; ')}`);
+    }
+  }
+}
+
+function charonExitedBadly(exit: { code: number | null; signal: NodeJS.Signals | null }): boolean {
+  return exit.signal !== null || exit.code !== 0;
+}
+
+/** `nameserver X   # by strongSwan` lines of the resolve plugin's private file. */
+export function readAssignedDns(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^nameserver\s+(\S+)/.exec(line);
+    if (m?.[1] && isIP(m[1]) !== 0 && !out.includes(m[1])) out.push(m[1]);
+  }
+  return out.slice(0, 8);
+}
+
+export function createIkev2Driver(context: DriverContext<'ikev2'>, timings: Partial<Ikev2Timings> = {}): Driver {
+  return new Ikev2Driver(context, timings);
+}
