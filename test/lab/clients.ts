@@ -2,11 +2,11 @@
 // inside the instance's client namespace. No Tsunagu code is involved.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { inNetns, isAlive, killAndWait, run, sleep, waitUntil, type RunResult } from './exec.js';
-import { prepareClientDir, startCharon, swanctl, type Ikev2Profile } from './ikev2.js';
+import { IkeClient } from './ikev2-client.js';
 import { LEGACY_DATA_CIPHERS_FIX } from './openvpn.js';
 import { familyOf, instanceDir, type LabInfo } from './state.js';
 import { findWireguardGo, WG_ENV, wgSocketPath } from './wireguard.js';
@@ -272,39 +272,9 @@ export async function wgPeers(netns: string, iface: string): Promise<WgPeerDump[
 }
 
 // ---------------------------------------------------------------------------------------------
-// IKEv2
+// IKEv2 (and IKEv1): see ikev2-client.ts
 
-export function readIkeProfile(info: LabInfo): Ikev2Profile {
-  return JSON.parse(readFileSync(info.profile, 'utf8')) as Ikev2Profile;
-}
-
-/** A client charon in the client namespace, configured from the JSON profile (optionally altered). */
-export class IkeClient {
-  private constructor(
-    readonly dir: string,
-    readonly pid: number,
-  ) {}
-
-  static async start(info: LabInfo, override: Partial<Ikev2Profile> = {}): Promise<IkeClient> {
-    const profile = { ...readIkeProfile(info), ...override };
-    const dir = tmpName(instanceDir(info.id), 'ike');
-    prepareClientDir(dir, profile);
-    const pid = await startCharon(info.clientNetns, dir);
-    return new IkeClient(dir, pid);
-  }
-
-  swanctl(args: readonly string[], allowFail = true): Promise<RunResult> {
-    return swanctl(this.dir, args, allowFail);
-  }
-
-  initiate(timeoutS = 10): Promise<RunResult> {
-    return this.swanctl(['--initiate', '--child', 'lab', '--timeout', String(timeoutS)]);
-  }
-
-  async stop(): Promise<void> {
-    await killAndWait([this.pid], 'SIGTERM', 3000);
-  }
-}
+export { IkeClient, ikeResidue, ikeTunnelResidue, parseListSas, readIkeProfile, writeIkeVariant, type IkeOverrides, type IkeSaSummary } from './ikev2-client.js';
 
 // ---------------------------------------------------------------------------------------------
 // Any scenario

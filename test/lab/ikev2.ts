@@ -1,30 +1,74 @@
-// IKEv2 scenarios: strongSwan charon with kernel-libipsec (userspace ESP: the kernel here has no ESP).
+// IKE scenarios (IKEv2, and IKEv1 with XAuth): strongSwan charon with kernel-libipsec (userspace ESP:
+// the kernel here has no ESP). Each scenario writes a client profile in swanctl.conf syntax, with
+// its certificates and keys as companion files beside it, as a user would get them from an admin.
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inNetns, isAlive, killAndWait, procStartTime, run, sleep, spawnDetached, type RunResult } from './exec.js';
-import { ADDR } from './names.js';
+import { ADDR, instanceNames } from './names.js';
 import { makePki, randomSecret } from './pki.js';
 import type { BuildContext, BuildResult } from './scenario-types.js';
-import type { LabInstance, ServerState } from './state.js';
+import type { LabInfo, LabInstance, ServerState, UserPass } from './state.js';
 
-export type Ikev2Scenario = 'ikev2-psk' | 'ikev2-eap';
+export type Ikev2Scenario = 'ikev2-psk' | 'ikev2-eap' | 'ikev2-cert' | 'ikev1-xauth';
 
-/** The JSON "profile" written for IKEv2 (the product's own IKEv2 format is not designed yet). */
-export interface Ikev2Profile {
-  format: 'tsunagu-lab-ikev2/1';
+/** The client profile's file name, and its companions' (flat, in the same directory). */
+export const IKE_PROFILE_FILE = 'client.swanctl.conf';
+export const IKE_COMPANIONS = { ca: 'ca.pem', cert: 'client.pem', key: 'client.key' } as const;
+/** Where swanctl resolves a companion's relative name (below SWANCTL_DIR). */
+export const IKE_COMPANION_DIRS: Record<string, string> = {
+  [IKE_COMPANIONS.ca]: 'x509ca',
+  [IKE_COMPANIONS.cert]: 'x509',
+  [IKE_COMPANIONS.key]: 'private',
+};
+/** The connection and its one child in every lab profile (`swanctl --initiate --child lab`). */
+export const IKE_CONNECTION = 'lab';
+
+/**
+ * What the servers accept. Listed explicitly (not strongSwan's defaults), so a mismatch is a fact of
+ * the lab: a client offering only REFUSED_PROPOSALS.ike gets NO_PROPOSAL_CHOSEN for its IKE SA, one
+ * offering only REFUSED_PROPOSALS.esp gets it for its CHILD_SA. IKEv1 has no AEAD for the IKE SA.
+ */
+export const SERVER_PROPOSALS = {
+  ikev2: {
+    ike: ['aes128gcm16-prfsha256-x25519', 'aes256gcm16-prfsha384-ecp384', 'aes256-sha256-modp3072'],
+    esp: ['aes256gcm16', 'aes128gcm16', 'aes256-sha256'],
+  },
+  ikev1: {
+    ike: ['aes256-sha256-modp3072', 'aes256-sha384-ecp384', 'aes128-sha256-x25519'],
+    esp: ['aes256gcm16', 'aes256-sha256', 'aes128-sha256'],
+  },
+} as const;
+export const REFUSED_PROPOSALS = { ike: 'aes128-sha1-modp1024', esp: 'aes128-sha1' } as const;
+
+export type IkeAuth = 'psk' | 'eap-mschapv2' | 'pubkey' | 'psk-xauth';
+
+/**
+ * The lab's own description of the client profile it wrote (saved as client.lab.json beside it, for
+ * tests: the profile itself is client.swanctl.conf, rendered from this by renderClientSwanctlConf).
+ */
+export interface IkeLabProfile {
+  format: 'tsunagu-lab-ike/2';
+  scenario: Ikev2Scenario;
   name: string;
+  version: 1 | 2;
   /** Address to dial (UDP 500/4500). */
   server: string;
   /** Identity the server proves (IKE ID). */
   serverId: string;
-  auth: 'psk' | 'eap-mschapv2';
-  /** psk: the client's own IKE identity. */
+  auth: IkeAuth;
+  /** psk, pubkey, psk-xauth: the client's own IKE identity. */
   localId?: string;
+  /** psk, psk-xauth. */
   psk?: string;
-  /** eap-mschapv2: user name and password. */
-  eap?: { username: string; password: string };
-  /** eap-mschapv2: CA certificate (PEM file) that signed the server certificate. */
-  caCert?: string;
+  /** eap-mschapv2 (EAP identity) and psk-xauth (XAuth user): user name and password. */
+  user?: UserPass;
+  /** The profile verifies the server certificate against ca.pem (remote `cacerts`). */
+  serverCa: boolean;
+  /** The profile authenticates with client.pem (local `certs`) and client.key (secrets `private-lab`). */
+  clientCert: boolean;
+  /** IKE and ESP proposals the profile sets (absent: strongSwan's defaults). */
+  proposals?: string[];
+  espProposals?: string[];
   /** The client asks the server for a virtual IP (from the server's pool). */
   requestVirtualIp: boolean;
   /** Networks behind the server to route through the tunnel. */
@@ -32,6 +76,12 @@ export interface Ikev2Profile {
 }
 
 const CHARON = '/usr/lib/ipsec/charon';
+
+/**
+ * Client retransmissions: 1 s, then ×1.5, three retries: charon gives up ("peer not responding")
+ * 8.1 s after the first IKE packet instead of its default ~165 s.
+ */
+const CLIENT_RETRANSMIT = { tries: 3, timeout: 1, base: 1.5 } as const;
 
 /**
  * A charon instance's directory: swanctl/ (SWANCTL_DIR, used from the host), charon.out (stdout),
@@ -52,13 +102,22 @@ export function charonPaths(dir: string) {
   };
 }
 
-function strongswanConf(role: string): string {
+function strongswanConf(role: 'server' | 'client'): string {
+  const retransmit =
+    role === 'client'
+      ? [
+          `  retransmit_tries = ${CLIENT_RETRANSMIT.tries}`,
+          `  retransmit_timeout = ${CLIENT_RETRANSMIT.timeout}`,
+          `  retransmit_base = ${CLIENT_RETRANSMIT.base}`,
+        ].join('\n')
+      : '';
   // Plugins are listed explicitly: kernel-libipsec before kernel-netlink makes libipsec handle
   // IPsec (ESP over a TUN device, UDP-encapsulated) while kernel-netlink still does addresses/routes.
   return `# Tsunagu lab charon (${role})
 charon {
   load_modular = no
-  load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints sha1 sha2 hmac aes gcm kdf kernel-libipsec kernel-netlink socket-default vici attr eap-identity eap-mschapv2
+  load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints sha1 sha2 hmac aes gcm kdf kernel-libipsec kernel-netlink socket-default vici attr eap-identity eap-mschapv2 xauth-generic
+${retransmit}
   filelog {
     lab {
       path = /run/charon.log
@@ -80,7 +139,7 @@ swanctl {
 `;
 }
 
-export function prepareCharonDir(dir: string, role: string): void {
+export function prepareCharonDir(dir: string, role: 'server' | 'client'): void {
   const p = charonPaths(dir);
   for (const d of [p.dir, p.run, p.swanctlDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
   writeFileSync(p.conf, strongswanConf(role));
@@ -138,156 +197,256 @@ function quote(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-/** swanctl.conf for a client described by an Ikev2Profile (used by tests and written as an extra file). */
-export function clientSwanctlConf(profile: Ikev2Profile): string {
-  const local =
-    profile.auth === 'psk'
-      ? [`      auth = psk`, `      id = ${profile.localId ?? ADDR.ikeClientId}`]
-      : [`      auth = eap-mschapv2`, `      eap_id = ${profile.eap?.username ?? ''}`];
-  const secrets =
-    profile.auth === 'psk'
-      ? [
-          '  ike-lab {',
-          `    id-client = ${profile.localId ?? ADDR.ikeClientId}`,
-          `    id-server = ${profile.serverId}`,
-          `    secret = ${quote(profile.psk ?? '')}`,
-          '  }',
-        ]
-      : ['  eap-lab {', `    id = ${profile.eap?.username ?? ''}`, `    secret = ${quote(profile.eap?.password ?? '')}`, '  }'];
-  return [
-    `# ${profile.name}`,
-    'connections {',
-    '  lab {',
-    '    version = 2',
-    `    remote_addrs = ${profile.server}`,
-    profile.requestVirtualIp ? '    vips = 0.0.0.0' : '',
-    '    dpd_delay = 5s',
-    '    local {',
-    ...local,
-    '    }',
-    '    remote {',
-    `      auth = ${profile.auth === 'psk' ? 'psk' : 'pubkey'}`,
-    `      id = ${profile.serverId}`,
-    '    }',
-    '    children {',
-    '      lab {',
-    `        remote_ts = ${profile.remoteTs.join(',')}`,
-    '      }',
-    '    }',
-    '  }',
-    '}',
-    'secrets {',
-    ...secrets,
-    '}',
-    '',
-  ]
-    .filter((l) => l !== '')
-    .join('\n');
+/** Indented swanctl.conf lines: a section is [name, children], a setting is "key = value". */
+type ConfNode = string | [string, ConfNode[]];
+
+function renderConf(nodes: readonly ConfNode[], depth = 0): string[] {
+  const pad = '  '.repeat(depth);
+  return nodes.flatMap((n) => (typeof n === 'string' ? [`${pad}${n}`] : [`${pad}${n[0]} {`, ...renderConf(n[1], depth + 1), `${pad}}`]));
 }
 
-/** Lays out a client charon directory for `profile` (CA certificate into swanctl/x509ca). */
-export function prepareClientDir(dir: string, profile: Ikev2Profile): void {
-  prepareCharonDir(dir, 'client');
-  const p = charonPaths(dir);
-  if (profile.caCert) {
-    mkdirSync(join(p.swanctlDir, 'x509ca'), { recursive: true });
-    copyFileSync(profile.caCert, join(p.swanctlDir, 'x509ca', 'ca.crt'));
+function list(values: readonly string[] | undefined): string | undefined {
+  return values && values.length > 0 ? values.join(',') : undefined;
+}
+
+function setting(key: string, value: string | undefined): ConfNode[] {
+  return value === undefined ? [] : [`${key} = ${value}`];
+}
+
+/** The client profile: one connection `lab` with one child `lab`, and the secrets it needs. */
+export function renderClientSwanctlConf(p: IkeLabProfile): string {
+  const user = p.user ?? { username: '', password: '' };
+  const localId = p.localId ?? ADDR.ikeClientId;
+  const rounds: ConfNode[] = [];
+  const remote: ConfNode[] = [
+    `auth = ${p.auth === 'psk' || p.auth === 'psk-xauth' ? 'psk' : 'pubkey'}`,
+    `id = ${p.serverId}`,
+    ...setting('cacerts', p.serverCa ? IKE_COMPANIONS.ca : undefined),
+  ];
+  if (p.auth === 'psk-xauth') {
+    rounds.push(['local-1', ['auth = psk', `id = ${localId}`]]);
+    rounds.push(['local-2', ['auth = xauth', `xauth_id = ${user.username}`]]);
+    rounds.push(['remote-1', remote]);
+  } else {
+    const local: ConfNode[] =
+      p.auth === 'psk'
+        ? ['auth = psk', `id = ${localId}`]
+        : p.auth === 'eap-mschapv2'
+          ? ['auth = eap-mschapv2', `eap_id = ${user.username}`]
+          : ['auth = pubkey', `certs = ${IKE_COMPANIONS.cert}`, `id = ${localId}`];
+    rounds.push(['local', local], ['remote', remote]);
   }
-  writeFileSync(join(p.swanctlDir, 'swanctl.conf'), `${clientSwanctlConf(profile)}\n`, { mode: 0o600 });
+  const secrets: ConfNode[] = [];
+  if (p.auth === 'psk' || p.auth === 'psk-xauth') {
+    secrets.push(['ike-lab', [`id-client = ${localId}`, `id-server = ${p.serverId}`, `secret = ${quote(p.psk ?? '')}`]]);
+  }
+  if (p.auth === 'eap-mschapv2') secrets.push(['eap-lab', [`id = ${user.username}`, `secret = ${quote(user.password)}`]]);
+  if (p.auth === 'psk-xauth') secrets.push(['xauth-lab', [`id = ${user.username}`, `secret = ${quote(user.password)}`]]);
+  if (p.clientCert) secrets.push(['private-lab', [`file = ${IKE_COMPANIONS.key}`]]);
+  const conf: ConfNode[] = [
+    [
+      'connections',
+      [
+        [
+          IKE_CONNECTION,
+          [
+            `version = ${p.version}`,
+            `remote_addrs = ${p.server}`,
+            ...setting('vips', p.requestVirtualIp ? '0.0.0.0' : undefined),
+            ...setting('proposals', list(p.proposals)),
+            'dpd_delay = 5s',
+            ...rounds,
+            [
+              'children',
+              [[IKE_CONNECTION, [`remote_ts = ${p.remoteTs.join(',')}`, ...setting('esp_proposals', list(p.espProposals))]]],
+            ],
+          ],
+        ],
+      ],
+    ],
+    ['secrets', secrets],
+  ];
+  return [`# ${p.name}`, ...renderConf(conf), ''].join('\n');
+}
+
+/** The server side of a scenario (swanctl.conf for the responder charon). */
+function renderServerSwanctlConf(
+  scenario: Ikev2Scenario,
+  id: string,
+  secrets: { psk: string; user: UserPass },
+): string {
+  const v1 = scenario === 'ikev1-xauth';
+  const proposals = v1 ? SERVER_PROPOSALS.ikev1 : SERVER_PROPOSALS.ikev2;
+  const pskLocal: ConfNode[] = ['auth = psk', `id = ${ADDR.ikeServerId}`];
+  const certLocal: ConfNode[] = ['auth = pubkey', 'certs = server.crt', `id = ${ADDR.ikeServerId}`];
+  const rounds: ConfNode[] =
+    scenario === 'ikev2-psk'
+      ? [['local', pskLocal], ['remote', ['auth = psk', `id = ${ADDR.ikeClientId}`]]]
+      : scenario === 'ikev2-eap'
+        ? [['local', certLocal], ['remote', ['auth = eap-mschapv2', 'eap_id = %any']]]
+        : scenario === 'ikev2-cert'
+          ? [['local', certLocal], ['remote', ['auth = pubkey', 'cacerts = ca.crt']]]
+          : // IKEv1 main mode: the responder picks the PSK before it learns the client's identity.
+            [['local-1', pskLocal], ['remote-1', ['auth = psk']], ['remote-2', ['auth = xauth']]];
+  const secretNodes: ConfNode[] =
+    scenario === 'ikev2-psk'
+      ? [['ike-lab', [`id-server = ${ADDR.ikeServerId}`, `id-client = ${ADDR.ikeClientId}`, `secret = ${quote(secrets.psk)}`]]]
+      : scenario === 'ikev1-xauth'
+        ? [
+            ['ike-lab', [`secret = ${quote(secrets.psk)}`]],
+            ['xauth-lab', [`id = ${secrets.user.username}`, `secret = ${quote(secrets.user.password)}`]],
+          ]
+        : scenario === 'ikev2-eap'
+          ? [['eap-lab', [`id = ${secrets.user.username}`, `secret = ${quote(secrets.user.password)}`]]]
+          : [];
+  const conf: ConfNode[] = [
+    [
+      'connections',
+      [
+        [
+          IKE_CONNECTION,
+          [
+            `version = ${v1 ? 1 : 2}`,
+            `local_addrs = ${ADDR.serverUnderlay}`,
+            'pools = lab-pool',
+            `proposals = ${proposals.ike.join(',')}`,
+            // A certificate client sends its certificate only when asked for one.
+            `send_certreq = ${scenario === 'ikev2-cert' ? 'yes' : 'no'}`,
+            'dpd_delay = 5s',
+            ...rounds,
+            [
+              'children',
+              [[IKE_CONNECTION, [`local_ts = ${ADDR.insideNet}/${ADDR.insidePrefix}`, `esp_proposals = ${proposals.esp.join(',')}`]]],
+            ],
+          ],
+        ],
+      ],
+    ],
+    ['pools', [['lab-pool', [`addrs = ${ADDR.ikePool}`]]]],
+    ['secrets', secretNodes],
+  ];
+  return [`# Tsunagu lab ${scenario} server (${id})`, ...renderConf(conf), ''].join('\n');
+}
+
+function clientProfileFor(scenario: Ikev2Scenario, id: string, psk: string, user: UserPass): IkeLabProfile {
+  const common = {
+    format: 'tsunagu-lab-ike/2' as const,
+    scenario,
+    name: `Tsunagu lab ${scenario} (${id})`,
+    server: ADDR.serverUnderlay,
+    serverId: ADDR.ikeServerId,
+    requestVirtualIp: true,
+    remoteTs: [`${ADDR.insideNet}/${ADDR.insidePrefix}`],
+  };
+  switch (scenario) {
+    case 'ikev2-psk':
+      return { ...common, version: 2, auth: 'psk', localId: ADDR.ikeClientId, psk, serverCa: false, clientCert: false };
+    case 'ikev2-eap':
+      return { ...common, version: 2, auth: 'eap-mschapv2', user, serverCa: true, clientCert: false };
+    case 'ikev2-cert':
+      // Proposals written out, as an administrator's profile often has them (the other scenarios use defaults).
+      return {
+        ...common,
+        version: 2,
+        auth: 'pubkey',
+        localId: ADDR.ikeCertClientId,
+        serverCa: true,
+        clientCert: true,
+        proposals: [SERVER_PROPOSALS.ikev2.ike[1]],
+        espProposals: [SERVER_PROPOSALS.ikev2.esp[0]],
+      };
+    case 'ikev1-xauth':
+      return {
+        ...common,
+        version: 1,
+        auth: 'psk-xauth',
+        localId: ADDR.ikeClientId,
+        psk,
+        user,
+        serverCa: false,
+        clientCert: false,
+        proposals: [SERVER_PROPOSALS.ikev1.ike[0]],
+        espProposals: [SERVER_PROPOSALS.ikev1.esp[1]],
+      };
+  }
+}
+
+/** The companion files (ca.pem, client.pem, client.key) a profile refers to, in `dir`. */
+export function companionPaths(dir: string, p: IkeLabProfile): string[] {
+  return [
+    ...(p.serverCa ? [IKE_COMPANIONS.ca] : []),
+    ...(p.clientCert ? [IKE_COMPANIONS.cert, IKE_COMPANIONS.key] : []),
+  ].map((f) => join(dir, f));
+}
+
+/** The lab description's path beside a profile (client.swanctl.conf → client.lab.json). */
+export function labDescriptionPath(profilePath: string): string {
+  return join(profilePath, '..', 'client.lab.json');
+}
+
+/**
+ * Writes a client profile (client.swanctl.conf, its lab description, and the companion files copied
+ * from `sources`) into `dir`; returns the profile's path and the companions' paths.
+ */
+export function writeClientProfile(
+  dir: string,
+  p: IkeLabProfile,
+  sources: Partial<Record<keyof typeof IKE_COMPANIONS, string>>,
+): { profile: string; extraFiles: string[] } {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const profile = join(dir, IKE_PROFILE_FILE);
+  writeFileSync(profile, renderClientSwanctlConf(p), { mode: 0o600 });
+  writeFileSync(labDescriptionPath(profile), `${JSON.stringify(p, null, 2)}\n`, { mode: 0o600 });
+  for (const [role, name] of Object.entries(IKE_COMPANIONS) as [keyof typeof IKE_COMPANIONS, string][]) {
+    const src = sources[role];
+    if (src !== undefined) copyFileSync(src, join(dir, name));
+  }
+  return { profile, extraFiles: companionPaths(dir, p) };
 }
 
 export async function buildIkev2(ctx: BuildContext, scenario: Ikev2Scenario): Promise<BuildResult> {
   const serverDir = join(ctx.dir, 'ike-server');
   prepareCharonDir(serverDir, 'server');
   const sp = charonPaths(serverDir);
-  const eap = scenario === 'ikev2-eap';
   const psk = randomSecret(24);
-  const good = { username: 'alice', password: randomSecret(16) };
+  const good: UserPass = { username: 'alice', password: randomSecret(16) };
+  const sources: Partial<Record<keyof typeof IKE_COMPANIONS, string>> = {};
 
-  const serverLocal = ['      auth = psk', `      id = ${ADDR.ikeServerId}`];
-  const serverRemote = ['      auth = psk', `      id = ${ADDR.ikeClientId}`];
-  let secrets = [
-    '  ike-lab {',
-    `    id-server = ${ADDR.ikeServerId}`,
-    `    id-client = ${ADDR.ikeClientId}`,
-    `    secret = ${quote(psk)}`,
-    '  }',
-  ];
-  let caCert: string | undefined;
-  if (eap) {
+  if (scenario !== 'ikev2-psk' && scenario !== 'ikev1-xauth') {
     const pki = await makePki(join(ctx.dir, 'pki'), {
       keyType: 'ec',
       serverCn: ADDR.ikeServerId,
       serverSan: [`DNS:${ADDR.ikeServerId}`, `IP:${ADDR.serverUnderlay}`],
-      clientCn: 'client.lab.test',
+      clientCn: ADDR.ikeCertClientId,
+      clientSan: [`DNS:${ADDR.ikeCertClientId}`],
     });
-    caCert = pki.caCert;
-    for (const d of ['x509', 'private']) mkdirSync(join(sp.swanctlDir, d), { recursive: true });
+    for (const d of ['x509', 'x509ca', 'private']) mkdirSync(join(sp.swanctlDir, d), { recursive: true });
     copyFileSync(pki.server.cert, join(sp.swanctlDir, 'x509', 'server.crt'));
     copyFileSync(pki.server.key, join(sp.swanctlDir, 'private', 'server.key'));
-    serverLocal.splice(0, 2, '      auth = pubkey', '      certs = server.crt', `      id = ${ADDR.ikeServerId}`);
-    serverRemote.splice(0, 2, '      auth = eap-mschapv2', '      eap_id = %any');
-    secrets = ['  eap-lab {', `    id = ${good.username}`, `    secret = ${quote(good.password)}`, '  }'];
+    copyFileSync(pki.caCert, join(sp.swanctlDir, 'x509ca', 'ca.crt'));
+    sources.ca = pki.caCert;
+    if (scenario === 'ikev2-cert') {
+      sources.cert = pki.client.cert;
+      sources.key = pki.client.key;
+    }
   }
-  const serverConf = [
-    `# Tsunagu lab ${scenario} server (${ctx.id})`,
-    'connections {',
-    '  lab {',
-    '    version = 2',
-    `    local_addrs = ${ADDR.serverUnderlay}`,
-    '    pools = lab-pool',
-    '    send_certreq = no',
-    '    dpd_delay = 5s',
-    '    local {',
-    ...serverLocal,
-    '    }',
-    '    remote {',
-    ...serverRemote,
-    '    }',
-    '    children {',
-    '      lab {',
-    `        local_ts = ${ADDR.insideNet}/${ADDR.insidePrefix}`,
-    '      }',
-    '    }',
-    '  }',
-    '}',
-    'pools {',
-    '  lab-pool {',
-    `    addrs = ${ADDR.ikePool}`,
-    '  }',
-    '}',
-    'secrets {',
-    ...secrets,
-    '}',
-    '',
-  ];
-  writeFileSync(join(sp.swanctlDir, 'swanctl.conf'), serverConf.join('\n'), { mode: 0o600 });
+  writeFileSync(join(sp.swanctlDir, 'swanctl.conf'), renderServerSwanctlConf(scenario, ctx.id, { psk, user: good }), { mode: 0o600 });
 
-  const profile: Ikev2Profile = {
-    format: 'tsunagu-lab-ikev2/1',
-    name: `Tsunagu lab ${scenario} (${ctx.id})`,
-    server: ADDR.serverUnderlay,
-    serverId: ADDR.ikeServerId,
-    auth: eap ? 'eap-mschapv2' : 'psk',
-    ...(eap ? { eap: good, caCert } : { localId: ADDR.ikeClientId, psk }),
-    requestVirtualIp: true,
-    remoteTs: [`${ADDR.insideNet}/${ADDR.insidePrefix}`],
-  };
-  const profilePath = join(ctx.dir, `${scenario}.json`);
-  writeFileSync(profilePath, `${JSON.stringify(profile, null, 2)}\n`, { mode: 0o600 });
-
-  // A ready-made client charon directory (swanctl.conf, strongswan.conf, CA) for the plain tools.
-  const clientDir = join(ctx.dir, 'ike-client');
-  prepareClientDir(clientDir, profile);
-  const cp = charonPaths(clientDir);
-  const extraFiles = [join(cp.swanctlDir, 'swanctl.conf'), cp.conf];
-  if (caCert) extraFiles.unshift(caCert);
-
+  const written = writeClientProfile(join(ctx.dir, 'client'), clientProfileFor(scenario, ctx.id, psk, good), sources);
+  const bad: UserPass = { username: good.username, password: `${good.password}x` };
+  const credentials =
+    scenario === 'ikev2-psk'
+      ? { psk }
+      : scenario === 'ikev2-eap'
+        ? { good, bad }
+        : scenario === 'ikev1-xauth'
+          ? { psk, good, bad }
+          : {};
   return {
-    profile: profilePath,
-    extraFiles,
-    credentials: eap ? { good, bad: { username: good.username, password: `${good.password}x` } } : { psk },
-    // IKEv2 has no inner server address: the server's inside address is in the traffic selector.
+    profile: written.profile,
+    extraFiles: written.extraFiles,
+    credentials,
+    // IKE has no inner server address: the server's inside address is in the traffic selector.
     tunnelPeerIp: ADDR.serverInside,
     server: { kind: 'ikev2', dir: serverDir, log: sp.log, pid: null, startTime: null },
   };
@@ -303,4 +462,35 @@ export async function stopIkev2Server(s: Extract<ServerState, { kind: 'ikev2' }>
   if (s.pid !== null && isAlive(s.pid, s.startTime)) await killAndWait([s.pid], hard ? 'SIGKILL' : 'SIGTERM', 5000);
   s.pid = null;
   s.startTime = null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The unreachable-server knob: IKE's UDP ports dropped at the server (nothing else: ping still works)
+
+const IKE_BLOCK_TABLE = 'tsl_ike_block';
+
+/**
+ * Drops UDP 500 and 4500 arriving at the server namespace on the client-facing link (an
+ * `inet tsl_ike_block` nft table), so the client's IKE requests go unanswered. Idempotent.
+ * Works for a companion's LabInfo too (it shares the server namespace).
+ */
+export async function dropIke(info: LabInfo): Promise<void> {
+  const n = instanceNames(info.id);
+  const ports = ADDR.ikePorts.join(', ');
+  const ruleset = `table inet ${IKE_BLOCK_TABLE} {
+  chain input {
+    type filter hook input priority filter - 20; policy accept;
+    iifname "${n.underlayServer}" udp dport { ${ports} } drop
+  }
+}
+`;
+  await restoreIke(info);
+  const [cmd, args] = inNetns(n.serverNetns, 'nft', ['-f', '-']);
+  await run(cmd, args, { input: ruleset });
+}
+
+/** Removes dropIke's table (no error when it is not there). */
+export async function restoreIke(info: LabInfo): Promise<void> {
+  const [cmd, args] = inNetns(instanceNames(info.id).serverNetns, 'nft', ['delete', 'table', 'inet', IKE_BLOCK_TABLE]);
+  await run(cmd, args, { allowFail: true });
 }

@@ -33,7 +33,17 @@ export {
   type UserPass,
 } from './state.js';
 export { ADDR, LAB_PREFIX, labRoot } from './names.js';
-export type { Ikev2Profile } from './ikev2.js';
+export {
+  dropIke,
+  IKE_COMPANIONS,
+  IKE_CONNECTION,
+  IKE_PROFILE_FILE,
+  REFUSED_PROPOSALS,
+  restoreIke,
+  SERVER_PROPOSALS,
+  type IkeAuth,
+  type IkeLabProfile,
+} from './ikev2.js';
 export { CHALLENGE_PROMPT, LEGACY_DATA_CIPHERS_FIX, LEGACY_TLS_CIPHERS } from './openvpn.js';
 export * from './clients.js';
 export { diffHost, leftovers, snapshotHost, type HostSnapshot } from './host.js';

@@ -53,6 +53,8 @@ export const SCENARIO_DESCRIPTIONS: Record<ScenarioName, string> = {
   'wireguard-badkey': 'WireGuard profile with a wrong server key: no handshake ever',
   'ikev2-psk': 'IKEv2 PSK with a virtual IP pool (strongSwan, kernel-libipsec)',
   'ikev2-eap': 'IKEv2 EAP-MSCHAPv2 username/password, server certificate, virtual IP pool',
+  'ikev2-cert': 'IKEv2 certificates both ways (pubkey), explicit proposals, virtual IP pool',
+  'ikev1-xauth': 'IKEv1 main mode, PSK + XAuth username/password, virtual IP by mode config',
 };
 
 export const FAULTS = ['stop', 'start', 'restart', 'kill', 'drop', 'restore', 'link-down', 'link-up'] as const;

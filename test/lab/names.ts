@@ -94,6 +94,10 @@ export const ADDR = {
   ikePool: '198.18.10.0/24',
   ikeServerId: 'server.lab.test',
   ikeClientId: 'client@lab.test',
+  /** ikev2-cert: the client certificate's identity (its CN and DNS subjectAltName). */
+  ikeCertClientId: 'client.lab.test',
+  /** The UDP ports IKE uses (500, and 4500 once NAT-T or libipsec's UDP encapsulation starts). */
+  ikePorts: [500, 4500],
   ovpnPort: 1194,
   wgPort: 51820,
 } as const;

@@ -27,6 +27,8 @@ export interface PkiOptions {
   /** subjectAltName entries such as `DNS:server.lab.test` or `IP:198.18.1.1`. */
   serverSan: string[];
   clientCn: string;
+  /** subjectAltName entries of the client certificate (IKE identities must be in it, e.g. `DNS:client.lab.test`). */
+  clientSan?: string[];
 }
 
 async function newKey(type: KeyType): Promise<string> {
@@ -91,7 +93,12 @@ export async function makePki(dir: string, opts: PkiOptions): Promise<Pki> {
       dir,
       'client',
       opts.clientCn,
-      ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'],
+      [
+        'basicConstraints=CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        'extendedKeyUsage=clientAuth',
+        ...(opts.clientSan && opts.clientSan.length > 0 ? [`subjectAltName=${opts.clientSan.join(',')}`] : []),
+      ],
       ca,
     ),
   ]);

@@ -19,6 +19,8 @@ export const SCENARIO_NAMES = [
   'wireguard-badkey',
   'ikev2-psk',
   'ikev2-eap',
+  'ikev2-cert',
+  'ikev1-xauth',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -39,7 +41,7 @@ export interface UserPass {
 
 /** Secrets a client needs (and wrong ones for negative tests), present only where they apply. */
 export interface LabCredentials {
-  /** Good username/password (openvpn-userpass, openvpn-challenge, ikev2-eap). */
+  /** Good username/password (openvpn-userpass, openvpn-challenge, ikev2-eap, ikev1-xauth's XAuth). */
   good?: UserPass;
   /** Credentials the server rejects. */
   bad?: UserPass;
@@ -47,7 +49,7 @@ export interface LabCredentials {
   challenge?: { prompt: string; echo: boolean; response: string; badResponse: string };
   /** openvpn-enc-key: passphrase of the client key inside the profile. */
   keyPassphrase?: string;
-  /** ikev2-psk. */
+  /** ikev2-psk, ikev1-xauth (the group PSK before XAuth). */
   psk?: string;
 }
 
@@ -56,7 +58,7 @@ export interface LabInfo {
   id: string;
   scenario: ScenarioName;
   clientNetns: string;
-  /** Client profile: .ovpn (inline), WireGuard .conf, or for IKEv2 a JSON description. */
+  /** Client profile: .ovpn (inline), WireGuard .conf, or for IKE a swanctl.conf (`client.swanctl.conf`). */
   profile: string;
   extraFiles: string[];
   credentials: LabCredentials;
