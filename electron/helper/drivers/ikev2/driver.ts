@@ -360,7 +360,8 @@ class Ikev2Driver implements Driver {
   }
 
   private async onEstablished(vici: ViciCommands): Promise<boolean> {
-    const sas = await vici.listSas({ ike: CONN_NAME, noblock: true });
+    // Not noblock: right after initiate the IKE_SA may still be checked out, and would be skipped.
+    const sas = await vici.listSas({ ike: CONN_NAME });
     if (!this.life.active) return false;
     const sa = sas.ok ? sas.value.find((s) => s.name === CONN_NAME) : undefined;
     if (!sa) {

@@ -1,0 +1,405 @@
+// The IKEv2 driver against real strongSwan responders in the test lab's namespaces (charon 5.9 with
+// kernel-libipsec on both sides). Needs root.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Driver, DriverContext } from '../../electron/helper/drivers/driver.js';
+import { charonPaths, routingTableFor, RULE_PRIORITY } from '../../electron/helper/drivers/ikev2/charon.js';
+import { createIkev2Driver, ikev2Driver, prelaunchCharon } from '../../electron/helper/drivers/ikev2/index.js';
+import { Ikev2ResidueSchema } from '../../electron/helper/drivers/ikev2/residue.js';
+import { isAlive, waitForExit } from '../../electron/helper/exec.js';
+import { HelperLog } from '../../electron/helper/log.js';
+import type { CredentialRequest, Credentials, TunnelState } from '../../shared/ipc/helper-protocol.js';
+import type { Ikev2Profile } from '../../shared/profiles/ikev2/model.js';
+import { readSwanctl } from '../../shared/profiles/ikev2/swanctl.js';
+import { writeIkev2 } from '../../shared/profiles/ikev2/writer.js';
+import { ADDR, down, ikeResidue, IkeClient, ping, pingUntil, REFUSED_PROPOSALS, up, type LabInstance, type ScenarioName } from '../lab/index.js';
+import { charonPaths as labCharonPaths, swanctl as labSwanctl } from '../lab/ikev2.js';
+
+const isRoot = process.getuid?.() === 0;
+
+type IkeScenario = Extract<ScenarioName, 'ikev2-psk' | 'ikev2-eap' | 'ikev2-cert' | 'ikev1-xauth'>;
+
+/** The DNS server the lab's pool assigns once assignDns has run. */
+const ASSIGNED_DNS = ADDR.dnsServer;
+
+const labs = new Map<IkeScenario, LabInstance>();
+
+/** The server's pool also assigns a DNS server (the lab's pools assign addresses only). */
+async function assignDns(inst: LabInstance): Promise<void> {
+  if (inst.server.kind !== 'ikev2') throw new Error('not an IKE lab');
+  const dir = inst.server.dir;
+  const conf = join(labCharonPaths(dir).swanctlDir, 'swanctl.conf');
+  const text = readFileSync(conf, 'utf8');
+  if (text.includes('dns =')) return;
+  writeFileSync(conf, text.replace(/(\n\s*)addrs = (\S+)\n/, `$1addrs = $2$1dns = ${ASSIGNED_DNS}\n`), { mode: 0o600 });
+  const r = await labSwanctl(dir, ['--load-pools'], true);
+  if (r.code !== 0) throw new Error(`could not reload the pool: ${r.stderr}${r.stdout}`);
+}
+
+async function lab(scenario: IkeScenario): Promise<LabInstance> {
+  let inst = labs.get(scenario);
+  if (!inst) {
+    inst = await up(scenario);
+    labs.set(scenario, inst);
+    await assignDns(inst);
+  }
+  return inst;
+}
+
+function pem(inst: LabInstance, name: string): string | null {
+  const f = inst.extraFiles.find((x) => basename(x) === name);
+  return f ? readFileSync(f, 'utf8') : null;
+}
+
+/** The model of the scenario's client profile (client.swanctl.conf and its companions), as the product imports it. */
+function labModel(inst: LabInstance, change: Partial<Omit<Ikev2Profile, 'secrets'>> & { secrets?: Partial<Ikev2Profile['secrets']> } = {}): Ikev2Profile {
+  const dir = dirname(inst.profile);
+  const files = {
+    description: { en: dir, ja: dir },
+    read: (name: string) => (/^[A-Za-z0-9._-]+$/.test(name) && existsSync(join(dir, name)) ? new Uint8Array(readFileSync(join(dir, name))) : null),
+  };
+  const read = readSwanctl(readFileSync(inst.profile, 'utf8'), { files });
+  if (!read.ok) throw new Error(`the lab profile does not import: ${JSON.stringify(read.errors)}`);
+  const base = read.profile;
+  const { secrets, ...rest } = change;
+  return { ...base, ...rest, secrets: { ...base.secrets, ...secrets } };
+}
+
+interface Harness {
+  driver: Driver;
+  states: { at: number; state: TunnelState }[];
+  logs: string[];
+  requests: CredentialRequest[];
+  routeReports: { prefixes: string[]; statesBefore: number }[];
+  counters: { in: number; out: number };
+  workDir: string;
+  t0: number;
+  waitState(pred: (s: TunnelState) => boolean, timeoutMs: number): Promise<{ at: number; state: TunnelState }>;
+}
+
+const harnesses: Harness[] = [];
+
+interface StartOptions {
+  profile: Ikev2Profile;
+  connectTimeoutMs?: number;
+  answers?: Credentials[];
+  initialCredentials?: Credentials;
+  prelaunch?: boolean;
+  sessionId?: string;
+}
+
+async function startDriver(inst: LabInstance, opts: StartOptions): Promise<Harness> {
+  const runDir = mkdtempSync(join(tmpdir(), 'tsu-ike-'));
+  const sessionId = opts.sessionId ?? `ike${Math.random().toString(16).slice(2, 12)}`;
+  const workDir = join(runDir, 'sessions', sessionId);
+  execFileSync('mkdir', ['-p', '-m', '0700', workDir]);
+  const answers = [...(opts.answers ?? [])];
+  const waiters: (() => void)[] = [];
+  const states: Harness['states'] = [];
+  const t0 = performance.now();
+  const partial = {
+    states,
+    logs: [] as string[],
+    requests: [] as CredentialRequest[],
+    routeReports: [] as Harness['routeReports'],
+    counters: { in: 0, out: 0 },
+    workDir,
+    t0,
+    waitState(pred: (s: TunnelState) => boolean, timeoutMs: number) {
+      return new Promise<{ at: number; state: TunnelState }>((resolve, reject) => {
+        const check = () => {
+          const hit = states.find((s) => pred(s.state));
+          if (!hit) return;
+          done();
+          resolve(hit);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`timed out; states: ${JSON.stringify(states.map((s) => s.state))}\n${partial.logs.slice(-25).join('\n')}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          const i = waiters.indexOf(check);
+          if (i >= 0) waiters.splice(i, 1);
+        };
+        waiters.push(check);
+        check();
+      });
+    },
+  };
+  let driver: Driver | null = null;
+  const prelaunched = opts.prelaunch === false ? null : prelaunchCharon({ workDir, netns: inst.clientNetns });
+  const context: DriverContext<'ikev2'> = {
+    sessionId,
+    workDir,
+    inspection: inspectionOf(opts.profile),
+    connectTimeoutMs: opts.connectTimeoutMs ?? 20_000,
+    netns: inst.clientNetns,
+    guardRoutes: false,
+    ...(opts.initialCredentials ? { initialCredentials: opts.initialCredentials } : {}),
+    ...(prelaunched ? { prelaunched } : {}),
+    events: {
+      state: (state) => {
+        states.push({ at: Math.round(performance.now() - t0), state });
+        for (const w of [...waiters]) w();
+      },
+      counters: (i, o) => {
+        partial.counters = { in: i, out: o };
+      },
+      credentialsRequired: (request) => {
+        partial.requests.push(request);
+        const a = answers.shift();
+        if (a) setTimeout(() => driver?.provideCredentials(a), 10);
+      },
+      log: (level, text) => {
+        partial.logs.push(`${level}: ${text}`);
+      },
+      routesKnown: (prefixes) => {
+        partial.routeReports.push({ prefixes, statesBefore: states.length });
+        return true;
+      },
+    },
+  };
+  driver = createIkev2Driver(context);
+  const h: Harness = Object.assign(partial, { driver });
+  harnesses.push(h);
+  await driver.start();
+  return h;
+}
+
+/** The helper's inspection of a profile, as the session manager hands it to the driver. */
+function inspectionOf(profile: Ikev2Profile): DriverContext<'ikev2'>['inspection'] {
+  return { ok: true, kind: 'ikev2', profile, canonical: writeIkev2(profile), name: 'lab', layer: 'L3', advisories: [], errors: [], inlinedFiles: [] };
+}
+
+function resolvConf(ns: string): string {
+  return readFileSync(`/etc/netns/${ns}/resolv.conf`, 'utf8');
+}
+
+function ipsecLinks(ns: string): string[] {
+  return execFileSync('ip', ['-n', ns, '-o', 'link', 'show'], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => /^\d+:\s+(ipsec\d+)/.exec(l)?.[1] ?? '')
+    .filter(Boolean);
+}
+
+/** What crash cleanup does with a record read from session directory `dir` (registry.ts planFor). */
+async function cleanUp(dir: string, raw: unknown): Promise<void> {
+  const parsed = ikev2Driver.residueSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(parsed.error.message);
+  expect(parsed.data.sessionId).toBe(basename(dir));
+  const verified = ikev2Driver.verifyResidue ? ikev2Driver.verifyResidue(parsed.data, dir) : { residue: parsed.data };
+  if ('problem' in verified) throw new Error(verified.problem);
+  await ikev2Driver.cleanup(verified.residue, new HelperLog(), dir);
+}
+
+const isConnected = (s: TunnelState) => s.status === 'connected';
+const isError = (s: TunnelState) => s.status === 'error';
+
+afterEach(async () => {
+  for (const h of harnesses.splice(0)) await h.driver.stop('test over').catch(() => undefined);
+});
+
+afterAll(async () => {
+  for (const inst of labs.values()) await down(inst.id);
+  labs.clear();
+});
+
+/** Connect, ping, counters grow, DNS applied, stop, nothing left. Returns the connect time. */
+async function fullCycle(scenario: IkeScenario, opts: Partial<StartOptions> = {}): Promise<number> {
+  const inst = await lab(scenario);
+  const dnsBefore = resolvConf(inst.clientNetns);
+  expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+  const h = await startDriver(inst, { profile: labModel(inst), ...opts });
+  const connected = await h.waitState(isConnected, 15_000);
+  expect(connected.state).toMatchObject({ status: 'connected', remote: `${ADDR.serverUnderlay}:4500` });
+  if (connected.state.status === 'connected') expect(connected.state.localIp).toMatch(/^198\.18\.10\.\d+$/);
+  // routesKnown came before connected, with the profile's selectors.
+  expect(h.routeReports[0]).toMatchObject({ prefixes: [`${ADDR.insideNet}/${ADDR.insidePrefix}`], statesBefore: 0 });
+  const iface = h.driver.interfaceName();
+  expect(iface).toMatch(/^ipsec\d+$/);
+  expect(ipsecLinks(inst.clientNetns)).toContain(iface);
+  // The server's DNS, applied by the helper's own code for this interface.
+  expect(resolvConf(inst.clientNetns)).toContain(`nameserver ${ASSIGNED_DNS}`);
+  expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+  await h.driver.refreshCounters?.();
+  const before = { ...h.counters };
+  expect(await ping(inst.clientNetns, inst.protectedHostIp, { count: 3, waitS: 2 })).toBe(true);
+  await h.driver.refreshCounters?.();
+  expect(h.counters.in).toBeGreaterThan(before.in);
+  expect(h.counters.out).toBeGreaterThan(before.out);
+  // The residue record names the running charon while up.
+  const residue = Ikev2ResidueSchema.parse(JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')));
+  expect(residue.pids).toHaveLength(1);
+  expect(residue.interfaceName).toBe(iface);
+  const pid = residue.pids[0] ?? 0;
+  await h.driver.stop('user');
+  expect(h.states.at(-2)?.state).toEqual({ status: 'disconnecting' });
+  expect(h.states.at(-1)?.state).toEqual({ status: 'disconnected', reason: 'user' });
+  expect(isAlive(pid)).toBe(false);
+  expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+  expect(resolvConf(inst.clientNetns)).toBe(dnsBefore);
+  expect(existsSync(join(h.workDir, 'residue.json'))).toBe(false);
+  return connected.at;
+}
+
+/** Raw `swanctl --initiate` on the same scenario (the lab's plain charon), for the timing comparison. */
+async function rawInitiateMs(scenario: IkeScenario): Promise<number> {
+  const inst = await lab(scenario);
+  const client = await IkeClient.start(inst);
+  try {
+    const r = await client.initiate();
+    expect(r.code).toBe(0);
+    await client.terminate();
+    return r.ms;
+  } finally {
+    await client.stop();
+  }
+}
+
+describe.skipIf(!isRoot)('IKEv2 driver against strongSwan responders', () => {
+  for (const scenario of ['ikev2-psk', 'ikev2-eap', 'ikev2-cert', 'ikev1-xauth'] as const) {
+    it(`${scenario}: connects, pings, counts, applies DNS, and leaves nothing`, async () => {
+      const ms = await fullCycle(scenario);
+      const raw = await rawInitiateMs(scenario);
+      const again = await fullCycle(scenario);
+      console.log(`${scenario}: driver start → connected ${ms} ms, ${again} ms; raw swanctl --initiate ${raw} ms (charon already running)`);
+    });
+  }
+
+  it('without a prelaunched charon the driver starts its own', async () => {
+    await fullCycle('ikev2-psk', { prelaunch: false });
+  });
+
+  it('wrong PSK → ikev2-auth-failed within 10 s, and nothing left', async () => {
+    const inst = await lab('ikev2-psk');
+    const h = await startDriver(inst, { profile: labModel(inst, { secrets: { psk: `${inst.credentials.psk ?? ''}x` } }) });
+    const e = await h.waitState(isError, 10_000);
+    expect(e.state).toMatchObject({ status: 'error', code: 'ikev2-auth-failed' });
+    await h.driver.stop('test');
+    expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+  });
+
+  it('proposal mismatch → ikev2-proposal-mismatch within 10 s (IKE and ESP)', async () => {
+    const inst = await lab('ikev2-psk');
+    const ike = await startDriver(inst, { profile: labModel(inst, { proposals: [REFUSED_PROPOSALS.ike] }) });
+    expect((await ike.waitState(isError, 10_000)).state).toMatchObject({ code: 'ikev2-proposal-mismatch' });
+    await ike.driver.stop('test');
+    const base = labModel(inst);
+    const esp = await startDriver(inst, { profile: { ...base, children: base.children.map((c) => ({ ...c, espProposals: [REFUSED_PROPOSALS.esp] })) } });
+    expect((await esp.waitState(isError, 10_000)).state).toMatchObject({ code: 'ikev2-proposal-mismatch' });
+    await esp.driver.stop('test');
+    expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+  });
+
+  it('unreachable server → ikev2-server-unreachable within 10 s', async () => {
+    const inst = await lab('ikev2-psk');
+    const h = await startDriver(inst, { profile: labModel(inst, { remoteAddrs: [ADDR.deadRemote] }) });
+    const e = await h.waitState(isError, 10_000);
+    expect(e.state).toMatchObject({ code: 'ikev2-server-unreachable' });
+    console.log(`unreachable: error after ${e.at} ms`);
+    await h.driver.stop('test');
+    expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+  });
+
+  it('a name that does not resolve → ikev2-name-unresolvable', async () => {
+    const inst = await lab('ikev2-psk');
+    const h = await startDriver(inst, { profile: labModel(inst, { remoteAddrs: ['vpn.nonexistent.invalid'] }) });
+    expect((await h.waitState(isError, 10_000)).state).toMatchObject({ code: 'ikev2-name-unresolvable' });
+  });
+
+  it('wrong EAP password stored in the profile → ikev2-eap-failed within 10 s', async () => {
+    const inst = await lab('ikev2-eap');
+    const h = await startDriver(inst, { profile: labModel(inst, { secrets: { eapPassword: inst.credentials.bad?.password ?? 'x' } }) });
+    const e = await h.waitState(isError, 10_000);
+    expect(e.state).toMatchObject({ code: 'ikev2-eap-failed' });
+    await h.driver.stop('test');
+    expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+  });
+
+  it('EAP password asked when the profile has none; a wrong one is asked again in place', async () => {
+    const inst = await lab('ikev2-eap');
+    const { good, bad } = inst.credentials;
+    if (!good || !bad) throw new Error('credentials missing');
+    const h = await startDriver(inst, {
+      profile: labModel(inst, { secrets: { eapPassword: null } }),
+      answers: [
+        { kind: 'userpass', username: bad.username, password: bad.password },
+        { kind: 'userpass', username: good.username, password: good.password },
+      ],
+    });
+    await h.waitState(isConnected, 15_000);
+    expect(h.requests).toEqual([
+      { kind: 'userpass', username: good.username, retry: false },
+      { kind: 'userpass', username: good.username, retry: true },
+    ]);
+    expect(h.states.some((s) => s.state.status === 'authenticating')).toBe(true);
+    expect(h.states.some((s) => isError(s.state))).toBe(false);
+    expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+  });
+
+  it('wrong XAuth password → ikev2-xauth-failed within 10 s', async () => {
+    const inst = await lab('ikev1-xauth');
+    const h = await startDriver(inst, { profile: labModel(inst, { secrets: { xauthPassword: inst.credentials.bad?.password ?? 'x' } }) });
+    const e = await h.waitState(isError, 10_000);
+    expect(e.state, h.logs.slice(-30).join('\n')).toMatchObject({ code: 'ikev2-xauth-failed' });
+    await h.driver.stop('test');
+    expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+  });
+
+  it('crash cleanup stops a charon left behind and removes what it left, from the residue record alone', async () => {
+    const inst = await lab('ikev2-psk');
+    const dnsBefore = resolvConf(inst.clientNetns);
+    const h = await startDriver(inst, { profile: labModel(inst) });
+    await h.waitState(isConnected, 15_000);
+    const record = JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')) as unknown;
+    const residue = Ikev2ResidueSchema.parse(record);
+    const pid = residue.pids[0] ?? 0;
+    expect(isAlive(pid)).toBe(true);
+    expect(residue.dnsRecords).toHaveLength(1);
+    // The helper is gone: its driver object is forgotten, its charon and DNS stay.
+    harnesses.splice(harnesses.indexOf(h), 1);
+    const runDir = dirname(dirname(h.workDir));
+    await cleanUp(h.workDir, record);
+    expect(await waitForExit(pid, 1_000)).toBe(true);
+    expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+    expect(resolvConf(inst.clientNetns)).toBe(dnsBefore);
+    expect(execFileSync('ip', ['-n', inst.clientNetns, 'rule', 'show'], { encoding: 'utf8' })).not.toContain(`lookup ${routingTableFor(residue.sessionId)}`);
+    rmSync(runDir, { recursive: true, force: true });
+  });
+
+  it("crash cleanup never stops a process that is not the session's charon", async () => {
+    const inst = await lab('ikev2-psk');
+    const h = await startDriver(inst, { profile: labModel(inst) });
+    await h.waitState(isConnected, 15_000);
+    const runDir = mkdtempSync(join(tmpdir(), 'tsu-ike-forged-'));
+    const sessionId = 'forged0001';
+    const dir = join(runDir, 'sessions', sessionId);
+    execFileSync('mkdir', ['-p', dir]);
+    // A record naming another session's charon (its pid and start time) under this session's id.
+    const other = Ikev2ResidueSchema.parse(JSON.parse(readFileSync(join(h.workDir, 'residue.json'), 'utf8')));
+    const forged = { ...other, sessionId, routingTable: routingTableFor(sessionId), dnsRecords: [] };
+    expect(ikev2Driver.residueSchema.safeParse(forged).success).toBe(true);
+    await cleanUp(dir, forged);
+    expect(isAlive(other.pids[0] ?? 0)).toBe(true);
+    expect(await ping(inst.clientNetns, inst.protectedHostIp)).toBe(true);
+    rmSync(runDir, { recursive: true, force: true });
+  });
+
+  it('the charon runs with its files in the session directory and reads nothing from /etc', async () => {
+    const inst = await lab('ikev2-psk');
+    const h = await startDriver(inst, { profile: labModel(inst) });
+    await h.waitState(isConnected, 15_000);
+    const p = charonPaths(h.workDir);
+    expect(existsSync(p.vici)).toBe(true);
+    expect(existsSync(p.pid)).toBe(true);
+    expect(readFileSync(p.conf, 'utf8')).not.toMatch(/include|updown|stroke/);
+    expect(readFileSync(p.conf, 'utf8')).toContain(`routing_table_prio = ${RULE_PRIORITY}`);
+    // The resolve plugin wrote only the private file: the namespace's resolv.conf has the helper's record.
+    expect(readFileSync(p.dns, 'utf8')).toContain(ASSIGNED_DNS);
+    expect(resolvConf(inst.clientNetns)).not.toContain('by strongSwan');
+  });
+});
