@@ -1,21 +1,36 @@
-/** Files dropped on the window or picked in the file chooser, turned into import sources for main. */
-import type { ImportSource } from '../../shared/ipc/app-api.js';
+/** Files dropped on the window or picked in the file chooser, turned into one import source for main. */
+import type { ImportFile, ImportSource } from '../../shared/ipc/app-api.js';
 import { api } from './api.js';
 
-const MAX_TEXT_BYTES = 1024 * 1024;
+const MAX_FILE_BYTES = 1024 * 1024;
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
 
 /**
- * Main needs the path (a .ovpn may name `ca ca.crt` beside it), which only the preload can see.
- * A file without a path (dragged out of another app's memory) is sent as text instead.
+ * Files chosen or dropped together are ONE import: a profile and the files it names (ca.crt,
+ * client.key …) travel together, so main can read the companions by name. Main needs a path where
+ * the preload can see one (a folder or .zip is read there); a file without a path (a browser, or
+ * dragged out of another app's memory) is sent as its bytes. A file over the cap is sent cut one
+ * byte past it, so main names it as too large instead of it vanishing. `addTo` adds the files to
+ * that pending review, which main inspects again.
  */
-export async function importSourcesForFiles(files: readonly File[]): Promise<ImportSource[]> {
-  const sources: ImportSource[] = [];
+export async function importSourcesForFiles(files: readonly File[], addTo?: string): Promise<ImportSource[]> {
+  const chosen: ImportFile[] = [];
   for (const file of files) {
     const path = api().pathForFile(file);
-    if (path) sources.push({ kind: 'path', path });
-    else if (file.size <= MAX_TEXT_BYTES) sources.push({ kind: 'text', text: await file.text(), fileName: file.name.slice(0, 255) });
+    if (path) {
+      chosen.push({ path });
+      continue;
+    }
+    const bytes = new Uint8Array(await file.slice(0, MAX_FILE_BYTES + 1).arrayBuffer());
+    chosen.push({ name: file.name.slice(0, 255) || 'profile', base64: toBase64(bytes) });
   }
-  return sources;
+  if (chosen.length === 0) return [];
+  return [addTo === undefined ? { kind: 'files', files: chosen } : { kind: 'files', files: chosen, addTo }];
 }
 
 /** How a source is named in a failure message. */
@@ -27,6 +42,8 @@ export function sourceLabel(source: ImportSource): string {
       return source.url;
     case 'text':
       return source.fileName ?? '';
+    case 'files':
+      return source.files.map((f) => ('path' in f ? f.path.split(/[\\/]/).pop() ?? f.path : f.name)).join(', ');
   }
 }
 

@@ -7,6 +7,19 @@ import { importSourcesForFiles } from '../drop.js';
 import { Dialog } from './Dialog.js';
 import { ErrorNote } from './ErrorNote.js';
 
+type UrlProblem = 'invalid' | 'not-https';
+
+/** What the address field's words say is wrong (main checks again, and more: credentials, redirects). */
+export function urlProblemOf(address: string): UrlProblem | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(address);
+  } catch {
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(address) && !/^https:/i.test(address) ? 'not-https' : 'invalid';
+  }
+  return parsed.protocol === 'https:' ? null : 'not-https';
+}
+
 /** Where a profile comes from: a file (or .zip), pasted text, or an https address. Main reads and checks it. */
 export function ImportDialog() {
   const { t } = useTranslation();
@@ -15,6 +28,7 @@ export function ImportDialog() {
   const [url, setUrl] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
+  const [urlProblem, setUrlProblem] = useState<UrlProblem | null>(null);
   const close = () => setImportOpen(false);
 
   async function run(sources: ImportSource[]): Promise<void> {
@@ -40,7 +54,9 @@ export function ImportDialog() {
   function submitUrl(event: FormEvent): void {
     event.preventDefault();
     const address = url.trim();
-    if (address) void run([{ kind: 'url', url: address }]);
+    const problem = urlProblemOf(address);
+    setUrlProblem(problem);
+    if (problem === null) void run([{ kind: 'url', url: address }]);
   }
 
   return (
@@ -56,7 +72,6 @@ export function ImportDialog() {
           tabIndex={-1}
           aria-hidden="true"
           multiple
-          accept=".ovpn,.conf,.zip,.txt"
           onChange={(e) => {
             const files = Array.from(e.target.files ?? []);
             e.target.value = '';
@@ -75,12 +90,26 @@ export function ImportDialog() {
         </label>
         <button type="submit" className="button" disabled={!text.trim()} aria-disabled={busy}>{t('import.check')}</button>
       </form>
-      <form className="import-source" aria-labelledby="import-url-heading" onSubmit={submitUrl} onKeyDown={blockImeEnter}>
+      {/* noValidate: the app checks the address and says what is wrong in the UI's language, not the browser's. */}
+      <form className="import-source" aria-labelledby="import-url-heading" onSubmit={submitUrl} onKeyDown={blockImeEnter} noValidate>
         <h3 id="import-url-heading">{t('import.fromUrl')}</h3>
         <label className="field">
           <span>{t('import.urlLabel')}</span>
-          <input type="url" value={url} inputMode="url" spellCheck={false} placeholder="https://" pattern="https://.*" onChange={(e) => setUrl(e.target.value)} />
+          <input
+            type="url"
+            value={url}
+            inputMode="url"
+            spellCheck={false}
+            placeholder="https://"
+            aria-invalid={urlProblem !== null}
+            aria-describedby={urlProblem ? 'import-url-problem' : undefined}
+            onChange={(e) => {
+              setUrl(e.target.value);
+              setUrlProblem(null);
+            }}
+          />
         </label>
+        {urlProblem && <p id="import-url-problem" className="field-problem" role="alert">{t(urlProblem === 'not-https' ? 'import.urlNotHttps' : 'import.urlInvalid')}</p>}
         <p className="hint">{t('import.urlHelp')}</p>
         <button type="submit" className="button" disabled={!url.trim()} aria-disabled={busy}>{t('import.download')}</button>
       </form>

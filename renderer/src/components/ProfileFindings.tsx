@@ -6,6 +6,16 @@ import { StateIcon } from './StateIcon.js';
 type Advisory = ProfileDetails['advisories'][number];
 type ProfileError = ImportPreview['items'][number]['errors'][number];
 
+/**
+ * The engine's messages start with "Line 4: " ("4 行目: "); the list shows the line beside the
+ * message already, so the message's own copy is left out (the line is given once).
+ */
+export function withoutLinePrefix(message: string, line: number): string {
+  if (line <= 0) return message;
+  const stripped = message.replace(new RegExp(`^(?:Line ${line}: |${line} 行目: ?)`), '');
+  return stripped === message ? message : stripped.charAt(0).toUpperCase() + stripped.slice(1);
+}
+
 /** Label/value rows main wrote in the UI language (servers, sign-in, routes, DNS …). */
 export function InfoRows({ rows }: { rows: readonly (readonly [string, string])[] }) {
   return (
@@ -32,7 +42,7 @@ export function AdvisoryList({ advisories }: { advisories: readonly Advisory[] }
           <div>
             <p className="finding-title">
               <span className="visually-hidden">{a.severity === 'warning' ? t('findings.warning') : t('findings.info')}: </span>
-              {localize(a.message)}
+              {withoutLinePrefix(localize(a.message), a.line)}
               {a.line > 0 && <span className="finding-line"> {t('findings.line', { line: a.line })}</span>}
             </p>
             <p>{localize(a.explanation)}</p>
@@ -60,7 +70,7 @@ export function ProfileErrorList({ errors }: { errors: readonly ProfileError[] }
           <StateIcon tone="error" className="finding-icon" />
           <div>
             <p className="finding-title">
-              {localize(e.message)}
+              {withoutLinePrefix(localize(e.message), e.line)}
               {e.line > 0 && <span className="finding-line"> {t('findings.lineColumn', { line: e.line, column: e.column })}</span>}
             </p>
             {e.text && <pre className="offending">{e.text}</pre>}

@@ -24,15 +24,13 @@ export function profilesFailed(state: ProfilesState, error: AppError): ProfilesS
   return { ...state, status: state.status === 'ready' ? 'ready' : 'failed', error };
 }
 
-const KIND_WORDS: Record<ProfileSummary['kind'], string> = { openvpn: 'openvpn', wireguard: 'wireguard' };
-
-/** Profiles matching a search (name, server, kind or layer; every word must match), sorted by name. */
+/** Profiles matching a search (name, server, kind id such as "openvpn", or layer; every word must match), sorted by name. */
 export function filterProfiles(list: readonly ProfileSummary[], query: string, collator: Intl.Collator): ProfileSummary[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   const matches = words.length === 0
     ? list.slice()
     : list.filter((p) => {
-        const haystack = `${p.name}\n${p.server}\n${KIND_WORDS[p.kind]}\n${p.layer}`.toLowerCase();
+        const haystack = `${p.name}\n${p.server}\n${p.kind}\n${p.layer}`.toLowerCase();
         return words.every((w) => haystack.includes(w));
       });
   return matches.sort((a, b) => collator.compare(a.name, b.name) || a.id.localeCompare(b.id));
