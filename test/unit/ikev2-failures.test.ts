@@ -24,6 +24,8 @@ describe('charon log lines → error states', () => {
     ['proposal-esp', 'ikev2-proposal-mismatch'],
     ['unreachable', 'ikev2-server-unreachable'],
     ['unresolvable', 'ikev2-name-unresolvable'],
+    ['xauth-badpass', 'ikev2-xauth-failed'],
+    ['ikev1-badpsk', 'ikev2-auth-failed'],
   ];
   for (const [file, code] of cases) {
     it(`${file}.log → ${code}`, () => {
@@ -38,7 +40,7 @@ describe('charon log lines → error states', () => {
   }
 
   it('every captured failure has its own code', () => {
-    const codes = cases.filter(([f]) => f !== 'proposal-esp').map(([f]) => replay(f).failure?.code);
+    const codes = cases.filter(([f]) => f !== 'proposal-esp' && f !== 'ikev1-badpsk').map(([f]) => replay(f).failure?.code);
     expect(new Set(codes).size).toBe(codes.length);
   });
 
@@ -63,9 +65,31 @@ describe('charon log lines → error states', () => {
     expect(psk.vips).toEqual(['198.18.10.1']);
     expect(psk.remoteTs).toEqual(['198.18.2.0/24']);
     expect(psk.dns).toEqual(['198.18.2.53', '198.18.2.54']);
-    const eap = replay('eap-good');
-    expect(eap.failure).toBeNull();
-    expect(eap.established).toBe(true);
+    for (const f of ['eap-good', 'cert-good', 'xauth-good']) {
+      const log = replay(f);
+      expect(log.failure, f).toBeNull();
+      expect(log.established, f).toBe(true);
+      expect(log.vips, f).toEqual(['198.18.10.1']);
+    }
+  });
+
+  it('an IKEv1 wrong PSK is decided at the first undecryptable answer, not after the retransmits', () => {
+    const log = new CharonLog();
+    const lines = readFileSync(join(DIR, 'ikev1-badpsk.log'), 'utf8').split('\n');
+    const at = lines.findIndex((l) => /decrypt/.test(l));
+    expect(at).toBeGreaterThan(0);
+    for (const l of lines.slice(0, at)) {
+      const p = parseCapturedLine(l);
+      if (p) log.observe(p);
+    }
+    expect(log.decided).toBe(false);
+    const first = parseCapturedLine(lines[at] ?? '');
+    if (first) log.observe(first);
+    expect(log.decided).toBe(true);
+    expect(log.failure?.code).toBe('ikev2-auth-failed');
+    // The full capture ends with charon giving up, which alone would read "unreachable".
+    expect(lines.some((l) => l.includes('giving up after 3 retransmits'))).toBe(true);
+    expect(replay('ikev1-badpsk').failure?.code).toBe('ikev2-auth-failed');
   });
 
   it('IKEv1 XAuth failures and other single lines', () => {

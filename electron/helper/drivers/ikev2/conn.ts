@@ -201,6 +201,9 @@ export function verifyLoadedConn(listed: ViciSection | null, profile: Ikev2Profi
       return;
     }
     expectEq(`local-${i + 1}.class`, str(got.class), AUTH_CLASS[round.auth]);
+    const eapType = round.auth === 'eap-mschapv2' ? 'EAP_MSCHAPV2' : round.auth === 'eap-tls' ? 'EAP_TLS' : null;
+    if (eapType !== null) expectEq(`local-${i + 1}.eap-type`, str(got['eap-type']), eapType);
+    expectEq(`local-${i + 1}.certs`, String(list(got.certs)?.length ?? 0), round.usesClientCert && profile.files.clientCert !== null ? '1' : '0');
     // charon lists %any for an identity left to it.
     if (round.id !== null) expectEq(`local-${i + 1}.id`, str(got.id), round.id);
     if (isEap(round.auth) && round.eapId !== null) expectEq(`local-${i + 1}.eap_id`, str(got.eap_id), round.eapId);
@@ -212,6 +215,9 @@ export function verifyLoadedConn(listed: ViciSection | null, profile: Ikev2Profi
   else {
     expectEq('remote.class', str(remote.class), AUTH_CLASS[profile.remote.auth]);
     if (profile.remote.id !== null) expectEq('remote.id', str(remote.id), profile.remote.id);
+    // charon lists each certificate it parsed (by subject): a PEM it could not read is missing.
+    expectEq('remote.cacerts', String(list(remote.cacerts)?.length ?? 0), String(profile.files.caCerts.length));
+    expectEq('remote.certs', String(list(remote.certs)?.length ?? 0), String(profile.files.serverCerts.length));
   }
   const children = section(listed.children);
   const names = children ? Object.keys(children).sort() : [];

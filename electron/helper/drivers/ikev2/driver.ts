@@ -340,6 +340,8 @@ class Ikev2Driver implements Driver {
     const r = await vici.initiate({ child: plan.child, ike: CONN_NAME, timeout: this.ctx.connectTimeoutMs, loglevel: 1 }, (line) => {
       log.observe({ group: line.group ?? '', msg: line.msg });
       this.log('debug', `[${line.group ?? '?'}] ${line.msg}`);
+      // charon would retransmit for seconds more: the reason is known now.
+      if (log.decided && this.life.active) this.life.fail(log.errorFor(null));
     });
     if (!this.life.active) return 'failed';
     if (!r.ok || !log.established) {

@@ -96,7 +96,7 @@ export function errorState(code: Ikev2ErrorCode, detail?: string | null): ErrorS
  * Log message → failure, with its rank (higher = more specific, wins over a lower one seen
  * before or after). Messages as charon 5.9.8 logs them (captures in test/fixtures/ikev2/charon-logs).
  */
-export const FAILURE_PATTERNS: readonly { re: RegExp; code: Ikev2ErrorCode; rank: number }[] = [
+export const FAILURE_PATTERNS: readonly { re: RegExp; code: Ikev2ErrorCode; rank: number; decisive?: true }[] = [
   // EAP (client side): MSCHAPv2 names the server's error, then the method's failure.
   { re: /^EAP-MS-CHAPv2 failed with error /, code: 'ikev2-eap-failed', rank: 90 },
   { re: /^EAP_\w+ method failed$/, code: 'ikev2-eap-failed', rank: 90 },
@@ -117,6 +117,10 @@ export const FAILURE_PATTERNS: readonly { re: RegExp; code: Ikev2ErrorCode; rank
   { re: /^received AUTHENTICATION_FAILED notify error$/, code: 'ikev2-auth-failed', rank: 60 },
   { re: /^received AUTHENTICATION_FAILED error notify$/, code: 'ikev2-auth-failed', rank: 60 },
   { re: /^received (?:INVALID_ID_INFORMATION|AUTHENTICATION_FAILED) error notify/, code: 'ikev2-auth-failed', rank: 60 },
+  // IKEv1 main mode with a wrong PSK: the server's answers decrypt to garbage, and charon keeps
+  // retransmitting until it gives up ("peer not responding"): decisive, the attempt ends here.
+  { re: /^could not decrypt payloads$/, code: 'ikev2-auth-failed', rank: 35, decisive: true },
+  { re: /^invalid HASH_V1 payload length, decryption failed\?$/, code: 'ikev2-auth-failed', rank: 35, decisive: true },
   // Proposals, selectors, addresses.
   { re: /^received NO_PROPOSAL_CHOSEN notify/, code: 'ikev2-proposal-mismatch', rank: 50 },
   { re: /^no acceptable proposal found$/, code: 'ikev2-proposal-mismatch', rank: 50 },
@@ -130,8 +134,8 @@ export const FAILURE_PATTERNS: readonly { re: RegExp; code: Ikev2ErrorCode; rank
   { re: /^failed to resolve /, code: 'ikev2-name-unresolvable', rank: 30 },
 ];
 
-export function classifyLine(msg: string): { code: Ikev2ErrorCode; rank: number } | null {
-  for (const p of FAILURE_PATTERNS) if (p.re.test(msg)) return { code: p.code, rank: p.rank };
+export function classifyLine(msg: string): { code: Ikev2ErrorCode; rank: number; decisive: boolean } | null {
+  for (const p of FAILURE_PATTERNS) if (p.re.test(msg)) return { code: p.code, rank: p.rank, decisive: p.decisive === true };
   return null;
 }
 
@@ -149,7 +153,7 @@ export function parseCapturedLine(line: string): CharonLine | null {
 
 /** What the lines of one connection attempt said: the best reason seen, DNS, virtual IPs, selectors. */
 export class CharonLog {
-  private best: { code: Ikev2ErrorCode; rank: number; msg: string } | null = null;
+  private best: { code: Ikev2ErrorCode; rank: number; decisive: boolean; msg: string } | null = null;
   /** DNS servers the server assigned (the resolve plugin's "installing DNS server …" lines), in order. */
   readonly dns: string[] = [];
   readonly vips: string[] = [];
@@ -182,6 +186,11 @@ export class CharonLog {
   /** A CHILD_SA was established in these lines. */
   get established(): boolean {
     return this.childUp;
+  }
+
+  /** A failure after which charon only retries in vain (the driver ends the attempt at once). */
+  get decided(): boolean {
+    return this.best?.decisive === true && !this.childUp;
   }
 
   /** The most specific failure seen, or null. */
