@@ -4,7 +4,9 @@
 //
 // `npm install` deliberately skips Electron's own download (package.json "allowScripts") so that
 // installs succeed on machines that cannot reach Electron's download host; this is where the
-// binary is obtained instead, with one clear sentence when it cannot be.
+// binary is obtained instead. Where it cannot be had, the same app services start with the
+// production renderer in a browser instead (electron/dev-bridge/browser-fallback.ts), and the
+// output says so.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,17 +45,25 @@ if (!binary) {
   binary = electronBinary();
 }
 if (!binary) {
-  console.error(
-    `Tsunagu cannot start because the Electron ${electronVersion} binary is missing and could not be downloaded from Electron's release host; ` +
-      'run "npm run electron:install" on a machine with internet access (or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron ' +
-      `${electronVersion} folder) and then "npm start" again.`,
+  // No Electron here: the same app services, with the UI in a browser through the dev bridge.
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { runBrowserFallback } = await import('../electron/dev-bridge/browser-fallback.ts');
+  await runBrowserFallback(
+    process.argv.slice(2),
+    `the Electron ${electronVersion} binary is missing and could not be downloaded from Electron's release host ` +
+      '("npm run electron:install" fetches it where the network allows, or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron ' +
+      `${electronVersion} folder; "npm start" then opens the app window).`,
   );
-  process.exit(1);
+} else {
+  startElectron(binary);
 }
 
-const build = spawnSync(process.execPath, [require.resolve('tsx/cli'), join(root, 'build', 'bundle.ts')], { cwd: root, stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+function startElectron(binary) {
+  const build = spawnSync(process.execPath, [require.resolve('tsx/cli'), join(root, 'build', 'bundle.ts')], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
 
-const app = spawn(binary, [join(root, 'out', 'main', 'main.js'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
-app.on('exit', (code, signal) => process.exit(signal ? 1 : code ?? 0));
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => app.kill(sig));
+  const app = spawn(binary, [join(root, 'out', 'main', 'main.js'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+  app.on('exit', (code, signal) => process.exit(signal ? 1 : code ?? 0));
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => app.kill(sig));
+}

@@ -7,8 +7,8 @@
  * Profiles, settings and the helper connection are the real ones (profile store in `dataDir`, the
  * helper client on `socketPath`).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import { createAppServices, type AppServices } from '../main/services/app-services.js';
 import type { SafeStorage } from '../main/services/credential-vault.js';
 
@@ -54,9 +54,57 @@ export async function createBridgeServices(options: BridgeServicesOptions): Prom
   });
 }
 
-/** Builds the production renderer (renderer/vite.config.ts, as bundleApp does) into `outDir`. */
+/** Beside a built renderer: every file it was built from, with the mtime and size it had then. */
+const INPUTS_FILE = 'tsunagu-inputs.json';
+type RendererInputs = Array<[path: string, mtimeMs: number, size: number]>;
+
+/**
+ * Builds the production renderer (renderer/vite.config.ts, as bundleApp does) into `outDir`, and
+ * records its inputs (the modules Rollup loaded, the Vite config) for rendererIsCurrent().
+ */
 export async function buildRenderer(outDir = join(ROOT, 'out', 'dev-bridge', 'renderer')): Promise<string> {
   const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'renderer', 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  const configFile = join(ROOT, 'renderer', 'vite.config.ts');
+  const files = new Set<string>([configFile]);
+  await build({
+    configFile,
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+    plugins: [
+      {
+        name: 'tsunagu-record-inputs',
+        generateBundle() {
+          for (const id of this.getModuleIds()) {
+            const path = id.split('?')[0] ?? '';
+            if (isAbsolute(path)) files.add(path);
+          }
+        },
+      },
+    ],
+  });
+  const inputs: RendererInputs = [];
+  for (const file of files) {
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (st?.isFile()) inputs.push([relative(ROOT, file), st.mtimeMs, st.size]);
+  }
+  writeFileSync(join(outDir, INPUTS_FILE), `${JSON.stringify(inputs)}\n`);
   return outDir;
+}
+
+/** Whether `outDir` holds a renderer built by buildRenderer() from the files as they are now. */
+export function rendererIsCurrent(outDir: string): boolean {
+  let inputs: unknown;
+  try {
+    inputs = JSON.parse(readFileSync(join(outDir, INPUTS_FILE), 'utf8'));
+  } catch {
+    return false;
+  }
+  if (!Array.isArray(inputs) || inputs.length === 0 || statSync(join(outDir, 'index.html'), { throwIfNoEntry: false }) === undefined) return false;
+  return inputs.every((entry: unknown) => {
+    if (!Array.isArray(entry)) return false;
+    const [path, mtimeMs, size]: unknown[] = entry;
+    if (typeof path !== 'string') return false;
+    const st = statSync(join(ROOT, path), { throwIfNoEntry: false });
+    return st !== undefined && st.mtimeMs === mtimeMs && st.size === size;
+  });
 }
