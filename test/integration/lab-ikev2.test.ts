@@ -12,6 +12,7 @@ import {
   IkeClient,
   ikeResidue,
   ikeTunnelResidue,
+  makeUntrustedCa,
   ping,
   readIkeProfile,
   REFUSED_PROPOSALS,
@@ -125,7 +126,7 @@ describe('lab: IKE scenarios (strongSwan, kernel-libipsec, raw client)', () => {
   interface FailureCase {
     scenario: IkeScenario;
     what: string;
-    overrides: (inst: LabInstance) => IkeOverrides;
+    overrides: (inst: LabInstance) => IkeOverrides | Promise<IkeOverrides>;
     /** Applied to the instance before the client starts (and undone after). */
     fault?: { apply: (inst: LabInstance) => Promise<void>; undo: (inst: LabInstance) => Promise<void> };
     /** Lines of the control-log that must appear, in order. */
@@ -154,6 +155,12 @@ describe('lab: IKE scenarios (strongSwan, kernel-libipsec, raw client)', () => {
       overrides: wrongPsk,
       expect: [/^\[IKE\] received NAT-T \(RFC 3947\) vendor ID$/m, /^\[IKE\] ignore malformed INFORMATIONAL request$/m, ...notResponding],
     },
+    {
+      scenario: 'ikev2-cert',
+      what: 'untrusted server certificate',
+      overrides: async (inst) => ({ ca: await makeUntrustedCa(inst) }),
+      expect: [/^\[IKE\] received end entity cert "CN=server\.lab\.test"$/m, /^\[CFG\] no issuer certificate found for "CN=server\.lab\.test"$/m, /^\[IKE\] no trusted ECDSA public key found for 'server\.lab\.test'$/m],
+    },
     { scenario: 'ikev2-cert', what: 'IKE proposal mismatch', overrides: () => ({ proposals: [REFUSED_PROPOSALS.ike] }), expect: [/^\[IKE\] received NO_PROPOSAL_CHOSEN notify error$/m] },
     {
       scenario: 'ikev2-psk',
@@ -171,7 +178,7 @@ describe('lab: IKE scenarios (strongSwan, kernel-libipsec, raw client)', () => {
     it(`${f.scenario}: ${f.what} fails with its own log lines within 10 s`, async () => {
       const inst = await lab.up(f.scenario);
       if (f.fault) await f.fault.apply(inst);
-      const client = await IkeClient.start(inst, f.overrides(inst));
+      const client = await IkeClient.start(inst, await f.overrides(inst));
       const r = await client.initiate(15);
       const lines = logLines(r.stdout);
       console.log(`${f.scenario} ${f.what}: exit ${String(r.code)} after ${r.ms} ms; ${r.stderr.trim()}\n  ${lines.join('\n  ')}`);

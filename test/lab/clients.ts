@@ -274,7 +274,7 @@ export async function wgPeers(netns: string, iface: string): Promise<WgPeerDump[
 // ---------------------------------------------------------------------------------------------
 // IKEv2 (and IKEv1): see ikev2-client.ts
 
-export { IkeClient, ikeResidue, ikeTunnelResidue, parseListSas, readIkeProfile, writeIkeVariant, type IkeOverrides, type IkeSaSummary } from './ikev2-client.js';
+export { IkeClient, ikeResidue, ikeTunnelResidue, makeUntrustedCa, parseListSas, readIkeProfile, writeIkeVariant, type IkeOverrides, type IkeSaSummary } from './ikev2-client.js';
 
 // ---------------------------------------------------------------------------------------------
 // Any scenario

@@ -37,6 +37,22 @@ export interface IkeOverrides {
   espProposals?: string[];
   /** Address to dial instead of the server (e.g. ADDR.deadRemote, where nobody answers). */
   server?: string;
+  /** A CA certificate file to use as ca.pem instead (e.g. makeUntrustedCa: the server's certificate is then not trusted). */
+  ca?: string;
+}
+
+/** A fresh self-signed CA that signed nothing the lab uses, in the instance directory (for `overrides.ca`). */
+export async function makeUntrustedCa(info: LabInfo): Promise<string> {
+  const dir = tmpDir(info, 'untrusted-ca');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const cert = join(dir, IKE_COMPANIONS.ca);
+  await run('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'ca.key'),
+    '-subj', '/CN=Untrusted lab CA', '-days', '7', '-sha256',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    '-out', cert,
+  ]);
+  return cert;
 }
 
 function tmpDir(info: LabInfo, base: string): string {
@@ -58,7 +74,10 @@ function companionSources(info: LabInfo): Partial<Record<keyof typeof IKE_COMPAN
  * LabInfo whose profile a product import or IkeClient takes like the scenario's own.
  */
 export function writeIkeVariant(info: LabInfo, overrides: IkeOverrides): { profile: string; extraFiles: string[] } {
-  return writeClientProfile(tmpDir(info, 'ike-variant'), { ...readIkeProfile(info), ...overrides }, companionSources(info));
+  const { ca, ...change } = overrides;
+  const sources = companionSources(info);
+  if (ca !== undefined) sources.ca = ca;
+  return writeClientProfile(tmpDir(info, 'ike-variant'), { ...readIkeProfile(info), ...change }, sources);
 }
 
 export interface IkeSaSummary {
