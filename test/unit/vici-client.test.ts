@@ -173,6 +173,30 @@ describe('ViciClient', () => {
     expect(await client.request('echo', { still: 'here' })).toEqual({ still: 'here' });
   });
 
+  it('registers an event once for several listeners, and a command streams it without deregistering it', async () => {
+    const { fake, client } = await setup(
+      standardHandler((p, peer) => {
+        if (p.type !== PACKET.CMD_REQUEST || p.name !== 'initiate') return false;
+        peer.send({ type: PACKET.EVENT, name: 'control-log', message: { msg: 'during' } });
+        peer.send({ type: PACKET.CMD_RESPONSE, message: {} });
+        return true;
+      }),
+    );
+    const a: string[] = [];
+    const b: string[] = [];
+    await client.listen(['control-log'], (_n, m) => a.push(String(m['msg'])));
+    await client.listen(['control-log'], (_n, m) => b.push(String(m['msg'])));
+    const own: string[] = [];
+    await client.request('initiate', {}, { stream: 'control-log', onEvent: (m) => own.push(String(m['msg'])) });
+    fake.peers[0]?.send({ type: PACKET.EVENT, name: 'control-log', message: { msg: 'after' } });
+    await until(() => b.length === 2);
+    expect({ a, b, own }).toEqual({ a: ['during', 'after'], b: ['during', 'after'], own: ['during'] });
+    expect(fake.seen.map((p) => [p.type, p.name])).toEqual([
+      [PACKET.EVENT_REGISTER, 'control-log'],
+      [PACKET.CMD_REQUEST, 'initiate'],
+    ]);
+  });
+
   it('rejects an unknown command but stays usable (deregistering its stream first)', async () => {
     const { fake, client } = await setup(standardHandler());
     const e = await rejection(client.request('no-such-command', {}, { stream: 'control-log' }));

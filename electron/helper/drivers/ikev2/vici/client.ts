@@ -92,7 +92,7 @@ export class ViciClient {
   private readonly reader = new PacketReader();
   private readonly queue: Operation[] = [];
   private current: Operation | null = null;
-  private readonly listeners = new Map<string, ViciEventHandler>();
+  private readonly listeners = new Map<string, ViciEventHandler[]>();
   private readonly closeHandlers: ((reason: ViciClientError) => void)[] = [];
   private closedBy: ViciClientError | null = null;
   /** A socket error, reported when the socket then closes. */
@@ -151,11 +151,10 @@ export class ViciClient {
    */
   request(command: string, message: ViciSection = {}, opts: ViciRequestOptions = {}): Promise<ViciSection> {
     const stream = opts.stream;
-    const own = stream !== undefined && !this.listeners.has(stream);
-    const steps: Step[] = [];
-    if (own) steps.push({ kind: 'register', name: stream });
-    steps.push({ kind: 'command' });
-    if (own) steps.push({ kind: 'unregister', name: stream });
+    const steps: Step[] =
+      stream === undefined
+        ? [{ kind: 'command' }]
+        : [{ kind: 'register', name: stream }, { kind: 'command' }, { kind: 'unregister', name: stream }];
     return this.enqueue({
       label: command,
       steps,
@@ -168,17 +167,17 @@ export class ViciClient {
 
   /**
    * Registers for events (e.g. 'ike-updown', 'child-updown'); `onEvent` gets each one until the
-   * connection closes. Rejects with 'vici-unknown-event' at the first name charon does not know
-   * (names confirmed before it stay registered).
+   * connection closes (with several handlers for a name, each gets it). Rejects with
+   * 'vici-unknown-event' at the first name charon does not know (names confirmed before it stay
+   * registered).
    */
   async listen(events: string[], onEvent: ViciEventHandler): Promise<void> {
-    const fresh = [...new Set(events)].filter((e) => !this.listeners.has(e));
-    if (fresh.length === 0) return;
     await this.enqueue({
-      label: `listen ${fresh.join(', ')}`,
-      steps: fresh.map((name) => ({ kind: 'register', name })),
+      label: `listen ${events.join(', ')}`,
+      // Resolved when the operation runs: names already registered by then only gain a handler.
+      steps: [...new Set(events)].map((name) => ({ kind: 'register', name })),
       timeoutMs: this.defaultTimeout,
-      onConfirmed: (name) => this.listeners.set(name, onEvent),
+      onConfirmed: (name) => this.listeners.set(name, [...(this.listeners.get(name) ?? []), onEvent]),
     });
   }
 
@@ -209,9 +208,18 @@ export class ViciClient {
     const op = this.queue.shift();
     if (!op) return;
     this.current = op;
-    // A listen() that ran since this request was queued already receives its stream event:
-    // registering again and deregistering afterwards would end that listener's subscription.
+    // When listen() has registered the stream's event on this connection, registering again and
+    // deregistering afterwards would end that listener's subscription: use the one in place.
     if (op.stream !== undefined && this.listeners.has(op.stream)) op.steps = op.steps.filter((s) => s.kind === 'command');
+    // A listen() for names registered meanwhile: add the handler, register only the others.
+    if (op.onConfirmed) {
+      const confirmed = op.onConfirmed;
+      op.steps = op.steps.filter((s) => {
+        if (s.kind !== 'register' || !this.listeners.has(s.name)) return true;
+        confirmed(s.name);
+        return false;
+      });
+    }
     op.timer = setTimeout(() => {
       this.shutdown('vici-timeout', `no reply within ${op.timeoutMs} ms`);
     }, op.timeoutMs);
@@ -312,8 +320,7 @@ export class ViciClient {
       const handler = op.onEvent;
       if (handler) this.callSafely(() => handler(msg), `stream handler of ${op.label}`);
     }
-    const listener = this.listeners.get(name);
-    if (listener) {
+    for (const listener of this.listeners.get(name) ?? []) {
       delivered = true;
       this.callSafely(() => listener(name, msg), `listener of ${name}`);
     }
