@@ -128,14 +128,11 @@ export function translateStrongSwanKeyfile(keyfile: Keyfile, ctx: TranslateConte
       used.push(r.name);
     }
     else c.errors.push(entryError('NM_FILE_MISSING', caEntry, t(`'certificate=${caPath}': ${r.reason.en}.`, `'certificate=${caPath}': ${r.reason.ja}。`)));
-  } else if (method !== 'psk') {
-    c.advisories.push({
-      code: 'NM_SYSTEM_CA',
-      severity: 'warning',
-      line: caEntry?.line ?? vpn.line,
-      message: t("No CA certificate is given ('certificate='), so the server's certificate is checked against this computer's trusted authorities.", "CA 証明書 ('certificate=') が指定されていないため、サーバーの証明書はこのコンピューターが信頼する認証局で確認されます。"),
-      explanation: t('NetworkManager-strongswan then trusts every authority in the system store. If your VPN uses its own CA, import its certificate with the profile to check the server against that CA alone.', 'この場合 NetworkManager-strongswan はシステムのすべての認証局を信頼します。VPN が独自の CA を使う場合は、その証明書をプロファイルと一緒にインポートすると、その CA だけでサーバーを確認します。'),
-    });
+  } else if (method !== 'psk' && method !== 'agent' && method !== 'smartcard') {
+    // charon-nm then trusts the whole system store; Tsunagu checks the server against its own CA only.
+    c.errors.push(missingKey(vpn, 'vpn', 'certificate', t(
+      "names the CA certificate that signed the server's certificate. NetworkManager then trusted every authority of this computer; Tsunagu checks the server against the VPN's own CA only. Add 'certificate=<CA file>' and import the CA file with the connection",
+      "サーバー証明書に署名した CA 証明書を指定するものです。NetworkManager はこの場合コンピューターのすべての認証局を信頼していましたが、Tsunagu は VPN 独自の CA だけでサーバーを確認します。'certificate=<CA ファイル>' を追加し、CA ファイルを接続と一緒にインポートしてください")));
   }
   const certEntry = use('usercert');
   const keyEntry = use('userkey');
