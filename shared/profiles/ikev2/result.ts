@@ -8,7 +8,15 @@ import type { ProfilePolicy } from '../policy.js';
 import type { Ikev2Profile } from './model.js';
 
 export type Ikev2ReadResult =
-  | { ok: true; profile: Ikev2Profile; advisories: Advisory[]; inlinedFiles?: string[] }
+  | {
+      ok: true;
+      profile: Ikev2Profile;
+      advisories: Advisory[];
+      /** Basenames of the companion files read (certificates, keys, includes). */
+      inlinedFiles?: string[];
+      /** The name the file gives the connection for people (.sswan `name`, mobileconfig `UserDefinedName`). */
+      name?: string;
+    }
   | { ok: false; errors: ProfileError[] };
 
 export interface Ikev2ReadOptions {
