@@ -82,7 +82,8 @@ describe('lab: IKE scenarios (strongSwan, kernel-libipsec, raw client)', () => {
       const client = await IkeClient.start(inst);
       expect(readFileSync(`${client.dir}/swanctl/swanctl.conf`, 'utf8')).toBe(text);
       const r = await client.initiate();
-      console.log(`${scenario}: swanctl --initiate ${r.ms} ms\n  ${logLines(r.stdout).slice(-4).join('\n  ')}`);
+      const retransmits = logLines(r.stdout).filter((l) => /retransmit/.test(l)).length;
+      console.log(`${scenario}: swanctl --initiate ${r.ms} ms, ${retransmits} retransmits\n  ${logLines(r.stdout).slice(-4).join('\n  ')}`);
       expect(r.stdout).toMatch(/CHILD_SA lab\{\d+\} established/);
       expect(r.code).toBe(0);
       const [sa] = await client.listSas();
