@@ -14,6 +14,7 @@ import { ImportReviews, inspectChosen, maskKeyMaterial, orderErrors } from '../.
 import { ProfileStore } from '../../electron/main/services/profile-store.js';
 import type { ImportFile, ImportPreview, ImportSource } from '../../shared/ipc/app-api.js';
 import { importSource } from '../../shared/ipc/app-api.js';
+import { catalog } from '../../shared/i18n/catalog.js';
 
 const SEED = join(import.meta.dirname, '../fixtures/seed');
 const work = mkdtempSync(join(tmpdir(), 'tsunagu-import-companions-'));
@@ -152,11 +153,17 @@ describe('a missing companion', () => {
     expect(first.items[0]).toMatchObject({ ok: false, isProfile: true, missingFiles: ['client.key'] });
     const [root] = first.items[0]?.errors ?? [];
     expect(root?.code).toBe('IMPORT_FILE_MISSING');
+    // Its fix is the review's button, in both languages.
+    expect(root?.message.en).toBe("Line 7: 'key' needs the file 'client.key', which was not chosen together with the profile. Choose “Add the missing files…” to add it.");
+    // The button's own words, as the renderer labels it.
+    expect(root?.message.en).toContain(`“${catalog.en.review.addMissing}”`);
+    expect(root?.message.ja).toContain(`「${catalog.ja.review.addMissing}」`);
+    expect(root?.message.ja).toBe("7 行目: 'key' にはファイル 'client.key' が必要ですが、プロファイルと一緒に選択されていません。「足りないファイルを追加…」で追加してください。");
     expect(first.items[0]?.rootCauses).toBeGreaterThan(0);
 
     const added = await prepare(r, { kind: 'files', files: [b64('client.key')], addTo: first.importId });
     expect(added.importId).not.toBe(first.importId);
-    expect(added.source).toBe(first.source);
+    expect(added.source).toBe(`${first.source}, client.key`);
     expect(added.items).toHaveLength(1);
     expect(added.items[0]).toMatchObject({ ok: true, missingFiles: [], inlinedFiles: ['ca.crt', 'client.crt', 'client.key'] });
     // The old review is gone; the new one saves.

@@ -107,6 +107,25 @@ function maskAdvisory(a: Advisory): Advisory {
   return { ...a, message: maskLocalized(a.message), explanation: maskLocalized(a.explanation) };
 }
 
+/**
+ * The engine tells a missing file's fix for any caller ("put it next to the profile"); in the review
+ * the fix is the button beside it, so the message says that, in the same two languages.
+ */
+function missingFileError(e: ProfileError, missingFiles: readonly string[]): ProfileError {
+  if (e.code !== 'IMPORT_FILE_MISSING') return e;
+  const [directive = '', ...args] = e.text.trim().split(/\s+/);
+  const name = missingFiles.find((n) => args.some((a) => a.replace(/^["']|["']$/g, '').split(/[\\/]/).pop() === n));
+  if (name === undefined) return e;
+  const where = e.line > 0 ? { en: `Line ${e.line}: `, ja: `${e.line} 行目: ` } : { en: '', ja: '' };
+  return {
+    ...e,
+    message: {
+      en: `${where.en}'${directive}' needs the file '${name}', which was not chosen together with the profile. Choose “Add the missing files…” to add it.`,
+      ja: `${where.ja}'${directive}' にはファイル '${name}' が必要ですが、プロファイルと一緒に選択されていません。「足りないファイルを追加…」で追加してください。`,
+    },
+  };
+}
+
 /** Root causes first (in their own order), then what follows from them; how many lead. */
 export function orderErrors(errors: readonly ProfileError[]): { errors: ProfileError[]; rootCauses: number } {
   const roots = errors.filter((e) => ROOT_CAUSES.has(e.code));
@@ -240,7 +259,7 @@ export class ImportReviews {
           const before = this.pending.get(source.addTo);
           if (!before?.inputs) return failed(appError('import-expired', 'errImportExpired'));
           inputs = mergeInputs(before.inputs, inputs);
-          label = before.source;
+          label = `${before.source}, ${files.map((f) => ('path' in f ? basename(f.path) : f.name)).join(', ')}`;
         }
         return ok({ label, inputs, ...inspectChosen(inputs) });
       }
@@ -278,7 +297,7 @@ export class ImportReviews {
       importId: review.id,
       source: review.source,
       items: review.items.map(({ displayName, result, isProfile, missingFiles }) => {
-        const ordered = orderErrors(result.errors.map(maskError));
+        const ordered = orderErrors(result.errors.map((e) => maskError(missingFileError(e, missingFiles))));
         // The review's Name field shows the name; the summary's own "Name" row would repeat it.
         const rows = result.profile ? summarizeProfile(result.profile, result.name, lang).filter(([, value], i) => !(i === 0 && value === result.name)) : [];
         return {
