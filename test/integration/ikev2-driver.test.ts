@@ -1,6 +1,6 @@
 // The IKEv2 driver against real strongSwan responders in the test lab's namespaces (charon 5.9 with
 // kernel-libipsec on both sides). Needs root.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -15,7 +15,7 @@ import type { CredentialRequest, Credentials, TunnelState } from '../../shared/i
 import type { Ikev2Profile } from '../../shared/profiles/ikev2/model.js';
 import { readSwanctl } from '../../shared/profiles/ikev2/swanctl.js';
 import { writeIkev2 } from '../../shared/profiles/ikev2/writer.js';
-import { ADDR, down, ikeResidue, IkeClient, ping, pingUntil, REFUSED_PROPOSALS, up, type LabInstance, type ScenarioName } from '../lab/index.js';
+import { ADDR, down, fault, ikeResidue, IkeClient, ping, pingUntil, REFUSED_PROPOSALS, up, type LabInstance, type ScenarioName } from '../lab/index.js';
 import { charonPaths as labCharonPaths, swanctl as labSwanctl } from '../lab/ikev2.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -47,11 +47,6 @@ async function lab(scenario: IkeScenario): Promise<LabInstance> {
     await assignDns(inst);
   }
   return inst;
-}
-
-function pem(inst: LabInstance, name: string): string | null {
-  const f = inst.extraFiles.find((x) => basename(x) === name);
-  return f ? readFileSync(f, 'utf8') : null;
 }
 
 /** The model of the scenario's client profile (client.swanctl.conf and its companions), as the product imports it. */
@@ -215,6 +210,7 @@ async function fullCycle(scenario: IkeScenario, opts: Partial<StartOptions> = {}
   expect(await ikeResidue(inst.clientNetns)).toEqual([]);
   const h = await startDriver(inst, { profile: labModel(inst), ...opts });
   const connected = await h.waitState(isConnected, 15_000);
+  console.log(`${scenario} steps: ${h.logs.filter((l) => /: \+\d+ ms: /.test(l)).map((l) => l.replace(/^.*: \+/, '+')).join(', ')}`);
   expect(connected.state).toMatchObject({ status: 'connected', remote: `${ADDR.serverUnderlay}:4500` });
   if (connected.state.status === 'connected') expect(connected.state.localIp).toMatch(/^198\.18\.10\.\d+$/);
   // routesKnown came before connected, with the profile's selectors.
@@ -348,6 +344,66 @@ describe.skipIf(!isRoot)('IKEv2 driver against strongSwan responders', () => {
     expect(e.state, h.logs.slice(-30).join('\n')).toMatchObject({ code: 'ikev2-xauth-failed' });
     await h.driver.stop('test');
     expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+  });
+
+  it('IKEv1 wrong PSK → ikev2-auth-failed at the first undecryptable answer, not after the retransmits', async () => {
+    const inst = await lab('ikev1-xauth');
+    const h = await startDriver(inst, { profile: labModel(inst, { secrets: { psk: `${inst.credentials.psk ?? ''}x` } }) });
+    const e = await h.waitState(isError, 10_000);
+    expect(e.state).toMatchObject({ code: 'ikev2-auth-failed' });
+    expect(e.at).toBeLessThan(3_000);
+    const t = performance.now();
+    await h.driver.stop('test');
+    console.log(`IKEv1 wrong PSK: error after ${e.at} ms, teardown ${Math.round(performance.now() - t)} ms`);
+    expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+  });
+
+  it('the server going away after connect ends the session with its own error, and nothing is left', async () => {
+    const inst = await lab('ikev2-psk');
+    const dnsBefore = resolvConf(inst.clientNetns);
+    const h = await startDriver(inst, { profile: labModel(inst) });
+    await h.waitState(isConnected, 15_000);
+    // A graceful server stop: charon deletes the SAs at the client.
+    await fault(inst.id, 'stop');
+    try {
+      const e = await h.waitState(isError, 10_000);
+      expect(e.state).toMatchObject({ code: 'ikev2-connection-lost' });
+      await h.driver.stop('test');
+      expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+      expect(resolvConf(inst.clientNetns)).toBe(dnsBefore);
+    } finally {
+      await fault(inst.id, 'start');
+    }
+  });
+
+  it('a helper that dies takes its charon with it (parent-death signal)', async () => {
+    const inst = await lab('ikev2-psk');
+    const runDir = mkdtempSync(join(tmpdir(), 'tsu-ike-pdeath-'));
+    const workDir = join(runDir, 'sessions', 'pdeath0001');
+    execFileSync('mkdir', ['-p', '-m', '0700', workDir]);
+    const script = join(runDir, 'helper.mts');
+    writeFileSync(
+      script,
+      `import { CharonProcess } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'electron/helper/drivers/ikev2/charon.js'))};
+const p = CharonProcess.launch({ workDir: ${JSON.stringify(workDir)}, netns: ${JSON.stringify(inst.clientNetns)}, sessionId: 'pdeath0001' });
+if (typeof p === 'string') throw new Error(p);
+const t = setInterval(() => { if (p.socketReady) { clearInterval(t); console.log(String(p.pid)); } }, 10);
+setInterval(() => {}, 1000);
+`,
+    );
+    const helper = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no charon')), 10_000);
+      helper.stdout.setEncoding('utf8').once('data', (d: string) => {
+        clearTimeout(timer);
+        resolve(Number(d.trim()));
+      });
+    });
+    expect(isAlive(pid)).toBe(true);
+    helper.kill('SIGKILL');
+    expect(await waitForExit(pid, 5_000)).toBe(true);
+    expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+    rmSync(runDir, { recursive: true, force: true });
   });
 
   it('crash cleanup stops a charon left behind and removes what it left, from the residue record alone', async () => {

@@ -35,7 +35,7 @@ import { CharonLog, errorState, type Ikev2ErrorCode } from './failures.js';
 import { removeRoutingLeftovers, type Ikev2Residue } from './residue.js';
 import { ViciClient } from './vici/client.js';
 import type { ViciSection } from './vici/codec.js';
-import { parseControlLog, parseUpDown, ViciCommands, type IkeSaSummary } from './vici/commands.js';
+import { parseUpDown, ViciCommands, type IkeSaSummary } from './vici/commands.js';
 
 export interface Ikev2Timings {
   /** From launch until charon's VICI socket accepts a connection. */
@@ -78,6 +78,8 @@ class Ikev2Driver implements Driver {
   private prompt: { resolve: (c: Credentials | typeof ENDED) => void } | null = null;
   private initialCredentials: Credentials | undefined;
   private counterBase = { in: 0, out: 0 };
+  /** When start() began, for the steps' timings in the log. */
+  private t0 = 0;
   private childCounters = new Map<string, { in: number; out: number }>();
 
   constructor(
@@ -104,6 +106,11 @@ class Ikev2Driver implements Driver {
     this.ctx.events.log(level, `ikev2: ${text}`);
   }
 
+  /** A step of the connect, with the time since start (debug). */
+  private step(what: string): void {
+    this.log('debug', `+${Math.round(performance.now() - this.t0)} ms: ${what}`);
+  }
+
   private saveResidue(now = false): void {
     const c = this.charon;
     const residue: Ikev2Residue = {
@@ -125,6 +132,7 @@ class Ikev2Driver implements Driver {
 
   async start(): Promise<void> {
     if (!this.life.begin()) throw new Error('driver already started');
+    this.t0 = performance.now();
     const launched = this.ctx.prelaunched instanceof CharonProcess ? this.ctx.prelaunched : null;
     // Routes first: on a conflict the session manager has already reported the error.
     if (!this.ctx.events.routesKnown(profileRemoteTs(this.profile))) {
@@ -180,6 +188,7 @@ class Ikev2Driver implements Driver {
     if (!charon) return;
     const client = await this.connectVici(charon);
     if (!client) return;
+    this.step('VICI connected');
     const vici = new ViciCommands(client);
     this.vici = vici;
     const events = await this.connectVici(charon);
@@ -201,6 +210,7 @@ class Ikev2Driver implements Driver {
     }
     const plan = loadPlan(this.withUsername(asked?.username ?? null));
     if (!(await this.load(vici, plan))) return;
+    this.step('connection loaded and checked');
     if (asked) for (const need of missing) if (!(await this.loadPassword(vici, need, asked))) return;
 
     for (;;) {
@@ -358,6 +368,7 @@ class Ikev2Driver implements Driver {
       return 'failed';
     }
     this.log('info', `CHILD_SA up after ${Date.now() - started} ms`);
+    this.step('initiate done');
     return (await this.onEstablished(vici)) ? 'ok' : 'failed';
   }
 
@@ -385,7 +396,9 @@ class Ikev2Driver implements Driver {
       return false;
     }
     this.life.emit({ status: 'connecting', phase: 'configuring' });
+    this.step('SA listed');
     await this.applyDns();
+    this.step('DNS applied');
     this.saveResidue();
     await this.life.residue.flush();
     if (!this.life.active) return false;
@@ -411,7 +424,8 @@ class Ikev2Driver implements Driver {
     const vici = this.vici;
     if (!vici || !this.connected || !this.life.active) return;
     try {
-      const r = await vici.listSas({ ike: CONN_NAME, noblock: true });
+      // Not noblock: an IKE_SA busy with a DPD or rekey exchange would be skipped, its counters stale.
+      const r = await vici.listSas({ ike: CONN_NAME });
       const sa = r.ok ? r.value.find((s) => s.name === CONN_NAME) : undefined;
       if (sa) this.onCounters(sa);
     } catch {
@@ -467,8 +481,12 @@ class Ikev2Driver implements Driver {
     this.prompt = null;
     pending?.resolve(ENDED);
     const left: string[] = [];
-    const vici = this.vici;
-    if (vici && !vici.client.isClosed) {
+    // The command connection may still be busy with initiate (charon retransmitting): close it and
+    // end the SA over the events connection, which is idle (one command at a time per connection).
+    this.vici?.client.close();
+    const events = this.events;
+    if (events && !events.isClosed) {
+      const vici = new ViciCommands(events);
       try {
         await vici.terminate({ ike: CONN_NAME, timeout: this.timings.terminateMs, force: true });
         await vici.unloadConn(CONN_NAME);
@@ -477,8 +495,7 @@ class Ikev2Driver implements Driver {
         this.log('debug', `terminate: ${(e as Error).message}`);
       }
     }
-    vici?.client.close();
-    this.events?.close();
+    events?.close();
     const charon = this.charon;
     let hard = false;
     if (charon && !charon.exited) {
