@@ -70,7 +70,7 @@ describe('lab CLI', () => {
     // Companions are checked before the root check, so even nobody gets the real reason.
     const sameFamily = await cli(['up', 'openvpn-udp', '--with', 'openvpn-tcp'], { asNobody: true });
     expect(sameFamily.code).toBe(1);
-    expect(sameFamily.stderr).toMatch(/^lab: companion openvpn-tcp is OpenVPN like the primary openvpn-udp: a companion must be another family; valid with openvpn-udp: wireguard-split, .*, ikev2-eap\n$/);
+    expect(sameFamily.stderr).toMatch(/^lab: companion openvpn-tcp is OpenVPN like the primary openvpn-udp: a companion must be another family; valid with openvpn-udp: wireguard-split, .*, ikev1-xauth\n$/);
     const tap = await cli(['up', 'wireguard-split', '--with', 'openvpn-tap']);
     expect(tap.code).toBe(1);
     expect(tap.stderr).toMatch(/^lab: openvpn-tap cannot be a companion .*; valid with wireguard-split: openvpn-udp, /);
