@@ -15,7 +15,7 @@ import type { CredentialRequest, Credentials, TunnelState } from '../../shared/i
 import type { Ikev2Profile } from '../../shared/profiles/ikev2/model.js';
 import { readSwanctl } from '../../shared/profiles/ikev2/swanctl.js';
 import { writeIkev2 } from '../../shared/profiles/ikev2/writer.js';
-import { ADDR, down, fault, ikeResidue, IkeClient, ping, pingUntil, REFUSED_PROPOSALS, up, type LabInstance, type ScenarioName } from '../lab/index.js';
+import { ADDR, down, dropIke, fault, ikeResidue, IkeClient, ping, pingUntil, REFUSED_PROPOSALS, restoreIke, up, type LabInstance, type ScenarioName } from '../lab/index.js';
 import { charonPaths as labCharonPaths, swanctl as labSwanctl } from '../lab/ikev2.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -301,6 +301,20 @@ describe.skipIf(!isRoot)('IKEv2 driver against strongSwan responders', () => {
     expect(await ikeResidue(inst.clientNetns)).toEqual([]);
   });
 
+  it('a server that drops IKE (UDP 500/4500) → ikev2-server-unreachable within 10 s', async () => {
+    const inst = await lab('ikev2-psk');
+    await dropIke(inst);
+    try {
+      const h = await startDriver(inst, { profile: labModel(inst) });
+      const e = await h.waitState(isError, 10_000);
+      expect(e.state).toMatchObject({ code: 'ikev2-server-unreachable' });
+      await h.driver.stop('test');
+      expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+    } finally {
+      await restoreIke(inst);
+    }
+  });
+
   it('a name that does not resolve → ikev2-name-unresolvable', async () => {
     const inst = await lab('ikev2-psk');
     const h = await startDriver(inst, { profile: labModel(inst, { remoteAddrs: ['vpn.nonexistent.invalid'] }) });
@@ -335,6 +349,27 @@ describe.skipIf(!isRoot)('IKEv2 driver against strongSwan responders', () => {
     expect(h.states.some((s) => s.state.status === 'authenticating')).toBe(true);
     expect(h.states.some((s) => isError(s.state))).toBe(false);
     expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+  });
+
+  it('XAuth password asked when the profile has none', async () => {
+    const inst = await lab('ikev1-xauth');
+    const { good } = inst.credentials;
+    if (!good) throw new Error('credentials missing');
+    const h = await startDriver(inst, {
+      profile: labModel(inst, { secrets: { xauthPassword: null } }),
+      answers: [{ kind: 'userpass', username: good.username, password: good.password }],
+    });
+    await h.waitState(isConnected, 15_000);
+    expect(h.requests).toEqual([{ kind: 'userpass', username: good.username, retry: false }]);
+    expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+  });
+
+  it('cancelling the password prompt disconnects and leaves nothing', async () => {
+    const inst = await lab('ikev2-eap');
+    const h = await startDriver(inst, { profile: labModel(inst, { secrets: { eapPassword: null } }), answers: [{ kind: 'cancel' }] });
+    const end = await h.waitState((s) => s.status === 'disconnected', 10_000);
+    expect(end.state).toEqual({ status: 'disconnected', reason: 'credentials-cancelled' });
+    expect(await ikeResidue(inst.clientNetns)).toEqual([]);
   });
 
   it('wrong XAuth password → ikev2-xauth-failed within 10 s', async () => {
