@@ -15,8 +15,11 @@ import { ProfileStore } from '../../electron/main/services/profile-store.js';
 import type { ImportFile, ImportPreview, ImportSource } from '../../shared/ipc/app-api.js';
 import { importSource } from '../../shared/ipc/app-api.js';
 import { catalog } from '../../shared/i18n/catalog.js';
+import { PROFILE_KINDS } from '../../shared/profiles/kinds.js';
 
 const SEED = join(import.meta.dirname, '../fixtures/seed');
+const SWANCTL = join(import.meta.dirname, '../fixtures/ikev2/swanctl');
+const hasIkev2 = (PROFILE_KINDS as readonly string[]).includes('ikev2');
 const work = mkdtempSync(join(tmpdir(), 'tsunagu-import-companions-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -89,6 +92,27 @@ describe('files chosen together', () => {
     });
     expect(zip.items.map((i) => [i.displayName, i.result.ok, i.result.inlinedFiles])).toEqual([['bundle.zip/office/client.ovpn', true, ['ca.crt', 'client.crt', 'client.key']]]);
     expect(zip.unusedFiles).toEqual([]);
+  });
+
+  // The companion mechanism asks the engine, so a new kind needs nothing here; this runs once 'ikev2' is registered.
+  it.skipIf(!hasIkev2)('an IKEv2 swanctl.conf chosen with its ca.pem, client.pem and client.key is one review with one profile', async () => {
+    const r = await reviews();
+    const files = ['cert.swanctl.conf', 'ca.pem', 'client.pem', 'client.key'].map((n) => b64(n, new Uint8Array(readFileSync(join(SWANCTL, n)))));
+    const preview = await prepare(r, { kind: 'files', files });
+    expect(preview.items.map((i) => [i.file, i.kind, i.isProfile, i.missingFiles])).toEqual([['cert.swanctl.conf', 'ikev2', true, []]]);
+    expect(preview.unusedFiles).toEqual([]);
+    const keyLines = readFileSync(join(SWANCTL, 'client.key'), 'utf8').split('\n').filter((l) => l && !l.startsWith('-----'));
+    for (const line of keyLines.slice(0, 3)) expect(JSON.stringify(preview)).not.toContain(line.slice(0, 24));
+  });
+
+  it.skipIf(!hasIkev2)('an IKEv2 profile missing its key offers to add it, and the review turns importable', async () => {
+    const r = await reviews();
+    const files = ['cert.swanctl.conf', 'ca.pem', 'client.pem'].map((n) => b64(n, new Uint8Array(readFileSync(join(SWANCTL, n)))));
+    const first = await prepare(r, { kind: 'files', files });
+    expect(first.items[0]).toMatchObject({ ok: false, kind: 'ikev2', missingFiles: ['client.key'], rootCauses: 1 });
+    expect(first.items[0]?.errors[0]?.message.en).toContain('Choose “Add the missing files…” to add it.');
+    const added = await prepare(r, { kind: 'files', files: [b64('client.key', new Uint8Array(readFileSync(join(SWANCTL, 'client.key'))))], addTo: first.importId });
+    expect(added.items[0]).toMatchObject({ ok: true, kind: 'ikev2', missingFiles: [] });
   });
 
   it('a .zip chosen with loose files is one review as well', async () => {
@@ -196,6 +220,8 @@ describe('root cause first, key material masked', () => {
     expect(ordered.errors.map((x) => x.code)).toEqual(['PROFILE_NOT_UTF8', 'OVPN_UNKNOWN_OPTION', 'OVPN_UNKNOWN_OPTION']);
     expect(ordered.rootCauses).toBe(1);
     expect(orderErrors([e('POLICY_RUNS_PROGRAM', 2)]).rootCauses).toBe(0);
+    // Any kind's missing companion is a root cause.
+    expect(orderErrors([e('IKEV2_BAD_PROPOSAL', 3), e('IKEV2_FILE_MISSING', 9)]).errors.map((x) => x.code)).toEqual(['IKEV2_FILE_MISSING', 'IKEV2_BAD_PROPOSAL']);
   });
 
   it('masks base64 and PEM runs in quoted text, keeps ordinary words and host names', () => {

@@ -72,8 +72,14 @@ const PROFILE_FILE_NAME = /\.(ovpn|conf|mobileconfig|sswan|nmconnection)$/i;
  */
 const ROOT_CAUSES = new Set([
   'PROFILE_BINARY', 'PROFILE_NOT_A_PROFILE', 'PROFILE_NOT_UTF8', 'IMPORT_COMPANION_ALONE', 'POLICY_SERVER_CONFIG', 'OVPN_NOT_A_CLIENT',
-  'IMPORT_FILE_MISSING', 'IMPORT_FILE_BINARY', 'IMPORT_FILE_TOO_LARGE', 'POLICY_FILE_REFERENCE',
+  'IMPORT_FILE_BINARY', 'IMPORT_FILE_TOO_LARGE', 'POLICY_FILE_REFERENCE',
 ]);
+/** Every kind names a missing companion file <KIND>_FILE_MISSING (IMPORT_ for OpenVPN's inliner, IKEV2_ …). */
+const FILE_MISSING = /^[A-Z0-9]+_FILE_MISSING$/;
+
+function isRootCause(e: ProfileError): boolean {
+  return ROOT_CAUSES.has(e.code) || FILE_MISSING.test(e.code);
+}
 
 function isNotAProfile(result: InspectResult): boolean {
   return !result.ok && result.errors.length > 0 && result.errors.every((e) => NOT_A_PROFILE.has(e.code));
@@ -112,7 +118,7 @@ function maskAdvisory(a: Advisory): Advisory {
  * the fix is the button beside it, so the message says that, in the same two languages.
  */
 function missingFileError(e: ProfileError, missingFiles: readonly string[]): ProfileError {
-  if (e.code !== 'IMPORT_FILE_MISSING') return e;
+  if (!FILE_MISSING.test(e.code)) return e;
   const [directive = '', ...args] = e.text.trim().split(/\s+/);
   const name = missingFiles.find((n) => args.some((a) => a.replace(/^["']|["']$/g, '').split(/[\\/]/).pop() === n));
   if (name === undefined) return e;
@@ -128,8 +134,8 @@ function missingFileError(e: ProfileError, missingFiles: readonly string[]): Pro
 
 /** Root causes first (in their own order), then what follows from them; how many lead. */
 export function orderErrors(errors: readonly ProfileError[]): { errors: ProfileError[]; rootCauses: number } {
-  const roots = errors.filter((e) => ROOT_CAUSES.has(e.code));
-  const rest = errors.filter((e) => !ROOT_CAUSES.has(e.code));
+  const roots = errors.filter(isRootCause);
+  const rest = errors.filter((e) => !isRootCause(e));
   return { errors: [...roots, ...rest], rootCauses: roots.length };
 }
 
