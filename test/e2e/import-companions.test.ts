@@ -261,6 +261,20 @@ describe.skipIf(!canRun)('import with companion files (openvpn-udp lab) in the b
     await loneKey(EN, 'en');
   });
 
+  it('English: a binary file named like a profile: the binary-file reason first, no kind badge', async () => {
+    const junk = Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 37) & 0xff));
+    await choose(page, EN, [{ name: 'broken.ovpn', mimeType: 'application/octet-stream', buffer: junk }]);
+    const review = page.getByRole('dialog', { name: EN.review });
+    await review.waitFor();
+    await review.getByText(EN.notAProfile, { exact: true }).waitFor();
+    expect(await review.locator('.finding').first().locator('code').textContent()).toBe('PROFILE_BINARY');
+    expect(await review.locator('.finding').count()).toBe(1);
+    expect(await review.locator('.badge').count()).toBe(0);
+    await shot(page, 'companions-binary-en');
+    await review.getByRole('button', { name: EN.close }).click();
+    await review.waitFor({ state: 'detached' });
+  });
+
   it('English: a missing file is added with "Add the missing files…" and the review turns importable', async () => {
     await addMissing(EN, 'en');
   });
