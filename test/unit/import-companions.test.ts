@@ -115,6 +115,17 @@ describe('files chosen together', () => {
     expect(added.items[0]).toMatchObject({ ok: true, kind: 'ikev2', missingFiles: [] });
   });
 
+  it('a binary .p12 named by the profile is read as its companion, not listed as a file or a profile', async () => {
+    const r = await reviews();
+    const profile = new TextEncoder().encode('client\ndev tun\nremote vpn.real-provider.net 1194\npkcs12 me.p12\n');
+    const p12 = new Uint8Array([0x30, 0x82, 0x0a, 0x00, 0x02, 0x01, 0x03, 0x30, 0x82, 0x09, 0xc6, 0x06]);
+    const preview = await prepare(r, { kind: 'files', files: [b64('client.ovpn', profile), b64('me.p12', p12)] });
+    expect(preview.items.map((i) => i.file)).toEqual(['client.ovpn']);
+    expect(preview.unusedFiles).toEqual([]);
+    expect(preview.items[0]?.missingFiles).toEqual([]);
+    expect(preview.items[0]?.errors.map((e) => e.code)).not.toContain('IMPORT_FILE_MISSING');
+  });
+
   it('a .zip chosen with loose files is one review as well', async () => {
     const r = await reviews();
     const zip = zipSync({ 'client.ovpn': seed('client.ovpn'), 'ca.crt': seed('ca.crt') });
