@@ -112,7 +112,6 @@ const en = {
   conflict: {
     title: 'Another connection already routes this network',
     body: '“{{other}}” is connected and routes {{network}}, which this profile routes too. Only one connection at a time can carry a network.',
-    bodyUnknown: 'Another connection already routes {{network}}, which this profile routes too. Only one connection at a time can carry a network.',
     action: 'Disconnect it and connect',
     stillUp: 'The other connection did not end in time. Try again.',
   },
@@ -399,7 +398,6 @@ const ja: Messages<typeof en> = {
   conflict: {
     title: '別の接続がすでにこのネットワークをルーティングしています',
     body: '「{{other}}」が接続中で {{network}} をルーティングしています。このプロファイルも同じネットワークをルーティングします。1 つのネットワークを同時に扱えるのは 1 つの接続だけです。',
-    bodyUnknown: '別の接続がすでに {{network}} をルーティングしています。このプロファイルも同じネットワークをルーティングします。1 つのネットワークを同時に扱えるのは 1 つの接続だけです。',
     action: 'そちらを切断して接続',
     stillUp: 'もう一方の接続が時間内に終了しませんでした。もう一度お試しください。',
   },

@@ -4,11 +4,11 @@ import type { AppError, ProfileSummary } from '../../../shared/ipc/app-api.js';
 import { formatBytes, formatDuration } from '../format.js';
 import { useNow } from '../hooks.js';
 import { useLanguage } from '../i18n.js';
-import { connect, disconnect } from '../state/actions.js';
+import { connect, disconnect, disconnectThenConnect } from '../state/actions.js';
 import { locksOf } from '../state/managed.js';
-import { useConnections, useHelper, useManaged } from '../state/store.js';
-import { emptyThroughput } from '../state/throughput.js';
-import { isActive, tunnelView } from '../state/tunnel-view.js';
+import { useConnections, useHelper, useManaged, useProfiles } from '../state/store.js';
+import { currentRates, emptyThroughput } from '../state/throughput.js';
+import { isActive, routeConflictOf, serverShown, tunnelAddresses, tunnelView, type RouteConflict } from '../state/tunnel-view.js';
 import { ErrorNote, TechnicalDetails } from './ErrorNote.js';
 import { StateIcon } from './StateIcon.js';
 import { ThroughputGraph } from './ThroughputGraph.js';
@@ -22,7 +22,8 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
   const connection = useConnections((s) => s.byProfile[profile.id]);
   const graph = useConnections((s) => s.throughput[profile.id]) ?? EMPTY_GRAPH;
   const helper = useHelper((s) => s.status);
-  const [pending, setPending] = useState(false);
+  // Which request is on its way: a Disconnect pressed while "Starting…" must not wait for the connect.
+  const [pending, setPending] = useState<'connect' | 'disconnect' | null>(null);
   const [failure, setFailure] = useState<AppError | null>(null);
 
   const state = connection?.state;
@@ -33,20 +34,30 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
 
   // aria-disabled rather than disabled: a disabled button drops keyboard focus the moment it is pressed.
   const locked = useManaged((s) => locksOf(s).disconnect) && active;
-  const disabled = pending || !helperReady || state?.status === 'disconnecting' || locked;
+  const action = active ? 'disconnect' : 'connect';
+  const disabled = pending === action || !helperReady || state?.status === 'disconnecting' || locked;
 
   async function toggle(): Promise<void> {
     if (disabled) return;
-    setPending(true);
+    setPending(action);
     setFailure(null);
-    const result = active ? await disconnect(profile.id) : await connect(profile.id);
-    setPending(false);
+    const result = action === 'disconnect' ? await disconnect(profile.id) : await connect(profile.id);
+    setPending((p) => (p === action ? null : p));
     if (!result.ok) setFailure(result.error);
   }
+
+  // Names of the other profiles that are up: the route conflict names one of them.
+  const others = useOtherActive(profile.id);
+  const stateError = state?.status === 'error' ? state : null;
+  const conflict = routeConflictOf(stateError ?? failure, others);
+  // A refused connect is also the tunnel's error state: say it once.
+  const failureShown = failure !== null && !(stateError !== null && stateError.code === failure.code) && conflict === null;
+  const rates = currentRates(graph, now);
 
   const buttonLabel = active ? t('connection.disconnect') : t('connection.connect');
   const buttonName = active ? t('connection.disconnectNamed', { name: profile.name }) : t('connection.connectNamed', { name: profile.name });
   const connected = state?.status === 'connected' ? state : null;
+  const addresses = tunnelAddresses(connected?.localIp);
   // Numbers and the graph once there is something to show: a tunnel on its way, or one that carried traffic.
   const hasTraffic = active || (connection !== undefined && connection.bytesIn + connection.bytesOut > 0);
 
@@ -72,18 +83,18 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
       </div>
       {!helperReady && <p className="hint">{t('connection.helperNotReady')}</p>}
       {locked && <p className="hint managed">🔒 {t('common.managed')}</p>}
-      {state?.status === 'error' && <ErrorNote error={state} alert={false} />}
-      {failure && <ErrorNote error={failure} />}
+      {conflict ? <ConflictNote conflict={conflict} profileId={profile.id} onFailure={setFailure} /> : stateError && <ErrorNote error={stateError} alert={false} />}
+      {failureShown && <ErrorNote error={failure} />}
       {hasTraffic ? (
         <>
           <dl className="stats">
             <div className="server">
               <dt>{t('connection.server')}</dt>
-              <dd>{connected?.remote || profile.server}</dd>
+              <dd>{serverShown(profile.server, connected?.remote)}</dd>
             </div>
             <div>
-              <dt>{t('connection.tunnelIp')}</dt>
-              <dd>{connected?.localIp || t('common.none')}</dd>
+              <dt>{addresses.length > 1 ? t('connection.tunnelIps') : t('connection.tunnelIp')}</dt>
+              <dd>{addresses.length > 0 ? addresses.map((a) => <span key={a} className="address">{a}</span>) : t('common.none')}</dd>
             </div>
             <div>
               <dt>{t('connection.duration')}</dt>
@@ -98,7 +109,7 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
               <dd className="numeric">{formatBytes(connection?.bytesOut ?? 0, lang)}</dd>
             </div>
           </dl>
-          <ThroughputGraph buffer={graph} now={now} rateIn={active ? connection?.rateIn ?? 0 : 0} rateOut={active ? connection?.rateOut ?? 0 : 0} />
+          <ThroughputGraph buffer={graph} now={now} rateIn={active ? rates.rateIn : 0} rateOut={active ? rates.rateOut : 0} />
         </>
       ) : (
         <dl className="stats">
@@ -109,5 +120,41 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
         </dl>
       )}
     </section>
+  );
+}
+
+/** Profiles (other than `id`) whose tunnel is up or on its way, with their names. */
+function useOtherActive(id: string): Array<{ id: string; name: string }> {
+  const byProfile = useConnections((s) => s.byProfile);
+  const list = useProfiles((s) => s.list);
+  return list.filter((p) => p.id !== id && isActive(byProfile[p.id]?.state)).map((p) => ({ id: p.id, name: p.name }));
+}
+
+/** The helper refused this profile because another tunnel routes the same network; offer to swap. */
+function ConflictNote({ conflict, profileId, onFailure }: { conflict: RouteConflict; profileId: string; onFailure: (e: AppError | null) => void }) {
+  const { t } = useTranslation();
+  const [busy, setBusy] = useState(false);
+  async function swap(other: string): Promise<void> {
+    if (busy) return;
+    setBusy(true);
+    onFailure(null);
+    const result = await disconnectThenConnect(other, profileId);
+    setBusy(false);
+    if (!result.ok) onFailure(result.error);
+  }
+  return (
+    <div className="error-note conflict" role="alert">
+      <StateIcon tone="error" />
+      <div>
+        <p className="error-title">{t('conflict.title')}</p>
+        <p>{t('conflict.body', { other: conflict.other.name, network: conflict.network })}</p>
+        <div className="button-row">
+          <button type="button" className="button primary" aria-disabled={busy} onClick={() => void swap(conflict.other.id)}>
+            {t('conflict.action')}
+          </button>
+        </div>
+        <TechnicalDetails code={conflict.code} detail={conflict.detail} label={t('common.technicalDetails')} />
+      </div>
+    </div>
   );
 }

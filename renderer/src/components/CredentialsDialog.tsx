@@ -6,7 +6,7 @@ import { blockImeEnter } from '../ime.js';
 import { sendCredentials } from '../state/actions.js';
 import { canRememberSecrets } from '../state/settings.js';
 import { locksOf } from '../state/managed.js';
-import { useManaged, useProfiles, useSettings } from '../state/store.js';
+import { useConnections, useManaged, useProfiles, useSettings } from '../state/store.js';
 import { Dialog } from './Dialog.js';
 import { ErrorNote } from './ErrorNote.js';
 
@@ -21,7 +21,10 @@ export function CredentialsDialog({ connection, prompt }: { connection: Connecti
   const keychain = useSettings((s) => s.info?.keychain ?? 'unavailable');
   const savingLocked = useManaged((s) => locksOf(s).savePassword);
   const canRemember = useSettings(canRememberSecrets) && !savingLocked;
-  const [username, setUsername] = useState(prompt.kind === 'passphrase' ? '' : prompt.username ?? '');
+  // After the server refused what was typed, the app connected again: the username stays, with why.
+  const signIn = useConnections((s) => s.signIns[connection.profileId]);
+  const [rejected] = useState(signIn?.rejected ?? null);
+  const [username, setUsername] = useState(prompt.kind === 'passphrase' ? '' : prompt.username ?? signIn?.username ?? '');
   const [password, setPassword] = useState('');
   const [response, setResponse] = useState('');
   const [passphrase, setPassphrase] = useState('');
@@ -84,6 +87,7 @@ export function CredentialsDialog({ connection, prompt }: { connection: Connecti
         <p id="credentials-intro">
           {prompt.kind === 'passphrase' ? t('credentials.passphraseIntro') : prompt.kind === 'challenge' ? t('credentials.challengeIntro') : t('credentials.intro')}
         </p>
+        {rejected && !prompt.retry && <ErrorNote error={rejected} title={t('credentials.rejectedTitle')} />}
         {prompt.retry && <p className="error-text" role="alert">{prompt.kind === 'passphrase' ? t('credentials.retryPassphrase') : t('credentials.retry')}</p>}
         {prompt.kind === 'challenge' && <p className="challenge-text">{prompt.text}</p>}
         {prompt.kind === 'challenge' && !askUserPass && prompt.username && (

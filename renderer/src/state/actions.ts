@@ -3,11 +3,12 @@ import type { AppError, AppResult, ImportSource, Settings } from '../../../share
 import type { Credentials } from '../../../shared/ipc/helper-protocol.js';
 import { request } from '../api.js';
 import { i18next } from '../i18n.js';
-import { connectionsLoaded } from './connections.js';
+import { connectionsLoaded, signInDropped, signInSent } from './connections.js';
 import { logsLoaded } from './logs.js';
 import { managedLoaded } from './managed.js';
 import { filterProfiles, profilesFailed, profilesLoaded } from './profiles.js';
 import { useConnections, useHelper, useLogs, useManaged, useProfiles, useSettings, useUi } from './store.js';
+import { isActive } from './tunnel-view.js';
 import { announced, enqueueReview, importFailed, reviewClosed, selectionAfterList, type Page } from './ui.js';
 
 type Done = { ok: true } | { ok: false; error: AppError };
@@ -64,7 +65,39 @@ export async function disconnect(id: string): Promise<Done> {
 }
 
 export async function sendCredentials(id: string, credentials: Credentials, remember: boolean): Promise<Done> {
+  // Kept until the server answers: a refused password is asked again with the username filled in.
+  if (credentials.kind === 'userpass' || (credentials.kind === 'challenge' && credentials.password !== '')) {
+    const { username } = credentials;
+    useConnections.setState((s) => signInSent(s, id, username));
+  } else if (credentials.kind === 'cancel') {
+    useConnections.setState((s) => signInDropped(s, id));
+  }
   return done(await request((a) => a.connectionsCredentials({ id, credentials, remember })));
+}
+
+/**
+ * "Disconnect it and connect": ends the tunnel that already routes the network, waits until it is
+ * down (the helper frees its routes then), and connects `id`.
+ */
+export async function disconnectThenConnect(otherId: string, id: string, timeoutMs = 30_000): Promise<Done> {
+  const stopped = await disconnect(otherId);
+  if (!stopped.ok) return stopped;
+  const down = await new Promise<boolean>((resolve) => {
+    const isDown = (s: ReturnType<typeof useConnections.getState>) => !isActive(s.byProfile[otherId]?.state);
+    if (isDown(useConnections.getState())) return resolve(true);
+    const timer = setTimeout(() => {
+      off();
+      resolve(false);
+    }, timeoutMs);
+    const off = useConnections.subscribe((s) => {
+      if (!isDown(s)) return;
+      clearTimeout(timer);
+      off();
+      resolve(true);
+    });
+  });
+  if (!down) return { ok: false, error: { code: 'disconnect-timeout', message: { en: i18next.t('conflict.stillUp', { lng: 'en' }), ja: i18next.t('conflict.stillUp', { lng: 'ja' }) } } };
+  return connect(id);
 }
 
 /** Asks main to read and check a profile; on success its review opens. */

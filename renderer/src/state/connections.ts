@@ -1,26 +1,45 @@
-/** Live connections by profile, and each one's last minute of throughput. */
-import type { AppEvent, ConnectionView } from '../../../shared/ipc/app-api.js';
-import { addSample, emptyThroughput, type Throughput } from './throughput.js';
+/** Live connections by profile, each one's last minute of throughput, and sign-ins waiting for the server's answer. */
+import type { AppError, AppEvent, ConnectionView } from '../../../shared/ipc/app-api.js';
+import { addSample, emptyThroughput, readMeter, type Meter, type Throughput } from './throughput.js';
+
+/**
+ * What the user typed into the sign-in dialog, kept until the server accepts it. When the server
+ * refuses it, `rejected` holds why: the dialog opens again with that error and the username filled in.
+ */
+export type SignIn = { readonly username: string; readonly rejected: AppError | null };
 
 export type ConnectionsState = {
   readonly byProfile: Readonly<Record<string, ConnectionView>>;
   readonly throughput: Readonly<Record<string, Throughput>>;
+  /** The counters the next rate is measured from, while a tunnel is connected. */
+  readonly meters: Readonly<Record<string, Meter>>;
+  readonly signIns: Readonly<Record<string, SignIn>>;
 };
 
-export const initialConnections: ConnectionsState = { byProfile: {}, throughput: {} };
+export const initialConnections: ConnectionsState = { byProfile: {}, throughput: {}, meters: {}, signIns: {} };
+
+function without<T>(record: Readonly<Record<string, T>>, key: string): Readonly<Record<string, T>> {
+  if (!(key in record)) return record;
+  const { [key]: _dropped, ...rest } = record;
+  return rest;
+}
 
 /** The reply of connections:list replaces what we knew; graphs of sessions still running are kept. */
 export function connectionsLoaded(state: ConnectionsState, connections: readonly ConnectionView[]): ConnectionsState {
   const byProfile: Record<string, ConnectionView> = {};
   const throughput: Record<string, Throughput> = {};
+  const meters: Record<string, Meter> = {};
   for (const c of connections) {
     byProfile[c.profileId] = c;
     const previous = state.byProfile[c.profileId];
     const graph = state.throughput[c.profileId];
     // Stats may arrive before this reply: a graph for a connection we did not know yet is this session's.
-    if (graph && (previous === undefined || previous.sessionId === c.sessionId)) throughput[c.profileId] = graph;
+    const sameSession = previous === undefined || previous.sessionId === c.sessionId;
+    if (graph && sameSession) throughput[c.profileId] = graph;
+    const meter = state.meters[c.profileId];
+    if (meter && sameSession) meters[c.profileId] = meter;
   }
-  return { byProfile, throughput };
+  return { byProfile, throughput, meters, signIns: state.signIns };
 }
 
 export function reduceConnections(state: ConnectionsState, event: AppEvent): ConnectionsState {
@@ -30,23 +49,66 @@ export function reduceConnections(state: ConnectionsState, event: AppEvent): Con
       const previous = state.byProfile[c.profileId];
       // A new session starts a new graph; a finished one keeps its last minute on screen.
       const newSession = c.sessionId !== null && c.sessionId !== previous?.sessionId;
+      // Counters are measured between two readings of one connected stretch: a reconnect starts over.
+      const keepMeter = !newSession && c.state.status === 'connected';
       return {
         byProfile: { ...state.byProfile, [c.profileId]: c },
         throughput: newSession ? { ...state.throughput, [c.profileId]: emptyThroughput() } : state.throughput,
+        meters: keepMeter ? state.meters : without(state.meters, c.profileId),
+        signIns: signInAfter(state.signIns, c),
       };
     }
     case 'stats': {
       const previous = state.byProfile[event.profileId];
-      const { bytesIn, bytesOut, rateIn, rateOut } = event;
+      const { bytesIn, bytesOut } = event;
+      const reading = readMeter(state.meters[event.profileId], event.at, bytesIn, bytesOut);
+      const rates = reading.rates ?? (previous ? { rateIn: previous.rateIn, rateOut: previous.rateOut } : { rateIn: 0, rateOut: 0 });
+      const graph = state.throughput[event.profileId] ?? emptyThroughput();
       return {
         // Keep `state` (and so the list rows that render it) untouched: only the counters change.
-        byProfile: previous ? { ...state.byProfile, [event.profileId]: { ...previous, bytesIn, bytesOut, rateIn, rateOut } } : state.byProfile,
-        throughput: { ...state.throughput, [event.profileId]: addSample(state.throughput[event.profileId] ?? emptyThroughput(), event.at, rateIn, rateOut) },
+        byProfile: previous ? { ...state.byProfile, [event.profileId]: { ...previous, bytesIn, bytesOut, ...rates } } : state.byProfile,
+        throughput: reading.rates ? { ...state.throughput, [event.profileId]: addSample(graph, event.at, reading.rates.rateIn, reading.rates.rateOut) } : { ...state.throughput, [event.profileId]: graph },
+        meters: { ...state.meters, [event.profileId]: reading.meter },
+        signIns: state.signIns,
       };
     }
     default:
       return state;
   }
+}
+
+/** A user-typed sign-in waits for the server; connected forgets it, a refusal keeps it with the reason. */
+function signInAfter(signIns: ConnectionsState['signIns'], c: ConnectionView): ConnectionsState['signIns'] {
+  const pending = signIns[c.profileId];
+  if (!pending) return signIns;
+  const s = c.state;
+  if (s.status === 'connected' || s.status === 'disconnected' || s.status === 'disconnecting') return without(signIns, c.profileId);
+  if (s.status === 'error') {
+    if (s.code !== 'auth-failed') return without(signIns, c.profileId);
+    if (pending.rejected !== null) return signIns;
+    const rejected: AppError = { code: s.code, message: s.message, ...(s.detail !== undefined ? { detail: s.detail } : {}) };
+    return { ...signIns, [c.profileId]: { ...pending, rejected } };
+  }
+  return signIns;
+}
+
+/** The user sent a username (and password) from the sign-in dialog. */
+export function signInSent(state: ConnectionsState, profileId: string, username: string): ConnectionsState {
+  return { ...state, signIns: { ...state.signIns, [profileId]: { username, rejected: null } } };
+}
+
+/** The user cancelled the sign-in: nothing to ask again. */
+export function signInDropped(state: ConnectionsState, profileId: string): ConnectionsState {
+  const signIns = without(state.signIns, profileId);
+  return signIns === state.signIns ? state : { ...state, signIns };
+}
+
+/**
+ * The server just refused what the user typed (the tunnel ended with auth-failed): the app
+ * connects again at once, and the dialog asks again with the error and the username kept.
+ */
+export function refusedSignIn(before: ConnectionsState, after: ConnectionsState, profileId: string): boolean {
+  return (after.signIns[profileId]?.rejected ?? null) !== null && (before.signIns[profileId]?.rejected ?? null) === null;
 }
 
 /** The first connection waiting for the user to sign in, if any. */

@@ -2,8 +2,8 @@
 import type { AppEvent, TsunaguApi } from '../../../shared/ipc/app-api.js';
 import type { LogLine } from '../../../shared/ipc/helper-protocol.js';
 import { i18next } from '../i18n.js';
-import { refreshConnections, refreshProfiles, announce } from './actions.js';
-import { reduceConnections } from './connections.js';
+import { announce, connect, refreshConnections, refreshProfiles } from './actions.js';
+import { reduceConnections, refusedSignIn } from './connections.js';
 import { reduceHelper } from './helper.js';
 import { reduceManaged } from './managed.js';
 import { appendLogs } from './logs.js';
@@ -28,9 +28,12 @@ function flushLogs(): void {
 export function routeEvent(event: AppEvent): void {
   switch (event.type) {
     case 'connection': {
-      const before = useConnections.getState().byProfile[event.connection.profileId];
+      const id = event.connection.profileId;
+      const before = useConnections.getState();
       useConnections.setState((s) => reduceConnections(s, event));
-      announceStateChange(before?.state.status, event);
+      announceStateChange(before.byProfile[id]?.state.status, event);
+      // The server refused the password the user just typed: ask again in place, no Connect needed.
+      if (refusedSignIn(before, useConnections.getState(), id)) void connect(id);
       return;
     }
     case 'stats':

@@ -45,6 +45,38 @@ export function lastMinute(buffer: Throughput, now: number): ThroughputSeries {
   return { rateIn, rateOut };
 }
 
+/** The newest point of the last minute: what the graph ends on, and what its legend says. */
+export function currentRates(buffer: Throughput, now: number): { rateIn: number; rateOut: number } {
+  const series = lastMinute(buffer, now);
+  return { rateIn: series.rateIn.at(-1) ?? 0, rateOut: series.rateOut.at(-1) ?? 0 };
+}
+
+/**
+ * The byte counters of the last reading a rate was measured from. Rates are computed here from
+ * two readings of the counters and the time between them, never taken from a single sample: the
+ * first sample of a tunnel counts the handshake, and its interval (from when the stats timer
+ * started) can be a millisecond, which made 2 kB of handshake read as 2 MB/s.
+ */
+export type Meter = { readonly at: number; readonly bytesIn: number; readonly bytesOut: number };
+
+/** Readings closer together than this are merged into the next interval rather than divided. */
+export const MIN_INTERVAL_MS = 500;
+
+export type Reading = { meter: Meter; rates: { rateIn: number; rateOut: number } | null };
+
+/**
+ * A new reading of the counters at `at` (Unix ms). The first one (no meter) only seeds the meter;
+ * so does one whose counters went down (the tunnel process restarted them). A reading too soon
+ * after the meter's keeps the meter, so the next interval is long enough to mean something.
+ */
+export function readMeter(meter: Meter | undefined, at: number, bytesIn: number, bytesOut: number): Reading {
+  const fresh = { at, bytesIn, bytesOut };
+  if (!meter || bytesIn < meter.bytesIn || bytesOut < meter.bytesOut || at < meter.at) return { meter: fresh, rates: null };
+  const ms = at - meter.at;
+  if (ms < MIN_INTERVAL_MS) return { meter, rates: null };
+  return { meter: fresh, rates: { rateIn: ((bytesIn - meter.bytesIn) * 1000) / ms, rateOut: ((bytesOut - meter.bytesOut) * 1000) / ms } };
+}
+
 function slotOf(second: number): number {
   return ((second % WINDOW_SECONDS) + WINDOW_SECONDS) % WINDOW_SECONDS;
 }

@@ -76,3 +76,36 @@ function reasonOf(reason: string): Pick<StateView, 'reason' | 'rawReason'> {
 export function isActive(state: TunnelState | undefined): boolean {
   return state !== undefined && state.status !== 'disconnected' && state.status !== 'error';
 }
+
+/** A refusal because another of the user's tunnels routes the same network, and which one. */
+export type RouteConflict = { network: string; other: { id: string; name: string }; code: string; detail?: string };
+
+/**
+ * Reads the helper's `route-conflict` error: its detail is `route-conflict: <network>`, its message
+ * quotes the other session's name when that session is the user's own. Null when it is not a route
+ * conflict, or the other tunnel is not one of `active` (another user's): then there is nothing to offer.
+ */
+export function routeConflictOf(error: { code: string; message: { en: string; ja: string }; detail?: string } | null, active: readonly { id: string; name: string }[]): RouteConflict | null {
+  if (!error || error.code !== 'route-conflict') return null;
+  const network = /^route-conflict:\s*(\S+)/.exec(error.detail ?? '')?.[1];
+  if (!network) return null;
+  const named = active.filter((p) => error.message.en.includes(`“${p.name}”`) || error.message.ja.includes(`「${p.name}」`));
+  // Two tunnels up under the same name: which one is meant cannot be told, so nothing is offered.
+  const other = named.length === 1 ? named[0] : undefined;
+  if (!other) return null;
+  return { network, other, code: error.code, ...(error.detail !== undefined ? { detail: error.detail } : {}) };
+}
+
+/** The server as the connected view shows it: the address the tunnel reached, with the profile's transport ("/udp"). */
+export function serverShown(profileServer: string, remote: string | undefined): string {
+  if (!remote) return profileServer;
+  if (remote.includes('/')) return remote;
+  const transport = /\/([a-z0-9-]+)$/i.exec(profileServer)?.[1];
+  return transport ? `${remote}/${transport}` : remote;
+}
+
+/** The tunnel's addresses (a dual-stack tunnel has an IPv4 and an IPv6 one), without prefix lengths. */
+export function tunnelAddresses(localIp: string | undefined): string[] {
+  if (!localIp) return [];
+  return [...new Set(localIp.split(/[\s,]+/).map((a) => a.replace(/\/\d+$/, '')).filter(Boolean))];
+}
