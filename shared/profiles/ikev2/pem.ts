@@ -17,8 +17,11 @@ export function pemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
   for (const m of text.matchAll(BLOCK)) {
     const label = m[1] ?? '';
-    const body = (m[2] ?? '').replace(/\r\n/g, '\n');
-    blocks.push({ label, text: `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`, encrypted: label.startsWith('ENCRYPTED') || /Proc-Type:\s*4,ENCRYPTED/.test(body) });
+    const raw = (m[2] ?? '').replace(/\r\n/g, '\n');
+    const base64 = raw.replace(/\s+/g, '');
+    // Plain base64 bodies are re-wrapped at 64 columns (RFC 7468); one with headers is kept as is.
+    const body = /^[A-Za-z0-9+/=]+$/.test(base64) ? `${base64.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n` : raw;
+    blocks.push({ label, text: `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`, encrypted: label.startsWith('ENCRYPTED') || /Proc-Type:\s*4,ENCRYPTED/.test(raw) });
   }
   return blocks;
 }

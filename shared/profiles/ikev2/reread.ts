@@ -5,7 +5,9 @@
  * anything else. What it reads must equal, field by field, the profile that was checked; any
  * difference refuses the profile, so the helper never runs anything but what was inspected.
  */
+import ipaddr from 'ipaddr.js';
 import { profileError, type ProfileError } from '../diagnostics.js';
+import { formatAddress, normalizePrefix } from '../routes.js';
 import type { Ikev2Child, Ikev2LocalRound, Ikev2Profile } from './model.js';
 
 interface Node {
@@ -24,6 +26,8 @@ function node(): Node {
 }
 
 const NAME = /^[A-Za-z0-9_-]+$/;
+/** What the writer puts in tsunagu.files: one PEM block, base64 wrapped at 64 columns, nothing around it. */
+const ONE_PEM_BLOCK = /^-----BEGIN ([A-Z0-9 ]+)-----\n(?:[A-Za-z0-9+/]{64}\n)*[A-Za-z0-9+/]{1,63}={0,2}\n-----END \1-----\n$|^-----BEGIN ([A-Z0-9 ]+)-----\n(?:[A-Za-z0-9+/]{64}\n)+-----END \2-----\n$/;
 
 function unescapeQuoted(body: string, line: number): string {
   let out = '';
@@ -107,6 +111,39 @@ function parseTree(text: string): Node {
   return root;
 }
 
+// Values in the form the writer gives them; anything else is not canonical text.
+
+function isCanonicalAddress(v: string): boolean {
+  return !v.includes('%') && ipaddr.isValid(v) && (v.includes(':') || ipaddr.IPv4.isValidFourPartDecimal(v)) && formatAddress(ipaddr.parse(v)) === v;
+}
+
+function isCanonicalHost(v: string): boolean {
+  return isCanonicalAddress(v) || (/^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$/.test(v) && !/\.\./.test(v) && !/^[\d.]+$/.test(v) && v.length <= 253);
+}
+
+function isCanonicalSelector(v: string): boolean {
+  const m = /^([^[\]]+)(?:\[([a-z0-9-]*(?:\/[a-z0-9%-]*)?)\])?$/.exec(v);
+  if (!m) return false;
+  const addr = m[1] ?? '';
+  if (addr === 'dynamic') return true;
+  const dash = addr.indexOf('-');
+  if (dash > 0) return isCanonicalAddress(addr.slice(0, dash)) && isCanonicalAddress(addr.slice(dash + 1));
+  return addr.includes('/') && normalizePrefix(addr)?.cidr === addr;
+}
+
+const PROPOSAL = /^[a-z0-9_]+(?:-[a-z0-9_]+)*$/;
+
+function checked(values: string[], ok: (v: string) => boolean, what: string): string[] {
+  for (const v of values) if (!ok(v)) throw new Refusal(`${what} '${v}' is not in canonical form`);
+  return values;
+}
+
+function identity(v: string | null, what: string): string | null {
+  if (v === null) return null;
+  if (v === '' || /^%any[46]?$/i.test(v) || [...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new Refusal(`${what} '${v}' is not a canonical identity`);
+  return v;
+}
+
 /** Takes a value out of a node, so that leftovers can be refused at the end. */
 function take(n: Node, key: string): string | null {
   const v = n.values.get(key);
@@ -144,7 +181,9 @@ function bool(v: string, what: string): boolean {
 }
 
 function secret(v: string | null): string | null {
-  if (v === null || !v.startsWith('0s')) return v;
+  if (v === null) return v;
+  if (/^0x/i.test(v) || v.startsWith('0S')) throw new Refusal('a secret in an encoding the writer does not use');
+  if (!v.startsWith('0s')) return identity(v, 'secret');
   const binary = atob(v.slice(2));
   return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
 }
@@ -172,6 +211,7 @@ function build(root: Node): Ikev2Profile {
   const file = (ref: string): string => {
     const pem = files.get(ref);
     if (pem === undefined) throw new Refusal(`the file reference '${ref}' names no tsunagu.files entry`);
+    if (!ONE_PEM_BLOCK.test(pem)) throw new Refusal(`tsunagu.files '${ref}' is not exactly one PEM block`);
     used.add(ref);
     return pem;
   };
@@ -185,25 +225,28 @@ function build(root: Node): Ikev2Profile {
     kind: 'ikev2',
     connection: name,
     version: version === '1' ? 1 : 2,
-    remoteAddrs: items(required(conn, 'remote_addrs', name)),
+    remoteAddrs: checked(items(required(conn, 'remote_addrs', name)), isCanonicalHost, 'remote_addrs'),
     remotePort: remotePort === null ? null : Number(remotePort),
-    localAddrs: items(take(conn, 'local_addrs')),
+    localAddrs: checked(items(take(conn, 'local_addrs')), isCanonicalHost, 'local_addrs'),
     local: [],
     remote: { auth: 'pubkey', id: null, revocation: null },
     aggressive: aggressive === null ? false : bool(aggressive, 'aggressive'),
-    vips: items(take(conn, 'vips')),
-    proposals: proposals === null ? null : items(proposals),
+    vips: checked(items(take(conn, 'vips')), isCanonicalAddress, 'vips'),
+    proposals: proposals === null ? null : checked(items(proposals), (x) => PROPOSAL.test(x), 'proposals'),
     encap: bool(required(conn, 'encap', name), 'encap'),
     mobike: bool(required(conn, 'mobike', name), 'mobike'),
     dpdDelay: null,
     children: [],
     files: { caCerts: [], serverCerts: [], clientCert: null, privateKey: null },
     secrets: { psk: null, eapPassword: null, xauthPassword: null },
-    dnsServers: items(take(tsunagu, 'dns_servers')),
+    dnsServers: checked(items(take(tsunagu, 'dns_servers')), isCanonicalAddress, 'dns_servers'),
   };
-  if (remotePort !== null && !/^\d+$/.test(remotePort)) throw new Refusal(`remote_port = '${remotePort}'`);
+  if (name.length > 64) throw new Refusal('a connection name longer than 64');
+  if (remotePort !== null && (!/^[1-9]\d{0,4}$/.test(remotePort) || Number(remotePort) > 65535)) throw new Refusal(`remote_port = '${remotePort}'`);
+  if (p.aggressive && p.version !== 1) throw new Refusal('aggressive with IKEv2');
+  if (aggressive !== null && !p.aggressive) throw new Refusal("'aggressive = no' is not written");
   if (dpd !== null) {
-    const m = /^(\d+)s$/.exec(dpd);
+    const m = /^([1-9]\d{0,8})s$/.exec(dpd);
     if (!m) throw new Refusal(`dpd_delay = '${dpd}'`);
     p.dpdDelay = Number(m[1]);
   }
@@ -214,9 +257,9 @@ function build(root: Node): Ikev2Profile {
     const certs = take(s, 'certs');
     const round: Ikev2LocalRound = {
       auth: oneOf(required(s, 'auth', `local-${i}`), ['psk', 'pubkey', 'eap-mschapv2', 'eap-tls', 'eap', 'xauth'] as const, 'auth'),
-      id: take(s, 'id'),
-      eapId: take(s, 'eap_id'),
-      xauthId: take(s, 'xauth_id'),
+      id: identity(take(s, 'id'), 'id'),
+      eapId: identity(take(s, 'eap_id'), 'eap_id'),
+      xauthId: identity(take(s, 'xauth_id'), 'xauth_id'),
       usesClientCert: certs !== null,
     };
     if (certs !== null) {
@@ -229,7 +272,7 @@ function build(root: Node): Ikev2Profile {
   const remote = takeSection(conn, 'remote');
   if (!remote) throw new Refusal('no remote section');
   p.remote.auth = oneOf(required(remote, 'auth', 'remote'), ['psk', 'pubkey'] as const, 'remote auth');
-  p.remote.id = take(remote, 'id');
+  p.remote.id = identity(take(remote, 'id'), 'remote id');
   const revocation = take(remote, 'revocation');
   p.remote.revocation = revocation === null ? null : oneOf(revocation, ['strict', 'ifuri', 'relaxed'] as const, 'revocation');
   p.files.caCerts = items(take(remote, 'cacerts')).map(file);
@@ -245,9 +288,9 @@ function build(root: Node): Ikev2Profile {
     const esp = take(s, 'esp_proposals');
     const child: Ikev2Child = {
       name: childName,
-      localTs: items(take(s, 'local_ts')),
-      remoteTs: items(take(s, 'remote_ts')),
-      espProposals: esp === null ? null : items(esp),
+      localTs: checked(items(take(s, 'local_ts')), isCanonicalSelector, 'local_ts'),
+      remoteTs: checked(items(take(s, 'remote_ts')), isCanonicalSelector, 'remote_ts'),
+      espProposals: esp === null ? null : checked(items(esp), (x) => PROPOSAL.test(x), 'esp_proposals'),
       mode: oneOf(required(s, 'mode', childName), ['tunnel'] as const, 'mode'),
       updown: take(s, 'updown'),
     };
@@ -265,7 +308,10 @@ function build(root: Node): Ikev2Profile {
   if (ike) p.secrets.psk = secret(required(ike, 'secret', 'ike-1'));
   if (eap) p.secrets.eapPassword = secret(required(eap, 'secret', 'eap-1'));
   if (xauth) p.secrets.xauthPassword = secret(required(xauth, 'secret', 'xauth-1'));
-  if (priv) p.files.privateKey = file(required(priv, 'file', 'private-1'));
+  if (priv) {
+    if (p.files.clientCert === null) throw new Refusal('a private key without a client certificate');
+    p.files.privateKey = file(required(priv, 'file', 'private-1'));
+  }
   for (const [n, s] of [['ike-1', ike], ['eap-1', eap], ['xauth-1', xauth], ['private-1', priv]] as const) if (s) done(s, n);
   done(secrets, 'secrets');
   done(tsunagu, 'tsunagu');
