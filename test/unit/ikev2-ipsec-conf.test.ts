@@ -119,12 +119,12 @@ describe('legacy ipsec.conf + ipsec.secrets road-warrior connections', () => {
 
   it('asks for ipsec.secrets when a PSK is needed, and for the CA when the server uses a certificate', () => {
     const psk = refused(readIpsecConf(conf('xauth')));
-    expect(psk.errors.map((e) => e.code)).toEqual(['IPSEC_CONF_SECRETS_MISSING']);
+    expect(psk.errors.map((e) => e.code)).toEqual(['IPSEC_FILE_MISSING']);
     expect(psk.errors[0]?.message.en).toContain('ipsec.secrets');
     const noCa = refused(readIpsecConf(conf('eap').replace(/ca example-corp\n\tcacert=ca.pem\n\tauto=add\n/, ''), { files: folder('eap') }));
     expect(noCa.errors.map((e) => e.code)).toEqual(['IPSEC_CONF_CA_MISSING']);
     const missingFile = refused(readIpsecConf(conf('cert'), { files: folder('eap') }));
-    expect(missingFile.errors.map((e) => e.code)).toContain('IPSEC_CONF_FILE');
+    expect(missingFile.errors.map((e) => e.code)).toContain('IPSEC_FILE_MISSING');
   });
 
   it('reports syntax errors, also= loops and encrypted keys with their lines', () => {
@@ -134,6 +134,7 @@ describe('legacy ipsec.conf + ipsec.secrets road-warrior connections', () => {
     expect(loop.errors.map((e) => e.code)).toContain('IPSEC_CONF_ALSO');
     const enc = refused(readIpsecConf(conf('cert'), { files: folder('cert', { 'ipsec.secrets': ': ECDSA client.key "passphrase"\n' }) }));
     expect(enc.errors[0]?.message.en).toMatch(/^ipsec\.secrets, line 1: .*passphrase/);
+    expect(enc.errors[0]?.code).toBe('IPSEC_FILE_UNUSABLE');
   });
 
   it('resolves also= and lets a section’s own values win', () => {

@@ -43,6 +43,7 @@ describe('Apple .mobileconfig IKEv2 payloads', () => {
   it('imports an EAP-MSCHAPv2 profile with its root CA, proposals, PFS, DNS and dead peer detection', () => {
     const r = ok(readMobileconfig(fixture('eap-mschapv2.mobileconfig')));
     const p = r.profile;
+    expect(r.name).toBe('Example 社内 VPN');
     expect(p.connection).toBe('Example-VPN');
     expect(p.version).toBe(2);
     expect(p.remoteAddrs).toEqual(['vpn.example.test']);

@@ -104,7 +104,7 @@ describe('NetworkManager strongSwan connections become IKEv2 profiles', () => {
 
   it('names the missing or unusable certificate files at their keyfile lines', () => {
     const r = refused(translateNetworkManager(vpn('method=cert\ncertificate=/x/nope.pem\nusercert=/x/client.crt\nuserkey=/x/client-encrypted.key'), undefined, folder));
-    expect(r.errors.map((e) => [e.code, e.line])).toEqual([['NM_FILE_MISSING', 9], ['NM_FILE_MISSING', 11]]);
+    expect(r.errors.map((e) => [e.code, e.line])).toEqual([['NM_FILE_MISSING', 9], ['NM_FILE_UNREADABLE', 11]]);
     expect(r.errors[0]?.message.en).toContain("'nope.pem'");
     expect(r.errors[1]?.message.en).toContain('encrypted');
     const noFiles = refused(translateNetworkManager(vpn('method=cert\nusercert=client.crt\nuserkey=client.key\ncertificate=ca.pem'), undefined));

@@ -164,8 +164,8 @@ interface SecretEntry {
   line: number;
 }
 
-function secretsError(line: number, m: LocalizedText): ProfileError {
-  return profileError('IPSEC_SECRETS_SYNTAX', { line: 0 }, `${SECRETS_FILE}:${line}`, { en: `${SECRETS_FILE}, line ${line}: ${m.en}`, ja: `${SECRETS_FILE} の ${line} 行目: ${m.ja}` });
+function secretsError(line: number, m: LocalizedText, code = 'IPSEC_SECRETS_SYNTAX'): ProfileError {
+  return profileError(code, { line: 0 }, `${SECRETS_FILE}:${line}`, { en: `${SECRETS_FILE}, line ${line}: ${m.en}`, ja: `${SECRETS_FILE} の ${line} 行目: ${m.ja}` });
 }
 
 /** One value: "quoted" (a `"` inside is not possible), 0x hex, 0s base64 or a bare word. */
@@ -486,7 +486,7 @@ function readConn(r: Reader, conn: Section, sections: Section[], secrets: Secret
       r.inlined.push(res.name);
       return res.pem;
     }
-    r.error('IPSEC_CONF_FILE', p, { en: `'${p.key}=${p.value}': ${res.reason.en}.`, ja: `'${p.key}=${p.value}': ${res.reason.ja}。` });
+    r.error(res.missing ? 'IPSEC_FILE_MISSING' : 'IPSEC_FILE_UNUSABLE', p, { en: `'${p.key}=${p.value}': ${res.reason.en}.`, ja: `'${p.key}=${p.value}': ${res.reason.ja}。` });
     return [];
   };
   const usesCert = rounds.some((x) => x.usesClientCert);
@@ -509,7 +509,7 @@ function readConn(r: Reader, conn: Section, sections: Section[], secrets: Secret
   const needsPsk = rounds.some((x) => x.auth === 'psk') || remoteAuth === 'psk';
   const rightValue = right?.value ?? null;
   if (secrets === null && needsPsk) {
-    r.error('IPSEC_CONF_SECRETS_MISSING', leftAuthParam ?? { line: conn.line, column: 1, source: conn.source }, t(`this connection uses a pre-shared key, which is kept in '${SECRETS_FILE}'. Import that file together with ipsec.conf (in the same folder or .zip).`, `この接続は事前共有鍵を使い、それは '${SECRETS_FILE}' にあります。そのファイルを ipsec.conf と一緒に (同じフォルダーまたは .zip で) インポートしてください。`));
+    r.error('IPSEC_FILE_MISSING', leftAuthParam ?? { line: conn.line, column: 1, source: conn.source }, t(`this connection uses a pre-shared key, which is kept in '${SECRETS_FILE}'. Import that file together with ipsec.conf (in the same folder or .zip).`, `この接続は事前共有鍵を使い、それは '${SECRETS_FILE}' にあります。そのファイルを ipsec.conf と一緒に (同じフォルダーまたは .zip で) インポートしてください。`));
   }
   if (secrets) {
     if (needsPsk) {
@@ -527,18 +527,18 @@ function readConn(r: Reader, conn: Section, sections: Section[], secrets: Secret
       const key = pickSecret(secrets, ['RSA', 'ECDSA', 'PKCS8'], [leftcert?.value ?? null]);
       if (key) {
         if (key.extra !== null) {
-          r.errors.push(secretsError(key.line, t(`the private key '${key.value}' is protected by a passphrase; save it unencrypted (openssl pkey -in ${key.value} -out plain.key), name that file here and import it.`, `秘密鍵 '${key.value}' はパスフレーズで保護されています。暗号化を外して保存し (openssl pkey -in ${key.value} -out plain.key)、そのファイル名をここに書いてインポートしてください。`)));
+          r.errors.push(secretsError(key.line, t(`the private key '${key.value}' is protected by a passphrase; save it unencrypted (openssl pkey -in ${key.value} -out plain.key), name that file here and import it.`, `秘密鍵 '${key.value}' はパスフレーズで保護されています。暗号化を外して保存し (openssl pkey -in ${key.value} -out plain.key)、そのファイル名をここに書いてインポートしてください。`), 'IPSEC_FILE_UNUSABLE'));
         } else {
           const res = readCompanionPem(key.value, r.options.files, 'key');
           if (res.ok) {
             files.privateKey = res.pem[0] ?? null;
             r.inlined.push(res.name);
-          } else r.errors.push(secretsError(key.line, res.reason));
+          } else r.errors.push(secretsError(key.line, res.reason, res.missing ? 'IPSEC_FILE_MISSING' : 'IPSEC_FILE_UNUSABLE'));
         }
       }
     }
   }
-  if (usesCert && files.privateKey === null && !r.errors.some((e) => e.code === 'IPSEC_SECRETS_SYNTAX' || e.code === 'IPSEC_CONF_FILE')) {
+  if (usesCert && files.privateKey === null && !r.errors.some((e) => e.code.startsWith('IPSEC_FILE_') || e.code === 'IPSEC_SECRETS_SYNTAX')) {
     r.error('IPSEC_CONF_SECRETS_MISSING', leftcert ?? { line: conn.line, column: 1, source: conn.source }, t(`the client certificate needs its private key: add ': RSA <key file>' (or ECDSA) to '${SECRETS_FILE}' and import both files with ipsec.conf.`, `クライアント証明書には秘密鍵が必要です。'${SECRETS_FILE}' に ': RSA <鍵ファイル>' (または ECDSA) を追加し、両方のファイルを ipsec.conf と一緒にインポートしてください。`));
   }
 

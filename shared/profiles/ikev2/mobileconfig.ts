@@ -439,7 +439,7 @@ export function readMobileconfig(text: string, _options: Ikev2ReadOptions = {}):
   }
   if (r.errors.length > 0) return { ok: false, errors: r.errors };
   const lineOf = (field: string): number => r.lines.get(field) ?? 0;
-  return { ok: true, profile, advisories: [...r.advisories, ...ikev2Advisories(profile, lineOf)].sort((a, b) => a.line - b.line) };
+  return { ok: true, profile, advisories: [...r.advisories, ...ikev2Advisories(profile, lineOf)].sort((a, b) => a.line - b.line), ...(name ? { name } : {}) };
 }
 
 function readIke(r: Reader, ike: PlistNode, payload: PlistNode, payloads: PlistNode[], connection: string): Ikev2Profile | null {

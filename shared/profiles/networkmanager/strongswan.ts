@@ -127,7 +127,7 @@ export function translateStrongSwanKeyfile(keyfile: Keyfile, ctx: TranslateConte
       files.caCerts = r.pem;
       used.push(r.name);
     }
-    else c.errors.push(entryError('NM_FILE_MISSING', caEntry, t(`'certificate=${caPath}': ${r.reason.en}.`, `'certificate=${caPath}': ${r.reason.ja}。`)));
+    else c.errors.push(entryError(r.missing ? 'NM_FILE_MISSING' : 'NM_FILE_UNREADABLE', caEntry, t(`'certificate=${caPath}': ${r.reason.en}.`, `'certificate=${caPath}': ${r.reason.ja}。`)));
   } else if (method !== 'psk' && method !== 'agent' && method !== 'smartcard') {
     // charon-nm then trusts the whole system store; Tsunagu checks the server against its own CA only.
     c.errors.push(missingKey(vpn, 'vpn', 'certificate', t(
@@ -145,7 +145,7 @@ export function translateStrongSwanKeyfile(keyfile: Keyfile, ctx: TranslateConte
         files.clientCert = r.pem[0] ?? null;
         used.push(r.name);
       }
-      else c.errors.push(entryError('NM_FILE_MISSING', certEntry, t(`'usercert=${certPath}': ${r.reason.en}.`, `'usercert=${certPath}': ${r.reason.ja}。`)));
+      else c.errors.push(entryError(r.missing ? 'NM_FILE_MISSING' : 'NM_FILE_UNREADABLE', certEntry, t(`'usercert=${certPath}': ${r.reason.en}.`, `'usercert=${certPath}': ${r.reason.ja}。`)));
     }
     const keyPath = c.value(keyEntry);
     if (!keyEntry || !keyPath) c.errors.push(missingKey(vpn, 'vpn', 'userkey', t(`the '${method}' method needs (the client's private key)`, `方式 '${method}' に必要なクライアントの秘密鍵です`)));
@@ -155,7 +155,7 @@ export function translateStrongSwanKeyfile(keyfile: Keyfile, ctx: TranslateConte
         files.privateKey = r.pem[0] ?? null;
         used.push(r.name);
       }
-      else c.errors.push(entryError('NM_FILE_MISSING', keyEntry, t(`'userkey=${keyPath}': ${r.reason.en}.`, `'userkey=${keyPath}': ${r.reason.ja}。`)));
+      else c.errors.push(entryError(r.missing ? 'NM_FILE_MISSING' : 'NM_FILE_UNREADABLE', keyEntry, t(`'userkey=${keyPath}': ${r.reason.en}.`, `'userkey=${keyPath}': ${r.reason.ja}。`)));
     }
   } else {
     for (const entry of [certEntry, keyEntry]) {
