@@ -26,7 +26,8 @@ export function ThroughputGraph({ buffer, now, rateIn, rateOut }: { buffer: Thro
   const outLine = points(series.rateOut, max);
   const summary = t('graph.summary', { received: formatRate(rateIn, lang), sent: formatRate(rateOut, lang) });
   return (
-    <figure className="graph" aria-labelledby={`${id}-caption`}>
+    // The plotted rates (B/s, oldest first) as data: tests and bench:ui compare them with known traffic.
+    <figure className="graph" aria-labelledby={`${id}-caption`} data-rates-in={series.rateIn.map(Math.round).join(' ')} data-rates-out={series.rateOut.map(Math.round).join(' ')}>
       <figcaption id={`${id}-caption`} className="graph-caption">{t('graph.title')}</figcaption>
       <div className="graph-body">
         <div className="graph-scale" aria-hidden="true">

@@ -1,36 +1,40 @@
 /**
  * Redaction of log text before it leaves the driver. openvpn masks most secrets itself
- * (`CMD 'password [...]'`), but pushed auth-tokens, the web-auth proxy credentials and anything
- * the driver writes must be scrubbed here.
+ * (`CMD 'password [...]'`), but pushed auth-tokens, challenge state, the web-auth proxy
+ * credentials and anything the driver writes must be scrubbed here. Only values go: a secret is
+ * recognised by its form (a keyword followed by `:`/`=` and a value, a management answer, a token
+ * after its directive), never by a word alone, so openvpn's prose about passwords ("password
+ * entered", "cache passwords in memory") and names that contain the word stay as they are.
  */
 
 const REDACTED = '[redacted]';
 
-/** openvpn's own wording after the word "password" that carries no secret. */
-const BENIGN_AFTER_PASSWORD =
-  /^(?:(?:entered|and|or|for|was|is|are|verification|failed|prompt|from|to|not|required|request|in|of)\b|\[\.\.\.\]|\[redacted\]|[(,.;!?]|$)/i;
+/** A value: a quoted string (with escapes), or a run up to a space, quote, comma or semicolon. */
+const VALUE = String.raw`(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;'"]+)`;
+
+/** `password "Auth" hunter2`, `password 'Private Key' x`: a management answer keeps its type. */
+const MANAGEMENT_ANSWER = new RegExp(String.raw`\b(password|needstr)\s+("[^"]*"|'[^']*')\s+${VALUE}`, 'gi');
+/** `password: x`, `passphrase=x`, `secret = x`; not the management notification `>PASSWORD:…`. */
+const KEYWORD_VALUE = new RegExp(String.raw`(?<!>)\b(password|passphrase|passwd|secret)\s*[:=]\s*${VALUE}`, 'gi');
 
 export function redact(text: string): string {
-  let out = text;
-  // PEM material: never print any of it, whatever follows the header.
-  out = out.replace(/-----BEGIN [^-]*-----[\s\S]*/g, `-----BEGIN ... ${REDACTED}`);
-  // Static key files (tls-auth/tls-crypt) are long hex runs.
-  out = out.replace(/\b[0-9a-f]{64,}\b/gi, REDACTED);
-  // Pushed tokens: `auth-token <t>` and `auth-token-user <b64>` inside PUSH_REPLY (comma separated).
-  out = out.replace(/\b(auth-token(?:-user)?)(\s+|:)[^,'"\s]+/gi, `$1$2${REDACTED}`);
-  // Answers to challenges.
-  out = out.replace(/\b(SCRV1|CRV1):[^\s'",]*/g, `$1:${REDACTED}`);
-  // WEB_AUTH proxy form: proxy=<ip>;<port>;<user b64>;<pass b64>
-  out = out.replace(/(proxy=[^;,\s]*;[^;,\s]*;)[^,\s]*/g, `$1${REDACTED}`);
-  // `password <anything>`, `passphrase <anything>`: everything after the keyword goes.
-  out = out.replace(/\b(password|passphrase|passwd|secret)\b(.*)$/i, (whole: string, word: string, rest: string) => {
-    // `password "Auth" x`: keep the type so the line still says what was answered.
-    const typed = /^(\s+(?:"[^"]*"|'[^']*'|\S+))\s+\S/.exec(rest);
-    if (typed && /^\s+["']/.test(rest)) return `${word}${typed[1]} ${REDACTED}`;
-    if (BENIGN_AFTER_PASSWORD.test(rest.trimStart()) || /^[/']/.test(rest)) return whole;
-    return `${word} ${REDACTED}`;
-  });
-  return out;
+  return (
+    text
+      // PEM material: never print any of it, whatever follows the header.
+      .replace(/-----BEGIN [^-]*-----[\s\S]*/g, `-----BEGIN ... ${REDACTED}`)
+      // Static key files (tls-auth/tls-crypt) are long hex runs.
+      .replace(/\b[0-9a-f]{64,}\b/gi, REDACTED)
+      // Pushed tokens: `auth-token <t>` and `auth-token-user <b64>` inside PUSH_REPLY (comma separated).
+      .replace(/\b(auth-token(?:-user)?)(\s+|:)[^,'"\s]+/gi, `$1$2${REDACTED}`)
+      // Static challenge answer: SCRV1:<password b64>:<response b64>.
+      .replace(/\bSCRV1:[^\s'",]*/g, `SCRV1:${REDACTED}`)
+      // Dynamic challenge CRV1:<flags>:<state id>:<username b64>:<text>: the question stays readable.
+      .replace(/\bCRV1:([A-Z,]*):[^:'"\s]*:[^:'"\s]*(?=:)/g, `CRV1:$1:${REDACTED}:${REDACTED}`)
+      // WEB_AUTH proxy form: proxy=<ip>;<port>;<user b64>;<pass b64>
+      .replace(/(proxy=[^;,\s]*;[^;,\s]*;)[^,\s]*/g, `$1${REDACTED}`)
+      .replace(MANAGEMENT_ANSWER, (_m, word: string, type: string) => `${word} ${type} ${REDACTED}`)
+      .replace(KEYWORD_VALUE, (_m, word: string) => `${word} ${REDACTED}`)
+  );
 }
 
 /** How a management command appears in the log: passwords and usernames' secrets masked. */
