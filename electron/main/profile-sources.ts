@@ -85,6 +85,8 @@ export interface ChosenFile {
   bytes: Uint8Array;
   /** The folder it was chosen from (Electron): files the profile names but the user did not choose are looked up there. */
   folder?: string;
+  /** Pasted text has no file name: `name` only labels it, and the profile is not named after it. */
+  unnamed?: boolean;
 }
 
 /** The chosen files, looked up by plain basename (the first of a name wins). */

@@ -206,6 +206,15 @@ describe('a missing companion', () => {
     expect(await r.commit(added.importId)).toMatchObject({ ok: true });
   });
 
+  it('pasted text that names files offers them too; its name still comes from the profile', async () => {
+    const r = await reviews();
+    const pasted = await prepare(r, { kind: 'text', text: readFileSync(join(SEED, 'client.ovpn'), 'utf8') });
+    expect(pasted.items[0]).toMatchObject({ ok: false, isProfile: true, missingFiles: ['ca.crt', 'client.crt', 'client.key'] });
+    const added = await prepare(r, { kind: 'files', files: [b64('ca.crt'), b64('client.crt'), b64('client.key')], addTo: pasted.importId });
+    expect(added.items).toHaveLength(1);
+    expect(added.items[0]).toMatchObject({ ok: true, name: 'vpn-server-ip', inlinedFiles: ['ca.crt', 'client.crt', 'client.key'] });
+  });
+
   it('adding to a review that is gone says so', async () => {
     const r = await reviews();
     const prepared = await r.prepare({ kind: 'files', files: [b64('client.key')], addTo: 'abcdef0123456789' }, 'en');

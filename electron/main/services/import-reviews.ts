@@ -158,12 +158,13 @@ function notAProfileItem(file: ChosenFile, probe: InspectResult): PendingItem {
  */
 export function inspectChosen(inputs: ChosenInputs): { items: PendingItem[]; unusedFiles: string[] } {
   const chosen = chosenFileSource(inputs.loose);
-  const profiles: Array<{ displayName: string; fileName: string; bytes: Uint8Array; beside: ProfileFileSource | null }> = [];
+  const profiles: Array<{ displayName: string; fileName: string | undefined; bytes: Uint8Array; beside: ProfileFileSource | null }> = [];
   const companions: Array<{ file: ChosenFile; probe: InspectResult }> = [];
   const refusedFiles: PendingItem[] = [];
   for (const file of inputs.loose) {
-    const probe = inspectProfile(file.bytes, { fileName: file.name });
-    if (!isNotAProfile(probe)) profiles.push({ displayName: file.name, fileName: file.name, bytes: file.bytes, beside: file.folder ? folderFileSource(file.folder) : null });
+    const fileName = file.unnamed ? undefined : file.name;
+    const probe = inspectProfile(file.bytes, fileName === undefined ? {} : { fileName });
+    if (!isNotAProfile(probe)) profiles.push({ displayName: file.name, fileName, bytes: file.bytes, beside: file.folder ? folderFileSource(file.folder) : null });
     else if (PROFILE_FILE_NAME.test(file.name) && !keyMaterialKind(textOf(file.bytes), file.name)) refusedFiles.push(item(file.name, file.bytes, probe, false));
     else companions.push({ file, probe });
   }
@@ -175,7 +176,7 @@ export function inspectChosen(inputs: ChosenInputs): { items: PendingItem[]; unu
   const used = new Set<string>();
   const items = profiles.map((p) => {
     const recorder = recordingFileSource(layeredFileSource(p.beside ? [chosen, p.beside] : [chosen]));
-    const result = inspectProfile(p.bytes, { fileName: p.fileName, files: recorder.source });
+    const result = inspectProfile(p.bytes, p.fileName === undefined ? { files: recorder.source } : { fileName: p.fileName, files: recorder.source });
     for (const name of recorder.found) used.add(name);
     return item(p.displayName, p.bytes, result, !isNotAProfile(result), result.ok ? [] : [...recorder.missing].sort());
   });
@@ -269,19 +270,19 @@ export class ImportReviews {
         }
         return ok({ label, inputs, ...inspectChosen(inputs) });
       }
+      // Pasted and downloaded profiles are one chosen file each: files they name can be added later.
       case 'text': {
         const label = mainText(lang, 'pastedText');
-        const name = source.fileName ?? label;
-        const probe = inspectProfile(source.text, source.fileName === undefined ? {} : { fileName: source.fileName });
-        const pasted = isNotAProfile(probe) ? notAProfileItem({ name, bytes: new TextEncoder().encode(source.text) }, probe) : item(name, source.text, probe, true);
-        return ok({ label, items: [pasted], unusedFiles: [], inputs: null });
+        const pasted: ChosenFile = source.fileName === undefined ? { name: label, bytes: new TextEncoder().encode(source.text), unnamed: true } : { name: source.fileName, bytes: new TextEncoder().encode(source.text) };
+        const inputs: ChosenInputs = { loose: [pasted], bundles: [] };
+        return ok({ label, inputs, ...inspectChosen(inputs) });
       }
       case 'url': {
         const downloaded = await this.options.download(source.url);
         if (!downloaded.ok) return downloaded;
         const { url, fileName, bytes } = downloaded.value;
-        const result = inspectProfile(bytes, { fileName });
-        return ok({ label: url, items: [item(fileName, bytes, result, !isNotAProfile(result))], unusedFiles: [], inputs: null });
+        const inputs: ChosenInputs = { loose: [{ name: fileName, bytes }], bundles: [] };
+        return ok({ label: url, inputs, ...inspectChosen(inputs) });
       }
     }
   }
