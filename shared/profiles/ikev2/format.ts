@@ -12,6 +12,7 @@ import { refusedResult, type FormatInput, type ProfileFormat } from '../format.j
 import type { InspectResult } from '../inspect.js';
 import { chooseProfileName, fileStem } from '../name.js';
 import { DEFAULT_POLICY } from '../policy.js';
+import { looksLikeIpsecConf, readIpsecConf } from './ipsec-conf.js';
 import { looksLikeMobileconfig, readMobileconfig } from './mobileconfig.js';
 import type { Ikev2Profile } from './model.js';
 import { ikev2ServerConfigError, updownError } from './policy.js';
@@ -42,6 +43,7 @@ const SUB_FORMATS: readonly SubFormat[] = [
   { detect: looksLikeSswan, read: readSswan },
   { detect: (text) => looksLikeMobileconfig(text), read: readMobileconfig },
   { detect: (text) => looksLikeSwanctl(text) || looksLikeStrongswanConf(text), read: readSwanctl },
+  { detect: (text) => looksLikeIpsecConf(text), read: readIpsecConf },
 ];
 
 /** Refusals that hold whatever file the profile came from. */
