@@ -1,0 +1,133 @@
+/**
+ * Puts an intent into the kernel and checks it is there. `nft -f -` runs the whole script as one
+ * transaction, so a failed apply leaves the previous table exactly as it was (never half of the
+ * new one). After every apply the table is listed back as JSON and compared with the plan.
+ *
+ * Nothing here removes the table on its own: only `applyIntent({ mode: 'off' })` (an explicit
+ * disconnect or turning the kill switch off) does. A helper that crashes or exits leaves the rules
+ * in the kernel, which is what keeps traffic blocked until it comes back.
+ */
+import { performance } from 'node:perf_hooks';
+import { inNetns, run, type RunResult } from '../exec.js';
+import { firewallError, parseIntent, type FirewallIntent, type Result } from './intent.js';
+import { comparePlans, decodeListing, stoppedPackets, type CounterTotals } from './kernel-view.js';
+import { planRuleset, scriptFor, TABLE_FAMILY, TABLE_NAME, type RulesetPlan } from './rules.js';
+
+export const NFT_PATH = '/usr/sbin/nft';
+
+export interface FirewallTarget {
+  /** Network namespace to act in (tests); null or absent: the helper's own. */
+  netns?: string | null;
+  nftPath?: string;
+  timeoutMs?: number;
+}
+
+export interface ApplyReport {
+  intent: FirewallIntent;
+  /** Wall time of the `nft -f -` transaction, including starting nft. */
+  applyMs: number;
+  /** Wall time of listing the table back and comparing it. */
+  verifyMs: number;
+}
+
+function nft(target: FirewallTarget, args: string[], input?: string): Promise<RunResult> {
+  const [cmd, argv] = inNetns(target.netns ?? null, target.nftPath ?? NFT_PATH, args);
+  return run(cmd, argv, { input, timeoutMs: target.timeoutMs ?? 10_000 });
+}
+
+function failureDetail(r: RunResult): string {
+  if (r.timedOut) return 'nft did not finish in time';
+  return (r.stderr.trim() || r.stdout.trim() || `exit ${String(r.code ?? r.signal)}`).slice(0, 2000);
+}
+
+const NOT_APPLIED = {
+  en: 'The kill switch rules could not be set; the previous rules are still in force.',
+  ja: 'キルスイッチのルールを設定できませんでした。以前のルールがそのまま有効です。',
+};
+
+/** The kernel's table, decoded; null when there is none. */
+export async function readKernelTable(target: FirewallTarget = {}): Promise<Result<{ plan: RulesetPlan; stopped: CounterTotals } | null>> {
+  const r = await nft(target, ['-j', 'list', 'table', TABLE_FAMILY, TABLE_NAME]);
+  if (r.code !== 0) {
+    if (/No such file or directory/.test(r.stderr)) return { ok: true, value: null };
+    const missing = r.code === null && /ENOENT/.test(r.stderr);
+    return {
+      ok: false,
+      error: firewallError(
+        missing ? 'firewall-nft-missing' : 'firewall-list-failed',
+        missing
+          ? { en: 'nftables (nft) is not installed, so the kill switch cannot work.', ja: 'nftables (nft) がインストールされていないため、キルスイッチを使用できません。' }
+          : { en: 'The kill switch rules could not be read back.', ja: 'キルスイッチのルールを読み取れませんでした。' },
+        failureDetail(r),
+      ),
+    };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch (e) {
+    return { ok: false, error: firewallError('firewall-list-failed', { en: 'The kill switch rules could not be read back.', ja: 'キルスイッチのルールを読み取れませんでした。' }, `nft -j printed no JSON: ${(e as Error).message}`) };
+  }
+  const decoded = decodeListing(json);
+  const stopped = stoppedPackets(json);
+  if (!decoded.ok || stopped === null) {
+    return {
+      ok: false,
+      error: firewallError(
+        'firewall-verify-failed',
+        { en: 'The kernel holds kill switch rules that Tsunagu did not write.', ja: 'カーネルに Tsunagu が書いていないキルスイッチのルールがあります。' },
+        decoded.ok ? 'counters unreadable' : decoded.reason,
+      ),
+    };
+  }
+  return { ok: true, value: { plan: decoded.value, stopped } };
+}
+
+/** Differences between what the kernel holds and an intent; empty when they agree. */
+export async function verifyIntent(intent: FirewallIntent, target: FirewallTarget = {}): Promise<Result<string[]>> {
+  const held = await readKernelTable(target);
+  if (!held.ok) return held;
+  const plan = planRuleset(intent);
+  if (plan === null) return { ok: true, value: held.value === null ? [] : ['the table is present although the kill switch is off'] };
+  if (held.value === null) return { ok: true, value: ['the table is missing'] };
+  return { ok: true, value: comparePlans(plan, held.value.plan) };
+}
+
+/** Replaces the table with the one for `intent` (or removes it for 'off'), then verifies. */
+export async function applyIntent(candidate: unknown, target: FirewallTarget = {}): Promise<Result<ApplyReport>> {
+  const parsed = parseIntent(candidate);
+  if (!parsed.ok) return parsed;
+  const intent = parsed.value;
+  const started = performance.now();
+  const r = await nft(target, ['-f', '-'], scriptFor(intent));
+  const applyMs = performance.now() - started;
+  if (r.code !== 0) {
+    const missing = r.code === null && /ENOENT/.test(r.stderr);
+    return {
+      ok: false,
+      error: missing
+        ? firewallError('firewall-nft-missing', { en: 'nftables (nft) is not installed, so the kill switch cannot work.', ja: 'nftables (nft) がインストールされていないため、キルスイッチを使用できません。' }, failureDetail(r))
+        : firewallError('firewall-apply-failed', NOT_APPLIED, failureDetail(r)),
+    };
+  }
+  const verifyStarted = performance.now();
+  const differences = await verifyIntent(intent, target);
+  const verifyMs = performance.now() - verifyStarted;
+  if (!differences.ok) return differences;
+  if (differences.value.length > 0) {
+    return {
+      ok: false,
+      error: firewallError(
+        'firewall-verify-failed',
+        { en: 'The kill switch rules in the kernel are not the ones Tsunagu set.', ja: 'カーネル内のキルスイッチのルールが Tsunagu の設定したものと異なります。' },
+        differences.value.slice(0, 10).join('\n'),
+      ),
+    };
+  }
+  return { ok: true, value: { intent, applyMs, verifyMs } };
+}
+
+/** Lifts the block: only for an explicit disconnect, turning the kill switch off, or quitting. */
+export function removeFirewall(target: FirewallTarget = {}): Promise<Result<ApplyReport>> {
+  return applyIntent({ mode: 'off' }, target);
+}
