@@ -10,6 +10,7 @@ import { DEFAULT_POLICY_DIR } from '../helper/policy/linux.js';
 import { describeState } from '../helper/sessions.js';
 import type { CredentialRequest, Credentials, HelperEvent, SessionInfo, TunnelState } from '../../shared/ipc/helper-protocol.js';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
+import type { ProfileKind } from '../../shared/profiles/kinds.js';
 import { DEFAULT_SOURCE } from '../../shared/policy/resolve.js';
 import { POLICY_NAMES } from '../../shared/policy/table.js';
 import { formatHuman } from './inspect.js';
@@ -82,7 +83,7 @@ async function askCredentials(request: CredentialRequest, prompter: Prompter, la
 }
 
 /** What `connect` sends: a personal profile's canonical text, or a provisioned profile's id. */
-type ConnectTarget = { profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string } } | { provisioned: string };
+type ConnectTarget = { profile: { kind: ProfileKind; text: string; name: string } } | { provisioned: string };
 
 /** A profile file, checked here first so the user sees the engine's own explanation. */
 function personalTarget(path: string, io: CliIo, lang: Lang): ConnectTarget | null {

@@ -1,6 +1,7 @@
 /** `tsunagu inspect`: what the app would show at import, on a terminal or as JSON. */
 import { profileCandidates } from '../main/profile-sources.js';
 import { inspectProfile, type InspectResult } from '../../shared/profiles/inspect.js';
+import type { ProfileKind } from '../../shared/profiles/kinds.js';
 import { fileStem } from '../../shared/profiles/name.js';
 import { summarizeProfile } from '../../shared/profiles/summary.js';
 import type { Lang } from './lang.js';
@@ -8,7 +9,7 @@ import type { CliIo } from './main.js';
 
 export interface InspectJson {
   ok: boolean;
-  kind: 'openvpn' | 'wireguard';
+  kind: ProfileKind;
   name: string;
   layer: 'L3' | 'L2';
   file: string;
@@ -28,17 +29,20 @@ export function toJson(result: InspectResult, file: string, lang: Lang): Inspect
   };
 }
 
+/** Product names, the same in every language. */
+const KIND_NAMES: Record<ProfileKind, string> = { openvpn: 'OpenVPN', wireguard: 'WireGuard' };
+
 const LABELS = {
-  en: { ok: 'importable', refused: 'refused', kind: { openvpn: 'OpenVPN', wireguard: 'WireGuard' }, layer: { L3: 'L3 routed (tun)', L2: 'L2 bridged (tap)' }, advisories: 'Advisories', errors: 'Errors', fixed: 'fixed automatically', fix: 'fix', line: 'line' },
-  ja: { ok: 'インポート可能', refused: '拒否', kind: { openvpn: 'OpenVPN', wireguard: 'WireGuard' }, layer: { L3: 'L3 ルート接続 (tun)', L2: 'L2 ブリッジ接続 (tap)' }, advisories: '注意事項', errors: 'エラー', fixed: '自動修正済み', fix: '対処', line: '行' },
+  en: { ok: 'importable', refused: 'refused', layer: { L3: 'L3 routed (tun)', L2: 'L2 bridged (tap)' }, advisories: 'Advisories', errors: 'Errors', fixed: 'fixed automatically', fix: 'fix', line: 'line' },
+  ja: { ok: 'インポート可能', refused: '拒否', layer: { L3: 'L3 ルート接続 (tun)', L2: 'L2 ブリッジ接続 (tap)' }, advisories: '注意事項', errors: 'エラー', fixed: '自動修正済み', fix: '対処', line: '行' },
 } as const;
 
 export function formatHuman(result: InspectResult, file: string, lang: Lang): string {
   const L = LABELS[lang];
   const out: string[] = [];
   const layer = result.kind === 'openvpn' ? `, ${L.layer[result.layer]}` : '';
-  out.push(`${file}: ${L.kind[result.kind]}${layer} — ${result.ok ? L.ok : L.refused}`);
-  if (result.profile) {
+  out.push(`${file}: ${KIND_NAMES[result.kind]}${layer} — ${result.ok ? L.ok : L.refused}`);
+  if (result.ok) {
     for (const [label, value] of summarizeProfile(result.profile, result.name, lang)) out.push(`  ${label}: ${value}`);
   }
   if (result.inlinedFiles.length > 0) out.push(`  ${lang === 'ja' ? '取り込んだファイル' : 'Included files'}: ${result.inlinedFiles.join(', ')}`);

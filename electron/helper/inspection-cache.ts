@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ProfileKind } from '../../shared/profiles/kinds.js';
 
 /**
  * The helper's own inspections of recent profiles, by a hash of exactly what was sent: connecting
@@ -19,7 +20,7 @@ export class InspectionCache<T> {
    * `owner`: whose request it is (the uid). Entries are not shared between users, so how fast a
    * connect is answered tells nobody what another user connected recently.
    */
-  async get(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }, owner: number, inspect: () => Promise<T>): Promise<T> {
+  async get(profile: { kind: ProfileKind; text: string; name: string }, owner: number, inspect: () => Promise<T>): Promise<T> {
     if (profile.text.length > this.maxTextBytes) return inspect();
     const key = createHash('sha256').update(`${owner}\0${profile.kind}\0${profile.name}\0`).update(profile.text).digest('hex');
     const hit = this.entries.get(key);

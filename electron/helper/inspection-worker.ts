@@ -34,7 +34,7 @@ port.on('message', (job: InspectionJob) => {
   let reply: InspectionReply;
   try {
     const result = inspectProfile(job.text, { kind: job.kind, fileName: job.name, policy: job.policy });
-    reply = { id: job.id, ok: true, result: { ...result, errors: result.errors.slice(0, MAX_REPORTED_ERRORS) }, errorCount: result.errors.length };
+    reply = { id: job.id, ok: true, result: result.ok ? result : { ...result, errors: result.errors.slice(0, MAX_REPORTED_ERRORS) }, errorCount: result.errors.length };
   } catch (e) {
     reply = { id: job.id, ok: false, message: e instanceof Error ? e.message : String(e) };
   }

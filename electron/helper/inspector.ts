@@ -13,12 +13,13 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { InspectResult } from '../../shared/profiles/inspect.js';
+import type { ProfileKind } from '../../shared/profiles/kinds.js';
 import type { ProfilePolicy } from '../../shared/profiles/policy.js';
 import { HelperFailure } from './failure.js';
 
 export interface InspectionJob {
   id: number;
-  kind: 'openvpn' | 'wireguard';
+  kind: ProfileKind;
   text: string;
   name: string;
   policy: ProfilePolicy;
@@ -83,7 +84,7 @@ export class Inspector {
   }
 
   /** `policy`: the one in force now (the administrator's may change while the helper runs). */
-  inspect(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }, policy: ProfilePolicy = this.policy): Promise<Inspected> {
+  inspect(profile: { kind: ProfileKind; text: string; name: string }, policy: ProfilePolicy = this.policy): Promise<Inspected> {
     if (this.closed) return Promise.reject(new Error('the inspector is closed'));
     return new Promise<Inspected>((resolve, reject) => {
       this.queue.push({ job: { id: this.nextId++, ...profile, policy }, resolve, reject });

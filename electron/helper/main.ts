@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { LOG_LEVELS } from '../../shared/policy/table.js';
 import { cleanupPredecessor } from './cleanup.js';
 import { SESSIONS_DIR_NAME } from './defaults.js';
-import { createOpenVpnDriver, prelaunchOpenVpn } from './drivers/openvpn/index.js';
-import { createWireGuardDriver } from './drivers/wireguard/index.js';
+import { registeredPrelaunchers } from './drivers/registry.js';
 import type { HelperLimits } from './limits.js';
 import { HelperLog } from './log.js';
 import { DEFAULT_POLICY_DIR, LinuxPolicyReader } from './policy/linux.js';
@@ -94,8 +93,8 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
     policy: () => policy.policy.values,
     provisioned: (id) => provisioned.get(id),
     netns: options.netns,
-    drivers: { openvpn: createOpenVpnDriver, wireguard: createWireGuardDriver },
-    prelaunchers: { openvpn: prelaunchOpenVpn },
+    // Every kind's driver and prelauncher from drivers/registry.ts.
+    prelaunchers: registeredPrelaunchers(),
     standby: options.standby ?? true,
     limits: options.limits,
   });

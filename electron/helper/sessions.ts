@@ -19,12 +19,14 @@ import type {
   SessionInfo,
   TunnelState,
 } from '../../shared/ipc/helper-protocol.js';
-import type { InspectResult } from '../../shared/profiles/inspect.js';
+import { profileRoutes, type InspectOk, type InspectResult } from '../../shared/profiles/inspect.js';
+import type { ProfileKind } from '../../shared/profiles/kinds.js';
 import type { ProfilePolicy } from '../../shared/profiles/policy.js';
 import { reachedHosts } from '../../shared/policy/servers-of.js';
 import { defaultPolicyValues, type PolicyValues } from '../../shared/policy/table.js';
-import { findRouteConflict, isFullTunnel, profileRoutes, type RouteClaim } from '../../shared/profiles/routes.js';
-import type { Driver, DriverContext, Prelauncher } from './drivers/driver.js';
+import { findRouteConflict, isFullTunnel, type RouteClaim } from '../../shared/profiles/routes.js';
+import type { Driver, DriverContext, DriverFactory, Prelauncher } from './drivers/driver.js';
+import { DRIVERS } from './drivers/registry.js';
 import { HelperFailure, MAX_ERROR_DETAIL_CHARS, truncate } from './failure.js';
 import { InspectionCache } from './inspection-cache.js';
 import { Inspector, type Inspected } from './inspector.js';
@@ -34,14 +36,13 @@ import { disconnectDenial, personalProfileDenial, serverDenial } from './policy/
 import type { ProvisionedProfile } from './policy/provisioned.js';
 import { discardLaunch, newLaunch, StandbyPool, type Launch } from './standby.js';
 
-export type DriverFactory = (context: DriverContext) => Driver;
-
 export interface SessionManagerOptions {
   runDir: string;
   log: HelperLog;
-  drivers: { openvpn: DriverFactory; wireguard: DriverFactory };
-  /** Drivers whose tool can be launched while the profile is inspected (see Prelauncher). */
-  prelaunchers?: Partial<Record<'openvpn' | 'wireguard', Prelauncher>>;
+  /** Drivers in place of the registry's (drivers/registry.ts) for some kinds (tests); the registry's for the others. */
+  drivers?: { [K in ProfileKind]?: DriverFactory<K> };
+  /** Drivers whose tool can be launched while the profile is inspected (see Prelauncher); none unless given. */
+  prelaunchers?: Partial<Record<ProfileKind, Prelauncher>>;
   /** Keep a started tool waiting for the next connect of its kind (standby.ts); default false. */
   standby?: boolean;
   /** The administrator's policy in force now (policy/service.ts); the defaults when not given. */
@@ -75,7 +76,7 @@ interface Session {
 
 /** A profile the helper accepted: its own inspection, and the prefixes it routes. */
 interface Verdict {
-  inspection: InspectResult & { ok: true; canonical: string };
+  inspection: InspectOk;
   prefixes: string[];
 }
 
@@ -147,7 +148,7 @@ export class SessionManager {
    * apply) or, through connectProvisioned, one IT provisioned.
    */
   async connect(
-    profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string },
+    profile: { kind: ProfileKind; text: string; name: string },
     options: { connectTimeoutSeconds?: number; credentials?: Credentials },
     uid: number,
     personal = true,
@@ -214,16 +215,16 @@ export class SessionManager {
   }
 
   /** A new session directory, with the kind's tool launched into it where it can be. */
-  private freshLaunch(kind: 'openvpn' | 'wireguard'): Launch {
+  private freshLaunch(kind: ProfileKind): Launch {
     return newLaunch(this.sessionsDir, this.options.netns ?? null, this.options.prelaunchers?.[kind]);
   }
 
   /** The helper's own verdict on a profile (in the inspection worker); throws a refusal. */
-  private async inspect(profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }, uid: number): Promise<InspectResult & { ok: true; canonical: string }> {
+  private async inspect(profile: { kind: ProfileKind; text: string; name: string }, uid: number): Promise<InspectOk> {
     const policy = this.profilePolicy();
     if (this.inspections.allowScripts !== policy.allowScripts) this.inspections = { allowScripts: policy.allowScripts, cache: new InspectionCache<Inspected>() };
     const { result: inspection, errorCount } = await this.inspections.cache.get(profile, uid, () => this.inspector.inspect(profile, policy));
-    if (!inspection.ok || inspection.canonical === null) {
+    if (!inspection.ok) {
       const first = inspection.errors[0];
       const listed = inspection.errors.slice(0, MAX_LISTED_ERRORS).map((e) => `${e.code} line ${e.line}: ${e.text}`);
       if (errorCount > listed.length) listed.push(`… ${errorCount - listed.length} more errors`);
@@ -235,7 +236,7 @@ export class SessionManager {
         listed.join('\n'),
       );
     }
-    return { ...inspection, ok: true, canonical: inspection.canonical };
+    return inspection;
   }
 
   /** The claims of the sessions that are not being torn down (but `except`). */
@@ -244,8 +245,8 @@ export class SessionManager {
   }
 
   /** Refuses a profile whose routes conflict with a running session's, or that is already connected. */
-  private checkConflicts(inspection: InspectResult & { ok: true; canonical: string }, profile: { name: string }, uid: number): Verdict {
-    const prefixes = inspection.profile ? profileRoutes(inspection.profile) : [];
+  private checkConflicts(inspection: InspectOk, profile: { name: string }, uid: number): Verdict {
+    const prefixes = profileRoutes(inspection.profile);
     const conflict = findRouteConflict({ uid, name: profile.name, prefixes }, this.claims());
     if (conflict) throw routeConflict(conflict, uid);
     for (const other of this.sessions.values()) {
@@ -278,7 +279,7 @@ export class SessionManager {
   private async startSession(
     launch: Launch,
     { inspection, prefixes }: Verdict,
-    profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string },
+    profile: { kind: ProfileKind; text: string; name: string },
     options: { connectTimeoutSeconds?: number; credentials?: Credentials },
     uid: number,
   ): Promise<HelperResult<'connect'>> {
@@ -319,7 +320,7 @@ export class SessionManager {
         routesKnown: (effective) => (ref.session ? this.onRoutesKnown(ref.session, effective) : false),
       },
     };
-    const driver = this.options.drivers[inspection.kind](context);
+    const driver = this.createDriver(inspection.kind, context);
     const session: Session = {
       info,
       driver,
@@ -349,6 +350,12 @@ export class SessionManager {
       });
     }
     return { sessionId: id };
+  }
+
+  /** The kind's driver: the one given for it in the options, else the registry's. */
+  private createDriver<K extends ProfileKind>(kind: K, context: DriverContext<K>): Driver {
+    const factory = this.options.drivers?.[kind] ?? DRIVERS[kind].create;
+    return factory(context);
   }
 
   private onState(session: Session, reported: TunnelState): void {

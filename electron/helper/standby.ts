@@ -17,8 +17,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProfileKind } from '../../shared/profiles/diagnostics.js';
+import type { ProfileKind } from '../../shared/profiles/kinds.js';
 import type { Prelaunched, Prelauncher } from './drivers/driver.js';
+import { RESIDUE_FILE } from './drivers/lifecycle.js';
 import type { HelperLog } from './log.js';
 
 /** A session's start: its id and work directory, and the tool launched for it (if any). */
@@ -118,7 +119,7 @@ export class StandbyPool {
       rmSync(launch.workDir, { recursive: true, force: true });
       return;
     }
-    writeFileSync(join(launch.workDir, 'residue.json'), JSON.stringify(prelaunched.residue(launch.id)), { mode: 0o600 });
+    writeFileSync(join(launch.workDir, RESIDUE_FILE), JSON.stringify(prelaunched.residue(launch.id)), { mode: 0o600 });
     writeFileSync(join(launch.workDir, STANDBY_MARKER), `${prelaunched.pid}\n`, { mode: 0o600 });
     const retire = setTimeout(() => {
       this.options.log.add('debug', `${kind} standby (pid ${prelaunched.pid}) unused for an hour: stopped`);

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { policyValues } from '../policy/table.js';
+import { profileKindSchema } from '../profiles/kinds.js';
 import { credentialRequest, credentials, logLine, provisionedSummary, tunnelState } from './helper-protocol.js';
 
 const localized = z.object({ en: z.string(), ja: z.string() });
@@ -27,7 +28,7 @@ export const profileError = z.object({ code: z.string(), line: z.number(), colum
 export const profileSummary = z.object({
   id: profileId,
   name: z.string(),
-  kind: z.enum(['openvpn', 'wireguard']),
+  kind: profileKindSchema,
   layer: z.enum(['L3', 'L2']),
   /** First server, e.g. "vpn.example.com:1194/udp" or "203.0.113.5:51820". */
   server: z.string(),
@@ -65,7 +66,7 @@ export const importPreview = z.object({
   items: z.array(z.object({
     file: z.string(),
     ok: z.boolean(),
-    kind: z.enum(['openvpn', 'wireguard']),
+    kind: profileKindSchema,
     name: z.string(),
     layer: z.enum(['L3', 'L2']),
     rows: z.array(z.tuple([z.string(), z.string()])),

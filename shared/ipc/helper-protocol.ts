@@ -5,7 +5,8 @@
  * do clients. The helper trusts nothing in a request: it re-inspects every profile itself.
  */
 import { z } from 'zod';
-import { POLICY_NAMES, policyValues, profileKind, provisionedId } from '../policy/table.js';
+import { POLICY_NAMES, policyValues, provisionedId } from '../policy/table.js';
+import { profileKindSchema } from '../profiles/kinds.js';
 
 export { provisionedId };
 
@@ -81,7 +82,7 @@ export type Credentials = z.infer<typeof credentials>;
 
 export const sessionInfo = z.object({
   id: sessionId,
-  kind: profileKind,
+  kind: profileKindSchema,
   name: z.string(),
   /** Operating-system user that started the session. */
   uid: z.number().int(),
@@ -107,7 +108,7 @@ export type LogLine = z.infer<typeof logLine>;
 export const provisionedSummary = z.object({
   id: provisionedId,
   name: z.string(),
-  kind: profileKind,
+  kind: profileKindSchema,
   layer: z.enum(['L3', 'L2']),
   /** Its remotes' or endpoints' hosts. */
   servers: z.array(z.string()),
@@ -134,7 +135,7 @@ export const request = z.discriminatedUnion('type', [
     type: z.literal('connect'),
     /** A personal profile's text, or (`provisioned`) the id of one IT placed with the helper. */
     profile: z.object({
-      kind: profileKind,
+      kind: profileKindSchema,
       text: z.string().max(2 * 1024 * 1024),
       name: singleLine(200, 1),
     }).optional(),

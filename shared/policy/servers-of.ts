@@ -1,10 +1,9 @@
-/** The servers a profile connects to: its effective OpenVPN remotes or its WireGuard endpoints. */
+/** The servers a profile connects to, as its kind's format names them (OpenVPN remotes, WireGuard endpoints, …). */
 import ipaddr from 'ipaddr.js';
-import type { InspectedProfile } from '../profiles/inspect.js';
+import { profileServers, type InspectedProfile } from '../profiles/inspect.js';
 
 export function serverHosts(profile: InspectedProfile): string[] {
-  const hosts = profile.kind === 'openvpn' ? profile.remotes.map((r) => r.host) : profile.peers.flatMap((p) => (p.endpoint ? [p.endpoint.host] : []));
-  return [...new Set(hosts)];
+  return [...new Set(profileServers(profile))];
 }
 
 /**

@@ -1,25 +1,21 @@
 /**
- * The profile engine's front door: bytes in, a verdict out. Detects the kind, parses, applies the
- * security policy and the automatic fixes, and returns the canonical text the helper will run.
+ * The profile engine's front door: bytes in, a verdict out. Finds the kind (translators first,
+ * then each format's detection in DETECTION_ORDER, or the kind the caller forces), and hands the
+ * profile to that kind's format (format.ts), which parses it, applies the security policy and the
+ * automatic fixes, and writes the canonical text the helper will run.
  * Used by the app at import, by the CLI's `inspect`, and by the helper on every connect.
  */
-import type { Advisory, ProfileError, ProfileKind } from './diagnostics.js';
+import type { Advisory, ProfileError } from './diagnostics.js';
+import { refusedResult, type ProfileFormat, type ProfileModel, type ProfileModels } from './format.js';
+import type { ProfileKind } from './kinds.js';
 import { chooseProfileName, fileStem } from './name.js';
-import { DEFAULT_POLICY, checkWireGuardHooks, serverConfigError, type ProfilePolicy } from './policy.js';
-import { decodeProfileText } from './text.js';
-import { notAProfileError } from './not-a-profile.js';
+import { openVpnFormat } from './openvpn/format.js';
 import { decodeUtf8Lossy, encodeUtf8 } from './openvpn/lexer.js';
-import { checkCanonicalWireGuard } from './wireguard/wgquick-reader.js';
-import { openVpnAdvisories } from './openvpn/advisories.js';
-import { describe } from './openvpn/describe.js';
-import { inlineReferencedFiles, type ProfileFileSource } from './openvpn/inliner.js';
-import type { Layer, OpenVpnProfile } from './openvpn/model.js';
-import { parseOpenVpn } from './openvpn/parser.js';
-import { canonicalOpenVpn } from './openvpn/canonical.js';
-import type { WireGuardProfile } from './wireguard/model.js';
-import { looksLikeWireGuard, parseWireGuard } from './wireguard/parser.js';
-import { wireGuardAdvisories } from './wireguard/advisories.js';
-import { writeWireGuard } from './wireguard/writer.js';
+import type { ProfileFileSource } from './openvpn/inliner.js';
+import type { Layer } from './openvpn/model.js';
+import type { ProfilePolicy } from './policy.js';
+import { decodeProfileText } from './text.js';
+import { wireGuardFormat } from './wireguard/format.js';
 
 export interface InspectOptions {
   /** The file name the profile came from (for the kind and the name). */
@@ -31,125 +27,126 @@ export interface InspectOptions {
   kind?: ProfileKind;
 }
 
-export type InspectedProfile = OpenVpnProfile | WireGuardProfile;
+/** A profile of any kind (the model of an accepted inspection). */
+export type InspectedProfile = ProfileModel;
 
-export interface InspectResult {
-  ok: boolean;
+/** An accepted profile of kind K. */
+export interface InspectAccepted<K extends ProfileKind> {
+  ok: true;
+  kind: K;
+  name: string;
+  layer: Layer;
+  advisories: Advisory[];
+  errors: [];
+  /** The profile after automatic fixes. */
+  profile: ProfileModels[K];
+  /** Exactly what the kind's tool (openvpn, wg-quick, charon) will be given. */
+  canonical: string;
+  /** Basenames of the files that were inlined. */
+  inlinedFiles: string[];
+}
+
+export type InspectOk = { [K in ProfileKind]: InspectAccepted<K> }[ProfileKind];
+
+export interface InspectRefused {
+  ok: false;
   kind: ProfileKind;
   name: string;
   layer: Layer;
   advisories: Advisory[];
   errors: ProfileError[];
-  /** The profile after automatic fixes, or null when refused. */
-  profile: InspectedProfile | null;
-  /** Exactly what openvpn / wg-quick will be given, or null when refused. */
-  canonical: string | null;
-  /** Basenames of the files that were inlined. */
+  profile: null;
+  canonical: null;
   inlinedFiles: string[];
 }
 
+/** Discriminated by `ok`, and when ok by `kind` (which then types `profile`). */
+export type InspectResult = InspectOk | InspectRefused;
+
+/** Every kind's format: the registry inspectProfile, profileRoutes and serverHosts look up. */
+export const FORMATS: { [K in ProfileKind]: ProfileFormat<K> } = {
+  openvpn: openVpnFormat,
+  wireguard: wireGuardFormat,
+};
+
 /**
- * By content, whatever the file is called or which section comes first: a wg-quick section header
- * makes it WireGuard, anything else is read as OpenVPN.
+ * The order in which formats are asked whether a text is theirs: the most specific first, OpenVPN
+ * (which reads anything no other format claims) last. Every kind appears exactly once.
  */
-export function detectKind(text: string): ProfileKind {
-  return looksLikeWireGuard(text) ? 'wireguard' : 'openvpn';
+export const DETECTION_ORDER: readonly ProfileKind[] = ['wireguard', 'openvpn'];
+
+export function formatOf<K extends ProfileKind>(kind: K): ProfileFormat<K> {
+  return FORMATS[kind];
 }
 
-function refused(kind: ProfileKind, name: string, errors: ProfileError[], advisories: Advisory[] = []): InspectResult {
-  return { ok: false, kind, name, layer: 'L3', advisories, errors, profile: null, canonical: null, inlinedFiles: [] };
+/** By content, whatever the file is called or which section comes first. */
+export function detectKind(text: string, fileName?: string): ProfileKind {
+  return DETECTION_ORDER.find((kind) => FORMATS[kind].detect(text, fileName)) ?? 'openvpn';
 }
 
-function metaValue(profile: Pick<OpenVpnProfile, 'metadata'>, key: string): string | undefined {
-  return profile.metadata.values.find((v) => v.key === key)?.value;
+function routesOf<K extends ProfileKind>(kind: K, profile: ProfileModels[K]): string[] {
+  return FORMATS[kind].routes(profile);
 }
 
-function inspectOpenVpn(text: string | Uint8Array, options: InspectOptions, fallbackName: string): InspectResult {
-  const inlinedFiles: string[] = [];
-  const files = options.files;
-  const parsed = parseOpenVpn(text, {
-    policy: options.policy,
-    transformRaw: files
-      ? (raw) => {
-          const result = inlineReferencedFiles(raw, files);
-          inlinedFiles.push(...result.inlined);
-          return result;
-        }
-      : undefined,
-  });
-  if (!parsed.profile) return { ...refused('openvpn', fallbackName, parsed.errors, parsed.advisories), inlinedFiles };
-
-  let profile = parsed.profile;
-  const items = openVpnAdvisories(profile, parsed.lines);
-  let directives = profile.directives;
-  for (const item of items) if (item.apply) directives = item.apply(directives);
-  if (directives !== profile.directives) profile = describe(directives, profile.metadata);
-
-  const setenvName = profile.directives.find((d) => d.name === 'setenv' && d.args[0] === 'FRIENDLY_NAME')?.args[1];
-  const name = chooseProfileName(
-    [metaValue(profile, 'FRIENDLY_NAME'), metaValue(profile, 'PROFILE')?.split('/')[0], setenvName, options.fileName && fileStem(options.fileName), profile.remotes[0]?.host],
-    fallbackName,
-  );
-  const advisories = [...parsed.advisories, ...items.map((i) => i.advisory)].sort((a, b) => a.line - b.line);
-  const canonical = canonicalOpenVpn(profile, parsed.lines);
-  if (!canonical.ok) return { ...refused('openvpn', name, canonical.errors, advisories), inlinedFiles };
-  return {
-    ok: true,
-    kind: 'openvpn',
-    name,
-    layer: profile.layer,
-    advisories,
-    errors: [],
-    profile,
-    canonical: canonical.text,
-    inlinedFiles,
-  };
+function serversOf<K extends ProfileKind>(kind: K, profile: ProfileModels[K]): string[] {
+  return FORMATS[kind].servers(profile);
 }
 
-/** A configuration that only listens (ListenPort, no peer with an Endpoint) is a server's. */
-function wireGuardServerLine(text: string): { line: number; text: string } | null {
-  const lines = text.split(/\r?\n/);
-  const listen = lines.findIndex((l) => /^\s*listenport\s*=/i.test(l));
-  if (listen < 0 || lines.some((l) => /^\s*endpoint\s*=/i.test(l))) return null;
-  return { line: listen + 1, text: (lines[listen] ?? '').trim() };
+/** The CIDRs a profile itself puts into the routing table (normalised, without duplicates). */
+export function profileRoutes(profile: ProfileModel): string[] {
+  return routesOf(profile.kind, profile);
 }
 
-function inspectWireGuard(text: string, options: InspectOptions, fallbackName: string): InspectResult {
-  const server = wireGuardServerLine(text);
-  if (server) return refused('wireguard', fallbackName, [serverConfigError('wireguard', server.line, server.text)]);
-  const parsed = parseWireGuard(text);
-  if (!parsed.ok) return refused('wireguard', fallbackName, parsed.errors);
-  const policyErrors = checkWireGuardHooks(parsed.located.hooks, options.policy ?? DEFAULT_POLICY);
-  if (policyErrors.length > 0) return refused('wireguard', fallbackName, policyErrors);
-  const items = wireGuardAdvisories(parsed.profile, parsed.located);
-  let profile = parsed.profile;
-  for (const item of items) if (item.apply) profile = item.apply(profile);
-  const name = chooseProfileName([options.fileName && fileStem(options.fileName)], fallbackName);
-  const advisories = items.map((i) => i.advisory);
-  const canonical = writeWireGuard(profile);
-  // wg-quick must read the text it will run as exactly the profile that was checked.
-  const mismatch = checkCanonicalWireGuard(canonical, profile);
-  if (mismatch) return refused('wireguard', name, [mismatch], advisories);
-  return { ok: true, kind: 'wireguard', name, layer: 'L3', advisories, errors: [], profile, canonical, inlinedFiles: [] };
+/** The servers a profile connects to (its kind's format decides which). */
+export function profileServers(profile: ProfileModel): string[] {
+  return serversOf(profile.kind, profile);
 }
+
+/**
+ * What a translator makes of a file of another program (C3: a NetworkManager keyfile): a kind's own
+ * text, or why it cannot be one of ours; null when the file is not one it reads.
+ */
+export type Translation =
+  | { ok: true; kind: ProfileKind; text: string; files: string[]; source: string }
+  | { ok: false; kind: ProfileKind; errors: ProfileError[] };
+
+export type Translator = (text: string, fileName: string | undefined) => Translation | null;
+
+/**
+ * The translators, asked in order before detection. NetworkManager's goes here
+ * (shared/profiles/networkmanager/index.ts translateNetworkManager) once it exists.
+ */
+export const TRANSLATORS: readonly Translator[] = [];
 
 /** Inspects any bytes as a profile. Never throws: every failure is an error value. */
-export function inspectProfile(input: Uint8Array | string, options: InspectOptions = {}): InspectResult {
+export function inspectProfile(original: Uint8Array | string, options: InspectOptions = {}): InspectResult {
   const fallbackName = chooseProfileName([options.fileName && fileStem(options.fileName)], 'VPN');
-  const decoded = decodeProfileText(input);
+  let input = original;
+  let decoded = decodeProfileText(input);
+  let kind = options.kind;
+  if (!kind && 'text' in decoded) {
+    for (const translator of TRANSLATORS) {
+      const translation = translator(decoded.text, options.fileName);
+      if (translation === null) continue;
+      if (!translation.ok) return refusedResult(translation.kind, fallbackName, translation.errors);
+      // The translated text is inspected as its kind's own, with the same files beside it.
+      input = translation.text;
+      decoded = { text: translation.text };
+      kind = translation.kind;
+      break;
+    }
+  }
   if ('error' in decoded && decoded.error.code !== 'PROFILE_NOT_UTF8') {
-    return refused(options.kind ?? 'openvpn', fallbackName, [decoded.error]);
+    return refusedResult(kind ?? 'openvpn', fallbackName, [decoded.error]);
   }
-  // openvpn reads bytes: a Latin-1 comment is no obstacle, and its reader names any line whose
-  // values are not UTF-8. wg-quick files must be text.
   const text = 'text' in decoded ? decoded.text : decodeUtf8Lossy(typeof input === 'string' ? encodeUtf8(input) : input);
-  const kind = options.kind ?? detectKind(text);
-  if (kind === 'wireguard') {
-    return 'error' in decoded ? refused('wireguard', fallbackName, [decoded.error]) : inspectWireGuard(text, options, fallbackName);
-  }
-  if (!options.kind) {
-    const notAProfile = notAProfileError(text);
-    if (notAProfile) return refused('openvpn', fallbackName, [notAProfile]);
-  }
-  return inspectOpenVpn('text' in decoded ? decoded.text : input, options, fallbackName);
+  // A translation forces its kind, but the format still hears that the caller forced none.
+  const chosen = kind ?? detectKind(text, options.fileName);
+  return FORMATS[chosen].inspect({
+    input: 'text' in decoded ? decoded.text : input,
+    text,
+    ...('error' in decoded ? { textError: decoded.error } : {}),
+    options,
+    fallbackName,
+  });
 }

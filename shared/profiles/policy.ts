@@ -4,6 +4,7 @@
  * full table. Refusal is the default; an administrator may allow scripts, nothing more.
  */
 import { profileError, type LocalizedText, type ProfileError } from './diagnostics.js';
+import type { ProfileKind } from './kinds.js';
 import { SAFE_SETENV, specOf, type DangerClass } from './openvpn/directives.js';
 
 export interface ProfilePolicy {
@@ -124,9 +125,14 @@ export function fileReferenceError(use: DirectiveUse, file: string): ProfileErro
   });
 }
 
-export function serverConfigError(kind: 'openvpn' | 'wireguard', line: number, text: string): ProfileError {
-  const what = kind === 'openvpn' ? 'the client profile (.ovpn)' : 'the client configuration (.conf) with an Endpoint';
-  const whatJa = kind === 'openvpn' ? 'クライアント用プロファイル (.ovpn)' : 'Endpoint を含むクライアント用設定 (.conf)';
+/** What to ask the administrator for instead of a server configuration, per kind. */
+const CLIENT_FILE: Record<ProfileKind, LocalizedText> = {
+  openvpn: { en: 'the client profile (.ovpn)', ja: 'クライアント用プロファイル (.ovpn)' },
+  wireguard: { en: 'the client configuration (.conf) with an Endpoint', ja: 'Endpoint を含むクライアント用設定 (.conf)' },
+};
+
+export function serverConfigError(kind: ProfileKind, line: number, text: string): ProfileError {
+  const { en: what, ja: whatJa } = CLIENT_FILE[kind];
   return profileError('POLICY_SERVER_CONFIG', { line }, text, {
     en: `This is a server configuration${line > 0 ? ` (line ${line}: '${text}')` : ''}, not a client profile. Ask your administrator for ${what} and import that instead.`,
     ja: `これはクライアント用プロファイルではなく、サーバーの設定です${line > 0 ? ` (${line} 行目: '${text}')` : ''}。管理者に${whatJa}を依頼し、そちらをインポートしてください。`,

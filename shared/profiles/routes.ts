@@ -6,7 +6,6 @@
  * options are known.
  */
 import ipaddr from 'ipaddr.js';
-import type { InspectedProfile } from './inspect.js';
 import type { WireGuardProfile } from './wireguard/model.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
@@ -148,7 +147,7 @@ function ipv4Route(network: string | undefined, netmask: string | undefined): st
  * `route-ipv6`, the networks of `ifconfig`/`ifconfig-ipv6`, and `redirect-gateway` /
  * `redirect-private` with their flags, which accumulate over lines as in openvpn's options.c.
  */
-function optionRoutes(lines: readonly OptionLine[]): string[] {
+export function optionRoutes(lines: readonly OptionLine[]): string[] {
   const out: string[] = [];
   let redirectIpv4 = false;
   let def1 = false;
@@ -195,7 +194,7 @@ function optionRoutes(lines: readonly OptionLine[]): string[] {
  * WireGuard: every peer's AllowedIPs (wg-quick routes them unless `Table = off`), and the subnet
  * of every Address (the kernel adds it as a connected route on the interface).
  */
-function wireGuardRoutes(profile: WireGuardProfile): string[] {
+export function wireGuardRoutes(profile: WireGuardProfile): string[] {
   const out: string[] = [];
   for (const address of profile.interface.addresses) {
     const p = normalizePrefix(address);
@@ -210,11 +209,6 @@ function wireGuardRoutes(profile: WireGuardProfile): string[] {
     }
   }
   return unique(out);
-}
-
-/** The CIDRs a profile itself puts into the routing table (normalised, without duplicates). */
-export function profileRoutes(profile: InspectedProfile): string[] {
-  return profile.kind === 'wireguard' ? wireGuardRoutes(profile) : optionRoutes(profile.directives);
 }
 
 /**

@@ -2,6 +2,8 @@
  * A profile described in plain words, label by label, for people who are not VPN experts.
  * Used by the CLI's `inspect` and the app's import review.
  */
+import type { ProfileModel, ProfileModels } from './format.js';
+import type { ProfileKind } from './kinds.js';
 import type { OpenVpnProfile } from './openvpn/model.js';
 import type { WireGuardProfile } from './wireguard/model.js';
 
@@ -66,7 +68,17 @@ function wireGuardRows(p: WireGuardProfile, lang: Lang): Row[] {
   return rows;
 }
 
-export function summarizeProfile(profile: OpenVpnProfile | WireGuardProfile, name: string, lang: Lang): Row[] {
+/** Each kind's rows: a kind in the list without its rows here does not compile. */
+const ROWS: { [K in ProfileKind]: (profile: ProfileModels[K], lang: Lang) => Row[] } = {
+  openvpn: openVpnRows,
+  wireguard: wireGuardRows,
+};
+
+function rowsOf<K extends ProfileKind>(kind: K, profile: ProfileModels[K], lang: Lang): Row[] {
+  return ROWS[kind](profile, lang);
+}
+
+export function summarizeProfile(profile: ProfileModel, name: string, lang: Lang): Row[] {
   const rows: Row[] = [[W[lang].name, name]];
-  return rows.concat(profile.kind === 'openvpn' ? openVpnRows(profile, lang) : wireGuardRows(profile, lang));
+  return rows.concat(rowsOf(profile.kind, profile, lang));
 }

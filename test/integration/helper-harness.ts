@@ -10,6 +10,7 @@ import { HelperClient } from '../../electron/main/helper-client.js';
 import type { HelperEvent, SessionInfo, TunnelState } from '../../shared/ipc/helper-protocol.js';
 import { STANDBY_MARKER } from '../../electron/helper/standby.js';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
+import type { ProfileKind } from '../../shared/profiles/kinds.js';
 import { run } from '../lab/exec.js';
 import type { LabInstance } from '../lab/index.js';
 
@@ -114,10 +115,10 @@ export class Observer {
   }
 }
 
-export function profileOf(lab: LabInstance): { kind: 'openvpn' | 'wireguard'; text: string; name: string } {
+export function profileOf(lab: LabInstance): { kind: ProfileKind; text: string; name: string } {
   const text = readFileSync(lab.profile, 'utf8');
   const inspection = inspectProfile(text, { fileName: lab.profile });
-  if (!inspection.ok || inspection.canonical === null) throw new Error(`lab profile refused: ${JSON.stringify(inspection.errors)}`);
+  if (!inspection.ok) throw new Error(`lab profile refused: ${JSON.stringify(inspection.errors)}`);
   return { kind: inspection.kind, text: inspection.canonical, name: `${lab.scenario}` };
 }
 

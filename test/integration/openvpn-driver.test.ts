@@ -15,7 +15,7 @@ import type { OpenVpnResidue } from '../../electron/helper/drivers/openvpn/resid
 import { rereadOpenVpn } from '../../shared/profiles/openvpn/reread.js';
 import { isAlive, waitForExit } from '../../electron/helper/exec.js';
 import type { CredentialRequest, Credentials, TunnelState } from '../../shared/ipc/helper-protocol.js';
-import { inspectProfile, type InspectResult } from '../../shared/profiles/inspect.js';
+import { inspectProfile, type InspectAccepted } from '../../shared/profiles/inspect.js';
 import { down, fault, ping, pingUntil, up, type LabInstance, type ScenarioName } from '../lab/index.js';
 import { standInHelper } from './stand-in-helper.js';
 
@@ -70,7 +70,7 @@ interface StartOptions {
 async function startDriver(inst: LabInstance, opts: StartOptions = {}): Promise<Harness> {
   const text = opts.profileText ?? readFileSync(inst.profile, 'utf8');
   const inspection = inspectProfile(text, { fileName: 'lab.ovpn' });
-  if (!inspection.ok || inspection.canonical === null) throw new Error(`profile refused: ${JSON.stringify(inspection.errors)}`);
+  if (!inspection.ok || inspection.kind !== 'openvpn') throw new Error(`profile refused: ${JSON.stringify(inspection.errors)}`);
   const workDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-'));
   const answers = [...(opts.answers ?? [])];
   const waiters: (() => void)[] = [];
@@ -116,7 +116,7 @@ async function startDriver(inst: LabInstance, opts: StartOptions = {}): Promise<
   h.driver = createOpenVpnDriver({
     sessionId: 'itest0001',
     workDir,
-    inspection: opts.canonicalOverride === undefined ? { ...inspection, ok: true, canonical: inspection.canonical } : overridden(inspection, opts.canonicalOverride),
+    inspection: opts.canonicalOverride === undefined ? inspection : overridden(inspection, opts.canonicalOverride),
     connectTimeoutMs: opts.connectTimeoutMs ?? 20_000,
     netns: inst.clientNetns,
     guardRoutes: opts.guardRoutes ?? false,
@@ -152,10 +152,10 @@ async function startDriver(inst: LabInstance, opts: StartOptions = {}): Promise<
  * An inspection that runs `text` as is: its model is openvpn's own reading of the text, since the
  * driver runs only text that reads as the inspected directives.
  */
-function overridden(inspection: InspectResult, text: string): DriverContext['inspection'] {
+function overridden(inspection: InspectAccepted<'openvpn'>, text: string): DriverContext<'openvpn'>['inspection'] {
   const reread = rereadOpenVpn(text);
-  if (!reread.ok || inspection.profile?.kind !== 'openvpn') throw new Error('override is not an openvpn config');
-  return { ...inspection, ok: true, canonical: text, profile: { ...inspection.profile, directives: reread.directives } };
+  if (!reread.ok) throw new Error('override is not an openvpn config');
+  return { ...inspection, canonical: text, profile: { ...inspection.profile, directives: reread.directives } };
 }
 
 function netnsPids(ns: string): number[] {
@@ -323,7 +323,7 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
   it('a config openvpn would read differently from the inspection is refused: the waiting openvpn reads nothing', async () => {
     const inst = await lab('openvpn-udp');
     const inspection = inspectProfile(readFileSync(inst.profile, 'utf8'), { fileName: 'lab.ovpn' });
-    if (!inspection.ok || inspection.canonical === null) throw new Error('lab profile refused');
+    if (!inspection.ok || inspection.kind !== 'openvpn') throw new Error('lab profile refused');
     const workDir = mkdtempSync(join(tmpdir(), 'tsu-ovpn-reread-'));
     const prelaunched = prelaunchOpenVpn({ workDir, netns: inst.clientNetns });
     try {
@@ -331,7 +331,7 @@ describe.skipIf(!isRoot)('OpenVPN driver (real openvpn in the lab)', () => {
         sessionId: 'reread01',
         workDir,
         // A line the inspection never saw, as a desynchronised writer could emit.
-        inspection: { ...inspection, ok: true, canonical: `${inspection.canonical}http-proxy 198.18.1.1 3128 /etc/shadow basic\n` },
+        inspection: { ...inspection, canonical: `${inspection.canonical}http-proxy 198.18.1.1 3128 /etc/shadow basic\n` },
         connectTimeoutMs: 10_000,
         netns: inst.clientNetns,
         guardRoutes: false,

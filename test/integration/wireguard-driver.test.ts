@@ -64,9 +64,9 @@ async function lab(scenario: ScenarioName): Promise<LabInstance> {
 
 function contextFor(inst: LabInstance, profileText: string, connectTimeoutMs: number) {
   const inspection = inspectProfile(profileText, { fileName: basename(inst.profile) });
-  if (!inspection.ok || inspection.canonical === null) throw new Error(`lab profile refused: ${JSON.stringify(inspection.errors)}`);
+  if (!inspection.ok || inspection.kind !== 'wireguard') throw new Error(`lab profile refused: ${JSON.stringify(inspection.errors)}`);
   const workDir = mkdtempSync(join(tmpdir(), 'tsunagu-wg-'));
-  return { inspection: inspection as DriverContext['inspection'], workDir, sessionId: randomBytes(8).toString('hex'), connectTimeoutMs };
+  return { inspection, workDir, sessionId: randomBytes(8).toString('hex'), connectTimeoutMs };
 }
 
 function startHarness(
@@ -102,7 +102,7 @@ function startHarness(
       });
     },
   };
-  const context: DriverContext = {
+  const context: DriverContext<'wireguard'> = {
     ...base,
     netns: inst.clientNetns,
     guardRoutes: false,

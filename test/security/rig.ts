@@ -5,11 +5,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
+import type { ProfileKind } from '../../shared/profiles/kinds.js';
 import { companionInfo, down, fault, ping, run, up, type LabInfo, type LabInstance, type ScenarioName } from '../lab/index.js';
 import { Agent, startSecHelper, type Conn, type Received, type SecHelper, type SecHelperOptions, type UserName } from './users.js';
 
 export interface Profile {
-  kind: 'openvpn' | 'wireguard';
+  kind: ProfileKind;
   text: string;
   name: string;
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { InspectionCache } from '../../electron/helper/inspection-cache.js';
 import { inspectProfile, type InspectResult } from '../../shared/profiles/inspect.js';
+import type { ProfileKind } from '../../shared/profiles/kinds.js';
 
 const text = 'client\ndev tun\nremote 198.18.1.1 1194\n<ca>\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n</ca>\n';
 
 function counting(cache: InspectionCache<InspectResult>) {
   let calls = 0;
-  const get = (profile: { kind: 'openvpn' | 'wireguard'; text: string; name: string }): Promise<InspectResult> =>
+  const get = (profile: { kind: ProfileKind; text: string; name: string }): Promise<InspectResult> =>
     cache.get(profile, 1000, () => {
       calls += 1;
       return Promise.resolve(inspectProfile(profile.text, { kind: profile.kind, fileName: profile.name }));

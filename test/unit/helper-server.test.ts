@@ -18,6 +18,7 @@ import { mayUseHelper, parseGroup, parseUsers } from '../../electron/helper/peer
 import { HelperServer } from '../../electron/helper/server.js';
 import { SessionManager } from '../../electron/helper/sessions.js';
 import { HELPER_PROTOCOL_VERSION, MAX_FRAME_BYTES } from '../../shared/ipc/helper-protocol.js';
+import type { ProfileKind } from '../../shared/profiles/kinds.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsunagu-helper-'));
 chmodSync(dir, 0o755);
@@ -158,7 +159,7 @@ describe('helper socket', () => {
   const CA = '<ca>\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n</ca>\n';
   const base = `client\ndev tun\nremote 198.18.1.1 1194\nremote-cert-tls server\nauth-user-pass\n${CA}`;
   const wg = '[Interface]\nPrivateKey = qCi5ugILVhTOOmCzchqFzkNaHM3HP1qFUWgtYun2A3w=\nAddress = 10.7.0.2/32\n\n[Peer]\nPublicKey = m58H6KTuRt+4z6g+jMIeRCdAkQoikkiVvTd7pJvrPGE=\nAllowedIPs = 10.7.0.0/24\nEndpoint = 198.18.1.1:51820\n';
-  const unsafe: Array<[string, 'openvpn' | 'wireguard', string, string]> = [
+  const unsafe: Array<[string, ProfileKind, string, string]> = [
     ['up', 'openvpn', `${base}up /tmp/pwn.sh\n`, "'up'"],
     ['plugin', 'openvpn', `${base}plugin /tmp/pwn.so\n`, "'plugin'"],
     ['management', 'openvpn', `${base}management 0.0.0.0 7505\n`, "'management'"],

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe as suite, expect, it } from 'vitest';
-import { inspectProfile } from '../../shared/profiles/inspect.js';
+import { inspectProfile, profileRoutes } from '../../shared/profiles/inspect.js';
 import { describe as describeOpenVpn } from '../../shared/profiles/openvpn/describe.js';
 import type { OpenVpnDirective } from '../../shared/profiles/openvpn/model.js';
-import { findRouteConflict, isFullTunnel, normalizePrefix, profileRoutes, pushedRoutes, type RouteClaim } from '../../shared/profiles/routes.js';
+import { findRouteConflict, isFullTunnel, normalizePrefix, pushedRoutes, type RouteClaim } from '../../shared/profiles/routes.js';
 import { parseWireGuard } from '../../shared/profiles/wireguard/parser.js';
 
 const SEED = join(import.meta.dirname, '../fixtures/seed');

@@ -5,7 +5,7 @@
  * produced from its own inspection.
  */
 import type { Credentials, CredentialRequest, LogLine, TunnelState } from '../../../shared/ipc/helper-protocol.js';
-import type { InspectResult } from '../../../shared/profiles/inspect.js';
+import type { InspectAccepted } from '../../../shared/profiles/inspect.js';
 import type { ProfileKind } from '../../../shared/profiles/kinds.js';
 
 export interface DriverEvents {
@@ -25,12 +25,13 @@ export interface DriverEvents {
   routesKnown(prefixes: string[]): boolean;
 }
 
-export interface DriverContext {
+/** What a driver of kind K is given (K: its kind, so its inspection's profile needs no check). */
+export interface DriverContext<K extends ProfileKind = ProfileKind> {
   sessionId: string;
   /** Root-only (0700) directory for this session's config, sockets and residue record. */
   workDir: string;
-  /** The helper's own inspection of the profile (ok === true, canonical !== null). */
-  inspection: InspectResult & { ok: true; canonical: string };
+  /** The helper's own inspection of the profile, accepted, of the driver's kind. */
+  inspection: InspectAccepted<K>;
   connectTimeoutMs: number;
   /**
    * Network namespace to run the tunnel in (its processes, interface, routes and DNS), or null for
@@ -71,6 +72,9 @@ export interface Prelaunched {
   /** What crash cleanup needs to find and stop this process if the helper dies (standby.ts). */
   residue(sessionId: string): ResidueRecord;
 }
+
+/** Makes the driver of one session of kind K. */
+export type DriverFactory<K extends ProfileKind = ProfileKind> = (context: DriverContext<K>) => Driver;
 
 export interface Driver {
   /** Starts connecting. Resolves once the processes are spawned (not when connected). */

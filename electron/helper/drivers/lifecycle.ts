@@ -18,6 +18,7 @@
  *   life.started / life.finished  finished: an error was reported, a stop began or the driver
  *                                 ended quietly. No state is reported after that but stop()'s last.
  *   life.active                   started && !finished: the tunnel may still change state.
+ *   life.stopping                 stop() was called (an exit is then expected, not news).
  *   life.emit(state)              Reports a state unless finished. A state equal to the last one
  *                                 reported (a connected state compared without `since`) is dropped.
  *   life.fail(errorState): bool   First error wins: it is reported, logged, the connect timer
@@ -237,6 +238,11 @@ export class DriverLifecycle<R extends ResidueRecord> {
 
   get active(): boolean {
     return this.begun && !this.done;
+  }
+
+  /** stop() was called. */
+  get stopping(): boolean {
+    return this.stopPromise !== null;
   }
 
   emit(state: TunnelState): void {

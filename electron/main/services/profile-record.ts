@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { advisory, profileId, type ProfileDetails, type ProfileSummary } from '../../../shared/ipc/app-api.js';
-import { inspectProfile, type InspectResult, type InspectedProfile } from '../../../shared/profiles/inspect.js';
+import { inspectProfile, type InspectOk, type InspectResult, type InspectedProfile } from '../../../shared/profiles/inspect.js';
+import { profileKindSchema } from '../../../shared/profiles/kinds.js';
 import type { OpenVpnDirective, OpenVpnProfile } from '../../../shared/profiles/openvpn/model.js';
 import { writeOpenVpn } from '../../../shared/profiles/openvpn/writer.js';
 import { summarizeProfile } from '../../../shared/profiles/summary.js';
@@ -17,7 +18,7 @@ export const profileRecord = z.object({
   version: z.literal(1),
   id: profileId,
   name: z.string().min(1).max(PROFILE_NAME_MAX),
-  kind: z.enum(['openvpn', 'wireguard']),
+  kind: profileKindSchema,
   layer: z.enum(['L3', 'L2']),
   /** The profile as imported (before fixes and inlining), for reference. */
   originalText: z.string(),
@@ -35,28 +36,37 @@ export const profileRecord = z.object({
 export type ProfileRecord = z.infer<typeof profileRecord>;
 
 function firstServer(profile: InspectedProfile): string {
-  if (profile.kind === 'openvpn') {
-    const remote = profile.remotes[0];
-    return remote ? `${remote.host}:${remote.port}/${remote.transport}` : '';
+  switch (profile.kind) {
+    case 'openvpn': {
+      const remote = profile.remotes[0];
+      return remote ? `${remote.host}:${remote.port}/${remote.transport}` : '';
+    }
+    case 'wireguard': {
+      const endpoint = profile.peers.find((p) => p.endpoint)?.endpoint;
+      return endpoint ? formatEndpoint(endpoint) : '';
+    }
   }
-  const endpoint = profile.peers.find((p) => p.endpoint)?.endpoint;
-  return endpoint ? formatEndpoint(endpoint) : '';
 }
 
 function asksForCredentials(profile: InspectedProfile): boolean {
-  if (profile.kind === 'wireguard') return false;
-  const { auth } = profile;
-  const embeddedPassword = auth.embeddedUser?.hasPassword ?? false;
-  return (auth.userPass && !embeddedPassword) || auth.staticChallenge !== null || auth.encryptedKey;
+  switch (profile.kind) {
+    case 'openvpn': {
+      const { auth } = profile;
+      const embeddedPassword = auth.embeddedUser?.hasPassword ?? false;
+      return (auth.userPass && !embeddedPassword) || auth.staticChallenge !== null || auth.encryptedKey;
+    }
+    case 'wireguard':
+      return false;
+  }
 }
 
 /** A record before the store gives it an id. */
 export type NewProfile = Omit<ProfileRecord, 'id' | 'version'>;
 
-export type AcceptedInspection = InspectResult & { profile: InspectedProfile; canonical: string };
+export type AcceptedInspection = InspectOk;
 
 export function isAccepted(result: InspectResult): result is AcceptedInspection {
-  return result.ok && result.profile !== null && result.canonical !== null;
+  return result.ok;
 }
 
 /** What is saved for a profile the engine accepted. */
@@ -106,15 +116,18 @@ function maskDirective(d: OpenVpnDirective): OpenVpnDirective {
 
 /** The canonical text with private keys, static keys and embedded passwords replaced. */
 export function maskedConfig(profile: InspectedProfile): string {
-  if (profile.kind === 'openvpn') {
-    const masked: Pick<OpenVpnProfile, 'directives' | 'metadata'> = { directives: profile.directives.map(maskDirective), metadata: profile.metadata };
-    return writeOpenVpn(masked);
+  switch (profile.kind) {
+    case 'openvpn': {
+      const masked: Pick<OpenVpnProfile, 'directives' | 'metadata'> = { directives: profile.directives.map(maskDirective), metadata: profile.metadata };
+      return writeOpenVpn(masked);
+    }
+    case 'wireguard':
+      return writeWireGuard({
+        ...profile,
+        interface: { ...profile.interface, privateKey: HIDDEN },
+        peers: profile.peers.map((peer) => (peer.presharedKey === undefined ? peer : { ...peer, presharedKey: HIDDEN })),
+      });
   }
-  return writeWireGuard({
-    ...profile,
-    interface: { ...profile.interface, privateKey: HIDDEN },
-    peers: profile.peers.map((peer) => (peer.presharedKey === undefined ? peer : { ...peer, presharedKey: HIDDEN })),
-  });
 }
 
 export function detailsOf(record: ProfileRecord, hasSavedCredentials: boolean, lang: 'en' | 'ja'): ProfileDetails {

@@ -18,7 +18,9 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import type { CredentialRequest, Credentials, LogLine, TunnelState } from '../../../../shared/ipc/helper-protocol.js';
 import type { Driver, DriverContext } from '../driver.js';
-import { profileRoutes, pushedRoutes } from '../../../../shared/profiles/routes.js';
+import { DriverLifecycle } from '../lifecycle.js';
+import { profileRoutes } from '../../../../shared/profiles/inspect.js';
+import { pushedRoutes } from '../../../../shared/profiles/routes.js';
 import { checkedRunConfig, exitNotifySeconds, type ProfileFacts } from './args.js';
 import { PromptBroker, type NeedNotice } from './credentials.js';
 import { dnsFromEnv, mergeDns, type DnsSettings } from './dns-env.js';
@@ -26,7 +28,7 @@ import { ManagementServer } from './management-server.js';
 import { configFilePath, managementSocketPath, OpenVpnProcess, type ProcessExit } from './process.js';
 import { parseLoadStats, type ManagementProtocol, type Notification, type OvpnState, type PasswordNotice } from './protocol.js';
 import { redact, redactCommand } from './redact.js';
-import { ResidueWriter } from './residue.js';
+import type { OpenVpnResidue } from './residue.js';
 import {
   claimRoutes,
   othersClaims,
@@ -39,7 +41,6 @@ import {
   type RouteLogEvent,
   type RouteRecord,
 } from './routes.js';
-import { PausableTimeout } from './timer.js';
 import { TunnelDns } from './tunnel-dns.js';
 import {
   classifyVerificationFailure,
@@ -58,8 +59,6 @@ const MIN_STOP_GRACE_MS = 3_000;
 const KILL_WAIT_MS = 2_000;
 const RESPAWN_MAX_S = 30;
 const TAIL_LINES = 20;
-
-type Lifecycle = 'new' | 'running' | 'stopping' | 'stopped';
 
 type RunConfig = ReturnType<typeof checkedRunConfig>;
 
@@ -81,10 +80,8 @@ function checkedConfig(canonical: string, facts: ProfileFacts, guardRoutes: bool
 export class OpenVpnDriver implements Driver {
   private readonly configPath: string;
   private readonly mgmt: ManagementServer;
-  private lifecycle: Lifecycle = 'new';
-  /** An error state was emitted: no more states, the session is being or has been torn down. */
-  private terminal = false;
-  private lastEmitted = '';
+  /** States, the first error, stop → teardown once, the connect timer and the residue record (lifecycle.ts). */
+  private readonly life: DriverLifecycle<OpenVpnResidue>;
 
   private proc: OpenVpnProcess | null = null;
   private exited: Promise<unknown> = Promise.resolve();
@@ -92,7 +89,6 @@ export class OpenVpnDriver implements Driver {
   private readonly config: { text: string } | { problem: string };
   /** How long openvpn gets to exit after it was told to stop, from its explicit-exit-notify count. */
   private readonly stopGraceMs: number;
-  private readonly residue: ResidueWriter;
   /** Reason of the EXITING state of the current process, if it announced one. */
   private exitingDetail: string | null = null;
   private stdoutTail: string[] = [];
@@ -109,8 +105,6 @@ export class OpenVpnDriver implements Driver {
   private respawns = 0;
   private userAuthThisAttempt = false;
 
-  /** From start until the first CONNECTED; paused while the user is asked for credentials. */
-  private readonly connectTimer = new PausableTimeout();
   private holdTimer: NodeJS.Timeout | null = null;
   private respawnTimer: NodeJS.Timeout | null = null;
 
@@ -141,14 +135,12 @@ export class OpenVpnDriver implements Driver {
 
   /** Notifications are handled one at a time, in order, even when a handler waits (DNS). */
   private queue: Promise<void> = Promise.resolve();
-  private teardownPromise: Promise<void> | null = null;
-  private stopPromise: Promise<void> | null = null;
 
-  constructor(private readonly ctx: DriverContext) {
+  constructor(private readonly ctx: DriverContext<'openvpn'>) {
     this.configPath = configFilePath(ctx.workDir);
-    this.residue = new ResidueWriter(ctx.workDir, (message) => this.log('warn', `could not write the residue record: ${message}`));
-    const profile = ctx.inspection.profile?.kind === 'openvpn' ? ctx.inspection.profile : null;
-    const facts = { directives: profile?.directives ?? [], udpOnly: profile !== null && profile.remotes.every((r) => r.transport === 'udp') };
+    this.life = new DriverLifecycle<OpenVpnResidue>({ events: ctx.events, log: (level, text) => this.log(level, text), workDir: ctx.workDir, teardown: () => this.teardown() });
+    const profile = ctx.inspection.profile;
+    const facts = { directives: profile.directives, udpOnly: profile.remotes.every((r) => r.transport === 'udp') };
     this.config = checkedConfig(ctx.inspection.canonical, facts, ctx.guardRoutes);
     this.stopGraceMs = Math.max(MIN_STOP_GRACE_MS, (exitNotifySeconds(facts) + 2) * 1000);
     this.mgmt = new ManagementServer(managementSocketPath(ctx.workDir), {
@@ -161,11 +153,7 @@ export class OpenVpnDriver implements Driver {
     });
     this.prompts = new PromptBroker(ctx.initialCredentials);
     this.dns = new TunnelDns(ctx.netns, { changed: () => this.saveResidue(), log: (level, text) => this.log(level, text) });
-    const p = ctx.inspection.profile;
-    this.profileDns =
-      p && p.kind === 'openvpn'
-        ? { servers: p.dns.servers, searchDomains: [...(p.dns.domain ? [p.dns.domain] : []), ...p.dns.searchDomains] }
-        : { servers: [], searchDomains: [] };
+    this.profileDns = { servers: profile.dns.servers, searchDomains: [...(profile.dns.domain ? [profile.dns.domain] : []), ...profile.dns.searchDomains] };
   }
 
   interfaceName(): string | null {
@@ -176,14 +164,12 @@ export class OpenVpnDriver implements Driver {
   // start / stop
 
   async start(): Promise<void> {
-    if (this.lifecycle !== 'new') throw new Error('driver already started');
-    this.lifecycle = 'running';
+    if (!this.life.begin()) throw new Error('driver already started');
     const launched = this.ctx.prelaunched instanceof OpenVpnProcess ? this.ctx.prelaunched : null;
     if ('problem' in this.config) {
       // Nothing was fed or written: the waiting openvpn is abandoned having read nothing.
       launched?.abandon();
-      this.terminal = true;
-      this.lifecycle = 'stopped';
+      this.life.endQuietly();
       this.log('error', `refusing to run openvpn: ${this.config.problem}`);
       throw new Error(`refusing to run openvpn: ${this.config.problem}`);
     }
@@ -204,33 +190,19 @@ export class OpenVpnDriver implements Driver {
     if (problem !== null) {
       // Nothing runs (e.g. ENOENT for `ip` or `openvpn`). start() rejecting is the report: the
       // session manager turns it into the error state, so none is emitted here.
-      this.terminal = true;
-      this.teardownPromise ??= this.teardown();
-      await this.teardownPromise;
+      this.life.endQuietly();
+      await this.life.teardown();
       throw new Error(spawnError(problem).message.en);
     }
   }
 
   stop(reason: string): Promise<void> {
-    this.stopPromise ??= (async () => {
-      if (this.lifecycle === 'new') {
-        this.lifecycle = 'stopped';
-        return;
-      }
-      const quiet = this.terminal;
-      if (!quiet) this.emit({ status: 'disconnecting' });
-      this.lifecycle = 'stopping';
-      this.teardownPromise ??= this.teardown();
-      await this.teardownPromise;
-      this.lifecycle = 'stopped';
-      // After an error the error stays the last word; otherwise say why it ended.
-      if (!quiet) this.emit({ status: 'disconnected', reason });
-    })();
-    return this.stopPromise;
+    // After an error the error stays the last word; otherwise disconnecting → disconnected {reason}.
+    return this.life.stop(reason);
   }
 
   provideCredentials(credentials: Credentials): boolean {
-    if (this.terminal || this.lifecycle !== 'running') return false;
+    if (!this.life.active) return false;
     const outcome = this.prompts.provide(credentials);
     switch (outcome.kind) {
       case 'rejected':
@@ -240,10 +212,10 @@ export class OpenVpnDriver implements Driver {
         void this.stop('credentials-cancelled');
         return true;
       case 'stored':
-        this.connectTimer.resume();
+        this.life.resumeConnectTimer();
         return true;
       case 'answer':
-        this.connectTimer.resume();
+        this.life.resumeConnectTimer();
         this.sendAnswer(outcome.commands, outcome.userAuth);
         return true;
     }
@@ -325,8 +297,8 @@ export class OpenVpnDriver implements Driver {
     this.foldCounters();
     this.saveResidue();
     const how = signal ? `signal ${signal}` : `exit code ${String(code)}`;
-    this.log(this.lifecycle === 'stopping' ? 'info' : 'warn', `openvpn exited (${how})`);
-    if (this.lifecycle !== 'running' || this.terminal) return;
+    this.log(this.life.stopping ? 'info' : 'warn', `openvpn exited (${how})`);
+    if (!this.life.active) return;
     if (this.exitingDetail !== null) {
       // openvpn stopped by itself and said why (auth-failure with auth-retry none, server halt…).
       this.fail(unexpectedExit(this.exitingDetail, this.lastFatal ?? this.lastWarning));
@@ -345,24 +317,19 @@ export class OpenVpnDriver implements Driver {
     this.log('info', `restarting openvpn in ${delayS} s`);
     this.respawnTimer = setTimeout(() => {
       this.respawnTimer = null;
-      if (this.lifecycle !== 'running' || this.terminal) return;
+      if (!this.life.active) return;
       const problem = this.spawnProcess();
       if (problem !== null) this.fail(spawnError(problem));
     }, delayS * 1000);
   }
 
-  /** Ends the session with an error state; the teardown runs in the background. */
+  /** Ends the session with an error state (the first one only); the teardown runs in the background. */
   private fail(state: ErrorState): void {
-    if (this.terminal || this.lifecycle !== 'running') return;
-    this.emit(state);
-    this.terminal = true;
-    this.log('error', `${state.message.en} [${state.code}]`);
-    this.teardownPromise ??= this.teardown();
+    this.life.fail(state);
   }
 
   /** Stops openvpn (management signal, deadline, SIGKILL), closes the socket, removes DNS. */
   private async teardown(): Promise<void> {
-    this.connectTimer.clear();
     this.clearHoldTimer();
     if (this.respawnTimer) clearTimeout(this.respawnTimer);
     this.respawnTimer = null;
@@ -397,7 +364,7 @@ export class OpenVpnDriver implements Driver {
     await this.dns.clear();
     this.iface = null;
     this.saveResidue();
-    await this.residue.close();
+    await this.life.residue.close();
     // The config holds the private key: it has no use once no openvpn runs it.
     if (this.proc === null) rmSync(this.configPath, { force: true });
   }
@@ -455,7 +422,7 @@ export class OpenVpnDriver implements Driver {
 
   async refreshCounters(): Promise<void> {
     const conn = this.mgmt.connection;
-    if (!conn || !this.mgmtUp || this.terminal) return;
+    if (!conn || !this.mgmtUp || this.life.finished) return;
     try {
       const reply = await conn.command('load-stats');
       const counters = reply.ok && reply.lines[0] !== undefined ? parseLoadStats(reply.lines[0]) : null;
@@ -529,7 +496,7 @@ export class OpenVpnDriver implements Driver {
   }
 
   private onHold(conn: ManagementProtocol, waitSeconds: number): void {
-    if (this.terminal || this.lifecycle !== 'running') return;
+    if (!this.life.active) return;
     this.clearHoldTimer();
     // openvpn skips its own restart backoff while held: honour the seconds it names.
     if (waitSeconds > 0) this.log('info', `waiting ${waitSeconds} s before the next attempt`);
@@ -539,14 +506,14 @@ export class OpenVpnDriver implements Driver {
     }
     this.holdTimer = setTimeout(() => {
       this.holdTimer = null;
-      if (!this.terminal && this.lifecycle === 'running') void this.send('hold release', conn);
+      if (this.life.active) void this.send('hold release', conn);
     }, waitSeconds * 1000);
   }
 
   private async onState(s: OvpnState): Promise<void> {
     this.lastOvpnState = s.detail ? `${s.name} (${s.detail})` : s.name;
     if (s.name === 'EXITING') this.exitingDetail = s.detail;
-    if (this.terminal || this.lifecycle !== 'running') return;
+    if (!this.life.active) return;
     switch (s.name) {
       case 'RECONNECTING': {
         this.connectedNow = false;
@@ -571,14 +538,14 @@ export class OpenVpnDriver implements Driver {
         this.connectedNow = true;
         this.attempt = 0;
         this.respawns = 0;
-        this.connectTimer.clear();
+        this.life.clearConnectTimer();
         // Without a pull there was no PUSH_REPLY: the profile's own routes are all there is.
         if (!this.routesReported && !this.reportRoutes()) return;
         // Report connected only once DNS is in place (UPDOWN:UP came just before) and recorded in
         // the residue, so that a crash from here on is cleaned up completely.
         await this.dns.idle();
-        await this.residue.flush();
-        if (this.terminal || this.lifecycle !== 'running' || !this.connectedNow) return;
+        await this.life.residue.flush();
+        if (!this.life.active || !this.connectedNow) return;
         const state = progressState(s, this.userAuthThisAttempt, Date.now());
         if (state) this.emit(state);
         return;
@@ -624,7 +591,7 @@ export class OpenVpnDriver implements Driver {
     if (this.pushComplete) this.pushed = [];
     this.pushed.push(...options);
     this.pushComplete = !more;
-    if (this.pushComplete && !this.terminal && this.lifecycle === 'running') this.reportRoutes();
+    if (this.pushComplete && this.life.active) this.reportRoutes();
   }
 
   /**
@@ -637,13 +604,12 @@ export class OpenVpnDriver implements Driver {
    */
   private reportRoutes(): boolean {
     this.routesReported = true;
-    const profile = this.ctx.inspection.profile;
-    const prefixes = [...new Set([...(profile ? profileRoutes(profile) : []), ...pushedRoutes(this.pushed)])];
+    const prefixes = [...new Set([...profileRoutes(this.ctx.inspection.profile), ...pushedRoutes(this.pushed)])];
     if (this.ctx.events.routesKnown(prefixes)) return true;
-    this.terminal = true;
+    this.life.endQuietly();
     this.proc?.kill('SIGKILL');
     this.log('error', 'the routes of this connection conflict with another connection; openvpn was stopped');
-    this.teardownPromise ??= this.teardown();
+    void this.life.teardown();
     return false;
   }
 
@@ -701,7 +667,7 @@ export class OpenVpnDriver implements Driver {
     if (!ud || ud.event !== 'UP') return;
     const dev = ud.env.get('dev');
     if (dev) this.setInterface(dev);
-    if (this.terminal || this.lifecycle !== 'running' || !this.iface) return;
+    if (!this.life.active || !this.iface) return;
     await this.dns.set(this.iface, mergeDns(dnsFromEnv(ud.env), this.profileDns));
   }
 
@@ -709,7 +675,7 @@ export class OpenVpnDriver implements Driver {
   // credentials
 
   private onPassword(notice: PasswordNotice): void {
-    if (this.terminal || this.lifecycle !== 'running') return;
+    if (!this.life.active) return;
     switch (notice.type) {
       case 'need':
         this.onNeed(notice);
@@ -758,7 +724,7 @@ export class OpenVpnDriver implements Driver {
 
   private requestCredentials(request: CredentialRequest): void {
     // The user's typing time does not count against the connect timeout.
-    this.connectTimer.pause();
+    this.life.pauseConnectTimer();
     this.emit({ status: 'authenticating' });
     this.log('info', `waiting for ${request.kind === 'passphrase' ? 'the key passphrase' : request.kind === 'challenge' ? 'a challenge response' : 'a username and password'}`);
     this.ctx.events.credentialsRequired(request);
@@ -773,9 +739,9 @@ export class OpenVpnDriver implements Driver {
   // connect timeout
 
   private startConnectTimer(): void {
-    this.connectTimer.start(this.ctx.connectTimeoutMs, () => {
+    this.life.startConnectTimer(this.ctx.connectTimeoutMs, () => {
       const last = [this.lastOvpnState && `last state ${this.lastOvpnState}`, this.lastWarning].filter(Boolean).join('; ');
-      this.fail(connectTimeoutError(this.ctx.connectTimeoutMs, last || null));
+      return connectTimeoutError(this.ctx.connectTimeoutMs, last || null);
     });
   }
 
@@ -788,12 +754,7 @@ export class OpenVpnDriver implements Driver {
   // output
 
   private emit(state: TunnelState): void {
-    if (this.terminal) return;
-    // `since` changes on every call: compare connected states without it.
-    const key = JSON.stringify(state.status === 'connected' ? { ...state, since: 0 } : state);
-    if (key === this.lastEmitted) return;
-    this.lastEmitted = key;
-    this.ctx.events.state(state);
+    this.life.emit(state);
   }
 
   private log(level: LogLine['level'], text: string): void {
@@ -801,7 +762,7 @@ export class OpenVpnDriver implements Driver {
   }
 
   private saveResidue(): void {
-    this.residue.save({
+    this.life.residue.save({
       kind: 'openvpn',
       sessionId: this.ctx.sessionId,
       pids: this.proc !== null ? [this.proc.pid] : [],

@@ -1,14 +1,16 @@
 /**
- * The OpenVPN driver's public surface: the driver factory for the session manager and the crash
- * cleanup for a residue record left by a previous helper.
+ * The OpenVPN driver's public surface: its registration (driver factory, prelauncher, residue
+ * record and crash cleanup) for drivers/registry.ts.
  */
 import type { Driver, DriverContext, Prelaunched } from '../driver.js';
+import type { DriverRegistration } from '../registry.js';
 import { OpenVpnDriver } from './driver.js';
 import { OpenVpnProcess } from './process.js';
+import { cleanupOpenVpnResidue, OpenVpnResidueSchema, verifyOpenVpnResidue } from './residue.js';
 
 export { cleanupOpenVpnResidue } from './residue.js';
 
-export function createOpenVpnDriver(context: DriverContext): Driver {
+export function createOpenVpnDriver(context: DriverContext<'openvpn'>): Driver {
   return new OpenVpnDriver(context);
 }
 
@@ -17,3 +19,12 @@ export function prelaunchOpenVpn(target: { workDir: string; netns: string | null
   const launched = OpenVpnProcess.launch({ ...target, configPath: null });
   return typeof launched === 'string' ? null : launched;
 }
+
+export const openVpnDriver: DriverRegistration<'openvpn'> = {
+  kind: 'openvpn',
+  create: createOpenVpnDriver,
+  prelaunch: prelaunchOpenVpn,
+  residueSchema: OpenVpnResidueSchema,
+  verifyResidue: verifyOpenVpnResidue,
+  cleanup: (residue, _log, dir) => cleanupOpenVpnResidue(dir, residue),
+};

@@ -1,81 +1,17 @@
 /**
  * The residue record: what a running OpenVPN session leaves on the system (its openvpn pids, the
  * tun/tap device, the routes and addresses openvpn added, DNS records), kept current in
- * <workDir>/residue.json so that a helper restarted after a crash can remove it with
- * cleanupOpenVpnResidue. A record is data, never instructions: it is validated on read, and
+ * <workDir>/residue.json (written through the driver lifecycle's ResidueFile) so that a helper
+ * restarted after a crash can remove it with cleanupOpenVpnResidue. A record is data, never instructions: it is validated on read, and
  * cleanup runs only the helper's own commands on its values.
  */
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { parseDnsRecord, removeDns } from '../../dns.js';
 import { isAlive, waitForExit } from '../../exec.js';
 import { configFilePath, managementSocketPath } from './process.js';
 import { AddressRecordSchema, removeRoutes, RouteRecordSchema } from './routes.js';
-
-export const RESIDUE_FILE = 'residue.json';
-
-/**
- * Keeps <workDir>/residue.json current without blocking the helper: a replacing rename can make
- * the file system flush (ext4 does, on purpose), which would otherwise stall every session's
- * events while a tunnel comes up. Writes run in the background, one at a time, and only the newest
- * record waiting is written; flush() waits until what was saved is on disk.
- *
- * A write starts on the next turn of the event loop, not at once: openvpn logs the address and
- * routes it adds in one burst just before CONNECTED, and a write per line would make "connected"
- * wait for one record after another (each an open, write, close and rename in the thread pool).
- */
-export class ResidueWriter {
-  private next: OpenVpnResidue | null = null;
-  private writing: Promise<void> | null = null;
-  private scheduled: NodeJS.Immediate | null = null;
-  private closed = false;
-
-  constructor(
-    private readonly workDir: string,
-    private readonly onError: (message: string) => void,
-  ) {}
-
-  save(residue: OpenVpnResidue): void {
-    if (this.closed) return;
-    this.next = residue;
-    if (this.writing === null) this.scheduled ??= setImmediate(() => this.start());
-  }
-
-  flush(): Promise<void> {
-    this.start();
-    return this.writing ?? Promise.resolve();
-  }
-
-  /** Writes what was saved, then ignores later saves (the session is being removed). */
-  close(): Promise<void> {
-    this.closed = true;
-    return this.flush();
-  }
-
-  private start(): void {
-    if (this.scheduled !== null) clearImmediate(this.scheduled);
-    this.scheduled = null;
-    if (this.next !== null) this.writing ??= this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    const path = join(this.workDir, RESIDUE_FILE);
-    const tmp = `${path}.tmp`;
-    for (let r = this.next; r !== null; r = this.next) {
-      this.next = null;
-      try {
-        await writeFile(tmp, `${JSON.stringify(r)}\n`, { mode: 0o600 });
-        // rename is atomic: a crash never leaves half a record.
-        await rename(tmp, path);
-      } catch (e) {
-        this.onError((e as Error).message);
-      }
-    }
-    this.writing = null;
-  }
-}
 
 export function readCmdline(pid: number): string[] {
   try {
@@ -142,6 +78,12 @@ export const OpenVpnResidueSchema = z.object({
 
 export type OpenVpnResidue = z.infer<typeof OpenVpnResidueSchema>;
 
+/** The record's config path must be the helper's own for session directory `dir`. */
+export function verifyOpenVpnResidue(residue: OpenVpnResidue, dir: string): { residue: OpenVpnResidue } | { problem: string } {
+  if (residue.configPath !== null && residue.configPath !== configFilePath(dir)) return { problem: 'the record names a config outside its session directory' };
+  return { residue };
+}
+
 /**
  * A record read from the session directory `dir`, checked: the schema, the session id equal to
  * the directory's name, the config path the helper's own. Returns the record or why it was refused.
@@ -149,10 +91,8 @@ export type OpenVpnResidue = z.infer<typeof OpenVpnResidueSchema>;
 export function parseOpenVpnResidue(dir: string, raw: unknown): { residue: OpenVpnResidue } | { problem: string } {
   const parsed = OpenVpnResidueSchema.safeParse(raw);
   if (!parsed.success) return { problem: `not an OpenVPN residue record (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})` };
-  const r = parsed.data;
-  if (r.sessionId !== basename(dir)) return { problem: 'the record names another session' };
-  if (r.configPath !== null && r.configPath !== configFilePath(dir)) return { problem: 'the record names a config outside its session directory' };
-  return { residue: r };
+  if (parsed.data.sessionId !== basename(dir)) return { problem: 'the record names another session' };
+  return verifyOpenVpnResidue(parsed.data, dir);
 }
 
 /**

@@ -14,9 +14,10 @@ import { normalizePrefix } from '../../../../shared/profiles/routes.js';
 import { checkCanonicalWireGuard } from '../../../../shared/profiles/wireguard/wgquick-reader.js';
 import type { RunResult } from '../../exec.js';
 import type { Driver, DriverContext } from '../driver.js';
+import { DriverLifecycle } from '../lifecycle.js';
 import { dumpCounters, latestPeer, parseWgDump } from './dump.js';
 import { interfaceNameFor, MESSAGES, setupFailureMessage, type WireGuardErrorCode } from './names.js';
-import { removeResidue, writeResidue, type WireGuardResidue } from './residue.js';
+import type { WireGuardResidue } from './residue.js';
 import {
   addedRules,
   findWireGuardGo,
@@ -90,19 +91,17 @@ class WireGuardDriver implements Driver {
   /** wg-quick sets src_valid_mark for an IPv4 full tunnel. */
   private readonly fullTunnelAuto4: boolean;
   private phase: Phase = 'new';
-  /** Set once a terminal state (error) was reported or a stop began: no more state events from polling. */
-  private finished = false;
+  /** States, the first error, stop → teardown once, the connect timer and the residue record (lifecycle.ts). */
+  private readonly life: DriverLifecycle<WireGuardResidue>;
   private processes: ProcIdentity[] = [];
   /** The ip rules this session's `wg-quick up` added. */
   private rules: RuleRecord[] = [];
   /** src_valid_mark before `up`, once read (to restore on teardown). */
   private srcValidMark: 0 | 1 | null = null;
   private startedAt = 0;
-  private connectTimer: NodeJS.Timeout | null = null;
   private upDone: Promise<void> = Promise.resolve();
   private pollLoop: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
-  private teardown: Promise<void> | null = null;
 
   // Handshake tracking.
   private connected = false;
@@ -116,12 +115,11 @@ class WireGuardDriver implements Driver {
   private pollFailures = 0;
 
   constructor(
-    private readonly context: DriverContext,
+    private readonly context: DriverContext<'wireguard'>,
     timings: Partial<WireGuardTimings>,
   ) {
     this.timings = { ...DEFAULT_WIREGUARD_TIMINGS, ...timings };
     const profile = context.inspection.profile;
-    if (profile?.kind !== 'wireguard') throw new Error('the WireGuard driver needs a WireGuard profile');
     this.profile = profile;
     this.ifname = interfaceNameFor(context.sessionId);
     this.configPath = join(context.workDir, `${this.ifname}.conf`);
@@ -132,6 +130,12 @@ class WireGuardDriver implements Driver {
     // wg-quick adds fwmark rules for a /0 route (it matches the text `*/0`) when Table is unset or auto.
     this.fullTunnelAuto = auto && allowed.some((a) => a.endsWith('/0'));
     this.fullTunnelAuto4 = auto && allowed.some((a) => a.endsWith('/0') && !a.includes(':'));
+    this.life = new DriverLifecycle<WireGuardResidue>({ events: context.events, log: (level, text) => this.log(level, text), workDir: context.workDir, teardown: () => this.tearDown() });
+  }
+
+  /** Set once a terminal state (error) was reported or a stop began: no more state events from polling. */
+  private get finished(): boolean {
+    return this.life.finished;
   }
 
   interfaceName(): string | null {
@@ -147,7 +151,7 @@ class WireGuardDriver implements Driver {
   }
 
   private emit(state: TunnelState): void {
-    if (!this.finished) this.context.events.state(state);
+    this.life.emit(state);
   }
 
   private saveResidue(): void {
@@ -162,15 +166,12 @@ class WireGuardDriver implements Driver {
       rules: this.rules,
       srcValidMark: this.srcValidMark,
     };
-    try {
-      writeResidue(this.context.workDir, residue);
-    } catch (e) {
-      this.log('warn', `could not write the residue record: ${(e as Error).message}`);
-    }
+    // On disk before the step that follows (a crash during `up` is still cleaned up).
+    this.life.residue.saveNow(residue);
   }
 
   async start(): Promise<void> {
-    if (this.phase !== 'new') return;
+    if (!this.life.begin()) return;
     this.phase = 'starting';
     this.startedAt = Date.now();
     let upFinished = (): void => undefined;
@@ -187,11 +188,14 @@ class WireGuardDriver implements Driver {
     // The session manager checks the routes against other sessions first; on a conflict it has
     // already set this session's error and is stopping it, so nothing more is reported.
     if (!context.events.routesKnown(this.routes())) {
-      this.finished = true;
+      this.life.endQuietly();
       return;
     }
     this.emit({ status: 'connecting', phase: 'starting' });
-    this.connectTimer = setTimeout(() => this.onConnectTimeout(), context.connectTimeoutMs);
+    this.life.startConnectTimer(context.connectTimeoutMs, () => {
+      this.log('warn', `no handshake within ${context.connectTimeoutMs} ms`);
+      return { status: 'error', code: 'no-handshake', message: MESSAGES.noHandshake };
+    });
     // What wg-quick reads must be what was checked: re-read with wg-quick's own rules right before it runs.
     const mismatch = checkCanonical(context.inspection.canonical, this.profile);
     if (mismatch !== null) {
@@ -274,44 +278,18 @@ class WireGuardDriver implements Driver {
     return out;
   }
 
-  private onConnectTimeout(): void {
-    this.connectTimer = null;
-    if (this.connected || this.finished) return;
-    this.log('warn', `no handshake within ${this.context.connectTimeoutMs} ms`);
-    this.fail('no-handshake', MESSAGES.noHandshake);
-  }
-
-  /** Reports an error (the session's last state) and tears everything down quietly. */
+  /** Reports an error (the session's last state; the first one only) and tears everything down quietly. */
   private fail(code: WireGuardErrorCode, message: Localized, detail?: string): void {
-    if (this.finished) return;
-    this.emit(detail === undefined ? { status: 'error', code, message } : { status: 'error', code, message, detail });
-    this.finished = true;
-    this.beginTeardown(null);
+    this.life.fail(detail === undefined ? { status: 'error', code, message } : { status: 'error', code, message, detail });
   }
 
   stop(reason: string): Promise<void> {
-    if (!this.finished) {
-      // A stop before any error: the user sees disconnecting → disconnected.
-      this.emit({ status: 'disconnecting' });
-      this.finished = true;
-      return this.beginTeardown(reason);
-    }
-    return this.beginTeardown(null);
+    // A stop before any error: the user sees disconnecting → disconnected.
+    return this.life.stop(reason);
   }
 
-  private beginTeardown(reason: string | null): Promise<void> {
-    if (this.teardown === null) {
-      this.teardown = this.tearDown(reason);
-      // fail() starts a teardown nobody awaits until stop(); keep its rejection from going unhandled.
-      this.teardown.catch(() => undefined);
-    }
-    return this.teardown;
-  }
-
-  private async tearDown(reason: string | null): Promise<void> {
+  private async tearDown(): Promise<void> {
     this.phase = 'ending';
-    if (this.connectTimer) clearTimeout(this.connectTimer);
-    this.connectTimer = null;
     this.wake?.();
     // `wg-quick up` is not interruptible without leaving half a setup: let it finish, then undo it.
     await this.upDone;
@@ -338,12 +316,11 @@ class WireGuardDriver implements Driver {
     try {
       // The config holds the private key: it goes even when something else stayed.
       rmSync(this.configPath, { force: true });
-      if (left.length === 0) removeResidue(this.context.workDir);
+      if (left.length === 0) await this.life.residue.remove();
     } catch (e) {
       left.push(`work files: ${(e as Error).message}`);
     }
     for (const l of left) this.log('error', `still present after teardown: ${l}`);
-    if (reason !== null) this.context.events.state({ status: 'disconnected', reason });
     if (left.length > 0) throw new Error(`WireGuard teardown incomplete: ${left.join('; ')}`);
   }
 
@@ -412,8 +389,7 @@ class WireGuardDriver implements Driver {
     if (!this.connected) {
       this.connected = true;
       this.lastHandshake = handshakeMs;
-      if (this.connectTimer) clearTimeout(this.connectTimer);
-      this.connectTimer = null;
+      this.life.clearConnectTimer();
       this.log('info', `first handshake with ${peer.endpoint ?? 'the peer'} ${now - this.startedAt} ms after start`);
       this.emit(this.connectedState(peer.endpoint, now));
       return;
@@ -467,6 +443,6 @@ function checkCanonical(canonical: string, profile: WireGuardProfile): ReturnTyp
   return mismatch;
 }
 
-export function createWireGuardDriver(context: DriverContext, timings: Partial<WireGuardTimings> = {}): Driver {
+export function createWireGuardDriver(context: DriverContext<'wireguard'>, timings: Partial<WireGuardTimings> = {}): Driver {
   return new WireGuardDriver(context, timings);
 }

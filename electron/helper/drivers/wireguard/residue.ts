@@ -7,13 +7,10 @@
  * and cleanup runs only the helper's own commands on those values (removeTunnel). The config file
  * is never handed to wg-quick: its hooks would run as root.
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { interfaceNameFor } from './names.js';
 import { findWireGuardGo, removeTunnel, resolvconfRecordName, wireGuardGoIdentity, type LogFn, type TunnelTarget } from './system.js';
-
-export const RESIDUE_FILE = 'residue.json';
 
 const NETNS_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const u32 = z.number().int().nonnegative().max(0xffff_ffff);
@@ -38,34 +35,28 @@ export const WireGuardResidueSchema = z.object({
 
 export type WireGuardResidue = z.infer<typeof WireGuardResidueSchema>;
 
-export function writeResidue(workDir: string, residue: WireGuardResidue): void {
-  const path = join(workDir, RESIDUE_FILE);
-  const tmp = `${path}.tmp`;
-  // Written whole and renamed: a crash never leaves a torn record.
-  writeFileSync(tmp, `${JSON.stringify(residue, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
-}
-
-export function removeResidue(workDir: string): void {
-  rmSync(join(workDir, RESIDUE_FILE), { force: true });
-}
-
 /**
- * A record read from the session directory `dir`, checked: the schema, and every name equal to
- * the one the helper gives this session (the directory's name is the session id). Returns the
- * record or why it was refused.
+ * Every name in a record that passed the schema, checked against session directory `dir`: equal to
+ * the one the helper gives this session (the directory's name is the session id).
  */
-export function parseWireGuardResidue(dir: string, raw: unknown): { residue: WireGuardResidue } | { problem: string } {
-  const parsed = WireGuardResidueSchema.safeParse(raw);
-  if (!parsed.success) return { problem: `not a WireGuard residue record (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})` };
-  const r = parsed.data;
+export function verifyWireGuardResidue(r: WireGuardResidue, dir: string): { residue: WireGuardResidue } | { problem: string } {
   const sessionId = basename(dir);
-  if (r.sessionId !== sessionId) return { problem: 'the record names another session' };
   const ifname = interfaceNameFor(sessionId);
   if (r.interfaceName !== null && r.interfaceName !== ifname) return { problem: 'the record names an interface the helper did not create' };
   if (r.configPath !== null && r.configPath !== join(dir, `${ifname}.conf`)) return { problem: 'the record names a config outside its session directory' };
   if (r.dnsRecords.some((d) => d !== resolvconfRecordName(ifname, r.netns))) return { problem: 'the record names a DNS record the helper did not create' };
   return { residue: { ...r, interfaceName: ifname } };
+}
+
+/**
+ * A record read from the session directory `dir`, checked: the schema, the session id, and every
+ * name (verifyWireGuardResidue). Returns the record or why it was refused.
+ */
+export function parseWireGuardResidue(dir: string, raw: unknown): { residue: WireGuardResidue } | { problem: string } {
+  const parsed = WireGuardResidueSchema.safeParse(raw);
+  if (!parsed.success) return { problem: `not a WireGuard residue record (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})` };
+  if (parsed.data.sessionId !== basename(dir)) return { problem: 'the record names another session' };
+  return verifyWireGuardResidue(parsed.data, dir);
 }
 
 /**
