@@ -151,3 +151,19 @@ describe('legacy ipsec.conf + ipsec.secrets road-warrior connections', () => {
     expect(looksLikeIpsecConf('client\nremote vpn.example.test\n')).toBe(false);
   });
 });
+
+describe('robustness', () => {
+  it('never throws on mangled ipsec.conf files, and every error names a line of the file (or 0)', async () => {
+    const fc = (await import('fast-check')).default;
+    const sources = ['eap', 'xauth', 'cert', 'server', 'l2tp'].map(conf);
+    fc.assert(
+      fc.property(fc.constantFrom(...sources), fc.array(fc.tuple(fc.nat(40), fc.string({ maxLength: 30 }))), (source, edits) => {
+        const lines = source.split('\n');
+        for (const [at, text] of edits) lines.splice(at % (lines.length + 1), at % 3 === 0 ? 1 : 0, text);
+        const r = readIpsecConf(lines.join('\n'), { files: folder('cert') });
+        if (!r.ok) for (const e of r.errors) expect(e.line).toBeLessThanOrEqual(lines.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -138,3 +138,25 @@ describe('Apple .mobileconfig IKEv2 payloads', () => {
     expect(looksLikeMobileconfig('<?xml version="1.0"?><plist><dict><key>CFBundleName</key><string>x</string></dict></plist>')).toBe(false);
   });
 });
+
+describe('robustness', () => {
+  it('never throws on mangled property lists, and every error points at a line of the file', async () => {
+    const fc = (await import('fast-check')).default;
+    const source = fixture('eap-mschapv2.mobileconfig');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(source.length), fc.nat(40), fc.string({ maxLength: 12 })), { maxLength: 6 }), (edits) => {
+        let text = source;
+        for (const [at, cut, insert] of edits) text = text.slice(0, at) + insert + text.slice(at + cut);
+        const r = readMobileconfig(text);
+        const lines = text.split('\n').length;
+        if (!r.ok) for (const e of r.errors) expect(e.line).toBeLessThanOrEqual(lines);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses deep nesting without running out of stack', () => {
+    const deep = `<?xml version="1.0"?><plist>${'<array>'.repeat(5000)}${'</array>'.repeat(5000)}</plist>`;
+    expect(refused(readMobileconfig(deep)).errors[0]?.message.en).toContain('nests deeper');
+  });
+});

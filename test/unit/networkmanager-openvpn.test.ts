@@ -182,3 +182,20 @@ describe('which keyfiles are translated', () => {
     expect(wifi.errors.map((e) => [e.code, e.line])).toEqual([['NM_NOT_VPN', 3]]);
   });
 });
+
+describe('robustness', () => {
+  it('never throws on mangled keyfiles, and every error points at a line of the file', async () => {
+    const fc = (await import('fast-check')).default;
+    const sources = ['corp-password-tls.nmconnection'].map(fixture);
+    fc.assert(
+      fc.property(fc.constantFrom(...sources), fc.array(fc.tuple(fc.nat(60), fc.string({ maxLength: 30 }))), (source, edits) => {
+        const lines = source.split('\n');
+        for (const [at, text] of edits) lines.splice(at % (lines.length + 1), at % 3 === 0 ? 1 : 0, text);
+        const text = lines.join('\n');
+        const t = translateNetworkManager(text, 'x.nmconnection', folder);
+        if (t && !t.ok) for (const e of t.errors) expect(e.line).toBeLessThanOrEqual(lines.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -71,6 +71,7 @@ function unquote(value: string): string {
 
 function parseConf(text: string, errors: ProfileError[]): Section[] {
   const sections: Section[] = [];
+  const seen = new Map<Section, Map<string, number>>();
   let current: Section | null = null;
   const lines = text.replace(/^\uFEFF/, '').split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -118,12 +119,14 @@ function parseConf(text: string, errors: ProfileError[]): Section[] {
       errors.push(located('IPSEC_CONF_SYNTAX', lineNo, lead + 1, source.trim(), t(`the value of '${key}' opens a double quote it never closes.`, `'${key}' の値の二重引用符が閉じられていません。`)));
       continue;
     }
-    const existing = current.params.findIndex((p) => p.key === key);
     const param = { key, value: unquote(raw), line: lineNo, column: lead + eq + 2, source: source.trim() };
-    if (existing >= 0) {
-      errors.push(located('IPSEC_CONF_DUPLICATE', lineNo, lead + 1, source.trim(), t(`'${key}' is set twice in '${current.kind} ${current.name}' (first on line ${current.params[existing]?.line ?? 0}); starter refuses that.`, `'${key}' が '${current.kind} ${current.name}' で 2 回設定されています (最初は ${current.params[existing]?.line ?? 0} 行目)。starter はこれを受け付けません。`)));
+    const first = seen.get(current)?.get(key);
+    if (first !== undefined) {
+      errors.push(located('IPSEC_CONF_DUPLICATE', lineNo, lead + 1, source.trim(), t(`'${key}' is set twice in '${current.kind} ${current.name}' (first on line ${first}); starter refuses that.`, `'${key}' が '${current.kind} ${current.name}' で 2 回設定されています (最初は ${first} 行目)。starter はこれを受け付けません。`)));
       continue;
     }
+    if (!seen.has(current)) seen.set(current, new Map());
+    seen.get(current)?.set(key, lineNo);
     current.params.push(param);
   }
   return sections;

@@ -61,6 +61,11 @@ class PlistReader {
 
   /** Line and column of `pos` (positions only move forward, so newlines are counted once). */
   private where(pos = this.pos): { line: number; column: number } {
+    if (pos < this.counted) {
+      this.counted = 0;
+      this.lineNo = this.firstLine;
+      this.lineStart = 0;
+    }
     for (; this.counted < pos; this.counted++) {
       if (this.text.charCodeAt(this.counted) === 10) {
         this.lineNo++;
@@ -170,6 +175,7 @@ class PlistReader {
     switch (open.name) {
       case 'dict': {
         const entries: Array<{ key: string; line: number; value: PlistNode }> = [];
+        const keys = new Set<string>();
         if (open.empty) return { type: 'dict', line, entries };
         for (;;) {
           this.skipMisc();
@@ -179,7 +185,8 @@ class PlistReader {
           if (k.name !== 'key' || k.close) this.fail('a <dict> must alternate <key> and value elements.', '<dict> では <key> と値の要素が交互に並ばなければなりません。', keyAt);
           const keyLine = this.where(keyAt).line;
           const key = k.empty ? '' : this.textUntil('key');
-          if (entries.some((e) => e.key === key)) this.fail(`the key '${key}' appears twice in one dictionary.`, `キー '${key}' が 1 つの辞書に 2 回現れます。`, keyAt);
+          if (keys.has(key)) this.fail(`the key '${key}' appears twice in one dictionary.`, `キー '${key}' が 1 つの辞書に 2 回現れます。`, keyAt);
+          keys.add(key);
           entries.push({ key, line: keyLine, value: this.value(depth + 1) });
         }
       }

@@ -4,7 +4,7 @@
  * kind's format and then inspected as any file of that kind. Anything else NetworkManager can hold
  * (Ethernet, Wi-Fi, L2TP, PPTP, Cisco AnyConnect …) is refused with a reason.
  */
-import type { LocalizedText, ProfileError } from '../diagnostics.js';
+import { profileError, type LocalizedText, type ProfileError } from '../diagnostics.js';
 import type { ProfileKind } from '../kinds.js';
 import type { ProfileFileSource } from '../openvpn/inliner.js';
 import { findEntry, findGroup, looksLikeKeyfile, parseKeyfile, stringValue, type Keyfile } from './keyfile.js';
@@ -67,6 +67,17 @@ function connectionId(keyfile: Keyfile): string | null {
  * translations only check them, strongSwan ones need them.
  */
 export function translateNetworkManager(text: string, fileName: string | undefined, files?: ProfileFileSource): Translation | null {
+  try {
+    return translate(text, fileName, files);
+  } catch {
+    // Defence in depth: nothing above is expected to throw, but callers are promised it never does.
+    return refused(guessKind(typeof text === 'string' ? text : ''), [profileError('NM_INTERNAL', { line: 0 }, '', t(
+      'This NetworkManager connection could not be read because of an internal error. Please report it.',
+      '内部エラーのため、この NetworkManager の接続を読み込めませんでした。報告をお願いします。'))]);
+  }
+}
+
+function translate(text: string, fileName: string | undefined, files: ProfileFileSource | undefined): Translation | null {
   if (typeof text !== 'string') return null;
   if (!looksLikeKeyfile(text) && !(isNmFileName(fileName) && /^\s*\[connection\]\s*$/m.test(text))) return null;
   const parsed = parseKeyfile(text);

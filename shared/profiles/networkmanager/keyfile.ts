@@ -11,7 +11,9 @@
  * GKeyFile rules kept here: CR before LF is dropped; leading blanks of a line are ignored; a line
  * whose first non-blank is `#` is a comment (a `#` later in a value is text); the key ends at the
  * first `=`, trailing blanks trimmed; the value starts after the blanks that follow `=` and keeps
- * trailing blanks; a group may appear twice (its keys merge); any other line is an error.
+ * trailing blanks; a group may appear twice (its keys merge); any other line is an error. Unlike
+ * GLib (the last one wins), a key set twice in a group is refused: NetworkManager never writes
+ * that, and in a hand-edited file it is ambiguous.
  */
 import { profileError, type LocalizedText, type ProfileError } from '../diagnostics.js';
 
@@ -69,6 +71,7 @@ export function parseKeyfile(text: string): KeyfileParse {
   }
   const groups = new Map<string, KeyfileGroup>();
   const order: KeyfileGroup[] = [];
+  const seen = new Map<KeyfileGroup, Map<string, KeyfileEntry>>();
   const errors: ProfileError[] = [];
   let current: KeyfileGroup | null = null;
   const lines = text.replace(/^\uFEFF/, '').split('\n');
@@ -116,7 +119,9 @@ export function parseKeyfile(text: string): KeyfileParse {
     }
     const afterEq = content.slice(eq + 1);
     const valueLead = (/^[ \t\v\f\r]*/.exec(afterEq)?.[0] ?? '').length;
-    const duplicate = current.entries.find((e) => e.key === key);
+    const keys = seen.get(current) ?? new Map<string, KeyfileEntry>();
+    seen.set(current, keys);
+    const duplicate = keys.get(key);
     if (duplicate) {
       errors.push(keyfileError('NM_DUPLICATE_KEY', lineNo, lead + 1, source, {
         en: `'${key}' is set again in [${current.name}] (first on line ${duplicate.line}). NetworkManager writes each setting once; keep the line you mean and delete the other.`,
@@ -124,7 +129,9 @@ export function parseKeyfile(text: string): KeyfileParse {
       }));
       continue;
     }
-    current.entries.push({ key, raw: afterEq.slice(valueLead), line: lineNo, column: lead + eq + 2 + valueLead, source });
+    const entry = { key, raw: afterEq.slice(valueLead), line: lineNo, column: lead + eq + 2 + valueLead, source };
+    keys.set(key, entry);
+    current.entries.push(entry);
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, keyfile: { groups: order } };
 }

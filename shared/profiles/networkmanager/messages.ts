@@ -19,7 +19,8 @@ export type NmErrorCode =
   | 'NM_SECRET_NOT_STORED'
   | 'NM_FILE_MISSING'
   | 'NM_FILE_UNREADABLE'
-  | 'NM_UNSUPPORTED_VALUE';
+  | 'NM_UNSUPPORTED_VALUE'
+  | 'NM_INTERNAL';
 
 export function entryError(code: NmErrorCode, entry: KeyfileEntry, message: LocalizedText): ProfileError {
   return keyfileError(code, entry.line, entry.column, entry.source, message);
