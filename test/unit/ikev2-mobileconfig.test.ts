@@ -160,3 +160,18 @@ describe('robustness', () => {
     expect(refused(readMobileconfig(deep)).errors[0]?.message.en).toContain('nests deeper');
   });
 });
+
+describe('EAP without a user name', () => {
+  const eap = (extra: string) => wrap(`<key>AuthenticationMethod</key><string>None</string><key>ExtendedAuthEnabled</key><integer>1</integer>
+<key>RemoteAddress</key><string>vpn.example.test</string>${extra}`);
+  it('signs in as the LocalIdentifier, and says so', () => {
+    const r = ok(readMobileconfig(eap('<key>LocalIdentifier</key><string>carol@example.test</string>')));
+    expect(r.profile.local).toEqual([{ auth: 'eap', id: 'carol@example.test', eapId: null, xauthId: null, usesClientCert: false }]);
+    expect(r.advisories.map((a) => a.code)).toContain('MOBILECONFIG_EAP_IDENTITY');
+  });
+  it('is refused with the key to add when there is no identity at all', () => {
+    const r = refused(readMobileconfig(eap('')));
+    expect(r.errors.map((e) => [e.code, e.line])).toEqual([['MOBILECONFIG_MISSING_KEY', 12]]);
+    expect(r.errors[0]?.message.en).toContain('<key>AuthName</key>');
+  });
+});

@@ -497,7 +497,11 @@ function readIke(r: Reader, ike: PlistNode, payload: PlistNode, payloads: PlistN
     else rounds.push({ auth: 'pubkey', id: localId, eapId: null, xauthId: null, usesClientCert: true });
   }
   if (eap && !(method === 'Certificate' && !authName)) {
-    if (!authName) r.advise('MOBILECONFIG_ASKS_USER', 'info', keyLine(ike, 'ExtendedAuthEnabled'), t('The profile has no user name (AuthName); Tsunagu asks for it when you connect.', 'プロファイルにユーザー名 (AuthName) がありません。接続するときに Tsunagu が尋ねます。'), t('Apple devices ask for it the same way.', 'Apple のデバイスも同じように尋ねます。'));
+    if (!authName && !localId) {
+      r.error('MOBILECONFIG_MISSING_KEY', keyLine(ike, 'ExtendedAuthEnabled'), 'AuthName', t("EAP is on ('ExtendedAuthEnabled') but the profile gives no user name ('AuthName', or 'LocalIdentifier'); Apple devices ask for it, Tsunagu needs it in the profile. Add <key>AuthName</key><string>your user name</string> to the IKEv2 dictionary.", "EAP が有効 ('ExtendedAuthEnabled') ですが、ユーザー名 ('AuthName' または 'LocalIdentifier') がありません。Apple のデバイスは尋ねますが、Tsunagu ではプロファイルに必要です。IKEv2 辞書に <key>AuthName</key><string>ユーザー名</string> を追加してください。"));
+    } else if (!authName) {
+      r.advise('MOBILECONFIG_EAP_IDENTITY', 'info', keyLine(ike, 'LocalIdentifier'), t(`The profile has no user name (AuthName); EAP signs in as the LocalIdentifier '${localId ?? ''}'.`, `プロファイルにユーザー名 (AuthName) がありません。EAP は LocalIdentifier '${localId ?? ''}' としてサインインします。`), t('strongSwan uses the IKE identity for EAP when no separate EAP identity is given.', '別の EAP ID がない場合、strongSwan は IKE の ID を EAP に使います。'));
+    }
     rounds.push({ auth: 'eap', id: rounds.length === 0 ? (localId ?? authName) : null, eapId: authName, xauthId: null, usesClientCert: false });
     secrets.eapPassword = str(get(ike, 'AuthPassword')) || null;
   }
