@@ -175,3 +175,22 @@ describe('EAP without a user name', () => {
     expect(r.errors[0]?.message.en).toContain('<key>AuthName</key>');
   });
 });
+
+describe("Apple's Cisco IPSec payload (IKEv1)", () => {
+  it('imports group PSK + XAuth as IKEv1 aggressive mode, with the advisories that say why it is weaker', () => {
+    const r = ok(readMobileconfig(fixture('cisco-ipsec-xauth.mobileconfig')));
+    const p = r.profile;
+    expect(r.name).toBe('Osaka Office (Cisco IPSec)');
+    expect(p.version).toBe(1);
+    expect(p.aggressive).toBe(true);
+    expect(p.local).toEqual([
+      { auth: 'psk', id: 'keyid:osaka-staff', eapId: null, xauthId: null, usesClientCert: false },
+      { auth: 'xauth', id: null, eapId: null, xauthId: 'tanaka', usesClientCert: false },
+    ]);
+    expect(p.secrets).toEqual({ psk: 'group-secret-for-osaka-staff', eapPassword: null, xauthPassword: null });
+    expect(p.remoteAddrs).toEqual(['203.0.113.80']);
+    expect(r.advisories.map((a) => a.code)).toEqual(expect.arrayContaining(['IKEV2_IKEV1', 'IKEV2_AGGRESSIVE_MODE']));
+    const back = readSwanctl(writeIkev2(p));
+    expect(back.ok && back.profile).toEqual(p);
+  });
+});

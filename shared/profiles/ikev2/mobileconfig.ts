@@ -5,7 +5,8 @@
  * array holds payloads; the VPN one has `PayloadType = com.apple.vpn.managed`, `VPNType = IKEv2`
  * and an `IKEv2` dictionary. Certificates travel as sibling payloads (`com.apple.security.root`,
  * `.pem`, `.pkcs1` for CAs; `.pkcs12` for the client identity, which `PayloadCertificateUUID`
- * names).
+ * names). Apple's "Cisco IPSec" payload (`VPNType = IPSec`: IKEv1, group key, XAuth) imports
+ * too; L2TP is refused.
  *
  * The property list is read by the small strict reader below, not a library: it must give line
  * numbers for every error, refuse DTD internal subsets (entity expansion) and stay bounded on any
@@ -411,6 +412,7 @@ export function readMobileconfig(text: string, _options: Ikev2ReadOptions = {}):
     const other = vpns[0];
     const type = other ? (str(get(other, 'VPNType')) ?? '') : '';
     if (other && type === 'L2TP') return { ok: false, errors: [l2tpError(keyLine(other, 'VPNType'), 1, 'VPNType L2TP', false)] };
+    if (other && type === 'IPSec') return readCiscoIpsec(r, other, payloads);
     if (other) {
       r.error('MOBILECONFIG_UNSUPPORTED_VPN', keyLine(other, 'VPNType'), `VPNType ${type}`, t(`this profile's VPN is of type '${type}'${str(get(other, 'VPNSubType')) ? ` (${str(get(other, 'VPNSubType')) ?? ''})` : ''}; Tsunagu imports the IKEv2 VPN payload of a configuration profile only. Ask your administrator for an IKEv2 profile.`, `このプロファイルの VPN の種類は '${type}' です。Tsunagu がインポートできるのは構成プロファイルの IKEv2 VPN ペイロードだけです。管理者に IKEv2 のプロファイルを依頼してください。`));
     } else {
@@ -595,4 +597,83 @@ function readIdentity(r: Reader, ike: PlistNode, payloads: PlistNode[], files: I
   }
   files.clientCert = cert.text;
   files.privateKey = key.text;
+}
+
+/**
+ * `VPNType = IPSec` is Apple's "Cisco IPSec": IKEv1 with a group pre-shared key (aggressive mode,
+ * the group name as a KeyID identity) or a certificate, then XAuth with the user's name and
+ * password. charon 5.9 does all of it; the advisories on the model say why it is weaker.
+ */
+function readCiscoIpsec(r: Reader, payload: PlistNode, payloads: PlistNode[]): Ikev2ReadResult {
+  const ipsec = get(payload, 'IPSec');
+  const name = str(get(payload, 'UserDefinedName')) ?? str(get(payload, 'PayloadDisplayName'));
+  if (ipsec?.type !== 'dict') {
+    r.error('MOBILECONFIG_MISSING_KEY', payload.line, 'IPSec', t("the IPSec VPN payload has no 'IPSec' dictionary.", "IPSec VPN ペイロードに 'IPSec' 辞書がありません。"));
+    return { ok: false, errors: r.errors };
+  }
+  const address = str(get(ipsec, 'RemoteAddress'));
+  const parsed = address ? parseRemoteAddress(address) : null;
+  if (!address || !parsed?.ok || parsed.value.kind !== 'host') {
+    r.error(address ? 'MOBILECONFIG_BAD_VALUE' : 'MOBILECONFIG_MISSING_KEY', keyLine(ipsec, 'RemoteAddress'), address ?? 'RemoteAddress', t("'RemoteAddress' must name the VPN server.", "'RemoteAddress' には VPN サーバーを指定しなければなりません。"));
+    return { ok: false, errors: r.errors };
+  }
+  r.lines.set('remote_addrs', keyLine(ipsec, 'RemoteAddress'));
+  r.lines.set('version', keyLine(payload, 'VPNType'));
+  const method = str(get(ipsec, 'AuthenticationMethod')) ?? 'SharedSecret';
+  const group = str(get(ipsec, 'LocalIdentifier'));
+  if (group?.endsWith('[hybrid]')) {
+    r.error('MOBILECONFIG_UNSUPPORTED_VPN', keyLine(ipsec, 'LocalIdentifier'), group, t("the group name ends in '[hybrid]': Cisco's hybrid authentication, which Tsunagu does not support. Ask for a group pre-shared key or an IKEv2 profile.", "グループ名が '[hybrid]' で終わっています。これは Cisco のハイブリッド認証で、Tsunagu は対応していません。グループの事前共有鍵か IKEv2 のプロファイルを依頼してください。"));
+    return { ok: false, errors: r.errors };
+  }
+  const files: Ikev2Files = { caCerts: [], serverCerts: [], clientCert: null, privateKey: null };
+  const secrets = { psk: null as string | null, eapPassword: null as string | null, xauthPassword: null as string | null };
+  const rounds: Ikev2LocalRound[] = [];
+  if (method === 'SharedSecret') {
+    const node = get(ipsec, 'SharedSecret');
+    secrets.psk = node?.type === 'data' ? new TextDecoder().decode(node.value) : str(node);
+    if (!secrets.psk) r.error('MOBILECONFIG_MISSING_KEY', ipsec.line, 'SharedSecret', t("the profile uses a shared secret but has no 'SharedSecret'.", "共有シークレットを使うのに 'SharedSecret' がありません。"));
+    r.lines.set('secrets.psk', keyLine(ipsec, 'SharedSecret'));
+    r.lines.set('aggressive', keyLine(ipsec, 'LocalIdentifier'));
+    rounds.push({ auth: 'psk', id: group ? `keyid:${group}` : null, eapId: null, xauthId: null, usesClientCert: false });
+  } else if (method === 'Certificate') {
+    readIdentity(r, ipsec, payloads, files);
+    rounds.push({ auth: 'pubkey', id: null, eapId: null, xauthId: null, usesClientCert: true });
+  } else {
+    r.error('MOBILECONFIG_BAD_VALUE', keyLine(ipsec, 'AuthenticationMethod'), method, t(`'AuthenticationMethod' is SharedSecret or Certificate, not '${method}'.`, `'AuthenticationMethod' は SharedSecret か Certificate です ('${method}' ではなく)。`));
+  }
+  if (flag(get(ipsec, 'XAuthEnabled'))) {
+    const user = str(get(ipsec, 'XAuthName'));
+    if (!user) r.error('MOBILECONFIG_MISSING_KEY', keyLine(ipsec, 'XAuthEnabled'), 'XAuthName', t("XAuth is on but the profile has no user name ('XAuthName'); add it to the IPSec dictionary.", "XAuth が有効ですが、ユーザー名 ('XAuthName') がありません。IPSec 辞書に追加してください。"));
+    rounds.push({ auth: 'xauth', id: null, eapId: null, xauthId: user, usesClientCert: false });
+    secrets.xauthPassword = str(get(ipsec, 'XAuthPassword')) || null;
+  }
+  for (const p of payloads) if (CA_PAYLOADS.has(str(get(p, 'PayloadType')) ?? '')) files.caCerts.push(...certificatePayloadPem(p));
+  if (method === 'Certificate' && files.caCerts.length === 0) {
+    r.error('MOBILECONFIG_CA_MISSING', ipsec.line, 'IPSec', t("the server proves itself with a certificate, but the profile holds no CA certificate (com.apple.security.root payload) to check it.", 'サーバーは証明書で自分を証明しますが、それを検証する CA 証明書 (com.apple.security.root ペイロード) がプロファイルにありません。'));
+  }
+  if (r.errors.length > 0) return { ok: false, errors: r.errors };
+  const connection = connectionName(name);
+  const profile: Ikev2Profile = {
+    kind: 'ikev2',
+    connection,
+    version: 1,
+    remoteAddrs: [parsed.value.value],
+    remotePort: null,
+    localAddrs: [],
+    local: rounds,
+    // With a group key the key itself authenticates the server; Cisco servers identify by address.
+    remote: { auth: method === 'SharedSecret' ? 'psk' : 'pubkey', id: method === 'SharedSecret' ? null : parsed.value.value, revocation: null },
+    aggressive: method === 'SharedSecret' && group !== null,
+    vips: ['0.0.0.0'],
+    proposals: null,
+    encap: false,
+    mobike: false,
+    dpdDelay: null,
+    children: [{ name: connection, localTs: [], remoteTs: ['0.0.0.0/0'], espProposals: null, mode: 'tunnel', updown: null }],
+    files,
+    secrets,
+    dnsServers: [],
+  };
+  const lineOf = (field: string): number => r.lines.get(field) ?? 0;
+  return { ok: true, profile, advisories: [...r.advisories, ...ikev2Advisories(profile, lineOf)].sort((a, b) => a.line - b.line), ...(name ? { name } : {}) };
 }
