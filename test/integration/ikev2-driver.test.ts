@@ -210,6 +210,7 @@ async function fullCycle(scenario: IkeScenario, opts: Partial<StartOptions> = {}
   expect(await ikeResidue(inst.clientNetns)).toEqual([]);
   const h = await startDriver(inst, { profile: labModel(inst), ...opts });
   const connected = await h.waitState(isConnected, 15_000);
+  expect(h.logs.some((l) => /charon pid \d+ .*\(launched ahead\)/.test(l))).toBe(opts.prelaunch !== false);
   console.log(`${scenario} steps: ${h.logs.filter((l) => /: \+\d+ ms: /.test(l)).map((l) => l.replace(/^.*: \+/, '+')).join(', ')}`);
   expect(connected.state).toMatchObject({ status: 'connected', remote: `${ADDR.serverUnderlay}:4500` });
   if (connected.state.status === 'connected') expect(connected.state.localIp).toMatch(/^198\.18\.10\.\d+$/);
@@ -220,7 +221,12 @@ async function fullCycle(scenario: IkeScenario, opts: Partial<StartOptions> = {}
   expect(ipsecLinks(inst.clientNetns)).toContain(iface);
   // The server's DNS, applied by the helper's own code for this interface.
   expect(resolvConf(inst.clientNetns)).toContain(`nameserver ${ASSIGNED_DNS}`);
-  expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+  const pinged = await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000);
+  if (!pinged) {
+    const ip = (...a: string[]) => execFileSync('ip', ['-n', inst.clientNetns, ...a], { encoding: 'utf8' });
+    console.log(`no ping:\n${ip('rule')}\n${ip('route', 'show', 'table', 'all')}\n${ip('-o', 'addr')}\n${h.logs.filter((l) => /KNL|rule|DMN|charon pid/.test(l)).join('\n')}\n${h.logs.slice(-12).join('\n')}`);
+  }
+  expect(pinged).toBe(true);
   await h.driver.refreshCounters?.();
   const before = { ...h.counters };
   expect(await ping(inst.clientNetns, inst.protectedHostIp, { count: 3, waitS: 2 })).toBe(true);
@@ -411,7 +417,7 @@ describe.skipIf(!isRoot)('IKEv2 driver against strongSwan responders', () => {
     }
   });
 
-  it('a helper that dies takes its charon with it (parent-death signal)', async () => {
+  it('a helper that dies takes its charon with it (parent-death signal); cleanup removes the rest', async () => {
     const inst = await lab('ikev2-psk');
     const runDir = mkdtempSync(join(tmpdir(), 'tsu-ike-pdeath-'));
     const workDir = join(runDir, 'sessions', 'pdeath0001');
@@ -419,9 +425,11 @@ describe.skipIf(!isRoot)('IKEv2 driver against strongSwan responders', () => {
     const script = join(runDir, 'helper.mts');
     writeFileSync(
       script,
-      `import { CharonProcess } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'electron/helper/drivers/ikev2/charon.js'))};
+      `import { writeFileSync } from 'node:fs';
+import { CharonProcess } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'electron/helper/drivers/ikev2/charon.js'))};
 const p = CharonProcess.launch({ workDir: ${JSON.stringify(workDir)}, netns: ${JSON.stringify(inst.clientNetns)}, sessionId: 'pdeath0001' });
 if (typeof p === 'string') throw new Error(p);
+writeFileSync(${JSON.stringify(join(workDir, 'residue.json'))}, JSON.stringify(p.residue('pdeath0001')));
 const t = setInterval(() => { if (p.socketReady) { clearInterval(t); console.log(String(p.pid)); } }, 10);
 setInterval(() => {}, 1000);
 `,
@@ -437,6 +445,9 @@ setInterval(() => {}, 1000);
     expect(isAlive(pid)).toBe(true);
     helper.kill('SIGKILL');
     expect(await waitForExit(pid, 5_000)).toBe(true);
+    // A charon that got the signal while still starting leaves its policy rule: the next helper's
+    // cleanup removes it from the record (as it would a charon that survived).
+    await cleanUp(workDir, JSON.parse(readFileSync(join(workDir, 'residue.json'), 'utf8')));
     expect(await ikeResidue(inst.clientNetns)).toEqual([]);
     rmSync(runDir, { recursive: true, force: true });
   });

@@ -34,7 +34,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inNetns } from '../../exec.js';
+import { inNetns, run } from '../../exec.js';
 import type { Prelaunched } from '../driver.js';
 import type { Ikev2Residue } from './residue.js';
 
@@ -163,6 +163,7 @@ export class CharonProcess implements Prelaunched {
   private exitInfo: CharonExit | null = null;
   private spawnFailure: string | null = null;
   private lineHandler: ((line: string) => void) | null = null;
+  private abandoned: Promise<void> | null = null;
   /** Lines charon wrote before the driver listened (kept for it, bounded). */
   private early: string[] = [];
 
@@ -251,7 +252,11 @@ export class CharonProcess implements Prelaunched {
     if (this.exitInfo !== null) return false;
     if (this.netns === null) return true;
     try {
-      return readlinkSync(`/proc/${this.pid}/ns/net`) === `net:[${statSync(join('/run/netns', this.netns)).ino}]`;
+      const theirs = readlinkSync(`/proc/${this.pid}/ns/net`);
+      if (theirs === `net:[${statSync(join('/run/netns', this.netns)).ino}]`) return true;
+      // Not in it yet: `ip netns exec` has not run so far (just spawned). Only a process that has
+      // become charon elsewhere is in the wrong namespace (one deleted and made again by that name).
+      return theirs === readlinkSync('/proc/self/ns/net') && readlinkSync(`/proc/${this.pid}/exe`) !== CHARON_BINARY;
     } catch {
       return false;
     }
@@ -262,8 +267,21 @@ export class CharonProcess implements Prelaunched {
     return existsSync(charonPaths(this.workDir).vici);
   }
 
+  /**
+   * Kills a charon that will not be used. SIGKILL leaves the policy rule charon added at start-up
+   * (its TUN device goes with it): removed once it has exited.
+   */
   abandon(): void {
     this.kill('SIGKILL');
+    this.abandoned ??= this.exit.then(() => removeRoutingLeftovers(this.netns, this.routingTable)).then(() => undefined);
+  }
+
+  /**
+   * Resolves once an abandoned charon is gone with its rule: a successor in the same session (same
+   * routing table) must start only then, or that removal would take the successor's rule.
+   */
+  get gone(): Promise<void> {
+    return this.abandoned ?? this.exit.then(() => undefined);
   }
 
   kill(signal: NodeJS.Signals): void {
@@ -282,6 +300,25 @@ export class CharonProcess implements Prelaunched {
       dnsRecords: [],
     };
   }
+}
+
+/** Removes charon's policy rule and whatever is left in its table (after charon is gone). */
+export async function removeRoutingLeftovers(netns: string | null, table: number): Promise<string[]> {
+  const left: string[] = [];
+  // A rule may have been added once per address family.
+  for (const family of ['-4', '-6']) {
+    for (let i = 0; i < 4; i++) {
+      const [cmd, args] = inNetns(netns, 'ip', [family, 'rule', 'del', 'priority', String(RULE_PRIORITY), 'table', String(table)]);
+      const r = await run(cmd, args, { timeoutMs: 5_000 });
+      if (r.code !== 0) break;
+    }
+    const [cmd, args] = inNetns(netns, 'ip', [family, 'route', 'flush', 'table', String(table)]);
+    await run(cmd, args, { timeoutMs: 5_000 });
+    const [lcmd, largs] = inNetns(netns, 'ip', [family, 'rule', 'show', 'table', String(table)]);
+    const still = await run(lcmd, largs, { timeoutMs: 5_000 });
+    if (still.code === 0 && still.stdout.trim() !== '') left.push(`policy rule for table ${table} (${family})`);
+  }
+  return left;
 }
 
 /** A charon's own log line from stderr: group and message (ike_name prefix dropped). */

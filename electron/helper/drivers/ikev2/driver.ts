@@ -29,10 +29,10 @@ import { waitForExit } from '../../exec.js';
 import type { Driver, DriverContext } from '../driver.js';
 import { connectTimeoutState, DriverLifecycle } from '../lifecycle.js';
 import { TunnelDns } from '../openvpn/tunnel-dns.js';
-import { CharonProcess, charonPaths, parseStderrLine } from './charon.js';
+import { CharonProcess, charonPaths, parseStderrLine, removeRoutingLeftovers } from './charon.js';
 import { CONN_NAME, loadPlan, passwordNeeds, sharedLoad, verifyLoadedConn, type LoadPlan, type PasswordNeed } from './conn.js';
 import { CharonLog, errorState, type Ikev2ErrorCode } from './failures.js';
-import { removeRoutingLeftovers, type Ikev2Residue } from './residue.js';
+import type { Ikev2Residue } from './residue.js';
 import { ViciClient } from './vici/client.js';
 import type { ViciSection } from './vici/codec.js';
 import { parseUpDown, ViciCommands, type IkeSaSummary } from './vici/commands.js';
@@ -140,8 +140,16 @@ class Ikev2Driver implements Driver {
       this.life.endQuietly();
       return;
     }
-    const charon = launched?.usable ? launched : CharonProcess.launch({ workDir: this.ctx.workDir, netns: this.ctx.netns, sessionId: this.ctx.sessionId });
-    if (launched && charon !== launched) launched.abandon();
+    let charon: CharonProcess | string;
+    if (launched?.usable) charon = launched;
+    else {
+      if (launched) {
+        launched.abandon();
+        // Same session, same routing table: the old one's rule removal must come first.
+        await launched.gone;
+      }
+      charon = CharonProcess.launch({ workDir: this.ctx.workDir, netns: this.ctx.netns, sessionId: this.ctx.sessionId });
+    }
     if (typeof charon === 'string') {
       this.life.endQuietly();
       throw new Error(`could not start charon: ${charon}`);

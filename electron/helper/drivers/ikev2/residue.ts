@@ -16,9 +16,9 @@ import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { parseDnsRecord, removeDns } from '../../dns.js';
-import { inNetns, isAlive, run, terminate } from '../../exec.js';
+import { isAlive, terminate } from '../../exec.js';
 import type { HelperLog } from '../../log.js';
-import { CHARON_BINARY, procStartTime, routingTableFor, RULE_PRIORITY, strongswanConf } from './charon.js';
+import { CHARON_BINARY, procStartTime, removeRoutingLeftovers, routingTableFor, strongswanConf } from './charon.js';
 
 const NETNS_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
@@ -69,25 +69,6 @@ export function isSessionCharon(pid: number, startTime: number | null, sessionId
   } catch {
     return false;
   }
-}
-
-/** Removes charon's policy rule and whatever is left in its table (after charon is gone). */
-export async function removeRoutingLeftovers(netns: string | null, table: number): Promise<string[]> {
-  const left: string[] = [];
-  // A rule may have been added once per address family.
-  for (const family of ['-4', '-6']) {
-    for (let i = 0; i < 4; i++) {
-      const [cmd, args] = inNetns(netns, 'ip', [family, 'rule', 'del', 'priority', String(RULE_PRIORITY), 'table', String(table)]);
-      const r = await run(cmd, args, { timeoutMs: 5_000 });
-      if (r.code !== 0) break;
-    }
-    const [cmd, args] = inNetns(netns, 'ip', [family, 'route', 'flush', 'table', String(table)]);
-    await run(cmd, args, { timeoutMs: 5_000 });
-    const [lcmd, largs] = inNetns(netns, 'ip', [family, 'rule', 'show', 'table', String(table)]);
-    const still = await run(lcmd, largs, { timeoutMs: 5_000 });
-    if (still.code === 0 && still.stdout.trim() !== '') left.push(`policy rule for table ${table} (${family})`);
-  }
-  return left;
 }
 
 /**
