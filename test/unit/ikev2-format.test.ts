@@ -65,6 +65,14 @@ describe('ikev2Format.inspect', () => {
     }
   });
 
+  it('gives a connection named after a display name a section name the canonical text can hold', () => {
+    const text = readFileSync(join(FIXTURES, 'ikev2/mobileconfig/psk.mobileconfig'), 'utf8').replace(/(<key>UserDefinedName<\/key>\s*<string>)[^<]*/, '$1vpn.example.org (Büro)');
+    const r = ikev2Format.inspect({ input: text, text, options: {}, fallbackName: 'VPN' });
+    if (!r.ok || r.kind !== 'ikev2') throw new Error(r.errors.map((e) => `${e.code} ${e.text}`).join('; '));
+    expect(r.profile.connection).toBe('vpn-example-org-B-ro');
+    expect(r.name).toBe('vpn.example.org (Büro)');
+  });
+
   it('refuses text that is not UTF-8 with the decoder’s error', () => {
     const textError = { code: 'PROFILE_NOT_UTF8', line: 0, column: 1, text: '', message: { en: 'x', ja: 'x' } };
     const r = ikev2Format.inspect({ input: new Uint8Array([0xff]), text: '\ufffd', textError, options: {}, fallbackName: 'VPN' });

@@ -46,6 +46,27 @@ const SUB_FORMATS: readonly SubFormat[] = [
   { detect: (text) => looksLikeIpsecConf(text), read: readIpsecConf },
 ];
 
+/** A section name swanctl.conf can hold (letters, digits, '-', '_'; 64 at most), or the fallback. */
+function sectionName(name: string, fallback: string): string {
+  return name.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) || fallback;
+}
+
+/**
+ * Connection and child names as the canonical text can hold them: a sub-format may take them from
+ * a display name ("vpn.example.org", "Büro"), which swanctl.conf's section syntax cannot write.
+ */
+function withSectionNames(p: Ikev2Profile): Ikev2Profile {
+  const used = new Set<string>();
+  const children = p.children.map((c, i) => {
+    let name = sectionName(c.name, `child-${i + 1}`);
+    while (used.has(name)) name = `${name}-${i + 1}`;
+    used.add(name);
+    return name === c.name ? c : { ...c, name };
+  });
+  const connection = sectionName(p.connection, 'ikev2');
+  return connection === p.connection && children.every((c, i) => c === p.children[i]) ? p : { ...p, connection, children };
+}
+
 /** Refusals that hold whatever file the profile came from. */
 function policyErrors(p: Ikev2Profile, allowScripts: boolean): ProfileError[] {
   const errors: ProfileError[] = [];
@@ -61,7 +82,7 @@ function inspectIkev2({ text, textError, options, fallbackName }: FormatInput): 
   const policy = options.policy ?? DEFAULT_POLICY;
   const read = sub.read(text, { files: options.files, policy });
   if (!read.ok) return refusedResult('ikev2', fallbackName, capErrors(read.errors));
-  const profile = read.profile;
+  const profile = withSectionNames(read.profile);
   const name = chooseProfileName([read.name, options.fileName && fileStem(options.fileName), profile.connection], fallbackName);
   const advisories = capAdvisories(read.advisories);
   const inlined = read.inlinedFiles ?? [];

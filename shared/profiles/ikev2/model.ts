@@ -61,7 +61,7 @@ export interface Ikev2Child {
 /**
  * The files a connection refers to, as PEM text (LF line ends, ending with one newline).
  * In swanctl.conf these are `certs`, `cacerts`, `secrets.private-x.file`; in the canonical text
- * they sit in the `tsunagu-files { }` section (see writer.ts).
+ * they sit in the `tsunagu { files { } }` section (see writer.ts).
  */
 export interface Ikev2Files {
   /** `remote.cacerts`: trust anchors for the server certificate, one PEM certificate each. */
@@ -118,7 +118,7 @@ export interface Ikev2Profile {
   secrets: Ikev2Secrets;
   /**
    * DNS servers the profile itself sets (.sswan `dns-servers`, mobileconfig `DNS`); not a
-   * swanctl.conf key: in the canonical text it is `tsunagu-files.dns_servers`. Empty = the DNS the
+   * swanctl.conf key: in the canonical text it is `tsunagu.dns_servers`. Empty = the DNS the
    * server assigns.
    */
   dnsServers: string[];
