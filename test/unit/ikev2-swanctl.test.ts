@@ -159,6 +159,12 @@ describe('swanctl.conf client connections', () => {
     expect(r.advisories.find((a) => a.code === 'IKEV2_OTHER_CONNECTIONS')?.message.en).toContain('incoming');
   });
 
+  it('reads a file saved with CRLF line ends and a BOM as the same profile', () => {
+    const text = fixture(SWANCTL_DIR, 'cert.swanctl.conf');
+    const crlf = `\uFEFF${text.replace(/\n/g, '\r\n')}`;
+    expect(ok(readSwanctl(crlf, { files: folder(SWANCTL_DIR) })).profile).toEqual(ok(read('cert.swanctl.conf')).profile);
+  });
+
   it('reads secrets written as 0x hex and 0s base64', () => {
     const base = fixture(SWANCTL_DIR, 'psk.swanctl.conf');
     const hex = base.replace(/secret = ".*"/, `secret = 0x${Buffer.from('a-hex-written-secret-123').toString('hex')}`);
