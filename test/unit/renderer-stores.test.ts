@@ -20,6 +20,8 @@ function profile(id: string, name: string, patch: Partial<ProfileSummary> = {}):
 }
 
 const stats = (profileId: string, at: number, rateIn: number): AppEvent => ({ type: 'stats', profileId, bytesIn: rateIn * 10, bytesOut: 5, rateIn, rateOut: 1, at });
+/** A stats event with the helper's own rate fields set to nonsense: the store measures rates from the counters. */
+const reading = (profileId: string, at: number, bytesIn: number, bytesOut = 0): AppEvent => ({ type: 'stats', profileId, bytesIn, bytesOut, rateIn: 9e9, rateOut: 9e9, at });
 
 /** The last minute of a profile's graph (an empty one when it has none). */
 function graph(s: ConnectionsState, profileId: string, now: number): readonly number[] {
@@ -37,14 +39,16 @@ describe('connections store', () => {
     const s = run([
       { type: 'connection', connection: connection('tokyo001') },
       { type: 'connection', connection: connection('tokyo001', { state: connected }) },
-      stats('tokyo001', T0 + 1000, 2000),
-      stats('tokyo001', T0 + 2000, 4000),
+      reading('tokyo001', T0 + 1000, 20_000),
+      reading('tokyo001', T0 + 2000, 22_000),
+      reading('tokyo001', T0 + 3000, 26_000),
     ]);
     const c = s.byProfile.tokyo001;
     expect(c?.state).toEqual(connected);
-    expect(c?.bytesIn).toBe(40_000);
+    expect(c?.bytesIn).toBe(26_000);
     expect(c?.rateIn).toBe(4000);
-    expect(graph(s, 'tokyo001', T0 + 2000).slice(-2)).toEqual([2000, 4000]);
+    // The first reading only seeds the meter: the 20 kB of handshake are no rate.
+    expect(graph(s, 'tokyo001', T0 + 3000).slice(-3)).toEqual([0, 2000, 4000]);
   });
 
   it('keeps the state object when only counters change, so list rows do not re-render', () => {
@@ -64,9 +68,9 @@ describe('connections store', () => {
   });
 
   it('keeps a graph built from stats that arrived before the connections:list reply', () => {
-    const early = run([stats('tokyo001', T0, 700)]);
+    const early = run([reading('tokyo001', T0, 100), reading('tokyo001', T0 + 1000, 800)]);
     const loaded = connectionsLoaded(early, [connection('tokyo001')]);
-    expect(graph(loaded, 'tokyo001', T0).at(-1)).toBe(700);
+    expect(graph(loaded, 'tokyo001', T0 + 1000).at(-1)).toBe(700);
   });
 
   it('forgets connections the list no longer has', () => {

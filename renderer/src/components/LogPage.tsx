@@ -5,8 +5,8 @@ import { formatLogTime, formatNumber } from '../format.js';
 import { useCopy, useVirtualRows } from '../hooks.js';
 import { useLanguage } from '../i18n.js';
 import { exportLogs, loadLogs } from '../state/actions.js';
-import { filterLogs, logsAsText, type LogLevel } from '../state/logs.js';
-import { useLogs } from '../state/store.js';
+import { filterLogs, logsAsText, sourceOf, type LogEntry, type LogLevel, type LogScope } from '../state/logs.js';
+import { useConnections, useLogs, useProfiles } from '../state/store.js';
 import { ErrorNote } from './ErrorNote.js';
 
 const ROW_HEIGHT = 24;
@@ -22,12 +22,23 @@ export function LogPage() {
   const entries = useLogs((s) => s.entries);
   const [minLevel, setMinLevel] = useState<LogLevel>('info');
   const [query, setQuery] = useState('');
+  const [scopeValue, setScopeValue] = useState('all');
+  const sessions = useConnections((s) => s.sessions);
+  const profiles = useProfiles((s) => s.list);
+  const names = useMemo(() => new Map(profiles.map((p) => [p.id, p.name])), [profiles]);
+  const scope = useMemo((): LogScope => (scopeValue === 'all' ? { kind: 'all' } : scopeValue === 'service' ? { kind: 'service' } : { kind: 'profile', profileId: scopeValue.slice('profile:'.length) }), [scopeValue]);
   const [loadError, setLoadError] = useState<AppError | null>(null);
   const [exporting, setExporting] = useState(false);
   const [exported, setExported] = useState<string | null>(null);
   const [exportError, setExportError] = useState<AppError | null>(null);
   const deferredQuery = useDeferredValue(query);
-  const shown = useMemo(() => filterLogs(entries, minLevel, deferredQuery), [entries, minLevel, deferredQuery]);
+  const shown = useMemo(() => filterLogs(entries, minLevel, deferredQuery, scope, sessions), [entries, minLevel, deferredQuery, scope, sessions]);
+  function sourceName(entry: LogEntry): string {
+    const source = sourceOf(entry, sessions);
+    if (source.kind === 'service') return t('logs.service');
+    if (source.kind === 'unknown') return t('logs.earlierSession');
+    return names.get(source.profileId) ?? t('logs.earlierSession');
+  }
   const { element, ref, onScroll, range, totalHeight } = useVirtualRows(shown.length, ROW_HEIGHT, 20);
   const { copied, copy } = useCopy();
   const following = useRef(true);
@@ -68,6 +79,14 @@ export function LogPage() {
             {LEVELS.map((level) => <option key={level} value={level}>{t(`logs.levelAtLeast.${level}`)}</option>)}
           </select>
         </label>
+        <label className="field inline">
+          <span>{t('logs.profileFilter')}</span>
+          <select value={scopeValue} onChange={(e) => setScopeValue(e.target.value)}>
+            <option value="all">{t('logs.allProfiles')}</option>
+            <option value="service">{t('logs.serviceOnly')}</option>
+            {profiles.map((p) => <option key={p.id} value={`profile:${p.id}`}>{p.name}</option>)}
+          </select>
+        </label>
         <input type="search" className="search" value={query} placeholder={t('logs.searchPlaceholder')} aria-label={t('logs.searchLabel')} aria-controls="log-lines" onChange={(e) => setQuery(e.target.value)} />
         <button type="button" className="button" disabled={shown.length === 0} onClick={() => void copy(logsAsText(shown))}>
           {copied ? t('common.copied') : t('logs.copy')}
@@ -85,6 +104,7 @@ export function LogPage() {
             <div key={entry.seq} role="listitem" className={`log-line level-${entry.level}${(range.start + i) % 2 ? ' odd' : ''}`} style={{ transform: `translateY(${(range.start + i) * ROW_HEIGHT}px)` }}>
               <time dateTime={new Date(entry.at).toISOString()}>{formatLogTime(entry.at, lang)}</time>
               <span className="log-level">{t(`logs.levels.${entry.level}`)}</span>
+              <span className="log-profile" title={sourceName(entry)}>{sourceName(entry)}</span>
               <span className="log-text">{entry.text}</span>
             </div>
           ))}

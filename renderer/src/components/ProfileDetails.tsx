@@ -54,11 +54,14 @@ export function ProfileDetails({ profile }: { profile: ProfileSummary }) {
   if (!loaded) return <p className="loading">{t('common.loading')}</p>;
   if ('error' in loaded) return <ErrorNote error={loaded.error} title={t('details.loadFailed')} />;
   const { details } = loaded;
+  // The public key has its own card with a copy button: not a second time among the rows.
+  const rows = details.publicKey ? details.rows.filter(([, value]) => value !== details.publicKey) : details.rows;
   return (
     <>
       <section className="card" aria-labelledby="settings-rows-heading">
         <h2 id="settings-rows-heading">{t('details.settingsTitle')}</h2>
-        <InfoRows rows={details.rows} />
+        <InfoRows rows={rows} />
+        <LayerRow layer={profile.layer} />
       </section>
       {details.advisories.length > 0 && (
         <section className="card" aria-labelledby="advisories-heading">
@@ -76,6 +79,25 @@ export function ProfileDetails({ profile }: { profile: ProfileSummary }) {
       </section>
       <ProfileActions profile={profile} />
     </>
+  );
+}
+
+/**
+ * Routed or bridged, in plain words and always on screen (the badge's tooltip reached neither the
+ * keyboard nor a screen reader): a term and its definition, read in order like the rows above.
+ */
+function LayerRow({ layer }: { layer: ProfileSummary['layer'] }) {
+  const { t } = useTranslation();
+  return (
+    <dl className="info-rows layer-row">
+      <div>
+        <dt>{t('details.layerLabel')}</dt>
+        <dd>
+          <strong>{layer === 'L2' ? t('details.layerL2') : t('details.layerL3')}</strong>
+          <span className="layer-explained">{layer === 'L2' ? t('details.layerL2Explained') : t('details.layerL3Explained')}</span>
+        </dd>
+      </div>
+    </dl>
   );
 }
 

@@ -14,9 +14,15 @@ export type ConnectionsState = {
   /** The counters the next rate is measured from, while a tunnel is connected. */
   readonly meters: Readonly<Record<string, Meter>>;
   readonly signIns: Readonly<Record<string, SignIn>>;
+  /** Every session seen, to its profile: the log names the profile of each line by it. */
+  readonly sessions: Readonly<Record<string, string>>;
 };
 
-export const initialConnections: ConnectionsState = { byProfile: {}, throughput: {}, meters: {}, signIns: {} };
+export const initialConnections: ConnectionsState = { byProfile: {}, throughput: {}, meters: {}, signIns: {}, sessions: {} };
+
+function withSession(sessions: ConnectionsState['sessions'], c: ConnectionView): ConnectionsState['sessions'] {
+  return c.sessionId === null || sessions[c.sessionId] === c.profileId ? sessions : { ...sessions, [c.sessionId]: c.profileId };
+}
 
 function without<T>(record: Readonly<Record<string, T>>, key: string): Readonly<Record<string, T>> {
   if (!(key in record)) return record;
@@ -29,7 +35,9 @@ export function connectionsLoaded(state: ConnectionsState, connections: readonly
   const byProfile: Record<string, ConnectionView> = {};
   const throughput: Record<string, Throughput> = {};
   const meters: Record<string, Meter> = {};
+  let sessions = state.sessions;
   for (const c of connections) {
+    sessions = withSession(sessions, c);
     byProfile[c.profileId] = c;
     const previous = state.byProfile[c.profileId];
     const graph = state.throughput[c.profileId];
@@ -39,7 +47,7 @@ export function connectionsLoaded(state: ConnectionsState, connections: readonly
     const meter = state.meters[c.profileId];
     if (meter && sameSession) meters[c.profileId] = meter;
   }
-  return { byProfile, throughput, meters, signIns: state.signIns };
+  return { byProfile, throughput, meters, signIns: state.signIns, sessions };
 }
 
 export function reduceConnections(state: ConnectionsState, event: AppEvent): ConnectionsState {
@@ -56,6 +64,7 @@ export function reduceConnections(state: ConnectionsState, event: AppEvent): Con
         throughput: newSession ? { ...state.throughput, [c.profileId]: emptyThroughput() } : state.throughput,
         meters: keepMeter ? state.meters : without(state.meters, c.profileId),
         signIns: signInAfter(state.signIns, c),
+        sessions: withSession(state.sessions, c),
       };
     }
     case 'stats': {
@@ -70,6 +79,7 @@ export function reduceConnections(state: ConnectionsState, event: AppEvent): Con
         throughput: reading.rates ? { ...state.throughput, [event.profileId]: addSample(graph, event.at, reading.rates.rateIn, reading.rates.rateOut) } : { ...state.throughput, [event.profileId]: graph },
         meters: { ...state.meters, [event.profileId]: reading.meter },
         signIns: state.signIns,
+        sessions: state.sessions,
       };
     }
     default:

@@ -39,13 +39,39 @@ function lineKey(l: LogLine): string {
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
-/** Lines at `minLevel` or above whose text contains every word of `query` (case-insensitive). */
-export function filterLogs(entries: readonly LogEntry[], minLevel: LogLevel, query: string): readonly LogEntry[] {
+/** Whose line it is: a profile (through its session), the Tsunagu service's own, or a session this window never saw. */
+export type LogSource = { kind: 'profile'; profileId: string } | { kind: 'service' } | { kind: 'unknown' };
+
+export function sourceOf(entry: Pick<LogLine, 'sessionId'>, sessions: Readonly<Record<string, string>>): LogSource {
+  if (entry.sessionId === null) return { kind: 'service' };
+  const profileId = sessions[entry.sessionId];
+  return profileId === undefined ? { kind: 'unknown' } : { kind: 'profile', profileId };
+}
+
+/** Which lines the profile filter lets through: all, the service's own, or one profile's. */
+export type LogScope = { kind: 'all' } | { kind: 'service' } | { kind: 'profile'; profileId: string };
+
+/**
+ * Lines at `minLevel` or above, of `scope` (profiles found through `sessions`, session id → profile
+ * id), whose text contains every word of `query` (case-insensitive).
+ */
+export function filterLogs(
+  entries: readonly LogEntry[],
+  minLevel: LogLevel,
+  query: string,
+  scope: LogScope = { kind: 'all' },
+  sessions: Readonly<Record<string, string>> = {},
+): readonly LogEntry[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   const min = RANK[minLevel];
-  if (min === 0 && words.length === 0) return entries;
+  if (min === 0 && words.length === 0 && scope.kind === 'all') return entries;
   return entries.filter((e) => {
     if (RANK[e.level] < min) return false;
+    if (scope.kind !== 'all') {
+      const source = sourceOf(e, sessions);
+      if (scope.kind === 'service' && source.kind !== 'service') return false;
+      if (scope.kind === 'profile' && (source.kind !== 'profile' || source.profileId !== scope.profileId)) return false;
+    }
     if (words.length === 0) return true;
     const text = e.text.toLowerCase();
     return words.every((w) => text.includes(w));
