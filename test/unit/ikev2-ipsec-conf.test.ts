@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ikev2Format } from '../../shared/profiles/ikev2/format.js';
 import { looksLikeIpsecConf, readIpsecConf } from '../../shared/profiles/ikev2/ipsec-conf.js';
 import type { Ikev2ReadResult } from '../../shared/profiles/ikev2/result.js';
 import { readSwanctl } from '../../shared/profiles/ikev2/swanctl.js';
@@ -165,5 +166,18 @@ describe('robustness', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('through the IKEv2 format', () => {
+  it('the canonical text of each imported fixture passes the IKEv2 format (policy and both re-reads) unchanged', () => {
+    for (const dir of ['eap', 'xauth', 'cert']) {
+      const p = ok(readIpsecConf(conf(dir), { files: folder(dir) })).profile;
+      const canonical = writeIkev2(p);
+      const r = ikev2Format.inspect({ input: canonical, text: canonical, options: {}, fallbackName: 'VPN' });
+      expect(r.errors, dir).toEqual([]);
+      expect(r.canonical, dir).toBe(canonical);
+      expect(r.profile, dir).toEqual(p);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ikev2Format } from '../../shared/profiles/ikev2/format.js';
 import { looksLikeMobileconfig, readMobileconfig } from '../../shared/profiles/ikev2/mobileconfig.js';
 import type { Ikev2ReadResult } from '../../shared/profiles/ikev2/result.js';
 import { readSwanctl } from '../../shared/profiles/ikev2/swanctl.js';
@@ -192,5 +193,19 @@ describe("Apple's Cisco IPSec payload (IKEv1)", () => {
     expect(r.advisories.map((a) => a.code)).toEqual(expect.arrayContaining(['IKEV2_IKEV1', 'IKEV2_AGGRESSIVE_MODE']));
     const back = readSwanctl(writeIkev2(p));
     expect(back.ok && back.profile).toEqual(p);
+  });
+});
+
+describe('through the IKEv2 format', () => {
+  it('imports each fixture end to end (policy, canonical text, both re-reads) under the profile’s own name', () => {
+    const names: Record<string, string> = {
+      'eap-mschapv2.mobileconfig': 'Example 社内 VPN', 'psk.mobileconfig': 'Branch VPN', 'cisco-ipsec-xauth.mobileconfig': 'Osaka Office (Cisco IPSec)',
+    };
+    for (const [file, name] of Object.entries(names)) {
+      const text = fixture(file);
+      const r = ikev2Format.inspect({ input: text, text, options: { fileName: file }, fallbackName: 'VPN' });
+      expect(r.errors, file).toEqual([]);
+      expect(r.name, file).toBe(name);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSwanctl } from '../../shared/profiles/ikev2/swanctl.js';
-import { inspectProfile } from '../../shared/profiles/inspect.js';
+import { ikev2Format } from '../../shared/profiles/ikev2/format.js';
 import { translateNetworkManager, type Translation } from '../../shared/profiles/networkmanager/index.js';
 import type { ProfileFileSource } from '../../shared/profiles/openvpn/inliner.js';
 
@@ -72,12 +72,15 @@ describe('NetworkManager strongSwan connections become IKEv2 profiles', () => {
     expect(p.files.privateKey).toBe(pem('client.key'));
   });
 
-  it('is inspected as an IKEv2 profile end to end once the kind is registered', () => {
-    const t = ok(translateNetworkManager(fixture('corp-cert.nmconnection'), undefined, folder));
-    const r = inspectProfile(t.text, { fileName: 'corp-cert.nmconnection' });
-    if (r.kind !== 'ikev2') return; // The ikev2 format is registered in inspect.ts by H1/H2a.
-    expect(r.errors).toEqual([]);
-    expect(r.ok).toBe(true);
+  it('passes the IKEv2 format end to end (policy, canonical text, both re-reads)', () => {
+    for (const name of ['corp-eap.nmconnection', 'corp-cert.nmconnection']) {
+      const t = ok(translateNetworkManager(fixture(name), name, folder));
+      const r = ikev2Format.inspect({ input: t.text, text: t.text, options: { fileName: name }, fallbackName: 'VPN' });
+      expect(r.errors, name).toEqual([]);
+      expect(r.ok, name).toBe(true);
+      expect(r.kind).toBe('ikev2');
+      expect(r.canonical).toBe(t.text);
+    }
   });
 
   it('takes a PSK from [vpn-secrets] and refuses a PSK connection whose key is not in the file', () => {
