@@ -6,17 +6,23 @@
  *      MutationObserver in the page sees the connection panel's words change to it. Same clock
  *      (wall time, sub-millisecond: timeOrigin + performance.now()) on both sides. Median and max.
  *   2. The production renderer bundle, gzipped (target ≤ 300 KB).
+ *   4. The throughput graph's first sample: a ping of known size and rate through the lab tunnel,
+ *      started as the tunnel comes up; the first point the graph draws against the true rate (the
+ *      counters' average over the first seconds). The helper's own single-sample rate (what the
+ *      graph used to draw: the handshake over a ~1 ms interval) is printed beside it.
  *   3. The `tsunagu` bin's start against a bare `node -e 0` (target ≤ 2×): the bin file run as the
  *      shell runs it (its shebang), `--version` (`--help` while the CLI has no --version) and
  *      `status` with no helper listening, interleaved with `node -e 0`, median of each.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { bundleBin, bundleCli } from '../build/bundle.js';
 import { buildRenderer } from '../electron/dev-bridge/index.js';
 import type { AppEvent } from '../shared/ipc/app-api.js';
+import type { Page } from 'playwright';
+import type { AppServices } from '../electron/main/services/app-services.js';
 import { launchBrowser, openApp, RENDERER_DIR, ROOT, startStack, stateWords } from '../test/e2e/harness.js';
 import { median } from './stats.js';
 
@@ -84,6 +90,53 @@ function cliStart(): { command: string; nodeMs: number; binMs: number; ratio: nu
   };
 }
 
+/** ICMP payload and packets per second of the graph check's known traffic. */
+const PING_PAYLOAD = 1000;
+const PING_PER_SECOND = 10;
+
+/** Connects `id`, pings through the tunnel from its first second, and compares the graph's first point with the truth. */
+async function graphFirstSample(page: Page, services: AppServices, id: string, clientNetns: string, peerIp: string) {
+  const { handlers, events } = services;
+  const samples: Array<{ at: number; bytes: number; helperRate: number }> = [];
+  const off = events.on((event: AppEvent) => {
+    if (event.type === 'stats' && event.profileId === id) samples.push({ at: event.at, bytes: event.bytesIn + event.bytesOut, helperRate: event.rateIn + event.rateOut });
+  });
+  const connected = await handlers['connections:connect']({ id });
+  if (!connected.ok) throw new Error(connected.error.message.en);
+  await stateWords(page).filter({ hasText: /^Connected$/ }).waitFor({ timeout: 60_000 });
+  const ping = spawn('ip', ['netns', 'exec', clientNetns, 'ping', '-q', '-i', String(1 / PING_PER_SECOND), '-s', String(PING_PAYLOAD), '-w', '12', peerIp], { stdio: 'ignore' });
+  try {
+    const deadline = Date.now() + 20_000;
+    while (samples.length < 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    const figure = page.locator('.connection figure.graph');
+    const read = async (name: string) => ((await figure.getAttribute(name)) ?? '').split(' ').filter(Boolean).map(Number);
+    const rateIn = await read('data-rates-in');
+    const rateOut = await read('data-rates-out');
+    const drawn = rateIn.map((v, i) => v + (rateOut[i] ?? 0));
+    const firstIndex = drawn.findIndex((v) => v > 0);
+    const first = samples[0];
+    const later = samples.at(-1);
+    // The truth: bytes carried from the seeding reading to the last, over the time between them.
+    const trueBps = first && later && later.at > first.at ? ((later.bytes - first.bytes) * 1000) / (later.at - first.at) : 0;
+    const graphFirstBps = firstIndex >= 0 ? (drawn[firstIndex] ?? 0) : 0;
+    return {
+      samples: samples.length,
+      graphFirstBps: Math.round(graphFirstBps),
+      trueBps: Math.round(trueBps),
+      errorPct: trueBps > 0 ? Number(((Math.abs(graphFirstBps - trueBps) / trueBps) * 100).toFixed(1)) : null,
+      graphMaxBps: Math.max(...drawn),
+      helperFirstSampleBps: Math.round(first?.helperRate ?? 0),
+      traffic: `ping -s ${PING_PAYLOAD} at ${PING_PER_SECOND}/s`,
+    };
+  } finally {
+    ping.kill();
+    off();
+    await handlers['connections:disconnect']({ id });
+    await stateWords(page).filter({ hasText: /^Disconnected$/ }).waitFor({ timeout: 60_000 });
+  }
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench:ui needs root (lab servers and the helper): sudo npm run bench:ui');
   await bundleCli();
@@ -142,6 +195,7 @@ async function main(): Promise<void> {
       await stateWords(page).filter({ hasText: /^Disconnected$/ }).waitFor({ timeout: 60_000 });
     }
     off();
+    const graph = await graphFirstSample(page, stack.services, id, lab.clientNetns, lab.tunnelPeerIp);
     const changes = await page.evaluate(() => window.__stateChanges ?? []);
     const latencies: number[] = [];
     for (const arrival of arrivals) {
@@ -152,8 +206,10 @@ async function main(): Promise<void> {
       eventToDom: { samples: latencies.length, medianMs: Number(median(latencies).toFixed(1)), maxMs: Number(Math.max(...latencies).toFixed(1)), targetMs: 50 },
       bundle: { gzipKB: Number((size.gzip / 1024).toFixed(1)), rawKB: Number((size.raw / 1024).toFixed(1)), targetGzipKB: 300, files: size.files },
       cliStart: cli,
+      graphFirstSample: graph,
     };
     console.log(`helper state event → DOM: median ${result.eventToDom.medianMs} ms, max ${result.eventToDom.maxMs} ms over ${latencies.length} samples (target ≤ 50 ms)`);
+    console.log(`graph's first sample: ${graph.graphFirstBps} B/s drawn, ${graph.trueBps} B/s true (${graph.traffic}): error ${graph.errorPct ?? '?'} %; the helper's single-sample rate was ${graph.helperFirstSampleBps} B/s`);
     console.log(`renderer bundle: ${result.bundle.gzipKB} KB gzipped, ${result.bundle.rawKB} KB raw (target ≤ 300 KB gzipped)`);
     console.log(JSON.stringify(result));
     if (result.eventToDom.medianMs > 50 || result.bundle.gzipKB > 300 || cli.ratio > cli.targetRatio) process.exitCode = 1;
