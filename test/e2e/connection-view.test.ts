@@ -179,3 +179,60 @@ describe.skipIf(!canRun)('connection view (wireguard-split): graph, route confli
     });
   }
 });
+
+describe.skipIf(!canRun)('connection view (openvpn-userpass): a wrong password is asked again in place', () => {
+  let stack: Stack;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    stack = await startStack('openvpn-userpass');
+    browser = await launchBrowser();
+    page = await openApp(browser, stack.bridge);
+    const lab = stack.lab;
+    if (!lab) throw new Error('no lab');
+    await importByChooser(page, { name: basename(lab.profile), text: readFileSync(lab.profile, 'utf8') }, 'Userpass lab');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  function credentials() {
+    const c = stack.lab?.credentials;
+    if (!c?.good || !c.bad) throw new Error('the lab exported no credentials');
+    return { good: c.good, bad: c.bad };
+  }
+
+  const texts = {
+    en: { connect: 'Connect Userpass lab', disconnect: 'Disconnect Userpass lab', dialog: 'Sign in to Userpass lab', username: 'Username', password: 'Password', submit: 'Sign in', refused: 'The server did not accept the password. Please enter it again.', connected: /^Connected$/, disconnected: /^Disconnected$/ },
+    ja: { connect: 'Userpass lab に接続', disconnect: 'Userpass lab を切断', dialog: 'Userpass lab にサインイン', username: 'ユーザー名', password: 'パスワード', submit: 'サインイン', refused: 'サーバーがパスワードを受け付けませんでした。もう一度入力してください。', connected: /^接続済み$/, disconnected: /^切断されました$/ },
+  } as const;
+
+  for (const language of ['en', 'ja'] as const) {
+    it(`asks again with the error and the username kept, without pressing Connect (${language})`, async () => {
+      await setLanguage(stack, page, language);
+      const t = texts[language];
+      await page.getByRole('button', { name: t.connect }).click();
+      const dialog = page.getByRole('dialog', { name: t.dialog });
+      await dialog.waitFor({ timeout: 60_000 });
+      await dialog.getByRole('textbox', { name: t.username }).fill(credentials().good.username);
+      await dialog.getByLabel(t.password).fill(credentials().bad.password);
+      await dialog.getByRole('button', { name: t.submit }).click();
+      // The server refuses; the app connects again by itself and the dialog is back with why.
+      await dialog.getByText(t.refused).waitFor({ timeout: 60_000 });
+      expect(await dialog.getByRole('textbox', { name: t.username }).inputValue()).toBe(credentials().good.username);
+      expect(await dialog.getByLabel(t.password).inputValue()).toBe('');
+      await expect.poll(() => dialog.getByLabel(t.password).evaluate((el) => el === document.activeElement)).toBe(true);
+      await shot(page, `connection-view-password-asked-again-${language}`);
+      await dialog.getByLabel(t.password).fill(credentials().good.password);
+      await dialog.getByRole('button', { name: t.submit }).click();
+      const words = page.getByRole('region', { name: /^(Connection|接続)$/ }).locator('.state-words');
+      await words.filter({ hasText: t.connected }).waitFor({ timeout: 60_000 });
+      await shot(page, `connection-view-password-then-connected-${language}`);
+      await page.getByRole('button', { name: t.disconnect }).click();
+      await words.filter({ hasText: t.disconnected }).waitFor({ timeout: 30_000 });
+    });
+  }
+});
