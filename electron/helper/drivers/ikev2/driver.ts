@@ -78,6 +78,8 @@ class Ikev2Driver implements Driver {
   private prompt: { resolve: (c: Credentials | typeof ENDED) => void } | null = null;
   private initialCredentials: Credentials | undefined;
   private counterBase = { in: 0, out: 0 };
+  /** A DNS apply scheduled from the initiate's log lines. */
+  private dnsSoon: NodeJS.Immediate | null = null;
   /** When start() began, for the steps' timings in the log. */
   private t0 = 0;
   private childCounters = new Map<string, { in: number; out: number }>();
@@ -358,6 +360,14 @@ class Ikev2Driver implements Driver {
     const r = await vici.initiate({ child: plan.child, ike: CONN_NAME, timeout: this.ctx.connectTimeoutMs, loglevel: 1 }, (line) => {
       log.observe({ group: line.group ?? '', msg: line.msg });
       this.log('debug', `[${line.group ?? '?'}] ${line.msg}`);
+      // The server's DNS is known before the CHILD_SA is installed: start applying it now (the
+      // lines come in a burst, one per server), so that it is in place by the time the SA is.
+      if (/^installing DNS server /.test(line.msg) && this.profile.dnsServers.length === 0) {
+        this.dnsSoon ??= setImmediate(() => {
+          this.dnsSoon = null;
+          if (this.life.active) void this.applyDns();
+        });
+      }
       // charon would retransmit for seconds more: the reason is known now.
       if (log.decided && this.life.active) this.life.fail(log.errorFor(null));
     });
@@ -485,6 +495,8 @@ class Ikev2Driver implements Driver {
 
   private async tearDown(): Promise<void> {
     this.connected = false;
+    if (this.dnsSoon) clearImmediate(this.dnsSoon);
+    this.dnsSoon = null;
     const pending = this.prompt;
     this.prompt = null;
     pending?.resolve(ENDED);
