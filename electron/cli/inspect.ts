@@ -30,7 +30,7 @@ export function toJson(result: InspectResult, file: string, lang: Lang): Inspect
 }
 
 /** Product names, the same in every language. */
-const KIND_NAMES: Record<ProfileKind, string> = { openvpn: 'OpenVPN', wireguard: 'WireGuard' };
+const KIND_NAMES: Record<ProfileKind, string> = { openvpn: 'OpenVPN', wireguard: 'WireGuard', ikev2: 'IKEv2/IPsec' };
 
 const LABELS = {
   en: { ok: 'importable', refused: 'refused', layer: { L3: 'L3 routed (tun)', L2: 'L2 bridged (tap)' }, advisories: 'Advisories', errors: 'Errors', fixed: 'fixed automatically', fix: 'fix', line: 'line' },

@@ -8,7 +8,9 @@
 import type { Advisory, ProfileError } from './diagnostics.js';
 import { refusedResult, type ProfileFormat, type ProfileModel, type ProfileModels } from './format.js';
 import type { ProfileKind } from './kinds.js';
+import { ikev2Format } from './ikev2/format.js';
 import { chooseProfileName, fileStem } from './name.js';
+import { translateNetworkManager } from './networkmanager/index.js';
 import { openVpnFormat } from './openvpn/format.js';
 import { decodeUtf8Lossy, encodeUtf8 } from './openvpn/lexer.js';
 import type { ProfileFileSource } from './openvpn/inliner.js';
@@ -67,13 +69,14 @@ export type InspectResult = InspectOk | InspectRefused;
 export const FORMATS: { [K in ProfileKind]: ProfileFormat<K> } = {
   openvpn: openVpnFormat,
   wireguard: wireGuardFormat,
+  ikev2: ikev2Format,
 };
 
 /**
  * The order in which formats are asked whether a text is theirs: the most specific first, OpenVPN
  * (which reads anything no other format claims) last. Every kind appears exactly once.
  */
-export const DETECTION_ORDER: readonly ProfileKind[] = ['wireguard', 'openvpn'];
+export const DETECTION_ORDER: readonly ProfileKind[] = ['wireguard', 'ikev2', 'openvpn'];
 
 export function formatOf<K extends ProfileKind>(kind: K): ProfileFormat<K> {
   return FORMATS[kind];
@@ -112,11 +115,8 @@ export type Translation =
 
 export type Translator = (text: string, fileName: string | undefined) => Translation | null;
 
-/**
- * The translators, asked in order before detection. NetworkManager's goes here
- * (shared/profiles/networkmanager/index.ts translateNetworkManager) once it exists.
- */
-export const TRANSLATORS: readonly Translator[] = [];
+/** The translators, asked in order before detection. */
+export const TRANSLATORS: readonly Translator[] = [translateNetworkManager];
 
 /** Inspects any bytes as a profile. Never throws: every failure is an error value. */
 export function inspectProfile(original: Uint8Array | string, options: InspectOptions = {}): InspectResult {

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 
-export const PROFILE_KINDS = ['openvpn', 'wireguard'] as const;
+export const PROFILE_KINDS = ['openvpn', 'wireguard', 'ikev2'] as const;
 
 export type ProfileKind = (typeof PROFILE_KINDS)[number];
 

@@ -129,6 +129,7 @@ export function fileReferenceError(use: DirectiveUse, file: string): ProfileErro
 const CLIENT_FILE: Record<ProfileKind, LocalizedText> = {
   openvpn: { en: 'the client profile (.ovpn)', ja: 'クライアント用プロファイル (.ovpn)' },
   wireguard: { en: 'the client configuration (.conf) with an Endpoint', ja: 'Endpoint を含むクライアント用設定 (.conf)' },
+  ikev2: { en: 'the client connection (swanctl.conf, .sswan or .mobileconfig)', ja: 'クライアント用の接続設定 (swanctl.conf、.sswan または .mobileconfig)' },
 };
 
 export function serverConfigError(kind: ProfileKind, line: number, text: string): ProfileError {

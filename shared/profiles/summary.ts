@@ -3,6 +3,7 @@
  * Used by the CLI's `inspect` and the app's import review.
  */
 import type { ProfileModel, ProfileModels } from './format.js';
+import { summarizeIkev2 } from './ikev2/summary.js';
 import type { ProfileKind } from './kinds.js';
 import type { OpenVpnProfile } from './openvpn/model.js';
 import type { WireGuardProfile } from './wireguard/model.js';
@@ -72,6 +73,7 @@ function wireGuardRows(p: WireGuardProfile, lang: Lang): Row[] {
 const ROWS: { [K in ProfileKind]: (profile: ProfileModels[K], lang: Lang) => Row[] } = {
   openvpn: openVpnRows,
   wireguard: wireGuardRows,
+  ikev2: summarizeIkev2,
 };
 
 function rowsOf<K extends ProfileKind>(kind: K, profile: ProfileModels[K], lang: Lang): Row[] {

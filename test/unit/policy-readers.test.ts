@@ -67,9 +67,9 @@ describe('Linux policy reader', () => {
 
   it('a wrong type or value falls back to the default (not an earlier value), an unknown name is ignored, each with its line', () => {
     put('policy.json', { AllowScripts: true, AllowedKinds: ['wireguard'] });
-    const bad = put('policy.d/90-bad.json', { AllowScripts: 'yes', AllowedKinds: ['ikev2'], AllowedServers: ['not a host!'], AlowScripts: true, AlwaysOn: true });
+    const bad = put('policy.d/90-bad.json', { AllowScripts: 'yes', AllowedKinds: ['l2tp'], AllowedServers: ['not a host!'], AlowScripts: true, AlwaysOn: true });
     const e = effective();
-    expect(e.values).toMatchObject({ AllowScripts: false, AllowedKinds: ['openvpn', 'wireguard'], AllowedServers: ['*'], AlwaysOn: true });
+    expect(e.values).toMatchObject({ AllowScripts: false, AllowedKinds: ['openvpn', 'wireguard', 'ikev2'], AllowedServers: ['*'], AlwaysOn: true });
     expect(e.sources).toMatchObject({ AllowScripts: 'default', AllowedKinds: 'default', AlwaysOn: bad });
     expect(e.problems).toHaveLength(4);
     expect(e.problems.every((p) => p.startsWith(`${bad}: `))).toBe(true);

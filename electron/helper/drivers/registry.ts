@@ -10,6 +10,8 @@ import type { z } from 'zod';
 import type { ProfileKind } from '../../../shared/profiles/kinds.js';
 import type { HelperLog } from '../log.js';
 import type { Driver, DriverContext, Prelauncher } from './driver.js';
+import { ikev2Driver } from './ikev2/index.js';
+import type { Ikev2Residue } from './ikev2/residue.js';
 import { openVpnDriver } from './openvpn/index.js';
 import type { OpenVpnResidue } from './openvpn/residue.js';
 import { wireGuardDriver } from './wireguard/index.js';
@@ -19,6 +21,7 @@ import type { WireGuardResidue } from './wireguard/residue.js';
 export interface ResidueRecords {
   openvpn: OpenVpnResidue;
   wireguard: WireGuardResidue;
+  ikev2: Ikev2Residue;
 }
 
 export type ResidueOf<K extends ProfileKind> = ResidueRecords[K];
@@ -46,6 +49,7 @@ export interface DriverRegistration<K extends ProfileKind> {
 export const DRIVERS: { [K in ProfileKind]: DriverRegistration<K> } = {
   openvpn: openVpnDriver,
   wireguard: wireGuardDriver,
+  ikev2: ikev2Driver,
 };
 
 /** The cleanup a residue record (already parsed JSON) read from session directory `dir` asks for, or why it is refused. */

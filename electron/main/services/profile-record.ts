@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { advisory, profileId, type ProfileDetails, type ProfileSummary } from '../../../shared/ipc/app-api.js';
 import { inspectProfile, type InspectOk, type InspectResult, type InspectedProfile } from '../../../shared/profiles/inspect.js';
 import { profileKindSchema } from '../../../shared/profiles/kinds.js';
+import type { Ikev2Profile } from '../../../shared/profiles/ikev2/model.js';
+import { writeIkev2 } from '../../../shared/profiles/ikev2/writer.js';
 import type { OpenVpnDirective, OpenVpnProfile } from '../../../shared/profiles/openvpn/model.js';
 import { writeOpenVpn } from '../../../shared/profiles/openvpn/writer.js';
 import { summarizeProfile } from '../../../shared/profiles/summary.js';
@@ -45,7 +47,19 @@ function firstServer(profile: InspectedProfile): string {
       const endpoint = profile.peers.find((p) => p.endpoint)?.endpoint;
       return endpoint ? formatEndpoint(endpoint) : '';
     }
+    case 'ikev2': {
+      const host = profile.remoteAddrs[0] ?? '';
+      if (host === '' || profile.remotePort === null) return host;
+      return host.includes(':') ? `[${host}]:${profile.remotePort}` : `${host}:${profile.remotePort}`;
+    }
   }
+}
+
+/** An IKEv2 round that signs in with a password nobody saved in the profile. */
+function ikev2AsksPassword(profile: Ikev2Profile): boolean {
+  return profile.local.some((round) =>
+    round.auth === 'xauth' ? profile.secrets.xauthPassword === null : (round.auth === 'eap' || round.auth === 'eap-mschapv2') && profile.secrets.eapPassword === null,
+  );
 }
 
 function asksForCredentials(profile: InspectedProfile): boolean {
@@ -57,6 +71,8 @@ function asksForCredentials(profile: InspectedProfile): boolean {
     }
     case 'wireguard':
       return false;
+    case 'ikev2':
+      return ikev2AsksPassword(profile);
   }
 }
 
@@ -127,6 +143,15 @@ export function maskedConfig(profile: InspectedProfile): string {
         interface: { ...profile.interface, privateKey: HIDDEN },
         peers: profile.peers.map((peer) => (peer.presharedKey === undefined ? peer : { ...peer, presharedKey: HIDDEN })),
       });
+    case 'ikev2': {
+      const hide = (secret: string | null): string | null => (secret === null ? null : HIDDEN);
+      const { secrets, files } = profile;
+      return writeIkev2({
+        ...profile,
+        secrets: { psk: hide(secrets.psk), eapPassword: hide(secrets.eapPassword), xauthPassword: hide(secrets.xauthPassword) },
+        files: { ...files, privateKey: hide(files.privateKey) },
+      });
+    }
   }
 }
 
