@@ -20,6 +20,7 @@ export const PRELOAD_CHANNELS = [
   'profiles:cancel-import',
   'profiles:rename',
   'profiles:delete',
+  'profiles:new-wireguard',
   'profiles:export',
   'managed:get',
   'connections:list',

@@ -13,6 +13,7 @@ import type {
 } from '../../shared/ipc/app-api.js';
 import type { CredentialRequest, LogLine, TunnelState } from '../../shared/ipc/helper-protocol.js';
 import { defaultPolicyValues } from '../../shared/policy/table.js';
+import { newWireGuardTunnel } from '../../shared/profiles/wireguard/create.js';
 
 export type Scenario =
   | 'none' | 'empty' | 'connected' | 'credentials' | 'challenge' | 'passphrase' | 'error' | 'reconnecting' | 'review' | 'refused' | 'import-failed';
@@ -393,6 +394,15 @@ export function createFakeApi(options: FakeOptions): TsunaguApi {
       profiles = profiles.filter((p) => p.id !== id);
       setTimeout(() => emit({ type: 'profiles-changed' }), 0);
       return reply({ ok: true as const });
+    },
+    profilesNewWireguard: (form) => {
+      // The real pure builder (shared/), so the dialog shows the same field errors as with main.
+      const built = newWireGuardTunnel(form);
+      if (!built.ok) return reply({ created: false as const, fieldErrors: built.fieldErrors }, 120);
+      const id = `new${(seq++).toString().padStart(8, '0')}`;
+      profiles = [...profiles, { id, name: built.name, kind: 'wireguard', layer: 'L3', server: form.endpoint.trim(), importedAt: Date.now(), needsCredentials: false, hasSavedCredentials: false, advisoryCount: built.inspection.advisories.length }];
+      setTimeout(() => emit({ type: 'profiles-changed' }), 0);
+      return reply({ created: true as const, id, name: built.name, publicKey: built.publicKey, peerBlock: built.peerBlock }, 120);
     },
     profilesExport: ({ id }) => {
       const p = profiles.find((x) => x.id === id);

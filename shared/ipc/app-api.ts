@@ -174,6 +174,27 @@ export const appEvent = z.discriminatedUnion('type', [
 ]);
 export type AppEvent = z.infer<typeof appEvent>;
 
+/** The "New WireGuard tunnel" form, as typed (main builds and checks the profile; the private key stays in main). */
+export const newWireGuardRequest = z.object({
+  name: z.string().max(256),
+  address: z.string().max(1024),
+  dns: z.string().max(1024).optional(),
+  endpoint: z.string().max(1024),
+  serverPublicKey: z.string().max(256),
+  allowedIPs: z.string().max(4096),
+  persistentKeepalive: z.string().max(16).optional(),
+});
+export type NewWireGuardRequest = z.infer<typeof newWireGuardRequest>;
+
+export const newWireGuardField = z.enum(['name', 'address', 'dns', 'endpoint', 'serverPublicKey', 'allowedIPs', 'persistentKeepalive', 'form']);
+
+/** Saved (with the public key and the [Peer] block for the server administrator), or what is wrong per field. */
+export const newWireGuardReply = z.discriminatedUnion('created', [
+  z.object({ created: z.literal(true), id: profileId, name: z.string(), publicKey: z.string(), peerBlock: z.string() }),
+  z.object({ created: z.literal(false), fieldErrors: z.array(z.object({ field: newWireGuardField, code: z.string(), message: localized })) }),
+]);
+export type NewWireGuardReply = z.infer<typeof newWireGuardReply>;
+
 const empty = z.object({}).strict();
 const ok = z.object({ ok: z.literal(true) });
 
@@ -187,6 +208,8 @@ export const APP_CHANNELS = {
   'profiles:cancel-import': { request: z.object({ importId }), reply: ok },
   'profiles:rename': { request: z.object({ id: profileId, name: z.string().min(1).max(64) }), reply: ok },
   'profiles:delete': { request: z.object({ id: profileId }), reply: ok },
+  /** Generates a key pair and saves a new WireGuard profile from the form (field errors are a reply, not a failure). */
+  'profiles:new-wireguard': { request: newWireGuardRequest, reply: newWireGuardReply },
   /**
    * Exports the canonical profile (mode 0600) to where the user chooses in main's save dialog;
    * `path` is null when the dialog was cancelled. The renderer never names a path to write.

@@ -21,6 +21,7 @@ import { ProfileStore } from './profile-store.js';
 import { SettingsStore } from './settings-store.js';
 import type { TrayState } from './tray-model.js';
 import { downloadProfile, parseDeepLink, type UrlDownloadOptions } from './url-import.js';
+import { createWireGuardProfile } from './wireguard-create.js';
 
 /** Native dialogs, provided by the shell (a test bridge answers with fixed paths). */
 export interface Dialogs {
@@ -185,6 +186,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       }
       await profilesChanged();
       return removed;
+    },
+
+    'profiles:new-wireguard': async (request) => {
+      if (connections.locks().personalProfiles) return failed(managedError());
+      const result = await createWireGuardProfile(store, request);
+      if (result.ok && result.value.created) await profilesChanged();
+      return result;
     },
 
     'profiles:export': async ({ id }) => {
