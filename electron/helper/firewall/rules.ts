@@ -102,11 +102,14 @@ function tunnelDnsRules(t: TunnelIntent, direction: 'meta oifname'): RuleSpec[] 
   return out;
 }
 
+/**
+ * ICMP admin-prohibited for TCP too: a TCP reset for a connection routed into a wg-quick tunnel
+ * comes back with the resolver's address on lo, and wg-quick's anti-spoofing rule (packets for
+ * the tunnel address from outside the tunnel whose source is not local) drops it, so the
+ * application would wait for its timeout instead of failing at once.
+ */
 function dnsRejectRules(): RuleSpec[] {
-  return [
-    rule('dns elsewhere (udp)', [m('udp dport', DNS_PORTS)], 'reject-admin-prohibited', true),
-    rule('dns elsewhere (tcp)', [m('tcp dport', DNS_PORTS)], 'reject-tcp-reset', true),
-  ];
+  return [rule('dns elsewhere', [m('meta l4proto', ['tcp', 'udp']), m('th dport', DNS_PORTS)], 'reject-admin-prohibited', true)];
 }
 
 function lanRules(direction: 'daddr' | 'saddr'): RuleSpec[] {
