@@ -14,6 +14,10 @@ const USAGE = `Usage: tsunagu [--socket PATH] <command> [options]
 Commands:
   inspect <file|folder|zip> [--json]   Check a VPN profile: summary, advisories, errors.
                                        Exit 0 when importable, 1 when refused or invalid.
+  wg new --name N --address A --endpoint H:P --server-key K --allowed-ips CIDRS
+         [--dns D] [--keepalive S] [--json] [--data-dir DIR]
+                                       Create a WireGuard tunnel in the app's profiles (new
+                                       key pair); print the [Peer] block for the server.
   genkey                               Print a new WireGuard private key.
   pubkey                               Read a private key on stdin, print its public key.
   genpsk                               Print a new WireGuard preshared key.
@@ -100,6 +104,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       }
       return runInspect(rest[0] as string, { json, lang }, io);
     }
+    case 'wg':
+      if (rest[0] !== 'new') return usageError(io, "wg: the subcommand is 'new'");
+      return (await import('./wg-new.js')).runWgNew(rest.slice(1), { lang, io });
     case 'genkey':
       return runGenkey(io);
     case 'genpsk':
