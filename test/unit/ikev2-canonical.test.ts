@@ -18,7 +18,7 @@ function imported(name: string): Ikev2Profile {
   return r.profile;
 }
 
-const FIXTURES = ['psk.swanctl.conf', 'eap.swanctl.conf', 'cert.swanctl.conf', 'ikev1-xauth.swanctl.conf', 'aggressive.swanctl.conf', 'multi.swanctl.conf'];
+const FIXTURES = ['psk.swanctl.conf', 'eap.swanctl.conf', 'cert.swanctl.conf', 'p12.swanctl.conf', 'ikev1-xauth.swanctl.conf', 'aggressive.swanctl.conf', 'multi.swanctl.conf'];
 
 describe('canonical IKEv2 text', () => {
   it.each(FIXTURES)('%s: written, read back by both readers as exactly the imported profile', (name) => {

@@ -52,7 +52,7 @@ describe('.sswan profiles', () => {
   });
 
   it.each([
-    ['cert-p12.sswan', 'IKEV2_PKCS12_UNSUPPORTED', 'openssl pkcs12'],
+    ['cert-p12.sswan', 'IKEV2_PKCS12_PASSWORD', 'openssl pkcs12'],
     ['byod.sswan', 'IKEV2_SSWAN_BYOD_UNSUPPORTED', 'EAP-TNC'],
     ['no-ca.sswan', 'IKEV2_CA_MISSING', "remote.cert"],
   ])('refuses %s with %s and says what to do', (name, code, hint) => {
@@ -63,6 +63,19 @@ describe('.sswan profiles', () => {
     expect(r.errors[0]?.message.en).toContain(hint);
     expect(r.errors[0]?.message.ja.length).toBeGreaterThan(10);
     expect(r.errors[0]?.line).toBeGreaterThan(0);
+  });
+
+  it('imports a certificate profile whose PKCS#12 bundle has no password: certificate, key and the bundle’s CA', () => {
+    const r = read('cert-p12-nopass.sswan');
+    if (!r.ok) throw new Error(r.errors.map((e) => e.message.en).join('; '));
+    expect(r.profile.local).toEqual([{ auth: 'pubkey', id: null, eapId: null, xauthId: null, usesClientCert: true }]);
+    expect(r.profile.files).toEqual({
+      caCerts: [fixture(SWANCTL_DIR, 'ca.pem'), fixture(SWANCTL_DIR, 'ca.pem')],
+      serverCerts: [],
+      clientCert: fixture(SWANCTL_DIR, 'client.pem'),
+      privateKey: fixture(SWANCTL_DIR, 'client.key'),
+    });
+    expect(r.advisories.map((a) => a.code)).toEqual(['IKEV2_PKCS12_CA_TRUSTED']);
   });
 
   it('refuses JSON that is broken, of an unknown type, or without a server, pointing at the line', () => {

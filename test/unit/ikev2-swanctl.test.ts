@@ -119,6 +119,18 @@ describe('swanctl.conf client connections', () => {
     expect(codes(none)).toEqual(['IKEV2_PRIVATE_KEY_MISSING']);
   });
 
+  it('takes the certificate, key and CA certificates of a PKCS#12 bundle opened with its secret', () => {
+    const r = ok(read('p12.swanctl.conf'));
+    expect(r.profile.files.clientCert).toBe(fixture(SWANCTL_DIR, 'client.pem'));
+    expect(r.profile.files.privateKey).toBe(fixture(SWANCTL_DIR, 'client.key'));
+    expect(r.profile.local[0]?.usesClientCert).toBe(true);
+    expect(r.inlinedFiles).toEqual(['ca.pem', 'client.p12']);
+    const wrong = readSwanctl(fixture(SWANCTL_DIR, 'p12.swanctl.conf').replace('"bundle-pass"', '"not-it"'), { files: folder(SWANCTL_DIR) });
+    expect(!wrong.ok && wrong.errors.map((e) => [e.code, e.line])).toEqual([['IKEV2_PKCS12_PASSWORD', 24]]);
+    const notP12 = readSwanctl(fixture(SWANCTL_DIR, 'p12.swanctl.conf').replace('client.p12', 'client.pem'), { files: folder(SWANCTL_DIR) });
+    expect(!notP12.ok && notP12.errors.map((e) => e.code)).toEqual(['IKEV2_PKCS12_UNREADABLE']);
+  });
+
   it('refuses a passphrase-protected key with the command that removes it', () => {
     const encrypted = '-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n';
     const files = memoryFiles({ 'ca.pem': fixture(SWANCTL_DIR, 'ca.pem'), 'client.pem': fixture(SWANCTL_DIR, 'client.pem'), 'client.key': encrypted });

@@ -5,14 +5,15 @@
  * (IPv4 and IPv6) is always requested, all traffic goes through the tunnel unless
  * `split-tunneling.subnets` says otherwise, the server must prove the identity `remote.id` (by
  * default its address) with a certificate, and the EAP user name is also the IKE identity.
- * A PKCS#12 client certificate (`local.p12`) cannot be read yet and is refused with the command
- * that turns it into files for a swanctl.conf profile.
+ * A PKCS#12 client certificate (`local.p12`) is read when it has no password (a .sswan carries
+ * none; the apps ask for it), and refused with the command that removes the password otherwise.
  */
 import type { Advisory, ProfileError } from '../diagnostics.js';
 import { profileError } from '../diagnostics.js';
 import { ikev2Advisories } from './advisories.js';
-import type { Ikev2LocalRound, Ikev2Profile } from './model.js';
+import type { Ikev2Files, Ikev2LocalRound, Ikev2Profile } from './model.js';
 import { derToPem, fromBase64, pemBlocks } from './pem.js';
+import { pkcs12CaAdvisory, readPkcs12 } from './pkcs12.js';
 import type { Ikev2ReadOptions, Ikev2ReadResult } from './result.js';
 import { hasControlCharacter, parseIdentity, parsePort, parseProposals, parseRemoteAddress, parseTrafficSelector, parseVip, type Parsed } from './values.js';
 
@@ -186,11 +187,24 @@ export function readSswan(text: string, _options: Ikev2ReadOptions = {}): Ikev2R
   if ((type === 'ikev2-eap' || type === 'ikev2-cert-eap') && eapId === null) {
     r.error('IKEV2_SSWAN_FIELD_MISSING', ['local'], "the profile signs in with a user name and password but gives no user name ('local.eap_id').", "プロファイルはユーザー名とパスワードでサインインしますが、ユーザー名 ('local.eap_id') がありません。");
   }
+  const files: Ikev2Files = { caCerts, serverCerts: [], clientCert: null, privateKey: null };
   if (rounds.some((x) => x.usesClientCert)) {
     if (typeof local.p12 === 'string' && local.p12 !== '') {
-      r.error('IKEV2_PKCS12_UNSUPPORTED', ['local', 'p12'],
-        "the client certificate is a PKCS#12 bundle ('local.p12'), which Tsunagu cannot read yet. Extract the certificate and key (openssl pkcs12 -in bundle.p12 -nodes) and import them with a swanctl.conf profile.",
-        "クライアント証明書が PKCS#12 バンドル ('local.p12') で、Tsunagu はまだ読めません。証明書と鍵を取り出し (openssl pkcs12 -in bundle.p12 -nodes)、swanctl.conf のプロファイルと一緒にインポートしてください。");
+      const bytes = fromBase64(local.p12);
+      // A .sswan carries no password for its bundle: the apps ask for it at import.
+      const bundle = bytes ? readPkcs12(bytes, null) : ({ ok: false, reason: 'malformed' } as const);
+      if (bundle.ok) {
+        files.clientCert = bundle.clientCert;
+        files.privateKey = bundle.privateKey;
+        files.caCerts.push(...bundle.caCerts);
+        if (bundle.caCerts.length > 0) r.advisories.push(pkcs12CaAdvisory(r.where(['local', 'p12']).line, bundle.caCerts.length));
+      } else if (bundle.reason === 'password') {
+        r.error('IKEV2_PKCS12_PASSWORD', ['local', 'p12'],
+          "the client certificate bundle ('local.p12') is protected by a password, which a .sswan file does not carry and Tsunagu cannot ask for at import yet. Remove the password (openssl pkcs12 -in bundle.p12 -nodes | openssl pkcs12 -export -passout pass: -out plain.p12), put the new bundle in 'local.p12', and import again.",
+          "クライアント証明書のバンドル ('local.p12') はパスワードで保護されていますが、.sswan ファイルにはパスワードが含まれず、Tsunagu はインポート時にまだ尋ねられません。パスワードを外し (openssl pkcs12 -in bundle.p12 -nodes | openssl pkcs12 -export -passout pass: -out plain.p12)、新しいバンドルを 'local.p12' に入れて、もう一度インポートしてください。");
+      } else {
+        r.error('IKEV2_PKCS12_UNREADABLE', ['local', 'p12'], "'local.p12' is not a base64 PKCS#12 bundle with a certificate and its private key.", "'local.p12' は証明書と秘密鍵を含む base64 の PKCS#12 バンドルではありません。");
+      }
     } else {
       r.error('IKEV2_SSWAN_CERT_MISSING', ['type'],
         `a '${type}' profile signs in with a certificate, but this file carries none ('local.p12'): the strongSwan app lets you pick one installed on the device. Ask your provider for the certificate, and import it with a swanctl.conf profile.`,
@@ -243,7 +257,7 @@ export function readSswan(text: string, _options: Ikev2ReadOptions = {}): Ikev2R
     mobike: true,
     dpdDelay: null,
     children: [{ name: 'net', localTs: [], remoteTs: subnets.length > 0 ? subnets : ['0.0.0.0/0', '::/0'], espProposals, mode: 'tunnel', updown: null }],
-    files: { caCerts, serverCerts: [], clientCert: null, privateKey: null },
+    files,
     secrets: { psk: null, eapPassword: password === undefined || password === '' ? null : password, xauthPassword: null },
     dnsServers,
   };

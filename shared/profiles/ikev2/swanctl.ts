@@ -14,6 +14,7 @@ import { DEFAULT_POLICY } from '../policy.js';
 import { ikev2Advisories } from './advisories.js';
 import type { Ikev2Child, Ikev2LocalAuth, Ikev2LocalRound, Ikev2Profile, Ikev2RemoteAuth, Ikev2RemoteRound } from './model.js';
 import { derToPem, looksLikeDer, pemBlocks } from './pem.js';
+import { pkcs12CaAdvisory, readPkcs12 } from './pkcs12.js';
 import { ikev2ServerConfigError, l2tpError, updownError } from './policy.js';
 import type { Ikev2ReadOptions, Ikev2ReadResult } from './result.js';
 import { readSettings, settingsError, subsection, valueOf, type SettingsPlace, type SettingsSection, type SettingsValue } from './settings.js';
@@ -110,6 +111,27 @@ class Reader {
     this.error('IKEV2_NOT_A_CERTIFICATE', ref.at, ref.source, `'${basenameOf(path)}' holds no certificate (PEM or DER). Check that it is the right file.`,
       `'${basenameOf(path)}' には証明書 (PEM または DER) がありません。正しいファイルか確認してください。`);
     return [];
+  }
+
+  /** A PKCS#12 bundle's certificate, key and CA certificates; null = reported. */
+  pkcs12(ref: SettingsValue, password: string | null): { clientCert: string; privateKey: string; caCerts: string[] } | null {
+    const content = this.file(ref, ref.value);
+    if (content === null) return null;
+    const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+    const read = readPkcs12(bytes, password);
+    if (read.ok) {
+      if (read.caCerts.length > 0) this.advisories.push(pkcs12CaAdvisory(ref.at.file === null ? ref.at.line : 0, read.caCerts.length));
+      return read;
+    }
+    const name = basenameOf(ref.value);
+    if (read.reason === 'password') {
+      this.error('IKEV2_PKCS12_PASSWORD', ref.at, ref.source, `the PKCS#12 bundle '${name}' cannot be opened with ${password === null ? 'no password' : 'the password given in its secret'}. Put the bundle's password in 'secret' of this section.`,
+        `PKCS#12 バンドル '${name}' を${password === null ? 'パスワードなしで' : 'シークレットに指定されたパスワードで'}開けません。バンドルのパスワードをこのセクションの 'secret' に書いてください。`);
+    } else {
+      this.error('IKEV2_PKCS12_UNREADABLE', ref.at, ref.source, `'${name}' is not a PKCS#12 bundle with a certificate and its private key. Check that it is the right file.`,
+        `'${name}' は証明書と秘密鍵を含む PKCS#12 バンドルではありません。正しいファイルか確認してください。`);
+    }
+    return null;
   }
 
   privateKey(ref: SettingsValue, path: string): string | null {
@@ -274,10 +296,6 @@ function readLocal(r: Reader, s: SettingsSection, version: 1 | 2, index: number,
     }
   }
   if (auth === undefined) return undefined;
-  if ((auth === 'pubkey' || auth === 'eap-tls') && !usesClientCert) {
-    r.error('IKEV2_CLIENT_CERT_MISSING', s.at, s.source, `'${s.name}' signs in with a certificate ('auth = ${auth}') but names none. Add 'certs = <your certificate file>' and import it together with that file.`,
-      `'${s.name}' は証明書でサインインします ('auth = ${auth}') が、証明書が指定されていません。'certs = <証明書ファイル>' を追加し、そのファイルと一緒にインポートしてください。`);
-  }
   return { auth, id, eapId, xauthId, usesClientCert };
 }
 
@@ -382,8 +400,13 @@ interface SecretEntry {
   secret: SettingsValue | undefined;
 }
 
-function secretEntries(r: Reader, secrets: SettingsSection | undefined): { ike: SecretEntry[]; eap: SecretEntry[]; xauth: SecretEntry[]; keys: SettingsValue[] } {
-  const out = { ike: [] as SecretEntry[], eap: [] as SecretEntry[], xauth: [] as SecretEntry[], keys: [] as SettingsValue[] };
+interface Bundle {
+  file: SettingsValue;
+  password: string | null;
+}
+
+function secretEntries(r: Reader, secrets: SettingsSection | undefined): { ike: SecretEntry[]; eap: SecretEntry[]; xauth: SecretEntry[]; keys: SettingsValue[]; bundles: Bundle[] } {
+  const out = { ike: [] as SecretEntry[], eap: [] as SecretEntry[], xauth: [] as SecretEntry[], keys: [] as SettingsValue[], bundles: [] as Bundle[] };
   if (!secrets) return out;
   for (const v of values(secrets)) unknownKey(r, v, 'secrets');
   for (const s of sections(secrets)) {
@@ -401,10 +424,13 @@ function secretEntries(r: Reader, secrets: SettingsSection | undefined): { ike: 
       if (file) out.keys.push(file);
       for (const v of values(s)) if (v.key !== 'file' && v.key !== 'secret') unknownKey(r, v, s.name);
     } else if (type === 'pkcs12') {
-      r.error('IKEV2_PKCS12_UNSUPPORTED', s.at, s.source, `'${s.name}' loads a PKCS#12 bundle, which Tsunagu cannot read yet. Extract the certificate and key (openssl pkcs12 -in bundle.p12 -nodes) and refer to them with 'certs' and a 'private' secret.`,
-        `'${s.name}' は PKCS#12 バンドルを読み込みますが、Tsunagu はまだ読めません。証明書と鍵を取り出し (openssl pkcs12 -in bundle.p12 -nodes)、'certs' と 'private' シークレットで指定してください。`);
+      const file = valueOf(s, 'file');
+      const secret = valueOf(s, 'secret');
+      if (file) out.bundles.push({ file, password: secret ? secretText(r, secret) : null });
+      else r.error('IKEV2_NO_FILENAME', s.at, s.source, `'${s.name}' names no file.`, `'${s.name}' にファイル名がありません。`);
+      for (const v of values(s)) if (v.key !== 'file' && v.key !== 'secret') unknownKey(r, v, s.name);
     } else if (type === 'token') {
-      r.error('IKEV2_TOKEN_UNSUPPORTED', s.at, s.source, `'${s.name}' uses a key on a smart card or token, which Tsunagu does not support.`, `'${s.name}' はスマートカードやトークン上の鍵を使いますが、Tsunagu は対応していません。`);
+      r.error('IKEV2_TOKEN_UNSUPPORTED', s.at, s.source, `'${s.name}' uses a key on a smart card or token, which Tsunagu does not support. Use a certificate and key file, or a PKCS#12 bundle ('pkcs12-… { file = … }'), instead.`, `'${s.name}' はスマートカードやトークン上の鍵を使いますが、Tsunagu は対応していません。代わりに証明書と鍵のファイル、または PKCS#12 バンドル ('pkcs12-… { file = … }') を使ってください。`);
     } else if (type === 'ppk') {
       r.ignored.push(`secrets.${s.name}`);
     } else {
@@ -595,7 +621,25 @@ function readConnection(r: Reader, conn: SettingsSection, root: SettingsSection,
 
   const secretSection = subsection(root, 'secrets');
   const entries = secretEntries(r, secretSection);
-  if (p.files.clientCert !== null) {
+  const bundle = entries.bundles[0];
+  const certRounds = p.local.filter((l) => l.auth === 'pubkey' || l.auth === 'eap-tls');
+  if (bundle && certRounds.length > 0 && p.files.clientCert === null) {
+    const read = r.pkcs12(bundle.file, bundle.password);
+    if (read) {
+      p.files.clientCert = read.clientCert;
+      p.files.privateKey = read.privateKey;
+      p.files.caCerts.push(...read.caCerts);
+      for (const l of certRounds) l.usesClientCert = true;
+    }
+  }
+  for (const [i, l] of p.local.entries()) {
+    const s = locals[i];
+    if ((l.auth === 'pubkey' || l.auth === 'eap-tls') && !l.usesClientCert && s && !(bundle && p.files.clientCert === null)) {
+      r.error('IKEV2_CLIENT_CERT_MISSING', s.at, s.source, `'${s.name}' signs in with a certificate ('auth = ${l.auth}') but names none. Add 'certs = <your certificate file>' and import it together with that file.`,
+        `'${s.name}' は証明書でサインインします ('auth = ${l.auth}') が、証明書が指定されていません。'certs = <証明書ファイル>' を追加し、そのファイルと一緒にインポートしてください。`);
+    }
+  }
+  if (p.files.clientCert !== null && p.files.privateKey === null) {
     const keyRef = entries.keys[0];
     if (keyRef) p.files.privateKey = r.privateKey(keyRef, keyRef.value);
     else if (firstClient) p.files.privateKey = guessKey(r, firstClient);
