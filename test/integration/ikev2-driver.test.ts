@@ -76,6 +76,7 @@ interface Harness {
 }
 
 const harnesses: Harness[] = [];
+const runDirs: string[] = [];
 
 interface StartOptions {
   profile: Ikev2Profile;
@@ -88,6 +89,7 @@ interface StartOptions {
 
 async function startDriver(inst: LabInstance, opts: StartOptions): Promise<Harness> {
   const runDir = mkdtempSync(join(tmpdir(), 'tsu-ike-'));
+  runDirs.push(runDir);
   const sessionId = opts.sessionId ?? `ike${Math.random().toString(16).slice(2, 12)}`;
   const workDir = join(runDir, 'sessions', sessionId);
   execFileSync('mkdir', ['-p', '-m', '0700', workDir]);
@@ -204,6 +206,8 @@ async function expectError(h: Harness, code: string, what: string): Promise<numb
 
 afterEach(async () => {
   for (const h of harnesses.splice(0)) await h.driver.stop('test over').catch(() => undefined);
+  // The session manager removes a session's directory once it is over; here the test does.
+  for (const dir of runDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 afterAll(async () => {
