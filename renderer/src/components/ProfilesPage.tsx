@@ -1,8 +1,11 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { setImportOpen } from '../state/actions.js';
-import { useProfiles, useUi } from '../state/store.js';
+import { locksOf } from '../state/managed.js';
+import { useManaged, useProfiles, useUi } from '../state/store.js';
 import { ConnectionPanel } from './ConnectionPanel.js';
 import { ErrorNote } from './ErrorNote.js';
+import { NewWireGuardDialog } from './NewWireGuardDialog.js';
 import { ProfileDetails, ProfileHeader } from './ProfileDetails.js';
 import { ProfileList } from './ProfileList.js';
 
@@ -11,6 +14,10 @@ export function ProfilesPage() {
   const status = useProfiles((s) => s.status);
   const error = useProfiles((s) => s.error);
   const count = useProfiles((s) => s.list.length);
+  // Held here, above the empty/list switch: the first tunnel created turns the empty page into the
+  // list, and the dialog (now showing the [Peer] block) must stay open through that.
+  const [newTunnelOpen, setNewTunnelOpen] = useState(false);
+  const dialog = newTunnelOpen && <NewWireGuardDialog onClose={() => setNewTunnelOpen(false)} />;
 
   if (status === 'loading') return <p className="page-message loading">{t('common.loading')}</p>;
   if (status === 'failed' && error) {
@@ -20,12 +27,36 @@ export function ProfilesPage() {
       </div>
     );
   }
-  if (count === 0) return <EmptyProfiles />;
+  if (count === 0) {
+    return (
+      <>
+        <EmptyProfiles onNewTunnel={() => setNewTunnelOpen(true)} />
+        {dialog}
+      </>
+    );
+  }
   return (
     <div className="profiles-page">
-      <ProfileList />
+      <div className="profiles-column">
+        <ProfileList />
+        <div className="new-tunnel-bar">
+          <NewTunnelButton onClick={() => setNewTunnelOpen(true)} />
+        </div>
+      </div>
       <SelectedProfile />
+      {dialog}
     </div>
+  );
+}
+
+/** Opens "New WireGuard tunnel" (not while the administrator locks personal profiles). */
+function NewTunnelButton({ onClick, className = 'button' }: { onClick: () => void; className?: string }) {
+  const { t } = useTranslation();
+  const locked = useManaged((s) => locksOf(s).personalProfiles);
+  return (
+    <button type="button" className={className} disabled={locked} title={locked ? t('common.managed') : undefined} onClick={onClick}>
+      {t('newTunnel.open')}
+    </button>
   );
 }
 
@@ -49,13 +80,14 @@ function SelectedProfile() {
   );
 }
 
-function EmptyProfiles() {
+function EmptyProfiles({ onNewTunnel }: { onNewTunnel: () => void }) {
   const { t } = useTranslation();
   return (
     <div className="empty-state">
       <h1>{t('profiles.emptyTitle')}</h1>
       <p>{t('profiles.emptyBody')}</p>
       <button type="button" className="button primary big" onClick={() => setImportOpen(true)}>{t('import.open')}</button>
+      <NewTunnelButton className="button new-tunnel-open" onClick={onNewTunnel} />
       <p className="hint">{t('profiles.emptyDrop')}</p>
     </div>
   );
