@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONN_NAME, loadPlan, passwordNeeds, sharedLoad, verifyLoadedConn } from '../../electron/helper/drivers/ikev2/conn.js';
+import { CONN_NAME, laterChildren, loadPlan, passwordNeeds, sharedLoad, usesPsk, verifyLoadedConn } from '../../electron/helper/drivers/ikev2/conn.js';
 import type { ViciSection } from '../../electron/helper/drivers/ikev2/vici/codec.js';
 import type { Ikev2LocalRound, Ikev2Profile } from '../../shared/profiles/ikev2/model.js';
 
@@ -124,6 +124,46 @@ describe('IKEv2 profile → VICI load-conn', () => {
     expect(conn.mobike).toBeUndefined();
     // EAP-TLS has no password.
     expect(passwordNeeds(profile({ local: [round({ auth: 'eap-tls', usesClientCert: true })] }))).toEqual([]);
+  });
+
+  it('the IKE PSK is loaded when the server authenticates by PSK, even when we authenticate otherwise', () => {
+    // EAP towards a server that proves itself with the PSK (remote auth psk, local eap).
+    const eapPskServer = profile({
+      local: [round({ auth: 'eap-mschapv2', eapId: 'alice' })],
+      remote: { auth: 'psk', id: 'server.lab.test', revocation: null },
+      secrets: { psk: 'the-psk', eapPassword: 'pw', xauthPassword: null },
+    });
+    expect(usesPsk(eapPskServer)).toBe(true);
+    expect(loadPlan(eapPskServer).shared).toEqual([
+      { type: 'IKE', data: 'the-psk', owners: ['server.lab.test'] },
+      { type: 'EAP', data: 'pw', owners: ['alice'] },
+    ]);
+    // A certificate client towards a PSK server: the local identity still owns the secret.
+    const certPskServer = profile({ ...CERT, remote: { auth: 'psk', id: null, revocation: null }, secrets: { psk: 'k', eapPassword: null, xauthPassword: null } });
+    expect(loadPlan(certPskServer).shared).toEqual([{ type: 'IKE', data: 'k', owners: ['client.lab.test'] }]);
+    // No PSK round anywhere: a PSK the model keeps is not loaded.
+    const stray = profile({ ...CERT, secrets: { psk: 'stray', eapPassword: null, xauthPassword: null } });
+    expect(usesPsk(stray)).toBe(false);
+    expect(loadPlan(stray).shared).toEqual([]);
+    // Same identity on both sides: listed once.
+    const same = profile({ local: [round({ auth: 'psk', id: 'x@lab' })], remote: { auth: 'psk', id: 'x@lab', revocation: null } });
+    expect(loadPlan(same).shared).toEqual([{ type: 'IKE', data: 'the-psk', owners: ['x@lab'] }]);
+  });
+
+  it('every child is initiated: the first brings the IKE_SA up, the others follow in profile order', () => {
+    const two = profile({
+      children: [
+        { name: 'office', localTs: [], remoteTs: ['198.18.2.0/24'], espProposals: null, mode: 'tunnel', updown: null },
+        { name: 'lab', localTs: [], remoteTs: ['198.18.3.0/24'], espProposals: null, mode: 'tunnel', updown: null },
+        { name: 'dc', localTs: [], remoteTs: ['10.9.0.0/16'], espProposals: null, mode: 'tunnel', updown: null },
+      ],
+    });
+    const plan = loadPlan(two);
+    expect(plan.child).toBe('office');
+    expect(plan.children).toEqual(['office', 'lab', 'dc']);
+    expect(laterChildren(plan)).toEqual(['lab', 'dc']);
+    expect(Object.keys((plan.conn[CONN_NAME] as ViciSection).children as ViciSection)).toEqual(['office', 'lab', 'dc']);
+    expect(laterChildren(loadPlan(PSK))).toEqual([]);
   });
 
   it('a second password replaces the first (same secret id)', () => {

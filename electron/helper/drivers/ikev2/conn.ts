@@ -32,8 +32,10 @@ export interface LoadPlan {
   keys: { type: 'any'; data: string }[];
   /** Shared secrets known from the profile (the prompt adds the others at connect). */
   shared: SharedSecret[];
-  /** The child to initiate. */
+  /** The child initiated first (it brings the IKE_SA up). */
   child: string;
+  /** Every child of the profile, in profile order (the first is `child`): each is initiated. */
+  children: string[];
 }
 
 /** A password the profile leaves to the user: asked through the credentials flow at connect. */
@@ -107,16 +109,29 @@ export function loadPlan(profile: Ikev2Profile): LoadPlan {
 
   const keys: LoadPlan['keys'] = files.privateKey !== null ? [{ type: 'any', data: files.privateKey }] : [];
   const shared: SharedSecret[] = [];
-  const first = profile.local[0];
-  if (profile.local.some((r) => r.auth === 'psk') && profile.secrets.psk !== null) {
-    const owners = [first?.id ?? null, profile.remote.id].filter((o): o is string => o !== null);
+  // The IKE PSK authenticates us (a psk local round), the server (remote psk) or both: charon
+  // needs it in either case.
+  if (usesPsk(profile) && profile.secrets.psk !== null) {
+    const localId = profile.local.find((r) => r.auth === 'psk')?.id ?? profile.local[0]?.id ?? null;
+    const owners = [localId, profile.remote.id].filter((o, i, all): o is string => o !== null && all.indexOf(o) === i);
     shared.push({ type: 'IKE', data: profile.secrets.psk, owners });
   }
   for (const need of passwordNeeds(profile)) {
     const data = need.type === 'EAP' ? profile.secrets.eapPassword : profile.secrets.xauthPassword;
     if (data !== null) shared.push({ type: need.type, data, owners: need.owners });
   }
-  return { conn: { [CONN_NAME]: conn }, keys, shared, child: profile.children[0]?.name ?? '' };
+  const childNames = profile.children.map((c) => c.name);
+  return { conn: { [CONN_NAME]: conn }, keys, shared, child: childNames[0] ?? '', children: childNames };
+}
+
+/** Whether the IKE pre-shared key takes part: a local psk round or a server authenticated by psk. */
+export function usesPsk(profile: Ikev2Profile): boolean {
+  return profile.remote.auth === 'psk' || profile.local.some((r) => r.auth === 'psk');
+}
+
+/** The children to initiate once the first is up (the IKE_SA exists; each is one CREATE_CHILD_SA). */
+export function laterChildren(plan: LoadPlan): string[] {
+  return plan.children.filter((c) => c !== plan.child);
 }
 
 /** The password rounds of a profile (EAP other than EAP-TLS, XAuth), with or without a stored secret. */
