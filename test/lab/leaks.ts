@@ -332,6 +332,14 @@ async function build(lab: LeakLab): Promise<void> {
   );
   rmSync(wgSocketPath(lab.wgServer), { force: true });
   await inNs(v, 'wg-quick', ['up', lab.serverConfig], WG_ENV);
+  // Resolve the neighbours once (client, router, decoy): a first packet queued behind neighbour
+  // discovery can miss a probe's short timeout, and a probe must fail only when it is blocked.
+  await Promise.all(
+    [LEAK_ADDR.decoy, LEAK_ADDR.decoy6, LEAK_ADDR.lanHost, LEAK_ADDR.lanHost6, LEAK_ADDR.vpn].map((host) => {
+      const [cmd, args] = inNetns(c, 'ping', ['-c1', '-W3', '-n', '-q', host]);
+      return run(cmd, args);
+    }),
+  );
 }
 
 export async function downLeakLab(lab: LeakLab): Promise<void> {
@@ -354,7 +362,7 @@ export interface TunnelUp {
  * then routes with that mark as its table), and waits for a ping through it to the server's
  * tunnel address.
  */
-export async function tunnelUp(lab: LeakLab, opts: { fwmark?: number; timeoutMs?: number } = {}): Promise<TunnelUp> {
+export async function tunnelUp(lab: LeakLab, opts: { fwmark?: number; timeoutMs?: number; wait?: boolean } = {}): Promise<TunnelUp> {
   const base = readFileSync(lab.clientConfig, 'utf8');
   const config = join(lab.dir, 'run', `${lab.wgClient}.conf`);
   mkdirSync(join(lab.dir, 'run'), { recursive: true, mode: 0o700 });
@@ -364,7 +372,7 @@ export async function tunnelUp(lab: LeakLab, opts: { fwmark?: number; timeoutMs?
   const started = performance.now();
   await inNs(lab.clientNetns, 'wg-quick', ['up', config], WG_ENV);
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
-  for (;;) {
+  while (opts.wait !== false) {
     const [cmd, args] = inNetns(lab.clientNetns, 'ping', ['-c1', '-W1', '-n', '-q', LEAK_ADDR.tunnelServer]);
     if ((await run(cmd, args, { allowFail: true })).code === 0) break;
     if (Date.now() > deadline) throw new Error('no reply through the tunnel');
@@ -373,6 +381,15 @@ export async function tunnelUp(lab: LeakLab, opts: { fwmark?: number; timeoutMs?
   const pid = findWireguardGo(lab.clientNetns, lab.wgClient);
   if (pid === null) throw new Error('wireguard-go not found after wg-quick up');
   return { connectMs, wireguardGoPid: pid };
+}
+
+/** The VPN server stops answering: its namespace drops the tunnel's UDP (handshakes never complete). */
+export async function dropHandshakes(lab: LeakLab, drop: boolean): Promise<void> {
+  const rules = drop
+    ? `table inet tsl_leakfault {\n  chain input {\n    type filter hook input priority -10; policy accept;\n    udp dport ${LEAK_ADDR.wgPort} drop\n  }\n}\n`
+    : 'table inet tsl_leakfault\ndelete table inet tsl_leakfault\n';
+  const [cmd, args] = inNetns(lab.vpnNetns, 'nft', ['-f', '-']);
+  await run(cmd, args, { input: rules });
 }
 
 /** wg-quick down of the client tunnel (clean stop). */
