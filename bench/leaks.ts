@@ -1,0 +1,200 @@
+/**
+ * `npm run bench:leaks` (root) — the kill switch's figures (issue 14), on the leak lab
+ * (test/lab/leaks.ts: client, ISP router counting the client's packets, WireGuard server, decoys):
+ *   - leaked packets per scenario, as the ISP router counts them (target 0 wherever the kill
+ *     switch is on; the 'off' rows show today's leaks),
+ *   - time from tunnel loss to blocking (the table is static: nothing has to happen),
+ *   - rule-apply latency (`nft -f -` in the client namespace, verified afterwards, median),
+ *   - the connect latency of a raw WireGuard connect (wg-quick up → first reply through the
+ *     tunnel) with the kill switch off and on, interleaved round by round, as a ratio.
+ * BENCH_ROUNDS (default 8) connect rounds, BENCH_APPLIES (default 20) applies.
+ */
+import { performance } from 'node:perf_hooks';
+import { applyIntent, removeFirewall, verifyIntent } from '../electron/helper/firewall/apply.js';
+import { TSUNAGU_FWMARK, type FirewallIntent, type TunnelIntent } from '../electron/helper/firewall/intent.js';
+import { inNetns, run } from '../test/lab/exec.js';
+import {
+  decoyProbes,
+  downLeakLab,
+  dropHandshakes,
+  endpointProbe,
+  killTunnel,
+  LEAK_ADDR,
+  lanProbes,
+  probeRound,
+  tunnelDnsProbes,
+  tunnelDown,
+  tunnelUp,
+  upLeakLab,
+  type LeakCounters,
+  type LeakLab,
+} from '../test/lab/leaks.js';
+import { findWireguardGo } from '../test/lab/wireguard.js';
+import { median } from './stats.js';
+
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 8);
+const APPLIES = Number(process.env['BENCH_APPLIES'] ?? 20);
+
+function tunnelIntent(lab: LeakLab, allowLan: boolean): TunnelIntent {
+  return {
+    mode: 'tunnel',
+    tunnelInterfaces: [lab.wgClient],
+    endpoints: [{ ...lab.endpoint, mark: TSUNAGU_FWMARK }],
+    allowLan,
+    dnsServers: [LEAK_ADDR.tunnelServer],
+    tunnelAddresses: [LEAK_ADDR.tunnelClient],
+  };
+}
+
+async function apply(lab: LeakLab, intent: FirewallIntent): Promise<number> {
+  const r = await applyIntent(intent, { netns: lab.clientNetns });
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.detail}`);
+  return r.value.applyMs;
+}
+
+async function reset(lab: LeakLab): Promise<void> {
+  if (findWireguardGo(lab.clientNetns, lab.wgClient) !== null) await tunnelDown(lab);
+  await dropHandshakes(lab, false);
+  await removeFirewall({ netns: lab.clientNetns });
+}
+
+interface Row {
+  scenario: string;
+  killSwitch: boolean;
+  answered: number;
+  probes: number;
+  seen: LeakCounters;
+}
+
+async function scenarios(lab: LeakLab): Promise<Row[]> {
+  const probes = [...decoyProbes(lab), ...lanProbes(), ...tunnelDnsProbes(), ...endpointProbe()];
+  const rows: Row[] = [];
+  const measure = async (scenario: string, killSwitch: boolean) => {
+    const { results, seen } = await probeRound(lab, probes);
+    rows.push({ scenario, killSwitch, answered: results.filter((r) => r.ok).length, probes: results.length, seen });
+  };
+
+  await measure('no tunnel', false);
+  await tunnelUp(lab, { fwmark: TSUNAGU_FWMARK });
+  await measure('connected, v4-only tunnel', false);
+  await killTunnel(lab);
+  await measure('wireguard-go SIGKILLed', false);
+  await reset(lab);
+
+  await dropHandshakes(lab, true);
+  await apply(lab, tunnelIntent(lab, false));
+  await tunnelUp(lab, { fwmark: TSUNAGU_FWMARK, wait: false });
+  await measure('connecting, handshakes dropped', true);
+  await reset(lab);
+
+  await apply(lab, tunnelIntent(lab, false));
+  await tunnelUp(lab, { fwmark: TSUNAGU_FWMARK });
+  await measure('connected, v4-only tunnel, LAN blocked', true);
+  await apply(lab, tunnelIntent(lab, true));
+  await measure('connected, LAN allowed', true);
+  await apply(lab, tunnelIntent(lab, false));
+  await killTunnel(lab);
+  await measure('wireguard-go SIGKILLed', true);
+  await apply(lab, { mode: 'blocked', allowLan: false });
+  await measure('helper restarted (blocked)', true);
+  await reset(lab);
+
+  await apply(lab, { mode: 'lockdown', allowLan: false });
+  await measure('always-on, no tunnel', true);
+  await apply(lab, { mode: 'lockdown', allowLan: true });
+  await measure('always-on, no tunnel, LAN allowed', true);
+  await reset(lab);
+  return rows;
+}
+
+/** Time from the tunnel's loss to traffic being blocked: the table does not change, so it is checked, not waited for. */
+async function lossToBlock(lab: LeakLab): Promise<{ ms: number; sameTable: boolean; leaked: number }> {
+  await apply(lab, tunnelIntent(lab, false));
+  await tunnelUp(lab, { fwmark: TSUNAGU_FWMARK });
+  await killTunnel(lab);
+  const lost = performance.now();
+  const v = await verifyIntent(tunnelIntent(lab, false), { netns: lab.clientNetns });
+  const { seen } = await probeRound(lab, decoyProbes(lab));
+  await reset(lab);
+  // Nothing ran between the loss and the check: the figure is 0 by construction when the table held.
+  return { ms: v.ok && v.value.length === 0 ? 0 : performance.now() - lost, sameTable: v.ok && v.value.length === 0, leaked: seen.leak_total };
+}
+
+async function netnsExecMs(lab: LeakLab): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const [cmd, args] = inNetns(lab.clientNetns, 'true');
+    const t = performance.now();
+    await run(cmd, args);
+    samples.push(performance.now() - t);
+  }
+  return median(samples);
+}
+
+async function connects(lab: LeakLab): Promise<{ off: number[]; sequential: number[]; concurrent: number[] }> {
+  const off: number[] = [];
+  const sequential: number[] = [];
+  const concurrent: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    off.push((await tunnelUp(lab, { fwmark: TSUNAGU_FWMARK })).connectMs);
+    await reset(lab);
+
+    // The strict order: the table first, then the tunnel.
+    let t = performance.now();
+    await apply(lab, tunnelIntent(lab, false));
+    await tunnelUp(lab, { fwmark: TSUNAGU_FWMARK });
+    sequential.push(performance.now() - t);
+    await reset(lab);
+
+    // Table and tunnel started together (the tunnel's packets are marked, so they pass either way).
+    t = performance.now();
+    await Promise.all([apply(lab, tunnelIntent(lab, false)), tunnelUp(lab, { fwmark: TSUNAGU_FWMARK })]);
+    concurrent.push(performance.now() - t);
+    await reset(lab);
+  }
+  return { off, sequential, concurrent };
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('bench:leaks must run as root (network namespaces)');
+  const lab = await upLeakLab();
+  try {
+    const rows = await scenarios(lab);
+    const loss = await lossToBlock(lab);
+    const applies: number[] = [];
+    for (let i = 0; i < APPLIES; i++) applies.push(await apply(lab, i % 2 === 0 ? tunnelIntent(lab, false) : { mode: 'blocked', allowLan: false }));
+    await reset(lab);
+    const netnsMs = await netnsExecMs(lab);
+    const c = await connects(lab);
+
+    const cols = ['leak_total', 'leak_v4', 'leak_v6', 'leak_tcp', 'leak_udp', 'leak_icmp', 'leak_dns', 'lan', 'endpoint'] as const;
+    console.log('\nLeaked packets per scenario (counted on the ISP router; endpoint = packets to the WireGuard endpoint, lan = to the LAN host)');
+    console.log(`${pad('scenario', 42)}${pad('kill switch', 13)}${pad('answered', 10)}${cols.map((k) => pad(k.replace('leak_', 'leaked '), 14)).join('')}`);
+    for (const r of rows) {
+      console.log(`${pad(r.scenario, 42)}${pad(r.killSwitch ? 'on' : 'off', 13)}${pad(`${r.answered}/${r.probes}`, 10)}${cols.map((k) => pad(String(r.seen[k]), 14)).join('')}`);
+    }
+    const on = rows.filter((r) => r.killSwitch);
+    console.log(`\nleaked with the kill switch on: ${on.reduce((a, r) => a + r.seen.leak_total, 0)} packets in ${on.length} scenarios (target 0)`);
+    console.log(`tunnel loss → blocking: ${loss.ms.toFixed(0)} ms (the table in force before the loss was still exactly in the kernel after it: ${loss.sameTable ? 'yes' : 'NO'}; leaked right after: ${loss.leaked})`);
+    applies.sort((a, b) => a - b);
+    console.log(
+      `rule apply (nft -f -, one transaction, in the client netns): median ${median(applies).toFixed(1)} ms over ${APPLIES} (min ${applies[0]?.toFixed(1)}, max ${applies[applies.length - 1]?.toFixed(1)}); of which \`ip netns exec\` alone: ${netnsMs.toFixed(1)} ms`,
+    );
+    const mOff = median(c.off);
+    const mSeq = median(c.sequential);
+    const mCon = median(c.concurrent);
+    console.log(`\nRaw WireGuard connect (wg-quick up → first reply through the tunnel), ${ROUNDS} interleaved rounds, medians:`);
+    console.log(`${pad('kill switch', 44)}${pad('median ms', 12)}${pad('added ms', 10)}ratio`);
+    console.log(`${pad('off', 44)}${pad(mOff.toFixed(1), 12)}${pad('-', 10)}1.00`);
+    console.log(`${pad('on, table applied first (strict order)', 44)}${pad(mSeq.toFixed(1), 12)}${pad((mSeq - mOff).toFixed(1), 10)}${(mSeq / mOff).toFixed(2)}`);
+    console.log(`${pad('on, table applied alongside wg-quick up', 44)}${pad(mCon.toFixed(1), 12)}${pad((mCon - mOff).toFixed(1), 10)}${(mCon / mOff).toFixed(2)}`);
+  } finally {
+    await downLeakLab(lab);
+  }
+}
+
+await main();
