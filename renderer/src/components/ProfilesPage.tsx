@@ -17,35 +17,35 @@ export function ProfilesPage() {
   // Held here, above the empty/list switch: the first tunnel created turns the empty page into the
   // list, and the dialog (now showing the [Peer] block) must stay open through that.
   const [newTunnelOpen, setNewTunnelOpen] = useState(false);
-  const dialog = newTunnelOpen && <NewWireGuardDialog onClose={() => setNewTunnelOpen(false)} />;
 
-  if (status === 'loading') return <p className="page-message loading">{t('common.loading')}</p>;
-  if (status === 'failed' && error) {
-    return (
+  let content;
+  if (status === 'loading') content = <p className="page-message loading">{t('common.loading')}</p>;
+  else if (status === 'failed' && error) {
+    content = (
       <div className="page-message">
         <ErrorNote error={error} title={t('profiles.loadFailed')} />
       </div>
     );
-  }
-  if (count === 0) {
-    return (
-      <>
-        <EmptyProfiles onNewTunnel={() => setNewTunnelOpen(true)} />
-        {dialog}
-      </>
+  } else if (count === 0) content = <EmptyProfiles onNewTunnel={() => setNewTunnelOpen(true)} />;
+  else {
+    content = (
+      <div className="profiles-page">
+        <div className="profiles-column">
+          <ProfileList />
+          <div className="new-tunnel-bar">
+            <NewTunnelButton onClick={() => setNewTunnelOpen(true)} />
+          </div>
+        </div>
+        <SelectedProfile />
+      </div>
     );
   }
+  // The dialog keeps its place in the tree whatever the page shows, so React keeps its state.
   return (
-    <div className="profiles-page">
-      <div className="profiles-column">
-        <ProfileList />
-        <div className="new-tunnel-bar">
-          <NewTunnelButton onClick={() => setNewTunnelOpen(true)} />
-        </div>
-      </div>
-      <SelectedProfile />
-      {dialog}
-    </div>
+    <>
+      {content}
+      {newTunnelOpen && <NewWireGuardDialog onClose={() => setNewTunnelOpen(false)} />}
+    </>
   );
 }
 
