@@ -6,6 +6,7 @@ import { initialConnections, reduceConnections, refusedSignIn, signInDropped, si
 import { appendLogs, filterLogs, initialLogs, sourceOf } from '../../renderer/src/state/logs.js';
 import { currentRates, lastMinute, MIN_INTERVAL_MS, readMeter } from '../../renderer/src/state/throughput.js';
 import { routeConflictOf, serverShown, tunnelAddresses } from '../../renderer/src/state/tunnel-view.js';
+import { estimatedHeight, layoutRows, LINE_HEIGHT, ROW_PADDING, rowsInView, textColumns } from '../../renderer/src/state/wrapped-rows.js';
 
 const T0 = 1_767_312_000_000;
 const CONNECTED: TunnelState = { status: 'connected', localIp: '10.8.0.6', remote: '198.51.100.20:1194', since: T0 };
@@ -162,5 +163,25 @@ describe('the log’s profile column and filter', () => {
     expect(filterLogs(logs.entries, 'debug', '', { kind: 'profile', profileId: 'home0001' }, s.sessions).map((e) => e.text)).toEqual(['home line']);
     expect(filterLogs(logs.entries, 'debug', '', { kind: 'service' }, s.sessions).map((e) => e.text)).toEqual(['service line']);
     expect(filterLogs(logs.entries, 'debug', 'line', { kind: 'all' }, s.sessions)).toHaveLength(4);
+  });
+});
+
+describe('wrapped log rows', () => {
+  it('estimates heights from the text in monospace columns (wide characters take two)', () => {
+    expect(textColumns('abc')).toBe(3);
+    expect(textColumns('接続abc')).toBe(7);
+    expect(estimatedHeight('', 40)).toBe(ROW_PADDING + LINE_HEIGHT);
+    expect(estimatedHeight('x'.repeat(40), 40)).toBe(ROW_PADDING + LINE_HEIGHT);
+    expect(estimatedHeight('x'.repeat(41), 40)).toBe(ROW_PADDING + 2 * LINE_HEIGHT);
+  });
+
+  it('lays rows out one under the other and finds those in view', () => {
+    const layout = layoutRows([24, 44, 24, 64, 24]);
+    expect(layout.offsets).toEqual([0, 24, 68, 92, 156]);
+    expect(layout.total).toBe(180);
+    expect(rowsInView(layout, 0, 30, 0)).toEqual({ start: 0, end: 2 });
+    expect(rowsInView(layout, 70, 30, 0)).toEqual({ start: 2, end: 4 });
+    expect(rowsInView(layout, 160, 100, 1)).toEqual({ start: 3, end: 5 });
+    expect(rowsInView(layoutRows([]), 0, 100, 5)).toEqual({ start: 0, end: 0 });
   });
 });

@@ -1,19 +1,21 @@
-import { useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppError } from '../../../shared/ipc/app-api.js';
 import { formatLogTime, formatNumber } from '../format.js';
-import { useCopy, useVirtualRows } from '../hooks.js';
+import { useCopy } from '../hooks.js';
 import { useLanguage } from '../i18n.js';
 import { exportLogs, loadLogs } from '../state/actions.js';
 import { filterLogs, logsAsText, sourceOf, type LogEntry, type LogLevel, type LogScope } from '../state/logs.js';
 import { useConnections, useLogs, useProfiles } from '../state/store.js';
+import { estimatedHeight, layoutRows, LINE_HEIGHT, rowsInView } from '../state/wrapped-rows.js';
 import { ErrorNote } from './ErrorNote.js';
 
-const ROW_HEIGHT = 24;
+const OVERSCAN = 20;
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /**
- * The helper's log (already redacted by the helper) with live lines, a level filter and search.
+ * The helper's log (already redacted by the helper) with live lines, a level filter, a profile
+ * filter and search. Long lines wrap (nothing is cut at the right edge); the list stays virtual.
  * Copy takes the lines shown; Export saves the whole log through main's save dialog.
  */
 export function LogPage() {
@@ -39,7 +41,7 @@ export function LogPage() {
     if (source.kind === 'unknown') return t('logs.earlierSession');
     return names.get(source.profileId) ?? t('logs.earlierSession');
   }
-  const { element, ref, onScroll, range, totalHeight } = useVirtualRows(shown.length, ROW_HEIGHT, 20);
+  const { element, ref, onScroll, range, layout } = useWrappedRows(shown);
   const { copied, copy } = useCopy();
   const following = useRef(true);
 
@@ -50,7 +52,7 @@ export function LogPage() {
   // Stay at the newest line while the user is there; leave the scroll alone once they scroll up.
   useLayoutEffect(() => {
     if (element && following.current) element.scrollTop = element.scrollHeight;
-  }, [shown, element]);
+  }, [shown, element, layout.total]);
 
   async function exportToFile(): Promise<void> {
     if (exporting) return;
@@ -65,7 +67,7 @@ export function LogPage() {
   }
 
   function scrolled(): void {
-    if (element) following.current = element.scrollTop + element.clientHeight >= element.scrollHeight - ROW_HEIGHT;
+    if (element) following.current = element.scrollTop + element.clientHeight >= element.scrollHeight - LINE_HEIGHT;
     onScroll();
   }
 
@@ -99,9 +101,10 @@ export function LogPage() {
       <p className="list-count">{t('logs.count', { shown: formatNumber(shown.length, lang), total: formatNumber(entries.length, lang) })}</p>
       {shown.length === 0 && <p className="list-empty">{t('logs.empty')}</p>}
       <div id="log-lines" ref={ref} className="log-lines" role="list" tabIndex={0} aria-label={t('logs.linesLabel')} hidden={shown.length === 0} onScroll={scrolled}>
-        <div className="virtual-sizer" style={{ height: totalHeight }}>
+        <span className="log-probe" aria-hidden="true">MMMMMMMMMM</span>
+        <div className="virtual-sizer" style={{ height: layout.total }}>
           {shown.slice(range.start, range.end).map((entry, i) => (
-            <div key={entry.seq} role="listitem" className={`log-line level-${entry.level}${(range.start + i) % 2 ? ' odd' : ''}`} style={{ transform: `translateY(${(range.start + i) * ROW_HEIGHT}px)` }}>
+            <div key={entry.seq} data-seq={entry.seq} role="listitem" className={`log-line level-${entry.level}${(range.start + i) % 2 ? ' odd' : ''}`} style={{ transform: `translateY(${layout.offsets[range.start + i] ?? 0}px)` }}>
               <time dateTime={new Date(entry.at).toISOString()}>{formatLogTime(entry.at, lang)}</time>
               <span className="log-level">{t(`logs.levels.${entry.level}`)}</span>
               <span className="log-profile" title={sourceName(entry)}>{sourceName(entry)}</span>
@@ -112,4 +115,67 @@ export function LogPage() {
       </div>
     </div>
   );
+}
+
+/**
+ * The virtual rows of the log, wrapped: heights estimated from each line's length and the text
+ * column's width in characters, then corrected by what the browser drew (kept per width).
+ */
+function useWrappedRows(shown: readonly LogEntry[]) {
+  const [element, ref] = useState<HTMLDivElement | null>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [box, setBox] = useState({ width: 0, height: 600 });
+  const [charsPerLine, setCharsPerLine] = useState(80);
+  const measured = useRef(new Map<number, number>());
+  const [revision, setRevision] = useState(0);
+
+  useLayoutEffect(() => {
+    if (!element) return;
+    const update = () => setBox((b) => (b.width === element.clientWidth && b.height === element.clientHeight ? b : { width: element.clientWidth, height: element.clientHeight }));
+    update();
+    const observer = new ResizeObserver(update);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [element]);
+
+  // A new width rewraps every line: what was measured at the old one no longer holds.
+  useLayoutEffect(() => {
+    if (!element || box.width === 0) return;
+    measured.current.clear();
+    const probe = element.querySelector<HTMLElement>('.log-probe');
+    const charWidth = probe ? probe.getBoundingClientRect().width / 10 : 8;
+    const text = element.querySelector<HTMLElement>('.log-line .log-text');
+    const row = text?.parentElement;
+    const textLeft = text && row ? text.getBoundingClientRect().left - row.getBoundingClientRect().left : 0.4 * box.width;
+    const rightPadding = 10;
+    setCharsPerLine(Math.max(10, Math.floor((box.width - textLeft - rightPadding) / Math.max(1, charWidth))));
+    setRevision((r) => r + 1);
+  }, [element, box.width]);
+
+  const layout = useMemo(
+    () => layoutRows(shown.map((e) => measured.current.get(e.seq) ?? estimatedHeight(e.text, charsPerLine))),
+    // `revision` stands for the measurements in `measured`.
+    [shown, charsPerLine, revision],
+  );
+  const range = rowsInView(layout, scrollTop, box.height, OVERSCAN);
+
+  // After each draw: rows whose real height differs from the estimate correct the layout.
+  useLayoutEffect(() => {
+    if (!element) return;
+    let changed = false;
+    for (const row of element.querySelectorAll<HTMLElement>('.log-line')) {
+      const seq = Number(row.dataset['seq']);
+      const height = row.offsetHeight;
+      if (height > 0 && measured.current.get(seq) !== height) {
+        measured.current.set(seq, height);
+        changed = true;
+      }
+    }
+    if (changed) setRevision((r) => r + 1);
+  });
+
+  const onScroll = useCallback(() => {
+    if (element) setScrollTop(element.scrollTop);
+  }, [element]);
+  return { element, ref, onScroll, range, layout };
 }
