@@ -48,6 +48,8 @@ const en = {
     openvpnL3Help: 'OpenVPN, routed (layer 3): your computer joins the remote network through a virtual network interface.',
     openvpnL2Help: 'OpenVPN, bridged (layer 2): your computer appears directly on the remote network segment.',
     wireguardHelp: 'WireGuard: a modern VPN protocol, always routed (layer 3).',
+    ikev2: 'IKEv2',
+    ikev2Help: 'IKEv2/IPsec through strongSwan: the standard VPN of company gateways and phones, always routed (layer 3) in tunnel mode.',
   },
   state: {
     idle: 'Not connected',
@@ -363,6 +365,8 @@ const ja: Messages<typeof en> = {
     openvpnL3Help: 'OpenVPN（ルーティング、レイヤー 3）：仮想ネットワークインターフェイスを通じてリモートネットワークに参加します。',
     openvpnL2Help: 'OpenVPN（ブリッジ、レイヤー 2）：このコンピューターがリモートのネットワークセグメントに直接参加します。',
     wireguardHelp: 'WireGuard：最新の VPN プロトコルです。常にルーティング（レイヤー 3）で接続します。',
+    ikev2: 'IKEv2',
+    ikev2Help: 'strongSwan による IKEv2/IPsec：企業のゲートウェイやスマートフォンで標準的な VPN です。常にトンネルモードのルーティング（レイヤー 3）で接続します。',
   },
   state: {
     idle: '未接続',

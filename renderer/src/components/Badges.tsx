@@ -4,11 +4,12 @@ import type { TunnelState } from '../../../shared/ipc/helper-protocol.js';
 import { tunnelView } from '../state/tunnel-view.js';
 import { StateIcon } from './StateIcon.js';
 
-/** "OpenVPN L3", "OpenVPN L2", "WireGuard" (WireGuard is always layer 3, so no layer is shown). */
+/** "OpenVPN L3", "OpenVPN L2", "WireGuard", "IKEv2" (WireGuard and IKEv2 are always layer 3, so no layer is shown). */
 export function KindBadge({ kind, layer }: Pick<ProfileSummary, 'kind' | 'layer'>) {
   const { t } = useTranslation();
-  const label = kind === 'wireguard' ? t('kind.wireguard') : layer === 'L2' ? t('kind.openvpnL2') : t('kind.openvpnL3');
-  const description = kind === 'wireguard' ? t('kind.wireguardHelp') : layer === 'L2' ? t('kind.openvpnL2Help') : t('kind.openvpnL3Help');
+  const key = kind === 'openvpn' ? (layer === 'L2' ? 'openvpnL2' : 'openvpnL3') : kind;
+  const label = t(`kind.${key}`);
+  const description = t(`kind.${key}Help`);
   return (
     <span className={`badge kind-${kind} layer-${layer}`} title={description}>
       {label}
