@@ -179,7 +179,7 @@ describe('writeWireGuard', () => {
       { kind: 'wireguard' },
     );
     expect(r.canonical).toBe(`[Interface]\nPrivateKey = ${PRIV}\nAddress = 10.0.0.2/24\n\n[Peer]\nPublicKey = ${PEER1}\nAllowedIPs = 0.0.0.0/0, 10.9.0.0/16\nEndpoint = a.example:51820\n`);
-    expect(r.advisories.map((a) => a.code)).toEqual(['WG_SAVECONFIG', 'WG_ALLOWEDIPS_HOST_BITS', 'WG_ALLOWEDIPS_HOST_BITS', 'WG_FULL_TUNNEL_NO_DNS']);
+    expect(r.advisories.map((a) => a.code)).toEqual(['WG_SAVECONFIG', 'WG_ALLOWEDIPS_HOST_BITS', 'WG_ALLOWEDIPS_HOST_BITS', 'WG_PLACEHOLDER_ENDPOINT', 'WG_FULL_TUNNEL_NO_DNS']);
   });
 
   it('never writes the derived public key', () => {
