@@ -50,6 +50,10 @@ const en = {
     wireguardHelp: 'WireGuard: a modern VPN protocol, always routed (layer 3).',
     ikev2: 'IKEv2',
     ikev2Help: 'IKEv2/IPsec through strongSwan: the standard VPN of company gateways and phones, always routed (layer 3) in tunnel mode.',
+    ikev1: 'IKEv1',
+    ikev1Help: 'IPsec with the older IKEv1 key exchange, through strongSwan: still offered by some gateways; always routed (layer 3) in tunnel mode.',
+    ike: 'IPsec',
+    ikeHelp: 'IPsec through strongSwan (IKE key exchange): always routed (layer 3) in tunnel mode.',
   },
   state: {
     idle: 'Not connected',
@@ -236,6 +240,10 @@ const en = {
     saveFailed: 'The profiles could not be saved.',
     save_one: 'Save profile',
     save_other: 'Save {{count}} profiles',
+    ikeNoteTitle: 'About IPsec profiles',
+    ikeNoteV2: 'This profile uses IKEv2, the current version of the key exchange IPsec VPNs use: it reconnects quickly when your network changes and is what recent gateways and phones use.',
+    ikeNoteV1: 'This profile uses IKEv1, the older version of the key exchange. It works, but it is slower to connect, has fewer protections and is being retired by many gateways: ask the administrator for an IKEv2 profile when you can.',
+    ikeNoteTunnel: 'Tunnel mode: each packet for the networks this profile sends through the VPN is wrapped whole, encrypted and sent to the gateway, which unwraps it and passes it on inside the remote network. (The other IPsec mode, transport, only protects traffic between two single computers and is not used for a VPN.)',
   },
   credentials: {
     title: 'Sign in to {{name}}',
@@ -367,6 +375,10 @@ const ja: Messages<typeof en> = {
     wireguardHelp: 'WireGuard：最新の VPN プロトコルです。常にルーティング（レイヤー 3）で接続します。',
     ikev2: 'IKEv2',
     ikev2Help: 'strongSwan による IKEv2/IPsec：企業のゲートウェイやスマートフォンで標準的な VPN です。常にトンネルモードのルーティング（レイヤー 3）で接続します。',
+    ikev1: 'IKEv1',
+    ikev1Help: 'strongSwan による、旧式の IKEv1 で鍵を交換する IPsec：今も一部のゲートウェイが提供しています。常にトンネルモードのルーティング（レイヤー 3）で接続します。',
+    ike: 'IPsec',
+    ikeHelp: 'strongSwan による IPsec（IKE で鍵を交換）：常にトンネルモードのルーティング（レイヤー 3）で接続します。',
   },
   state: {
     idle: '未接続',
@@ -547,6 +559,10 @@ const ja: Messages<typeof en> = {
     problemsTitle: '受け付けられない理由',
     saveFailed: 'プロファイルを保存できませんでした。',
     save_other: '保存（{{count}} 件）',
+    ikeNoteTitle: 'IPsec プロファイルについて',
+    ikeNoteV2: 'このプロファイルは IKEv2 を使います。IPsec VPN の鍵交換の現行バージョンで、ネットワークが変わってもすぐに再接続でき、最近のゲートウェイやスマートフォンが使っている方式です。',
+    ikeNoteV1: 'このプロファイルは旧バージョンの鍵交換 IKEv1 を使います。接続はできますが、つながるまでに時間がかかり、保護も少なく、多くのゲートウェイで廃止が進んでいます。可能であれば管理者に IKEv2 のプロファイルを依頼してください。',
+    ikeNoteTunnel: 'トンネルモード：このプロファイルが VPN に通すネットワーク宛てのパケットは、丸ごと包んで暗号化されてゲートウェイに送られ、ゲートウェイがそれを取り出してリモートネットワーク内に届けます。（IPsec のもう一つのモードであるトランスポートモードは 2 台のコンピューター間の通信だけを保護するもので、VPN には使いません。）',
   },
   credentials: {
     title: '{{name}} にサインイン',

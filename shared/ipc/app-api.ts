@@ -30,6 +30,8 @@ export const profileSummary = z.object({
   name: z.string(),
   kind: profileKindSchema,
   layer: z.enum(['L3', 'L2']),
+  /** IKE profiles: the IKE version the profile speaks (1 = IKEv1, 2 = IKEv2); absent for the other kinds. */
+  ikeVersion: z.union([z.literal(1), z.literal(2)]).optional(),
   /** First server, e.g. "vpn.example.com:1194/udp" or "203.0.113.5:51820". */
   server: z.string(),
   importedAt: z.number(),
@@ -69,6 +71,8 @@ export const importPreview = z.object({
     kind: profileKindSchema,
     name: z.string(),
     layer: z.enum(['L3', 'L2']),
+    /** IKE profiles: the IKE version (1 or 2) the profile speaks. */
+    ikeVersion: z.union([z.literal(1), z.literal(2)]).optional(),
     rows: z.array(z.tuple([z.string(), z.string()])),
     advisories: z.array(advisory),
     errors: z.array(profileError),

@@ -313,6 +313,7 @@ export class ImportReviews {
           kind: result.kind,
           name: result.name,
           layer: result.layer,
+          ...(result.profile?.kind === 'ikev2' ? { ikeVersion: result.profile.version } : {}),
           rows,
           advisories: result.advisories.map(maskAdvisory),
           errors: ordered.errors,

@@ -9,6 +9,7 @@ import { inspectProfile, type InspectOk, type InspectResult, type InspectedProfi
 import { profileKindSchema } from '../../../shared/profiles/kinds.js';
 import type { Ikev2Profile } from '../../../shared/profiles/ikev2/model.js';
 import { writeIkev2 } from '../../../shared/profiles/ikev2/writer.js';
+import { readSwanctl } from '../../../shared/profiles/ikev2/swanctl.js';
 import type { OpenVpnDirective, OpenVpnProfile } from '../../../shared/profiles/openvpn/model.js';
 import { writeOpenVpn } from '../../../shared/profiles/openvpn/writer.js';
 import { summarizeProfile } from '../../../shared/profiles/summary.js';
@@ -22,6 +23,8 @@ export const profileRecord = z.object({
   name: z.string().min(1).max(PROFILE_NAME_MAX),
   kind: profileKindSchema,
   layer: z.enum(['L3', 'L2']),
+  /** IKE profiles: the IKE version (records saved before it was kept have none: read from `canonical`). */
+  ikeVersion: z.union([z.literal(1), z.literal(2)]).optional(),
   /** The profile as imported (before fixes and inlining), for reference. */
   originalText: z.string(),
   /** What the helper runs: fixes applied, referenced files inlined. */
@@ -94,6 +97,7 @@ export function newProfileFrom(
     name: fields.name,
     kind: result.kind,
     layer: result.layer,
+    ...(result.profile.kind === 'ikev2' ? { ikeVersion: result.profile.version } : {}),
     originalText: fields.originalText,
     canonical: result.canonical,
     source: fields.source,
@@ -106,12 +110,21 @@ export function newProfileFrom(
   };
 }
 
+/** The IKE version of an IKE record: kept since import, else read from its canonical text. */
+function ikeVersionOf(record: ProfileRecord): { ikeVersion?: 1 | 2 } {
+  if (record.kind !== 'ikev2') return {};
+  if (record.ikeVersion !== undefined) return { ikeVersion: record.ikeVersion };
+  const read = readSwanctl(record.canonical);
+  return read.ok ? { ikeVersion: read.profile.version } : {};
+}
+
 export function summaryOf(record: ProfileRecord, hasSavedCredentials: boolean): ProfileSummary {
   return {
     id: record.id,
     name: record.name,
     kind: record.kind,
     layer: record.layer,
+    ...ikeVersionOf(record),
     server: record.server,
     importedAt: record.importedAt,
     needsCredentials: record.needsCredentials,

@@ -33,6 +33,18 @@ function Problems({ item }: { item: Item }) {
   );
 }
 
+/** For an IPsec profile: IKEv1 or IKEv2, and what tunnel mode means, in plain words. */
+function IkeNote({ version }: { version: Item['ikeVersion'] }) {
+  const { t } = useTranslation();
+  return (
+    <aside className="review-ike-note" aria-label={t('review.ikeNoteTitle')}>
+      <h4>{t('review.ikeNoteTitle')}</h4>
+      {version !== undefined && <p>{version === 1 ? t('review.ikeNoteV1') : t('review.ikeNoteV2')}</p>}
+      <p>{t('review.ikeNoteTunnel')}</p>
+    </aside>
+  );
+}
+
 /**
  * What an import would save, before anything is saved: per profile found, the summary, the
  * advisories (automatic fixes marked) or why it is refused. Save (names editable) or cancel.
@@ -100,7 +112,7 @@ export function ImportReview({ preview }: { preview: ImportPreview }) {
                 <header className="review-item-head">
                   <StateIcon tone={item.ok ? 'ok' : 'error'} />
                   <h3 id={`review-item-${i}`}>{item.file}</h3>
-                  {isProfile && <KindBadge kind={item.kind} layer={item.layer} />}
+                  {isProfile && <KindBadge kind={item.kind} layer={item.layer} ikeVersion={item.ikeVersion} />}
                   <span className="review-verdict">{item.ok ? t('review.canImport') : isProfile ? t('review.refused') : t('review.notAProfile')}</span>
                 </header>
                 {item.ok && (
@@ -116,6 +128,7 @@ export function ImportReview({ preview }: { preview: ImportPreview }) {
                   </label>
                 )}
                 {item.rows.length > 0 && <InfoRows rows={item.rows} />}
+                {item.ok && item.kind === 'ikev2' && <IkeNote version={item.ikeVersion} />}
                 {item.inlinedFiles.length > 0 && <p className="hint">{t('review.inlined', { files: item.inlinedFiles.join(', ') })}</p>}
                 {item.errors.length > 0 && <Problems item={item} />}
                 {!item.ok && (item.missingFiles?.length ?? 0) > 0 && (
