@@ -9,12 +9,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { routingTableFor } from '../../electron/helper/drivers/ikev2/charon.js';
 import type { Credentials, HelperEvent } from '../../shared/ipc/helper-protocol.js';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
 import {
-  diffHost,
   down,
   dropIke,
   ikeResidue,
@@ -22,56 +21,20 @@ import {
   pingUntil,
   REFUSED_PROPOSALS,
   restoreIke,
-  snapshotHost,
   up,
   writeIkeVariant,
-  type HostSnapshot,
   type IkeOverrides,
-  type LabInstance,
   type ScenarioName,
 } from '../lab/index.js';
-import { isStandby, Observer, processesIn, snapshotNetns, startHelperProcess, type NetnsSnapshot, type RunningHelperProcess } from './helper-harness.js';
+import { helperRigs, type HelperRig } from './helper-rig.js';
+import { isStandby, processesIn, snapshotNetns, type NetnsSnapshot } from './helper-harness.js';
 
 const CLI = join(import.meta.dirname, '../../out/cli/tsunagu.mjs');
 
 type IkeScenario = Extract<ScenarioName, 'ikev2-psk' | 'ikev2-eap' | 'ikev2-cert' | 'ikev1-xauth'>;
 
-let host: HostSnapshot;
-beforeAll(() => {
-  host = snapshotHost();
-});
-afterAll(() => {
-  expect(diffHost(host, snapshotHost())).toEqual([]);
-});
-
-interface Rig {
-  lab: LabInstance;
-  helper: RunningHelperProcess;
-  observer: Observer;
-}
-let rig: Rig | null = null;
-
-async function rigFor(scenario: IkeScenario): Promise<Rig> {
-  const lab = await up(scenario);
-  try {
-    const helper = await startHelperProcess(lab.clientNetns);
-    const observer = await Observer.open(helper.socketPath);
-    rig = { lab, helper, observer };
-    return rig;
-  } catch (e) {
-    await down(lab.id);
-    throw e;
-  }
-}
-
-afterEach(async () => {
-  if (!rig) return;
-  const { lab, helper, observer } = rig;
-  rig = null;
-  observer.close();
-  await helper.stop();
-  await down(lab.id);
-});
+type Rig = HelperRig;
+const rigFor = helperRigs<IkeScenario>();
 
 /** The profile as the app sends it: client.swanctl.conf inspected with its companions beside it. */
 function ikeProfile(path: string, name: string): { kind: 'ikev2'; text: string; name: string } {

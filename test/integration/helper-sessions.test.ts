@@ -5,48 +5,15 @@
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HelperRequestError } from '../../electron/main/helper-client.js';
 import type { Credentials, HelperEvent } from '../../shared/ipc/helper-protocol.js';
-import { down, ping, pingUntil, snapshotHost, diffHost, up, type HostSnapshot, type LabInstance, type ScenarioName } from '../lab/index.js';
-import { isStandby, Observer, processesIn, profileOf, snapshotNetns, startHelperProcess, type RunningHelperProcess } from './helper-harness.js';
+import { ping, pingUntil } from '../lab/index.js';
+import { helperRigs, type HelperRig } from './helper-rig.js';
+import { isStandby, processesIn, profileOf, snapshotNetns } from './helper-harness.js';
 
-let host: HostSnapshot;
-beforeAll(() => {
-  host = snapshotHost();
-});
-afterAll(() => {
-  expect(diffHost(host, snapshotHost())).toEqual([]);
-});
-
-interface Rig {
-  lab: LabInstance;
-  helper: RunningHelperProcess;
-  observer: Observer;
-}
-let rig: Rig | null = null;
-
-async function rigFor(scenario: ScenarioName): Promise<Rig> {
-  const lab = await up(scenario);
-  try {
-    const helper = await startHelperProcess(lab.clientNetns);
-    const observer = await Observer.open(helper.socketPath);
-    rig = { lab, helper, observer };
-    return rig;
-  } catch (e) {
-    await down(lab.id);
-    throw e;
-  }
-}
-
-afterEach(async () => {
-  if (!rig) return;
-  const { lab, helper, observer } = rig;
-  rig = null;
-  observer.close();
-  await helper.stop();
-  await down(lab.id);
-});
+type Rig = HelperRig;
+const rigFor = helperRigs();
 
 /** Connect, answer prompts from `answers`, and wait for a terminal or connected state. */
 async function connect(r: Rig, answers: Credentials[] = [], timeoutSeconds = 20): Promise<{ sessionId: string; from: number }> {
@@ -258,11 +225,9 @@ describe('helper: the standby openvpn', () => {
   });
 
   it('is not kept by a helper run with --no-standby', async () => {
-    const lab = await up('openvpn-udp');
-    const helper = await startHelperProcess(lab.clientNetns, undefined, ['--no-standby']);
-    const observer = await Observer.open(helper.socketPath);
-    rig = { lab, helper, observer };
-    const { sessionId, from } = await connect(rig);
+    const r = await rigFor('openvpn-udp', { helperArgs: ['--no-standby'] });
+    const { lab, observer } = r;
+    const { sessionId, from } = await connect(r);
     await observer.waitForState(sessionId, 'connected', 1000, from);
     await new Promise((res) => setTimeout(res, 500));
     expect(processesIn(lab.clientNetns, ['openvpn'], { includeStandby: true })).toHaveLength(1);
