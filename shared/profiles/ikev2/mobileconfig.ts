@@ -26,7 +26,7 @@ import type { Ikev2Files, Ikev2LocalRound, Ikev2Profile } from './model.js';
 import { derToPem, pemBlocks } from './pem.js';
 import { l2tpError } from './policy.js';
 import type { Ikev2ReadOptions, Ikev2ReadResult } from './result.js';
-import { parseAddress, parseIdentity, parseRemoteAddress } from './values.js';
+import { connectionNameFrom, parseAddress, parseIdentity, parseRemoteAddress } from './values.js';
 
 // ---------------------------------------------------------------------------------------------
 // The XML property list reader
@@ -371,11 +371,6 @@ function certificatePayloadPem(payload: PlistNode): string[] {
 
 const CA_PAYLOADS = new Set(['com.apple.security.root', 'com.apple.security.pem', 'com.apple.security.pkcs1']);
 
-function connectionName(name: string | null): string {
-  const n = (name ?? '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 48);
-  return n === '' ? 'mobileconfig' : n;
-}
-
 /** By content: an XML property list holding Apple payloads (possibly inside a CMS signature). */
 export function looksLikeMobileconfig(text: string): boolean {
   if (typeof text !== 'string') return false;
@@ -431,7 +426,7 @@ export function readMobileconfig(text: string, _options: Ikev2ReadOptions = {}):
     r.error('MOBILECONFIG_MISSING_KEY', payload.line, 'IKEv2', t("the IKEv2 VPN payload has no 'IKEv2' dictionary with the server and sign-in settings.", "IKEv2 VPN ペイロードに、サーバーとサインインの設定を持つ 'IKEv2' 辞書がありません。"));
     return { ok: false, errors: r.errors };
   }
-  const profile = readIke(r, ike, payload, payloads, connectionName(name));
+  const profile = readIke(r, ike, payload, payloads, connectionNameFrom(name, 'mobileconfig'));
   if (!profile || r.errors.length > 0) return { ok: false, errors: r.errors };
   const dns = get(payload, 'DNS');
   const servers = get(dns, 'ServerAddresses');
@@ -652,7 +647,7 @@ function readCiscoIpsec(r: Reader, payload: PlistNode, payloads: PlistNode[]): I
     r.error('MOBILECONFIG_CA_MISSING', ipsec.line, 'IPSec', t("the server proves itself with a certificate, but the profile holds no CA certificate (com.apple.security.root payload) to check it.", 'サーバーは証明書で自分を証明しますが、それを検証する CA 証明書 (com.apple.security.root ペイロード) がプロファイルにありません。'));
   }
   if (r.errors.length > 0) return { ok: false, errors: r.errors };
-  const connection = connectionName(name);
+  const connection = connectionNameFrom(name, 'mobileconfig');
   const profile: Ikev2Profile = {
     kind: 'ikev2',
     connection,

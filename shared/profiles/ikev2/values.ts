@@ -9,6 +9,15 @@ import { formatAddress, normalizePrefix } from '../routes.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: LocalizedText };
 
+/**
+ * A connection name from a display name (a NetworkManager `id`, a mobileconfig's UserDefinedName):
+ * runs of other characters become '-', 48 characters at most, `fallback` when nothing is left.
+ */
+export function connectionNameFrom(name: string | null, fallback: string): string {
+  const n = (name ?? '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 48);
+  return n === '' ? fallback : n;
+}
+
 function bad<T>(en: string, ja: string): Parsed<T> {
   return { ok: false, reason: { en, ja } };
 }

@@ -7,7 +7,7 @@
  */
 import type { Advisory, LocalizedText, ProfileError } from '../diagnostics.js';
 import type { Ikev2LocalRound, Ikev2Profile } from '../ikev2/model.js';
-import { parseIdentity, parsePort, parseProposals, parseRemoteAddress, parseTrafficSelector, type Parsed } from '../ikev2/values.js';
+import { connectionNameFrom, parseIdentity, parsePort, parseProposals, parseRemoteAddress, parseTrafficSelector, type Parsed } from '../ikev2/values.js';
 import { writeIkev2 } from '../ikev2/writer.js';
 import { readCompanionPem } from './companion-pem.js';
 import { findGroup, listValue, stringValue, type Keyfile, type KeyfileEntry } from './keyfile.js';
@@ -21,12 +21,6 @@ type Method = (typeof METHODS)[number];
 
 /** [vpn] keys that are properties of the VPN setting itself, not plugin data. */
 const VPN_PROPERTIES = new Set(['service-type', 'user-name', 'persistent', 'timeout']);
-
-/** A connection name charon accepts (`connections.<conn>`), from NetworkManager's `id`. */
-export function connectionName(id: string | null): string {
-  const name = (id ?? '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 48);
-  return name === '' ? 'networkmanager' : name;
-}
 
 class Collector {
   readonly errors: ProfileError[] = [];
@@ -230,7 +224,7 @@ export function translateStrongSwanKeyfile(keyfile: Keyfile, ctx: TranslateConte
   }
   if (c.errors.length > 0) return { ok: false, errors: c.errors.sort((a, b) => a.line - b.line) };
 
-  const connection = connectionName(ctx.name);
+  const connection = connectionNameFrom(ctx.name, 'networkmanager');
   const profile: Ikev2Profile = {
     kind: 'ikev2',
     connection,
