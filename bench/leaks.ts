@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { applyIntent, removeFirewall, verifyIntent } from '../electron/helper/firewall/apply.js';
-import { TSUNAGU_FWMARK, type FirewallIntent, type TunnelIntent } from '../electron/helper/firewall/intent.js';
+import { TSUNAGU_FWMARK, type FirewallIntent } from '../electron/helper/firewall/intent.js';
 import { inNetns, run } from '../test/lab/exec.js';
 import {
   decoyProbes,
@@ -19,11 +19,11 @@ import {
   dropHandshakes,
   endpointProbe,
   killTunnel,
-  LEAK_ADDR,
   lanProbes,
   probeRound,
   tunnelDnsProbes,
   tunnelDown,
+  tunnelIntentFor,
   tunnelUp,
   upLeakLab,
   type LeakCounters,
@@ -35,16 +35,7 @@ import { median } from './stats.js';
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 8);
 const APPLIES = Number(process.env['BENCH_APPLIES'] ?? 20);
 
-function tunnelIntent(lab: LeakLab, allowLan: boolean): TunnelIntent {
-  return {
-    mode: 'tunnel',
-    tunnelInterfaces: [lab.wgClient],
-    endpoints: [{ ...lab.endpoint, mark: TSUNAGU_FWMARK }],
-    allowLan,
-    dnsServers: [LEAK_ADDR.tunnelServer],
-    tunnelAddresses: [LEAK_ADDR.tunnelClient],
-  };
-}
+const tunnelIntent = tunnelIntentFor;
 
 async function apply(lab: LeakLab, intent: FirewallIntent): Promise<number> {
   const r = await applyIntent(intent, { netns: lab.clientNetns });

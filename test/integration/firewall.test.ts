@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applyIntent, readKernelTable, removeFirewall, verifyIntent } from '../../electron/helper/firewall/apply.js';
-import { TSUNAGU_FWMARK, type FirewallIntent, type TunnelIntent } from '../../electron/helper/firewall/intent.js';
+import { TSUNAGU_FWMARK, type FirewallIntent } from '../../electron/helper/firewall/intent.js';
 import { intentAfterRestart, loadIntent, saveIntent } from '../../electron/helper/firewall/intent-store.js';
 import {
   decoyProbes,
@@ -18,11 +18,11 @@ import {
   dropHandshakes,
   endpointProbe,
   killTunnel,
-  LEAK_ADDR,
   lanProbes,
   probeRound,
   tunnelDnsProbes,
   tunnelDown,
+  tunnelIntentFor,
   tunnelUp,
   upLeakLab,
   type LeakLab,
@@ -35,16 +35,7 @@ const target = () => ({ netns: lab.clientNetns });
 const all = () => [...decoyProbes(lab), ...lanProbes(), ...tunnelDnsProbes(), ...endpointProbe()];
 const answered = (r: ProbeResult[]) => r.filter((p) => p.ok).map((p) => p.name).sort();
 
-function tunnelIntent(allowLan: boolean): TunnelIntent {
-  return {
-    mode: 'tunnel',
-    tunnelInterfaces: [lab.wgClient],
-    endpoints: [{ ...lab.endpoint, mark: TSUNAGU_FWMARK }],
-    allowLan,
-    dnsServers: [LEAK_ADDR.tunnelServer],
-    tunnelAddresses: [LEAK_ADDR.tunnelClient],
-  };
-}
+const tunnelIntent = (allowLan: boolean) => tunnelIntentFor(lab, allowLan);
 
 async function apply(intent: FirewallIntent): Promise<void> {
   const r = await applyIntent(intent, target());

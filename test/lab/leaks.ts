@@ -21,6 +21,7 @@
 // All addresses live only in these namespaces (198.18.0.0/15 benchmarking range, 2001:db8::/32
 // documentation range, link-local 169.254/16 and a ULA as the LAN).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { TSUNAGU_FWMARK, type TunnelIntent } from '../../electron/helper/firewall/intent.js';
 import { join } from 'node:path';
 import { inNetns, killAndWait, procStartTime, run, sleep, spawnDetached, waitUntil } from './exec.js';
 import { teardownSync } from './lab.js';
@@ -69,6 +70,18 @@ export interface LeakLab {
   clientConfig: string;
   serverConfig: string;
   netnsInodes: number[];
+}
+
+/** The kill switch's intent for this lab's connected tunnel (v4-only, its resolver), LAN as asked. */
+export function tunnelIntentFor(lab: LeakLab, allowLan: boolean): TunnelIntent {
+  return {
+    mode: 'tunnel',
+    tunnelInterfaces: [lab.wgClient],
+    endpoints: [{ ...lab.endpoint, mark: TSUNAGU_FWMARK }],
+    allowLan,
+    dnsServers: [LEAK_ADDR.tunnelServer],
+    tunnelAddresses: [LEAK_ADDR.tunnelClient],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
