@@ -12,7 +12,7 @@ export default async function setup(): Promise<void> {
   // pretest; a direct `vitest run --project e2e` gets the same here, fast when all is installed).
   const system = spawnSync(process.execPath, [join(ROOT, 'scripts', 'system-setup.js')], { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
   if (system.status !== 0) throw new Error(system.stderr.trim() || `scripts/system-setup.js failed (${system.error?.message ?? `exit ${system.status ?? system.signal}`})`);
-  // Checked after the set-up: harness.ts's hasChromium was taken before it could install Chromium.
+  // Checked after the set-up, which installs it where it is missing.
   if (!existsSync(CHROMIUM)) throw new Error(`The e2e tests need Chromium at ${CHROMIUM}; the system set-up installs Debian's chromium there (TSUNAGU_CHROMIUM names another).`);
   await bundleCli();
   await buildRenderer(RENDERER_DIR);

@@ -3,7 +3,7 @@
  * (bundled CLI, `helper --netns <clientNetns> --group root`), the real app services behind the dev
  * bridge, and the production renderer in headless Chromium driven by Playwright.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright';
@@ -17,7 +17,6 @@ export const RENDERER_DIR = join(ROOT, 'out', 'dev-bridge', 'renderer');
 export const SHOTS = join(ROOT, 'test-results', 'e2e');
 export const CHROMIUM = process.env['TSUNAGU_CHROMIUM'] ?? '/usr/bin/chromium';
 export const isRoot = process.getuid?.() === 0;
-export const hasChromium = existsSync(CHROMIUM);
 /**
  * What the e2e tests need: root (lab, helper) and a Chromium. They never skip quietly (only tests
  * needing the Electron binary may): global-setup.ts stops the run with a clear message instead.
