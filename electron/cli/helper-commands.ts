@@ -132,7 +132,7 @@ export async function runConnect(what: { path: string } | { provisioned: string 
     else io.stdout(`${lang === 'ja' ? '接続しました' : 'Connected'}: ${shownName} — ${state.localIp} via ${state.remote} (session ${id})\n`);
   };
   const onEvent = (event: HelperEvent) => {
-    if (event.event === 'log' || event.event === 'policy-changed') return;
+    if (event.event === 'log' || event.event === 'policy-changed' || event.event === 'firewall') return;
     if (sessionId === null) {
       early.push(event);
       return;

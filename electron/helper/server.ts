@@ -388,7 +388,8 @@ export class HelperServer {
 
   /** Pushes an event to the subscribers that may see it: `owner` is the uid it concerns (null: the helper's own). */
   private broadcast(event: HelperEvent, owner: number | null): void {
-    if (event.event === 'policy-changed') return;
+    // Each subscriber gets its own view of the firewall: sent by the firewall's announcer, not here.
+    if (event.event === 'policy-changed' || event.event === 'firewall') return;
     const sessionOf = event.event === 'log' ? event.line.sessionId : event.sessionId;
     for (const client of this.clients) {
       if (client.subscription === undefined) continue;

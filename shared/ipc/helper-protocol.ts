@@ -42,12 +42,52 @@ export const tunnelState = z.discriminatedUnion('status', [
     /** Unix milliseconds. */
     since: z.number(),
   }),
-  z.object({ status: z.literal('reconnecting'), reason: z.string(), attempt: z.number().int().min(1) }),
+  z.object({
+    status: z.literal('reconnecting'),
+    /** The driver's own words (OpenVPN's signal reason, charon's line); `message` is what the UI shows. */
+    reason: z.string(),
+    attempt: z.number().int().min(1),
+    /** Why, in words a user understands (issue 14: "the real reason"). */
+    message: localized.optional(),
+    /** Unix milliseconds when this reconnect began, for the elapsed time. */
+    since: z.number().optional(),
+  }),
   z.object({ status: z.literal('disconnecting') }),
   z.object({ status: z.literal('disconnected'), reason: z.string() }),
   z.object({ status: z.literal('error'), code: z.string(), message: localized, detail: z.string().optional() }),
 ]);
 export type TunnelState = z.infer<typeof tunnelState>;
+
+/**
+ * Whether traffic outside the tunnel can leave this computer now (issue 14): `tunnel` — the kill
+ * switch holds and only the tunnel passes; `blocked` — the kill switch or lockdown holds and the
+ * tunnel is not carrying traffic (connecting, reconnecting, its process died, the helper restarted):
+ * nothing leaves; `unprotected` — no kill switch: what the tunnel does not route leaves in clear.
+ */
+export const trafficProtection = z.enum(['tunnel', 'blocked', 'unprotected']);
+export type TrafficProtection = z.infer<typeof trafficProtection>;
+
+/** Why the helper's firewall table is in place. */
+export const firewallReason = z.enum(['kill-switch', 'lockdown', 'policy', 'restart']);
+
+/**
+ * The helper's firewall, as the caller may know it: `sessionId` is set only when the session that
+ * holds it is the caller's own (another user's session stays invisible; `ownSession` false).
+ */
+export const firewallStatus = z.object({
+  mode: z.enum(['off', 'blocked', 'tunnel']),
+  reason: firewallReason.nullable(),
+  sessionId: z.string().nullable(),
+  ownSession: z.boolean(),
+  allowLan: z.boolean(),
+  /** Always-on: blocked whenever no tunnel is up. `byPolicy`: the AlwaysOn policy forces it. */
+  lockdown: z.object({ enabled: z.boolean(), byPolicy: z.boolean() }),
+  /** The KillSwitch policy forces the kill switch on for every full-tunnel session. */
+  killSwitchForced: z.boolean(),
+  /** Unix milliseconds of the last change. */
+  since: z.number(),
+});
+export type FirewallStatus = z.infer<typeof firewallStatus>;
 
 export const credentialRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('userpass'), username: z.string().optional(), retry: z.boolean() }),
@@ -92,6 +132,10 @@ export const sessionInfo = z.object({
   interfaceName: z.string().nullable(),
   bytesIn: z.number(),
   bytesOut: z.number(),
+  /** Whether this session's traffic outside the tunnel is blocked (absent from helpers before issue 14). */
+  traffic: trafficProtection.optional(),
+  /** WireGuard: Unix milliseconds of the latest handshake, null before the first (issue 14). */
+  lastHandshakeAt: z.number().nullable().optional(),
 });
 export type SessionInfo = z.infer<typeof sessionInfo>;
 
@@ -100,7 +144,14 @@ export const logLine = z.object({
   sessionId: sessionId.nullable(),
   uid: z.number().int().nullable(),
   level: z.enum(['debug', 'info', 'warn', 'error']),
+  /** The line as the journal gets it (English for the helper's own lines, the tool's words otherwise). */
   text: z.string(),
+  /**
+   * The helper's own lines (issue 15): a message code from the shared catalogue and its
+   * parameters, which the UI renders in its language. Absent for a tool's (openvpn's, charon's) line.
+   */
+  code: z.string().optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
 });
 export type LogLine = z.infer<typeof logLine>;
 
@@ -126,6 +177,10 @@ export const connectOptions = z.object({
   connectTimeoutSeconds: z.number().int().min(5).max(600).optional(),
   /** Credentials known up front (saved by the app), used for the first prompt only. */
   credentials: credentials.optional(),
+  /** Block traffic outside the tunnel (full-tunnel sessions only; default on for them). The KillSwitch policy can force it on. */
+  killSwitch: z.boolean().optional(),
+  /** With the kill switch: let the local network (RFC 1918, link-local, multicast) pass. */
+  allowLan: z.boolean().optional(),
 });
 
 export const request = z.discriminatedUnion('type', [
@@ -155,6 +210,12 @@ export const request = z.discriminatedUnion('type', [
   z.object({ id: requestId, type: z.literal('log'), sessionId: sessionId.optional(), lines: z.number().int().min(1).max(5000).optional() }),
   z.object({ id: requestId, type: z.literal('policy') }),
   z.object({ id: requestId, type: z.literal('provisioned') }),
+  /** The firewall's state as this caller may know it. */
+  z.object({ id: requestId, type: z.literal('firewall') }),
+  /** Always-on (lockdown): block whenever no tunnel is up, kept across helper restarts and boots. */
+  z.object({ id: requestId, type: z.literal('set-lockdown'), enabled: z.boolean(), allowLan: z.boolean().optional() }),
+  /** Lift a block no session holds (after the helper restarted, or a tunnel's process died). */
+  z.object({ id: requestId, type: z.literal('unblock') }),
 ]);
 export type HelperRequest = z.infer<typeof request>;
 export type RequestType = HelperRequest['type'];
@@ -175,6 +236,9 @@ export const results = {
   /** The effective policy, and where each value came from (a file, or 'default'). */
   policy: z.object({ values: policyValues, sources: z.object(Object.fromEntries(POLICY_NAMES.map((n) => [n, z.string()]))).strict() }),
   provisioned: z.object({ profiles: z.array(provisionedSummary) }),
+  firewall: firewallStatus,
+  'set-lockdown': firewallStatus,
+  unblock: firewallStatus,
 } satisfies Record<RequestType, z.ZodType>;
 export type HelperResult<T extends RequestType> = z.infer<(typeof results)[T]>;
 
@@ -203,6 +267,8 @@ export const helperEvent = z.discriminatedUnion('event', [
   z.object({ event: z.literal('session-removed'), sessionId, at: z.number() }),
   /** The policy or the provisioned profiles changed: ask again (`policy`, `provisioned`). */
   z.object({ event: z.literal('policy-changed'), at: z.number() }),
+  /** The firewall changed (pushed to every subscriber, each with its own view). */
+  z.object({ event: z.literal('firewall'), status: firewallStatus, at: z.number() }),
 ]);
 export type HelperEvent = z.infer<typeof helperEvent>;
 

@@ -83,7 +83,7 @@ function savedField(credentials: Credentials): 'userpass' | 'passphrase' | null 
 const MAX_EARLY_EVENTS = 500;
 
 /** The helper events that concern one session. */
-type SessionEvent = Exclude<HelperEvent, { event: 'log' | 'policy-changed' }>;
+type SessionEvent = Exclude<HelperEvent, { event: 'log' | 'policy-changed' | 'firewall' }>;
 
 export class ConnectionManager {
   /** AppEvents for the renderer: connection views, stats, helper status, log lines. */
@@ -307,6 +307,7 @@ export class ConnectionManager {
       if (this.link) void this.refreshManaged(this.link);
       return;
     }
+    if (event.event === 'firewall') return;
     const profileId = this.sessionProfiles.get(event.sessionId);
     if (profileId === undefined) {
       // The helper announces a new session before it answers the connect that made it: hold
