@@ -7,8 +7,9 @@ import { StateIcon } from './StateIcon.js';
 /**
  * "OpenVPN L3", "OpenVPN L2", "WireGuard", "IKEv2" / "IKEv1" (WireGuard and IPsec are always
  * layer 3, so no layer is shown). An IKE badge whose version is not known says "IPsec".
+ * `ikeVersion` is a required prop (possibly undefined) so no caller can forget it and show IKEv1 as IKEv2.
  */
-export function KindBadge({ kind, layer, ikeVersion }: Pick<ProfileSummary, 'kind' | 'layer' | 'ikeVersion'>) {
+export function KindBadge({ kind, layer, ikeVersion }: Pick<ProfileSummary, 'kind' | 'layer'> & { ikeVersion: ProfileSummary['ikeVersion'] }) {
   const { t } = useTranslation();
   const key = kindKey(kind, layer, ikeVersion);
   return (

@@ -109,7 +109,7 @@ const ProfileRow = memo(function ProfileRow({ profile, index, total, selected }:
       <span className="row-line">
         <span className="row-name">{profile.name}</span>
         {profile.provisioned && <span className="row-lock" role="img" aria-label={t('common.provisioned')} title={t('common.provisioned')}>🔒</span>}
-        <KindBadge kind={profile.kind} layer={profile.layer} />
+        <KindBadge kind={profile.kind} layer={profile.layer} ikeVersion={profile.ikeVersion} />
       </span>
       <span className="row-line">
         <StateBadge state={state} waitingForUser={waiting} compact />
