@@ -92,8 +92,17 @@ export const POLICIES = {
     default: false,
     enforcedBy: 'helper',
     description: {
-      en: 'A user who is not root cannot disconnect a tunnel or quit the app.',
-      ja: 'root 以外のユーザーはトンネルを切断したりアプリを終了したりできません。',
+      en: 'A user who is not root cannot disconnect a tunnel or quit the app, and lockdown is on: the helper blocks all traffic whenever no tunnel is up, from its start (and at boot with the installed service). Users cannot turn lockdown off or lift the block.',
+      ja: 'root 以外のユーザーはトンネルを切断したりアプリを終了したりできません。また、ロックダウンが有効になり、トンネルが接続されていない間はヘルパーが起動時から (インストール済みのサービスでは起動直後から) すべての通信を遮断します。ユーザーはロックダウンを無効にしたり、遮断を解除したりできません。',
+    },
+  }),
+  KillSwitch: declare({
+    schema: z.boolean(),
+    default: false,
+    enforcedBy: 'helper',
+    description: {
+      en: 'The kill switch is forced on for every full-tunnel session: traffic outside the tunnel is blocked while it connects, is connected or reconnects, and stays blocked if it drops, until the user disconnects. Users cannot turn it off.',
+      ja: 'すべてのフルトンネル接続でキルスイッチを強制的に有効にします。接続中・接続済み・再接続中はトンネル外の通信を遮断し、トンネルが切れても利用者が切断するまで遮断を続けます。利用者は無効にできません。',
     },
   }),
   StartAtLogin: declare({
