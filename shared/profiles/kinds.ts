@@ -17,3 +17,19 @@ export const profileKindSchema = z.enum(PROFILE_KINDS);
 export function isProfileKind(value: unknown): value is ProfileKind {
   return typeof value === 'string' && (PROFILE_KINDS as readonly string[]).includes(value);
 }
+
+/**
+ * How a file holding a profile of each kind is named (the export's suggested name). An IKEv2
+ * profile exports its canonical text, which is swanctl.conf syntax: `.swanctl.conf`, not `.conf`,
+ * which would read as WireGuard.
+ */
+export const PROFILE_FILE_EXTENSIONS = {
+  openvpn: '.ovpn',
+  wireguard: '.conf',
+  ikev2: '.swanctl.conf',
+} as const satisfies Record<ProfileKind, `.${string}`>;
+
+/** `name` with the file extension of `kind`: "Office" → "Office.swanctl.conf". */
+export function profileFileName(name: string, kind: ProfileKind): string {
+  return `${name}${PROFILE_FILE_EXTENSIONS[kind]}`;
+}

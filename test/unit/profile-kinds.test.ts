@@ -10,7 +10,8 @@ import { importPreview, profileSummary } from '../../shared/ipc/app-api.js';
 import { provisionedSummary, request as helperRequest, sessionInfo } from '../../shared/ipc/helper-protocol.js';
 import { POLICIES } from '../../shared/policy/table.js';
 import { DETECTION_ORDER, detectKind, FORMATS, inspectProfile, profileRoutes, profileServers } from '../../shared/profiles/inspect.js';
-import { isProfileKind, PROFILE_KINDS, profileKindSchema } from '../../shared/profiles/kinds.js';
+import { isProfileKind, PROFILE_FILE_EXTENSIONS, PROFILE_KINDS, profileFileName, profileKindSchema } from '../../shared/profiles/kinds.js';
+import { fixture, SWANCTL_DIR } from './ikev2-helpers.js';
 import type { z } from 'zod';
 
 const WG = '[Interface]\nPrivateKey = qCi5ugILVhTOOmCzchqFzkNaHM3HP1qFUWgtYun2A3w=\nAddress = 10.7.0.2/32\n\n[Peer]\nPublicKey = m58H6KTuRt+4z6g+jMIeRCdAkQoikkiVvTd7pJvrPGE=\nAllowedIPs = 10.7.0.0/24\nEndpoint = vpn.example.net:51820\n';
@@ -59,6 +60,27 @@ describe('the list of kinds', () => {
     for (const kind of PROFILE_KINDS) expect(schema.safeParse([kind]).success).toBe(true);
     expect(schema.safeParse(['ikev1']).success).toBe(false);
     expect(POLICIES.AllowedKinds.description.en).toContain(PROFILE_KINDS.join(', '));
+  });
+});
+
+describe('file names per kind', () => {
+  const SAMPLES = { openvpn: OVPN, wireguard: WG, ikev2: fixture(SWANCTL_DIR, 'psk.swanctl.conf') } as const;
+
+  it('every kind has its own extension; IKEv2 is .swanctl.conf, not WireGuard’s .conf', () => {
+    expect(Object.keys(PROFILE_FILE_EXTENSIONS).sort()).toEqual([...PROFILE_KINDS].sort());
+    expect(new Set(Object.values(PROFILE_FILE_EXTENSIONS)).size).toBe(PROFILE_KINDS.length);
+    expect(profileFileName('Office', 'ikev2')).toBe('Office.swanctl.conf');
+    expect(profileFileName('Office', 'wireguard')).toBe('Office.conf');
+    expect(profileFileName('Office', 'openvpn')).toBe('Office.ovpn');
+  });
+
+  it('the canonical text saved under its kind’s file name is read back as that kind', () => {
+    for (const kind of PROFILE_KINDS) {
+      const first = inspectProfile(SAMPLES[kind], { fileName: profileFileName('first', kind) });
+      if (!first.ok) throw new Error(`${kind}: ${JSON.stringify(first.errors)}`);
+      const again = inspectProfile(first.canonical, { fileName: profileFileName('Office', kind) });
+      expect(again, kind).toMatchObject({ ok: true, kind });
+    }
   });
 });
 

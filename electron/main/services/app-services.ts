@@ -9,6 +9,7 @@ import type { AppEvent, AppHandlers, AppResult, ImportPreview, ImportSource, Pro
 import { mainTexts } from '../../../shared/i18n/main-catalog.js';
 import type { LogLine } from '../../../shared/ipc/helper-protocol.js';
 import type { MainLanguage } from '../../../shared/i18n/main-catalog.js';
+import { profileFileName } from '../../../shared/profiles/kinds.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { CredentialVault, type SafeStorage } from './credential-vault.js';
 import { appError, errorDetail, failed, ok } from './errors.js';
@@ -199,7 +200,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       if (isProvisioned(id)) return failed(managedError());
       const record = await store.get(id);
       if (!record.ok) return record;
-      const path = await options.dialogs.chooseSavePath(`${record.value.name}.${record.value.kind === 'openvpn' ? 'ovpn' : 'conf'}`, 'profile');
+      const path = await options.dialogs.chooseSavePath(profileFileName(record.value.name, record.value.kind), 'profile');
       if (path === null) return ok({ path: null });
       const written = await store.exportTo(id, path);
       return written.ok ? ok({ path }) : written;
