@@ -13,6 +13,7 @@ import type {
 } from '../../shared/ipc/app-api.js';
 import type { CredentialRequest, LogLine, TunnelState } from '../../shared/ipc/helper-protocol.js';
 import { defaultPolicyValues } from '../../shared/policy/table.js';
+import { profileFileName } from '../../shared/profiles/kinds.js';
 import { newWireGuardTunnel } from '../../shared/profiles/wireguard/create.js';
 
 export type Scenario =
@@ -406,7 +407,7 @@ export function createFakeApi(options: FakeOptions): TsunaguApi {
     },
     profilesExport: ({ id }) => {
       const p = profiles.find((x) => x.id === id);
-      return p ? reply({ path: `/home/aiko/Documents/${p.name}.${p.kind === 'wireguard' ? 'conf' : 'ovpn'}` }, 300) : fail(notFound);
+      return p ? reply({ path: `/home/aiko/Documents/${profileFileName(p.name, p.kind)}` }, 300) : fail(notFound);
     },
     managedGet: () => reply({ policy: defaultPolicyValues(), uid: 1000, provisioned: [] }),
     connectionsList: () => reply({ connections: [...connections.values()], helper }),
