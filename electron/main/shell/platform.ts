@@ -3,7 +3,7 @@
  * keychain (safeStorage), launch at login, and native file dialogs.
  */
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { app, dialog, safeStorage, type BrowserWindow } from 'electron';
 import type { Dialogs } from '../services/app-services.js';
 import { LinuxAutostart } from '../services/autostart.js';
@@ -55,7 +55,8 @@ export function nativeDialogs(parent: () => BrowserWindow | null): Dialogs {
   return {
     async chooseSavePath(suggestedName, purpose) {
       const filters = purpose === 'profile'
-        ? [{ name: 'VPN profile', extensions: [suggestedName.endsWith('.conf') ? 'conf' : 'ovpn'] }]
+        ? // The suggested name ends with its kind's extension (profileFileName); the filter takes its last part.
+          [{ name: 'VPN profile', extensions: [extname(suggestedName).slice(1)] }]
         : [{ name: 'Text', extensions: ['txt'] }];
       const options = { defaultPath: join(app.getPath('documents'), suggestedName), filters };
       const window = parent();
