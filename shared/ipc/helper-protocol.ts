@@ -38,6 +38,8 @@ export const tunnelState = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('connected'),
     localIp: z.string(),
+    /** A dual-stack tunnel's IPv6 address (issue 15); `localIp` is then the IPv4 one. */
+    localIp6: z.string().optional(),
     remote: z.string(),
     /** Unix milliseconds. */
     since: z.number(),
@@ -260,6 +262,8 @@ export const helperEvent = z.discriminatedUnion('event', [
     /** Bytes per second over the last interval. */
     rateIn: z.number(),
     rateOut: z.number(),
+    /** WireGuard: Unix milliseconds of the latest handshake, null before the first (issue 14). */
+    lastHandshakeAt: z.number().nullable().optional(),
     at: z.number(),
   }),
   z.object({ event: z.literal('credentials-required'), sessionId, request: credentialRequest, at: z.number() }),
