@@ -23,6 +23,8 @@ export interface DriverEvents {
    * stopping it, and the driver must not report `connected`.
    */
   routesKnown(prefixes: string[]): boolean;
+  /** WireGuard: Unix milliseconds of the latest handshake (null before the first), when it changes. */
+  handshake?(at: number | null): void;
 }
 
 /** What a driver of kind K is given (K: its kind, so its inspection's profile needs no check). */
@@ -90,6 +92,11 @@ export interface Driver {
    * without it report counters on their own.
    */
   refreshCounters?(): Promise<void>;
+  /**
+   * The network came back or changed (network-watch.ts): reconnect now rather than at the tool's
+   * next retry. Resolves once the reconnect has been started (not finished).
+   */
+  recover?(cause: string): Promise<void>;
 }
 
 /**
