@@ -318,6 +318,9 @@ export class SessionManager {
         credentialsRequired: (request) => this.emit({ event: 'credentials-required', sessionId: id, request, at: Date.now() }, uid),
         log: (level, text) => log.add(level, text, id, uid, true),
         routesKnown: (effective) => (ref.session ? this.onRoutesKnown(ref.session, effective) : false),
+        handshake: (at) => {
+          info.lastHandshakeAt = at;
+        },
       },
     };
     const driver = this.createDriver(inspection.kind, context);
@@ -394,7 +397,8 @@ export class SessionManager {
       const rateIn = Math.max(0, (bytesIn - session.lastCounters.bytesIn) / seconds);
       const rateOut = Math.max(0, (bytesOut - session.lastCounters.bytesOut) / seconds);
       session.lastCounters = { at: now, bytesIn, bytesOut };
-      this.emit({ event: 'stats', sessionId: session.info.id, bytesIn, bytesOut, rateIn, rateOut, at: now }, session.info.uid);
+      const handshake = session.info.lastHandshakeAt === undefined ? {} : { lastHandshakeAt: session.info.lastHandshakeAt };
+      this.emit({ event: 'stats', sessionId: session.info.id, bytesIn, bytesOut, rateIn, rateOut, ...handshake, at: now }, session.info.uid);
     };
     // Fresh counters first where the driver reads them on demand (a reply within the same
     // wake-up, in practice well under a millisecond); a tool that has not answered by the next
@@ -467,6 +471,11 @@ export class SessionManager {
     const denial = credentials.kind === 'cancel' ? disconnectDenial(this.policy(), uid) : null;
     if (denial) throw denial;
     return { accepted: s.driver.provideCredentials(credentials) };
+  }
+
+  /** The network came back or changed (network-watch.ts): every live session reconnects now. */
+  networkRestored(cause: string): void {
+    for (const s of this.sessions.values()) if (!s.stopping) void s.driver.recover?.(cause).catch((e: unknown) => this.options.log.add('warn', `recover: ${e instanceof Error ? e.message : String(e)}`, s.info.id, s.info.uid));
   }
 
   /** Stops every session (helper shutdown). */
