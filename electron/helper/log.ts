@@ -5,27 +5,63 @@
  * can forge a line in the ring, the terminal or the journal.
  */
 import { CONTROL_CHARACTERS, type LogLine } from '../../shared/ipc/helper-protocol.js';
+import { helperMessages, renderHelperMessage, type HelperMessageCode, type HelperMessageParams, type HelperParamValue } from '../../shared/i18n/helper-messages.js';
+
+/*
+ * Redaction removes values, never words: a secret is recognised by its form (a keyword with `:`
+ * or `=` and a value, a management answer, a token after its option, key material), so prose
+ * about passwords ("password requested by uid 0", "cache passwords in memory") stays as it is.
+ * test/unit/helper-log.test.ts replays real openvpn, charon and wg lines (test/fixtures/logs).
+ */
+const REDACTED = '[redacted]';
+/** A value: a quoted string (with backslash escapes) or a run up to a space, quote, comma or semicolon. */
+const VALUE = String.raw`(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;'"]+)`;
+const QUOTED = String.raw`(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')`;
+/** openvpn's own placeholder for an unset option (`username = '[UNDEF]'`) is not a value. */
+const NOT_UNDEF = String.raw`(?!'?\[UNDEF\]'?)`;
 
 const PEM = /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$)/g;
-const SECRET_WORDS = /\b(password|passphrase|auth-token|token|secret|private[_ -]?key|preshared[_ -]?key|psk)\b(\s*[:=]?\s*)("[^"]*"|'[^']*'|\S+)/gi;
-const WG_KEY = /\b[A-Za-z0-9+/]{43}=/g;
-// OpenVPN management answers: `password "Auth" <secret>`, `password "Private Key" <secret>`.
-const MGMT_PASSWORD = /\b(password)\s+("[^"]*"|'[^']*'|\S+)\s+.*$/gim;
-// `username "Auth" alice` (management), `username: alice`, `user=alice`, `for user 'alice'`: the
-// name goes, the word stays. A bare "username" before other punctuation ("username/password") is
-// not followed by a name and is left alone.
-const MGMT_USERNAME = /\b(username)\s+("[^"]*"|'[^']*')\s+.*$/gim;
-const USER_WORDS = /\b(user(?:[_ -]?name)?|login)(\s*[:=]\s*|\s+(?=["']))("[^"]*"|'[^']*'|[^\s,;]+)/gi;
+/**
+ * OpenVPN management answers keep their type and lose their value: `password "Auth" x`,
+ * `username "Auth" "alice"`, `needstr "name" x`, the last thing on the line (or in openvpn's
+ * `CMD '…'`). `password "x"` alone: the quoted word is the value.
+ */
+const MANAGEMENT_ANSWER = new RegExp(String.raw`\b(password|passphrase|username|needstr)\s+(${QUOTED})(?:(\s+)(${VALUE})(?='?\s*$))?`, 'gim');
+/**
+ * `password: x`, `passphrase=x`, `PrivateKey = x`, `secret = x`: a keyword glued to a separator and
+ * a value. Not openvpn's notification `>PASSWORD:…`, not inside a name (`auth_token_secret_file`),
+ * not openvpn's heading `auth-token secret: Using 256 bit…`.
+ */
+const KEYWORD_VALUE = new RegExp(
+  String.raw`(?<![>\w-])(?<!auth-token )(password|passphrase|passwd|secret|psk|token|pre-?shared[_ -]?key|private[_ -]?key)(\s*[:=]\s*)${NOT_UNDEF}${VALUE}`,
+  'gi',
+);
+/**
+ * A token after its option: `auth-token x` as pushed (`PUSH_REPLY,…,auth-token x,…`) or on a command
+ * line (`--auth-token x`), and the management notice `>PASSWORD:Auth-Token:x`. After a space in prose
+ * ("auth-token server key") the next word is not a token, nor is a heading's label ("auth-token
+ * secret: Using…"). openvpn masks its own (`auth-tokenSESS_ID`).
+ */
+const AUTH_TOKEN = new RegExp(String.raw`(^|[,'"]|--)(auth-token(?:-user)?)(\s+)(?!\w+:(?:\s|$))${VALUE}|\b(auth-token(?:-user)?):${VALUE}`, 'gim');
+/**
+ * `user=alice`, `login: bob`, `user "carol"`, `username 'alice'`: the name goes, the word stays
+ * ("username/password" has none; a management answer's type, already done, is not a name).
+ */
+const USER_WORDS = new RegExp(String.raw`\b(user(?:[_ -]?name)?|login)(\s*[:=]\s*|\s+(?=["']))${NOT_UNDEF}(?!${QUOTED}\s+\[redacted\])${VALUE}`, 'gi');
+/**
+ * A bare WireGuard key (44 characters of base64): private and public keys look the same, so only one
+ * labelled public (`PublicKey = `, `peer: `, `public key `) is left.
+ */
+const WG_KEY = /(?<!PublicKey\s*=\s*|\bpeer:?\s+|public key:?\s+)(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=(?![A-Za-z0-9+/=])/g;
 
-/** Removes keys, passwords, tokens and user names from a line before anyone sees it. */
+/** Removes keys, passwords, tokens and user names from a line before anyone sees it; the words around them stay. */
 export function redact(text: string): string {
   return text
     .replace(PEM, '[redacted key material]')
-    .replace(MGMT_PASSWORD, (_m, word: string, type: string) => `${word} ${type} [redacted]`)
-    .replace(MGMT_USERNAME, (_m, word: string, type: string) => `${word} ${type} [redacted]`)
-    .replace(SECRET_WORDS, (_m, word: string, sep: string) => `${word}${sep}[redacted]`)
-    // A management form already done above (`username "Auth" [redacted]`) keeps its type word.
-    .replace(USER_WORDS, (m: string, word: string, sep: string, _value: string, at: number, whole: string) => (whole.startsWith(' [redacted]', at + m.length) ? m : `${word}${sep}[redacted]`))
+    .replace(MANAGEMENT_ANSWER, (_m, word: string, first: string, space: string | undefined, value: string | undefined) => (value === undefined ? `${word} ${REDACTED}` : `${word} ${first}${space ?? ' '}${REDACTED}`))
+    .replace(AUTH_TOKEN, (_m, before: string | undefined, option: string | undefined, space: string | undefined, notice: string | undefined) => (notice !== undefined ? `${notice}:${REDACTED}` : `${before ?? ''}${option ?? ''}${space ?? ' '}${REDACTED}`))
+    .replace(KEYWORD_VALUE, (_m, word: string, sep: string) => `${word}${sep}${REDACTED}`)
+    .replace(USER_WORDS, (_m, word: string, sep: string) => `${word}${sep}${REDACTED}`)
     .replace(WG_KEY, '[redacted key]');
 }
 
@@ -43,6 +79,11 @@ export function escapeControls(text: string): string {
   });
 }
 
+/** What a line's text (or a parameter) becomes: redacted before escaping, since a PEM block spans lines. */
+function clean(text: string): string {
+  return escapeControls(redact(text));
+}
+
 /** Whether a viewer may read a line: root reads every line, others their own only (helper-wide lines are root's). */
 export function mayRead(line: Pick<LogLine, 'uid'>, viewerUid: number): boolean {
   return viewerUid === 0 || (line.uid !== null && line.uid === viewerUid);
@@ -58,8 +99,24 @@ export class HelperLog {
 
   /** `fromTunnel`: a line relayed from openvpn / wg-quick (the mirror may leave those out). */
   add(level: LogLine['level'], text: string, sessionId: string | null = null, uid: number | null = null, fromTunnel = false): LogLine {
-    // Redacted before escaping: a PEM block spans lines.
-    const line: LogLine = { at: Date.now(), sessionId, uid, level, text: escapeControls(redact(text)) };
+    return this.push({ at: Date.now(), sessionId, uid, level, text: clean(text) }, fromTunnel);
+  }
+
+  /**
+   * One of the helper's own lines, by its catalogue code: the line carries the code and its
+   * parameters (for the UI's language) and the English text (for the journal). Each parameter is
+   * redacted and escaped as a line's text is, before the text is rendered from them; the English is
+   * redacted once more as a whole (a keyword in one parameter and a value in the next).
+   */
+  message<C extends HelperMessageCode>(level: LogLine['level'], code: C, params: HelperMessageParams<C>, sessionId: string | null = null, uid: number | null = null): LogLine {
+    const safe: Record<string, HelperParamValue> = {};
+    for (const [name, value] of Object.entries<HelperParamValue>(params)) safe[name] = typeof value === 'number' ? value : clean(value);
+    // The type gives every placeholder a parameter; only a caller's cast could leave the template bare.
+    const english = renderHelperMessage('en', code, safe) ?? helperMessages[code].en;
+    return this.push({ at: Date.now(), sessionId, uid, level, text: clean(english), code, params: safe });
+  }
+
+  private push(line: LogLine, fromTunnel = false): LogLine {
     if (this.lines.length < this.capacity) {
       this.lines.push(line);
     } else {
