@@ -31,6 +31,9 @@ export const PRELOAD_CHANNELS = [
   'settings:set',
   'log:recent',
   'log:export',
+  'firewall:get',
+  'firewall:set-lockdown',
+  'firewall:lift-block',
 ] as const satisfies readonly AppChannel[];
 
 // Fails to compile when a channel is added to APP_CHANNELS but not above.

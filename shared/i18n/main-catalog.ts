@@ -81,6 +81,11 @@ const en = {
   errConnectOnLaunchUnknown: 'The profile chosen to connect at launch does not exist.',
   errLaunchAtLogin: 'Launch at login could not be changed.',
   pastedText: 'pasted text',
+
+  // --- leak protection (issue 14) ---
+  trayBlocked: 'Blocked — the VPN is down',
+  trayLockdown: 'Always-on: traffic is blocked until a VPN connects',
+  errFirewallUnsupported: 'This version of the Tsunagu helper cannot block traffic outside the VPN. Update Tsunagu.',
 };
 
 type Keys = keyof typeof en;
@@ -156,6 +161,10 @@ const ja: Record<Keys, string> = {
   errConnectOnLaunchUnknown: '起動時に接続するプロファイルが存在しません。',
   errLaunchAtLogin: 'ログイン時の起動設定を変更できませんでした。',
   pastedText: '貼り付けたテキスト',
+
+  trayBlocked: '遮断中 — VPN が切断されています',
+  trayLockdown: '常時接続: VPN に接続するまで通信を遮断しています',
+  errFirewallUnsupported: 'このバージョンの Tsunagu ヘルパーは VPN 以外の通信を遮断できません。Tsunagu を更新してください。',
 };
 
 export const mainCatalog = { en, ja } as const;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { policyValues } from '../policy/table.js';
 import { profileKindSchema } from '../profiles/kinds.js';
-import { credentialRequest, credentials, logLine, provisionedSummary, tunnelState } from './helper-protocol.js';
+import { credentialRequest, credentials, firewallStatus, logLine, provisionedSummary, trafficProtection, tunnelState } from './helper-protocol.js';
 
 const localized = z.object({ en: z.string(), ja: z.string() });
 export type Localized = z.infer<typeof localized>;
@@ -119,6 +119,10 @@ export const settings = z.object({
   notifications: z.boolean(),
   /** 'system' follows the OS. */
   language: z.enum(['system', 'en', 'ja']),
+  /** Block traffic outside the VPN while a full-tunnel profile is connected (issue 14; the KillSwitch policy can force it). */
+  killSwitch: z.boolean(),
+  /** With the kill switch or always-on: the local network (printers, file shares) stays reachable. */
+  allowLan: z.boolean(),
 });
 export type Settings = z.infer<typeof settings>;
 
@@ -141,8 +145,25 @@ export const connectionView = z.object({
   rateOut: z.number(),
   /** Pending prompt, if the tunnel waits for the user. */
   prompt: credentialRequest.nullable(),
+  /** What happens to traffic outside the tunnel (absent until main knows the session's routes). */
+  protection: z.object({
+    /** The helper's word for this session; null from a helper before issue 14 (it never blocks). */
+    traffic: trafficProtection.nullable(),
+    /** The tunnel carries all traffic (the kill switch applies only then). */
+    fullTunnel: z.boolean(),
+    /** How many networks the profile routes into the tunnel; null when main cannot read them (provisioned). */
+    networks: z.number().int().min(0).nullable(),
+  }).optional(),
 });
 export type ConnectionView = z.infer<typeof connectionView>;
+export type ConnectionProtection = NonNullable<ConnectionView['protection']>;
+
+/**
+ * The helper's firewall as this app shows it; `profileId` is the profile whose tunnel holds the
+ * block (or held it last, before the helper restarted), for "Connect again".
+ */
+export const firewallView = firewallStatus.extend({ profileId: profileId.nullable() });
+export type FirewallView = z.infer<typeof firewallView>;
 
 /**
  * The administrator's policy as the helper reports it, and the profiles IT provisioned (each
@@ -175,6 +196,8 @@ export const appEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('import-review'), preview: importPreview }),
   /** An import main started (file opened, deep link) could not even be read; nothing to review. */
   z.object({ type: z.literal('import-failed'), source: z.string(), error: appError }),
+  /** The helper's firewall changed; null while the helper is away or too old to have one. */
+  z.object({ type: z.literal('firewall'), firewall: firewallView.nullable() }),
 ]);
 export type AppEvent = z.infer<typeof appEvent>;
 
@@ -229,6 +252,15 @@ export const APP_CHANNELS = {
   'log:recent': { request: z.object({ profileId: profileId.optional(), lines: z.number().int().min(1).max(5000).optional() }), reply: z.object({ lines: z.array(logLine) }) },
   /** Saves the (redacted) log where the user chooses in main's save dialog; null when cancelled. */
   'log:export': { request: z.object({ profileId: profileId.optional() }), reply: z.object({ path: z.string().nullable() }) },
+  /** The helper's firewall now; null while the helper is away or too old to have one. */
+  'firewall:get': { request: empty, reply: z.object({ firewall: firewallView.nullable() }) },
+  /** Always-on (lockdown): block all traffic whenever no VPN is connected; the LAN follows the allowLan setting. */
+  'firewall:set-lockdown': { request: z.object({ enabled: z.boolean() }).strict(), reply: firewallView },
+  /**
+   * The way out of "Blocked — the VPN is down": disconnects this user's session that holds the
+   * block, or asks the helper to lift a block no session holds (after its restart).
+   */
+  'firewall:lift-block': { request: empty, reply: ok },
 } as const;
 
 export type AppChannel = keyof typeof APP_CHANNELS;

@@ -19,7 +19,7 @@ import { ImportReviews } from './import-reviews.js';
 import type { LaunchRequest } from './launch-requests.js';
 import { detailsOf, summaryOf } from './profile-record.js';
 import { ProfileStore } from './profile-store.js';
-import { SettingsStore } from './settings-store.js';
+import { connectOptionsFrom, SettingsStore } from './settings-store.js';
 import type { TrayState } from './tray-model.js';
 import { downloadProfile, parseDeepLink, type UrlDownloadOptions } from './url-import.js';
 import { createWireGuardProfile } from './wireguard-create.js';
@@ -70,7 +70,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const settingsStore = new SettingsStore(options.dataDir);
   await settingsStore.load();
   const vault = new CredentialVault(options.dataDir, options.safeStorage);
-  const connections = new ConnectionManager({ ...options.helper, profiles: store, vault, sessionsFile: join(options.dataDir, 'sessions.json') });
+  const connections = new ConnectionManager({
+    ...options.helper,
+    profiles: store,
+    vault,
+    sessionsFile: join(options.dataDir, 'sessions.json'),
+    firewallSettings: () => connectOptionsFrom(settingsStore.get()),
+  });
   connections.events.on((event) => {
     events.emit(event);
     // Provisioned profiles are part of the list; StartAtLogin is set for the user.
@@ -229,7 +235,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
         }
       }
       const updated = await settingsStore.update(changes);
-      if (updated.ok) events.emit({ type: 'settings-changed', settings: updated.value });
+      if (!updated.ok) return updated;
+      events.emit({ type: 'settings-changed', settings: updated.value });
+      // Always-on keeps the LAN as the user has it now.
+      if (changes.allowLan !== undefined && changes.allowLan !== before.allowLan && connections.firewall()?.lockdown.enabled === true) {
+        const relocked = await connections.setLockdown(true);
+        if (!relocked.ok) return relocked;
+      }
       return updated;
     },
 
@@ -247,6 +259,10 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       }
       return ok({ path });
     },
+
+    'firewall:get': async () => ok({ firewall: connections.firewall() }),
+    'firewall:set-lockdown': async ({ enabled }) => connections.setLockdown(enabled),
+    'firewall:lift-block': async () => connections.liftBlock(),
   };
 
   let launchConnectDone = false;
@@ -287,7 +303,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     settings: () => settingsStore.get(),
     language,
     profileName: (id) => allNames().find((p) => p.id === id)?.name ?? id,
-    trayState: () => ({ lang: language(), helper: connections.helperStatus(), profiles: allNames(), connections: connections.connections(), disconnectLocked: connections.locks().disconnect }),
+    trayState: () => ({ lang: language(), helper: connections.helperStatus(), profiles: allNames(), connections: connections.connections(), disconnectLocked: connections.locks().disconnect, firewall: connections.firewall() }),
     open,
   };
 }

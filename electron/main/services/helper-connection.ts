@@ -10,10 +10,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { AppError, AppEvent, AppResult, ConnectionView, HelperStatus, ManagedState } from '../../../shared/ipc/app-api.js';
+import type { AppError, AppEvent, AppResult, ConnectionProtection, ConnectionView, FirewallView, HelperStatus, ManagedState } from '../../../shared/ipc/app-api.js';
 import { locksFor, type Locks } from '../../../shared/policy/locks.js';
 import { resolvePolicy } from '../../../shared/policy/resolve.js';
-import type { CredentialRequest, Credentials, HelperEvent, HelperResult, LogLine, RequestType, SessionInfo, TunnelState } from '../../../shared/ipc/helper-protocol.js';
+import type { CredentialRequest, Credentials, FirewallStatus, HelperEvent, HelperResult, LogLine, RequestType, SessionInfo, TunnelState } from '../../../shared/ipc/helper-protocol.js';
+import { inspectProfile, profileRoutes } from '../../../shared/profiles/inspect.js';
+import { isFullTunnel } from '../../../shared/profiles/routes.js';
 import { mainTexts } from '../../../shared/i18n/main-catalog.js';
 import { HelperClient, HelperRequestError, type HelperPayload } from '../helper-client.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -21,6 +23,7 @@ import type { CredentialVault } from './credential-vault.js';
 import { appError, errorDetail, failed, ok } from './errors.js';
 import { EventSource } from './events.js';
 import { DEFAULT_BACKOFF, nextBackoff, unavailableReason, unavailableStatus } from './helper-status.js';
+import type { ProfileRecord } from './profile-record.js';
 import type { ProfileStore } from './profile-store.js';
 
 /** What the manager needs from a helper connection (HelperClient; a fake in some tests). */
@@ -50,6 +53,8 @@ export interface ConnectionManagerOptions {
   backoff?: { minMs: number; maxMs: number };
   /** How long the helper may take to answer hello (default 10 s). */
   helloTimeoutMs?: number;
+  /** The kill switch and LAN settings each connect (and always-on) sends (default: kill switch on, no LAN). */
+  firewallSettings?: () => { killSwitch: boolean; allowLan: boolean };
 }
 
 function isTerminal(state: TunnelState): boolean {
@@ -70,6 +75,22 @@ export function managedError(): AppError {
 /** The id a provisioned profile's connection view has in the app (a profile id never collides: distinct prefix). */
 export function provisionedProfileId(id: string): string {
   return `pv${createHash('sha256').update(id).digest('hex').slice(0, 22)}`;
+}
+
+/** What a saved profile routes into its tunnel, read from its canonical text (no pushed routes). */
+export function routingOf(record: Pick<ProfileRecord, 'kind' | 'canonical'>): Pick<ConnectionProtection, 'fullTunnel' | 'networks'> {
+  const inspection = inspectProfile(record.canonical, { kind: record.kind });
+  if (!inspection.profile) return { fullTunnel: false, networks: null };
+  const routes = profileRoutes(inspection.profile);
+  return { fullTunnel: isFullTunnel(routes), networks: routes.length };
+}
+
+/**
+ * An old helper refuses a request it has no schema for as malformed: then it has no firewall, and
+ * the app says traffic is not protected rather than failing.
+ */
+function isUnknownRequest(e: unknown): boolean {
+  return e instanceof HelperRequestError && e.error.code === 'bad-request';
 }
 
 const sessionsFileSchema = z.object({ version: z.literal(1), sessions: z.record(z.string(), z.string()) });
@@ -113,6 +134,13 @@ export class ConnectionManager {
   private connectsInFlight = 0;
   private early: SessionEvent[] = [];
   private savingSessions: Promise<void> = Promise.resolve();
+  /** The helper's firewall as it last said (null: away, or a helper without one). */
+  private firewallRaw: FirewallStatus | null = null;
+  private firewallNow: FirewallView | null = null;
+  /** The profile whose tunnel held the block last: after a helper restart no session holds it. */
+  private blockProfile: string | null = null;
+  /** What each profile routes, from its saved text (computed at connect). */
+  private readonly routing = new Map<string, Pick<ConnectionProtection, 'fullTunnel' | 'networks'>>();
   /** The policy and provisioned profiles, from the helper (the defaults until it answers). */
   private managedNow: ManagedState = { policy: resolvePolicy([]).values, uid: process.getuid?.() ?? -1, provisioned: [] };
 
@@ -144,6 +172,58 @@ export class ConnectionManager {
 
   connections(): ConnectionView[] {
     return [...this.views.values()];
+  }
+
+  firewall(): FirewallView | null {
+    return this.firewallNow;
+  }
+
+  /** The firewall as the app shows it: the helper's status and the profile that holds (or held) the block. */
+  private setFirewall(status: FirewallStatus | null): FirewallView | null {
+    this.firewallRaw = status;
+    let next: FirewallView | null = null;
+    if (status) {
+      const holder = status.sessionId === null ? undefined : this.sessionProfiles.get(status.sessionId);
+      if (holder !== undefined) this.blockProfile = holder;
+      else if (status.mode === 'off') this.blockProfile = null;
+      next = { ...status, profileId: status.mode === 'off' ? null : (holder ?? this.blockProfile) };
+    }
+    if (JSON.stringify(next) !== JSON.stringify(this.firewallNow)) {
+      this.firewallNow = next;
+      this.events.emit({ type: 'firewall', firewall: next });
+    }
+    return next;
+  }
+
+  private async refreshFirewall(link: HelperLink): Promise<void> {
+    try {
+      const status = await link.request('firewall', {});
+      if (this.link === link) this.setFirewall(status);
+    } catch (e) {
+      // A helper that goes away meanwhile is reported by onLinkClosed.
+      if (this.link === link && isUnknownRequest(e)) this.setFirewall(null);
+    }
+  }
+
+  /** Reads each session's traffic protection again (the helper's `list`): after a connect and each firewall change. */
+  private async refreshTraffic(link: HelperLink): Promise<void> {
+    let sessions: SessionInfo[];
+    try {
+      ({ sessions } = await link.request('list', {}));
+    } catch {
+      return;
+    }
+    if (this.link !== link) return;
+    for (const session of sessions) this.updateProtection(session);
+  }
+
+  private updateProtection(session: SessionInfo): void {
+    const profileId = this.sessionProfiles.get(session.id);
+    const view = profileId === undefined ? undefined : this.views.get(profileId);
+    if (profileId === undefined || !view || view.sessionId !== session.id) return;
+    const protection: ConnectionProtection = { traffic: session.traffic ?? null, fullTunnel: session.fullTunnel, networks: this.routing.get(profileId)?.networks ?? null };
+    if (JSON.stringify(protection) === JSON.stringify(view.protection)) return;
+    this.setView(profileId, { ...view, protection });
   }
 
   view(profileId: string): ConnectionView | null {
@@ -218,7 +298,7 @@ export class ConnectionManager {
       return;
     }
     this.delayMs = 0;
-    await this.refreshManaged(link);
+    await Promise.all([this.refreshManaged(link), this.refreshFirewall(link)]);
     this.setStatus({ status: 'available', version: link.helperName });
   }
 
@@ -234,6 +314,7 @@ export class ConnectionManager {
       this.setView(profileId, { ...view, sessionId: null, state: { status: 'disconnected', reason: mainTexts('helperStoppedReason').en }, rateIn: 0, rateOut: 0, prompt: null });
     }
     // The map stays: the next subscribe re-adopts surviving sessions and prunes the rest.
+    this.setFirewall(null);
     if (!this.stopped) {
       this.setStatus(unavailableStatus('not-running', this.options.socketPath));
       this.scheduleRetry();
@@ -281,9 +362,19 @@ export class ConnectionManager {
         rateIn: 0,
         rateOut: 0,
         prompt: previous?.sessionId === session.id ? previous.prompt : null,
+        protection: { traffic: session.traffic ?? null, fullTunnel: session.fullTunnel, networks: this.routing.get(profileId)?.networks ?? null },
       });
+      if (!this.routing.has(profileId)) void this.learnRouting(profileId, session);
     }
     this.saveSessionMap();
+  }
+
+  /** A tunnel adopted after an app restart: its profile's networks, from the saved text. */
+  private async learnRouting(profileId: string, session: SessionInfo): Promise<void> {
+    const record = await this.options.profiles.get(profileId);
+    if (!record.ok) return;
+    this.routing.set(profileId, routingOf(record.value));
+    this.updateProtection(session);
   }
 
   private setView(profileId: string, next: ConnectionView): void {
@@ -307,7 +398,11 @@ export class ConnectionManager {
       if (this.link) void this.refreshManaged(this.link);
       return;
     }
-    if (event.event === 'firewall') return;
+    if (event.event === 'firewall') {
+      this.setFirewall(event.status);
+      if (this.link) void this.refreshTraffic(this.link);
+      return;
+    }
     const profileId = this.sessionProfiles.get(event.sessionId);
     if (profileId === undefined) {
       // The helper announces a new session before it answers the connect that made it: hold
@@ -416,10 +511,13 @@ export class ConnectionManager {
     const record = provisioned ? null : await this.options.profiles.get(profileId);
     if (record && !record.ok) return record;
     this.cancelAfterConnect.delete(profileId);
+    if (record) this.routing.set(profileId, routingOf(record.value));
     this.setView(profileId, { profileId, sessionId: null, state: { status: 'connecting', phase: 'starting' }, bytesIn: 0, bytesOut: 0, rateIn: 0, rateOut: 0, prompt: null });
     this.connectsInFlight++;
     try {
-      const { sessionId } = await link.request('connect', record ? { profile: { kind: record.value.kind, text: record.value.canonical, name: record.value.name } } : { provisioned: provisioned?.id });
+      const options = this.options.firewallSettings?.() ?? { killSwitch: true, allowLan: false };
+      const target = record ? { profile: { kind: record.value.kind, text: record.value.canonical, name: record.value.name } } : { provisioned: provisioned?.id };
+      const { sessionId } = await link.request('connect', { ...target, options });
       this.sessionProfiles.set(sessionId, profileId);
       this.lastSession.set(profileId, sessionId);
       this.saveSessionMap();
@@ -428,6 +526,9 @@ export class ConnectionManager {
       const mine = this.early.filter((e) => e.sessionId === sessionId);
       this.early = this.early.filter((e) => !mine.includes(e));
       for (const event of mine) this.apply(profileId, event);
+      // The firewall may have named this session before its id was known here.
+      if (this.firewallRaw) this.setFirewall(this.firewallRaw);
+      void this.refreshTraffic(link);
       if (this.cancelAfterConnect.delete(profileId)) await this.disconnect(profileId);
       return ok({ ok: true });
     } catch (e) {
@@ -461,9 +562,62 @@ export class ConnectionManager {
     return ok({ ok: true });
   }
 
-  /** Ends every session of this app (used when quitting). */
+  /** A block that no tunnel of this user is coming up behind: the kill switch held after its tunnel died or the helper restarted. */
+  private liftableBlock(): boolean {
+    const firewall = this.firewallRaw;
+    return firewall !== null && firewall.mode === 'blocked' && firewall.reason !== 'lockdown' && firewall.reason !== 'policy';
+  }
+
+  /** Quitting has something to end: a tunnel, or a block only quitting or Disconnect lifts. */
+  endsOnQuit(): boolean {
+    return [...this.views.values()].some((v) => !isTerminal(v.state)) || this.liftableBlock();
+  }
+
+  /** Ends every session of this app, and a block left behind (used when quitting; always-on stays). */
   async disconnectAll(): Promise<void> {
     await Promise.all([...this.views.keys()].map((id) => this.disconnect(id)));
+    if (this.liftableBlock() && this.firewallRaw?.sessionId === null) await this.liftBlock();
+  }
+
+  /**
+   * "Disconnect" on "Blocked — the VPN is down": ends this user's session that holds the block (even
+   * one whose tunnel failed), or asks the helper to lift a block no session holds.
+   */
+  async liftBlock(): Promise<AppResult<{ ok: true }>> {
+    const link = this.link;
+    if (!link || this.status.status !== 'available') return failed(this.unavailableError());
+    if (this.locks().disconnect) return failed(managedError());
+    const sessionId = this.firewallRaw?.sessionId ?? null;
+    if (sessionId !== null) {
+      this.userRequested.add(sessionId);
+      try {
+        await link.request('disconnect', { sessionId });
+        return ok({ ok: true });
+      } catch (e) {
+        // Gone already: what is left is a block no session holds.
+        if (!(e instanceof HelperRequestError && e.error.code === 'no-such-session')) return failed(requestError(e));
+      }
+    }
+    try {
+      this.setFirewall(await link.request('unblock', {}));
+      return ok({ ok: true });
+    } catch (e) {
+      return failed(requestError(e));
+    }
+  }
+
+  /** Always-on (lockdown) on or off; the LAN follows the user's setting. */
+  async setLockdown(enabled: boolean): Promise<AppResult<FirewallView>> {
+    const link = this.link;
+    if (!link || this.status.status !== 'available') return failed(this.unavailableError());
+    if (this.firewallRaw === null) return failed(appError('firewall-unsupported', 'errFirewallUnsupported'));
+    const { allowLan } = this.options.firewallSettings?.() ?? { allowLan: false };
+    try {
+      const view = this.setFirewall(await link.request('set-lockdown', { enabled, allowLan }));
+      return view ? ok(view) : failed(appError('firewall-unsupported', 'errFirewallUnsupported'));
+    } catch (e) {
+      return failed(requestError(e));
+    }
   }
 
   async provideCredentials(profileId: string, credentials: Credentials, remember: boolean): Promise<AppResult<{ ok: true }>> {

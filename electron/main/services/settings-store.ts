@@ -13,7 +13,15 @@ export const DEFAULT_SETTINGS: Settings = {
   connectOnLaunch: null,
   notifications: true,
   language: 'system',
+  // Issue 14: on by default for full-tunnel sessions; the LAN only when the user allows it.
+  killSwitch: true,
+  allowLan: false,
 };
+
+/** What a connect asks of the helper's firewall (it applies the kill switch to full-tunnel sessions only). */
+export function connectOptionsFrom(settings: Pick<Settings, 'killSwitch' | 'allowLan'>): { killSwitch: boolean; allowLan: boolean } {
+  return { killSwitch: settings.killSwitch, allowLan: settings.allowLan };
+}
 
 /** Keeps each field that is valid on its own; the default for the rest. */
 export function settingsFrom(raw: unknown): Settings {
@@ -30,6 +38,8 @@ export function settingsFrom(raw: unknown): Settings {
   pick('connectOnLaunch');
   pick('notifications');
   pick('language');
+  pick('killSwitch');
+  pick('allowLan');
   return result;
 }
 

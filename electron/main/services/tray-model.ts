@@ -4,7 +4,7 @@
  * Tray and Menu. Linux delivers no clicks on the icon itself, so everything is in the menu, and
  * the shell sets a fresh menu after every change.
  */
-import type { ConnectionView, HelperStatus } from '../../../shared/ipc/app-api.js';
+import type { ConnectionView, FirewallView, HelperStatus } from '../../../shared/ipc/app-api.js';
 import { mainText, type MainKey, type MainLanguage, type MainVars } from '../../../shared/i18n/main-catalog.js';
 
 export type TrayIcon = 'disconnected' | 'connecting' | 'connected' | 'error' | 'helper-unavailable';
@@ -35,6 +35,8 @@ export interface TrayState {
   connections: readonly ConnectionView[];
   /** AlwaysOn holds this user: no Disconnect, and quitting leaves the tunnels up. */
   disconnectLocked?: boolean;
+  /** The helper's firewall (null or absent: away, or a helper without one). */
+  firewall?: FirewallView | null;
 }
 
 /** The status text of a connection on its way somewhere, or null when it is settled. */
@@ -74,6 +76,12 @@ function statusLine(state: TrayState, names: Map<string, string>): { icon: TrayI
   const only = connected[0];
   if (connected.length === 1 && only && only.state.status === 'connected') return { icon: 'connected', text: t('trayConnected', { name: nameOf(only), address: only.state.localIp }) };
   if (connected.length > 1) return { icon: 'connected', text: t('trayConnectedMany', { count: connected.length }) };
+  // Nothing is coming up, yet nothing gets out: say so before any older failure.
+  const firewall = state.firewall;
+  if (firewall?.mode === 'blocked' && connected.length === 0) {
+    const lockdown = firewall.reason === 'lockdown' || firewall.reason === 'policy';
+    return lockdown ? { icon: 'disconnected', text: t('trayLockdown') } : { icon: 'error', text: t('trayBlocked') };
+  }
   const failed = views.find((v) => v.state.status === 'error');
   if (failed) return { icon: 'error', text: t('trayFailed', { name: nameOf(failed) }) };
   if (state.helper.status === 'connecting') return { icon: 'disconnected', text: t('trayHelperStarting') };
