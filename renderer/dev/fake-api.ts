@@ -200,7 +200,7 @@ export function createFakeApi(options: FakeOptions): TsunaguApi {
   const listeners = new Set<(event: AppEvent) => void>();
   const emit = (event: AppEvent) => listeners.forEach((l) => l(event));
   let profiles = options.scenario === 'empty' ? [] : [...BASE_PROFILES, ...generatedProfiles(options.profiles)];
-  let settings: Settings = { launchAtLogin: true, connectOnLaunch: null, notifications: true, language: 'system' };
+  let settings: Settings = { launchAtLogin: true, connectOnLaunch: null, notifications: true, language: 'system', killSwitch: true, allowLan: false };
   const connections = new Map<string, ConnectionView>();
   const pendingImports = new Map<string, ImportPreview>();
   const helper: HelperStatus = options.helper === 'available'
@@ -438,6 +438,10 @@ export function createFakeApi(options: FakeOptions): TsunaguApi {
     },
     logRecent: () => reply({ lines: recentLogs() }, 60),
     logExport: () => reply({ path: '/home/aiko/Documents/tsunagu-log.txt' }, 300),
+    // The preview's helper predates the kill switch: no firewall, as an old helper answers.
+    firewallGet: () => reply({ firewall: null }),
+    firewallSetLockdown: () => fail({ code: 'firewall-unsupported', message: words('This version of the Tsunagu helper cannot block traffic outside the VPN. Update Tsunagu.', 'このバージョンの Tsunagu ヘルパーは VPN 以外の通信を遮断できません。Tsunagu を更新してください。') }),
+    firewallLiftBlock: () => reply({ ok: true as const }),
     onEvent: (listener) => {
       listeners.add(listener);
       if (listeners.size === 1) setTimeout(afterSubscribe, 50);

@@ -129,7 +129,7 @@ describe('profiles, helper and settings stores', () => {
 
   it('picks the language from the setting, or the system when set to follow it', () => {
     const info: AppInfo = { version: '1', platform: 'linux', systemLanguage: 'ja', keychain: 'basic_text' };
-    const settings: Settings = { launchAtLogin: false, connectOnLaunch: null, notifications: true, language: 'system' };
+    const settings: Settings = { launchAtLogin: false, connectOnLaunch: null, notifications: true, language: 'system', killSwitch: true, allowLan: false };
     expect(effectiveLanguage(initialSettings, 'en')).toBe('en');
     const followed = reduceSettings({ info, settings: null }, { type: 'settings-changed', settings });
     expect(effectiveLanguage(followed, 'en')).toBe('ja');
