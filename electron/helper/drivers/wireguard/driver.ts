@@ -15,7 +15,7 @@ import { checkCanonicalWireGuard } from '../../../../shared/profiles/wireguard/w
 import type { RunResult } from '../../exec.js';
 import type { Driver, DriverContext } from '../driver.js';
 import { DriverLifecycle } from '../lifecycle.js';
-import { dumpCounters, latestPeer, parseWgDump } from './dump.js';
+import { DEFAULT_SILENCE_MS, dumpCounters, latestPeer, parseWgDump, trackReplies, WG_TIMERS, type ReplyTrack, type WgDump } from './dump.js';
 import { interfaceNameFor, MESSAGES, setupFailureMessage, type WireGuardErrorCode } from './names.js';
 import type { WireGuardResidue } from './residue.js';
 import {
@@ -50,16 +50,11 @@ export interface WireGuardTimings {
   /** `wg show` interval afterwards. */
   connectedPollMs: number;
   /**
-   * WireGuard's REJECT_AFTER_TIME (180 s): a session key older than this is unusable, so data sent
-   * later needs a new handshake. It rekeys at 120 s while traffic flows.
+   * How long the server may stay silent while this side sends before the state turns to
+   * reconnecting "No reply from the server" (dump.ts DEFAULT_SILENCE_MS explains the 20 s).
    */
-  keyExpiryMs: number;
-  /**
-   * How long after the first transmission on an expired key the handshake may stay missing before
-   * the tunnel counts as stale (WireGuard retries the handshake every 5 s).
-   */
-  staleMarginMs: number;
-  /** While stale, `attempt` goes up once per interval in which WireGuard sent something. */
+  silenceMs: number;
+  /** While silent, `attempt` goes up once per interval (WireGuard's REKEY_TIMEOUT handshake retry). */
   retryIntervalMs: number;
   upTimeoutMs: number;
   /** wireguard-go exits 1.3–1.8 s after its interface is deleted; SIGKILL after this. */
@@ -71,15 +66,17 @@ export const DEFAULT_WIREGUARD_TIMINGS: WireGuardTimings = {
   initialPollWindowMs: 1_000,
   handshakePollMs: 200,
   connectedPollMs: 1_000,
-  keyExpiryMs: 180_000,
-  staleMarginMs: 15_000,
-  retryIntervalMs: 5_000,
+  silenceMs: DEFAULT_SILENCE_MS,
+  retryIntervalMs: WG_TIMERS.rekeyTimeout,
   // Name resolution with WG_ENDPOINT_RESOLUTION_RETRIES=1 can take two resolver timeouts.
   upTimeoutMs: 45_000,
   exitWaitMs: 5_000,
 };
 
 type Phase = 'new' | 'starting' | 'running' | 'ending';
+
+/** The reconnecting state's words while handshakes go unanswered. */
+const NO_REPLY: Localized = { en: 'No reply from the server', ja: 'サーバーから応答がありません' };
 
 class WireGuardDriver implements Driver {
   private readonly timings: WireGuardTimings;
@@ -103,15 +100,21 @@ class WireGuardDriver implements Driver {
   private pollLoop: Promise<void> = Promise.resolve();
   private wake: (() => void) | null = null;
 
-  // Handshake tracking.
+  // Handshake and reply tracking.
   private connected = false;
+  /** Unix ms of the latest handshake seen (kept across recover(), which resets wg's own). */
   private lastHandshake = 0;
-  private lastTx = 0;
-  private txAfterExpiryAt: number | null = null;
-  private stale = false;
+  private replies: ReplyTrack | null = null;
+  /** Since when the server has not answered, while the state says so. */
+  private silentSince: number | null = null;
   private attempt = 0;
-  private attemptAt = 0;
-  private attemptTx = 0;
+  private lastDump: WgDump | null = null;
+  /** Counters before the peers were last re-added (wg starts them from zero again). */
+  private counterBase = { in: 0, out: 0 };
+  private counterRaw = { in: 0, out: 0 };
+  private recovering: Promise<void> | null = null;
+  /** While connected, poll fast until then (recover() asked for a handshake). */
+  private fastPollUntil = 0;
   private pollFailures = 0;
 
   constructor(
@@ -339,13 +342,14 @@ class WireGuardDriver implements Driver {
   }
 
   private async poll(): Promise<void> {
-    const started = Date.now();
     const { initialPollMs, initialPollWindowMs, handshakePollMs, connectedPollMs } = this.timings;
+    const started = Date.now();
     while (!this.finished) {
       await this.pollOnce();
       if (this.finished) break;
-      const early = Date.now() - started < initialPollWindowMs;
-      await this.sleep(this.connected ? connectedPollMs : early ? initialPollMs : handshakePollMs);
+      const now = Date.now();
+      const fast = this.connected ? now < this.fastPollUntil : now - started < initialPollWindowMs;
+      await this.sleep(fast ? initialPollMs : this.connected ? connectedPollMs : handshakePollMs);
     }
   }
 
@@ -370,60 +374,112 @@ class WireGuardDriver implements Driver {
     this.pollFailures = 0;
     const dump = parseWgDump(r.stdout);
     if (dump.errors.length > 0) this.log('debug', `wg show dump: ${dump.errors.join('; ')}`);
+    this.lastDump = dump;
     const { bytesIn, bytesOut } = dumpCounters(dump);
-    this.context.events.counters(bytesIn, bytesOut);
-    this.trackHandshake(dump, bytesOut);
-    this.lastTx = bytesOut;
+    // Session totals stay monotonic when recover() re-added the peers.
+    if (bytesIn < this.counterRaw.in || bytesOut < this.counterRaw.out) this.counterBase = { in: this.counterBase.in + this.counterRaw.in, out: this.counterBase.out + this.counterRaw.out };
+    this.counterRaw = { in: bytesIn, out: bytesOut };
+    this.context.events.counters(this.counterBase.in + bytesIn, this.counterBase.out + bytesOut);
+    this.trackHandshake(dump, this.counterBase.in + bytesIn, this.counterBase.out + bytesOut);
   }
 
   private connectedState(endpoint: string | null, now: number): TunnelState {
-    const first = this.profile.interface.addresses[0] ?? '';
-    return { status: 'connected', localIp: first.replace(/\/\d+$/, ''), remote: endpoint ?? '', since: now };
+    const bare = this.profile.interface.addresses.map((a) => a.replace(/\/\d+$/, ''));
+    const v4 = bare.find((a) => !a.includes(':'));
+    const v6 = bare.find((a) => a.includes(':'));
+    const state: TunnelState = { status: 'connected', localIp: v4 ?? v6 ?? '', remote: endpoint ?? '', since: now };
+    return v4 !== undefined && v6 !== undefined ? { ...state, localIp6: v6 } : state;
   }
 
-  private trackHandshake(dump: ReturnType<typeof parseWgDump>, tx: number): void {
+  private noReplyState(now: number, since: number): TunnelState {
+    // WireGuard retries the handshake every REKEY_TIMEOUT once it gave up on the session.
+    const attempt = 1 + Math.max(0, Math.floor((now - since - this.timings.silenceMs) / this.timings.retryIntervalMs));
+    return { status: 'reconnecting', reason: 'no-reply', attempt, message: NO_REPLY, since };
+  }
+
+  private trackHandshake(dump: WgDump, rx: number, tx: number): void {
     const now = Date.now();
     const peer = latestPeer(dump);
     if (peer === null) return;
     const handshakeMs = peer.latestHandshake * 1000;
+    if (handshakeMs > this.lastHandshake) {
+      this.lastHandshake = handshakeMs;
+      this.context.events.handshake?.(handshakeMs);
+    }
     if (!this.connected) {
       this.connected = true;
-      this.lastHandshake = handshakeMs;
+      this.replies = trackReplies(null, { rx, tx, peers: dump.peers }, now, this.timings.silenceMs).track;
       this.life.clearConnectTimer();
       this.log('info', `first handshake with ${peer.endpoint ?? 'the peer'} ${now - this.startedAt} ms after start`);
       this.emit(this.connectedState(peer.endpoint, now));
       return;
     }
-    if (handshakeMs > this.lastHandshake) {
-      this.lastHandshake = handshakeMs;
-      this.txAfterExpiryAt = null;
-      if (this.stale) {
-        this.stale = false;
-        this.log('info', `handshake with ${peer.endpoint ?? 'the peer'} again after ${this.attempt} retry interval(s)`);
+    const verdict = trackReplies(this.replies, { rx, tx, peers: dump.peers }, now, this.timings.silenceMs);
+    this.replies = verdict.track;
+    if (verdict.silentSince === null) {
+      if (this.silentSince !== null) {
+        this.log('info', `the server answers again after ${Math.round((now - this.silentSince) / 1000)} s (${this.attempt} retry interval(s))`);
+        this.silentSince = null;
         this.emit(this.connectedState(peer.endpoint, now));
       }
       return;
     }
-    // An idle tunnel (nothing sent) legitimately keeps an old handshake: WireGuard only handshakes
-    // when it has something to send. Stale means: something was sent on an expired key, and no
-    // handshake followed within the margin.
-    const age = now - handshakeMs;
-    if (age > this.timings.keyExpiryMs && tx > this.lastTx && this.txAfterExpiryAt === null) this.txAfterExpiryAt = now;
-    if (!this.stale) {
-      if (this.txAfterExpiryAt !== null && now - this.txAfterExpiryAt >= this.timings.staleMarginMs) {
-        this.stale = true;
-        this.attempt = 1;
-        this.attemptAt = now;
-        this.attemptTx = tx;
-        this.log('warn', `latest handshake ${Math.round(age / 1000)} s ago and none since sending: reconnecting`);
-        this.emit({ status: 'reconnecting', reason: 'handshake-stale', attempt: this.attempt });
-      }
-    } else if (now - this.attemptAt >= this.timings.retryIntervalMs && tx > this.attemptTx) {
-      this.attempt++;
-      this.attemptAt = now;
-      this.attemptTx = tx;
-      this.emit({ status: 'reconnecting', reason: 'handshake-stale', attempt: this.attempt });
+    if (this.silentSince === null) {
+      this.silentSince = verdict.silentSince;
+      this.log('warn', `nothing received for ${Math.round((now - verdict.silentSince) / 1000)} s while sending (latest handshake ${Math.round((now - this.lastHandshake) / 1000)} s ago): reconnecting`);
     }
+    const state = this.noReplyState(now, this.silentSince);
+    if (state.status === 'reconnecting') this.attempt = state.attempt;
+    this.emit(state);
+  }
+
+  /**
+   * Forces a fresh handshake now, when the keys may be stale (no reply, or a handshake older than
+   * REKEY_AFTER_TIME); a tunnel with fresh keys resumes by itself on its next packet. Setting the
+   * endpoint again does not start a handshake (wireguard-go and the kernel only store it); a peer
+   * removed and added again has no keys and no handshake rate limit, and turning its persistent
+   * keepalive on sends a keepalive, which must first handshake: the initiation leaves at once.
+   */
+  recover(cause: string): Promise<void> {
+    if (!this.connected || this.finished || this.phase !== 'running') return Promise.resolve();
+    const age = Date.now() - this.lastHandshake;
+    if (this.silentSince === null && age < WG_TIMERS.rekeyAfterTime) {
+      this.log('debug', `${cause}: keys ${Math.round(age / 1000)} s old, WireGuard resumes on its next packet`);
+      return Promise.resolve();
+    }
+    this.recovering ??= this.readdPeers(cause).finally(() => {
+      this.recovering = null;
+    });
+    return this.recovering;
+  }
+
+  private async readdPeers(cause: string): Promise<void> {
+    const started = Date.now();
+    const known = new Map((this.lastDump?.peers ?? []).map((p) => [p.publicKey, p]));
+    for (const [index, peer] of this.profile.peers.entries()) {
+      if (this.finished) return;
+      // The address wg last used (no new name lookup), else the profile's.
+      const endpoint = known.get(peer.publicKey)?.endpoint ?? (peer.endpoint ? `${peer.endpoint.host.includes(':') ? `[${peer.endpoint.host}]` : peer.endpoint.host}:${peer.endpoint.port}` : null);
+      const args = ['set', this.ifname, 'peer', peer.publicKey];
+      const pskPath = join(this.context.workDir, `psk-${index}`);
+      if (peer.presharedKey) {
+        writeFileSync(pskPath, `${peer.presharedKey}\n`, { mode: 0o600 });
+        args.push('preshared-key', pskPath);
+      }
+      if (endpoint !== null) args.push('endpoint', endpoint);
+      args.push('allowed-ips', peer.allowedIPs.join(','), 'persistent-keepalive', String(peer.persistentKeepalive || 25));
+      try {
+        const removed = await runIn(this.context.netns, 'wg', ['set', this.ifname, 'peer', peer.publicKey, 'remove'], 5_000);
+        const added = await runIn(this.context.netns, 'wg', args, 5_000);
+        if (!peer.persistentKeepalive) await runIn(this.context.netns, 'wg', ['set', this.ifname, 'peer', peer.publicKey, 'persistent-keepalive', 'off'], 5_000);
+        if (removed.code !== 0 || added.code !== 0) this.log('warn', `${cause}: could not re-add a peer: ${outputTail(removed.stderr + added.stderr, 2)}`);
+      } finally {
+        rmSync(pskPath, { force: true });
+      }
+    }
+    this.log('info', `${cause}: peers re-added for a fresh handshake in ${Date.now() - started} ms`);
+    this.fastPollUntil = Date.now() + this.timings.initialPollWindowMs;
+    this.wake?.();
   }
 }
 

@@ -147,3 +147,55 @@ export function latestPeer(dump: WgDump): WgDumpPeer | null {
   for (const p of dump.peers) if (p.latestHandshake > 0 && (best === null || p.latestHandshake > best.latestHandshake)) best = p;
   return best;
 }
+
+/**
+ * WireGuard's protocol timers (whitepaper §6.1, wireguard-go device/constants.go), in ms.
+ * REKEY_AFTER_TIME: a sender starts a new handshake once its key is this old; REJECT_AFTER_TIME:
+ * a key this old is no longer used; KEEPALIVE_TIMEOUT: a peer that received data and sent nothing
+ * for this long sends a keepalive; REKEY_TIMEOUT: a handshake unanswered for this long is retried.
+ */
+export const WG_TIMERS = { rekeyAfterTime: 120_000, rejectAfterTime: 180_000, keepaliveTimeout: 10_000, rekeyTimeout: 5_000 } as const;
+
+/** Bytes `wg show` counts for one keepalive (a transport header and tag around no payload). */
+export const KEEPALIVE_BYTES = 32;
+
+/**
+ * How long the server may stay silent while this side sends before the tunnel counts as getting
+ * no reply: a live peer answers data within KEEPALIVE_TIMEOUT (with data or a keepalive); after
+ * KEEPALIVE_TIMEOUT + REKEY_TIMEOUT without an answer WireGuard itself gives up on the session and
+ * starts a handshake, which gets one more REKEY_TIMEOUT to complete. 20 s, against the 180+ s an
+ * expired key would take to show.
+ */
+export const DEFAULT_SILENCE_MS = WG_TIMERS.keepaliveTimeout + 2 * WG_TIMERS.rekeyTimeout;
+
+/** Received bytes at the last time they grew, and the transmitted bytes then. */
+export interface ReplyTrack {
+  rx: number;
+  tx: number;
+  /** Unix ms when `rx` last grew (or tracking began). */
+  since: number;
+}
+
+/**
+ * Whether the server still answers, from two dumps' counters (pure). Silent means: received bytes
+ * have not grown for `silenceMs` while more was sent than keepalives explain: one passive
+ * keepalive plus, per peer with PersistentKeepalive N, one every N s (each KEEPALIVE_BYTES).
+ * Keepalives get no answer by design, so an idle tunnel with persistent keepalives is not silent;
+ * data and handshake initiations (148 bytes each, every REKEY_TIMEOUT while unanswered) are, once
+ * they exceed that allowance (with PersistentKeepalive 1, retries alone never do: only data shows).
+ * `rx`/`tx` are the session's totals (monotonic); a total that went down starts the tracking afresh.
+ */
+export function trackReplies(
+  prev: ReplyTrack | null,
+  sample: { rx: number; tx: number; peers: readonly Pick<WgDumpPeer, 'persistentKeepalive'>[] },
+  now: number,
+  silenceMs: number,
+): { track: ReplyTrack; silentSince: number | null } {
+  const { rx, tx } = sample;
+  if (prev === null || rx !== prev.rx || tx < prev.tx) return { track: { rx, tx, since: now }, silentSince: null };
+  const silentFor = now - prev.since;
+  if (silentFor < silenceMs) return { track: prev, silentSince: null };
+  let allowance = KEEPALIVE_BYTES;
+  for (const p of sample.peers) if (p.persistentKeepalive) allowance += KEEPALIVE_BYTES * (Math.floor(silentFor / (p.persistentKeepalive * 1000)) + 1);
+  return { track: prev, silentSince: tx - prev.tx > allowance ? prev.since : null };
+}
