@@ -81,7 +81,7 @@ if (!app.requestSingleInstanceLock(forward)) {
   app.on('before-quit', (event) => {
     window.allowClose();
     const running = services;
-    if (!running || !running.connections.connections().some((c) => c.state.status !== 'disconnected' && c.state.status !== 'error')) return;
+    if (!running || !running.connections.endsOnQuit()) return;
     // Under AlwaysOn the tunnels are the helper's to keep: the app quits and they stay up.
     if (running.connections.locks().disconnect) return;
     // Quitting ends this user's tunnels first (the tray says "Disconnect and Quit"), within 5 s.
