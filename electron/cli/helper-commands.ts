@@ -34,7 +34,7 @@ async function open(ctx: HelperCliContext): Promise<HelperClient> {
   return HelperClient.connect({ socketPath: ctx.socketPath, clientName: 'tsunagu-cli' });
 }
 
-export async function runHelperCommand(args: { group?: string; runDir?: string; netns?: string; standby?: boolean; policyDir?: string }, ctx: HelperCliContext): Promise<number> {
+export async function runHelperCommand(args: { group?: string; runDir?: string; netns?: string; standby?: boolean; policyDir?: string; stateDir?: string }, ctx: HelperCliContext): Promise<number> {
   let helper;
   try {
     helper = await startHelper({
@@ -44,6 +44,7 @@ export async function runHelperCommand(args: { group?: string; runDir?: string; 
       netns: args.netns ?? null,
       standby: args.standby ?? true,
       policyDir: args.policyDir ?? DEFAULT_POLICY_DIR,
+      ...(args.stateDir ? { stateDir: args.stateDir } : {}),
     });
   } catch (e) {
     ctx.io.stderr(`tsunagu helper: ${explain(e, ctx.lang)}\n`);

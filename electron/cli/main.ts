@@ -21,7 +21,7 @@ Commands:
   genkey                               Print a new WireGuard private key.
   pubkey                               Read a private key on stdin, print its public key.
   genpsk                               Print a new WireGuard preshared key.
-  helper [--group NAME] [--run-dir DIR] [--netns NS] [--no-standby] [--policy-dir DIR]
+  helper [--group NAME] [--run-dir DIR] [--netns NS] [--no-standby] [--policy-dir DIR] [--state-dir DIR]
                                        Run the privileged helper in the foreground (root).
                                        Group default ${DEFAULT_GROUP}; run directory default
                                        ${DEFAULT_RUN_DIR} (root's alone; sessions/ inside, 0700);
@@ -119,8 +119,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       const netns = takeOption(rest, '--netns');
       const standby = !takeFlag(rest, '--no-standby');
       const policyDir = takeOption(rest, '--policy-dir');
+      const stateDir = takeOption(rest, '--state-dir');
       if (rest.length > 0) return usageError(io, `helper: unexpected '${rest[0]}'`);
-      return (await helperCommands()).runHelperCommand({ group, runDir, netns, standby, policyDir }, helperCtx);
+      return (await helperCommands()).runHelperCommand({ group, runDir, netns, standby, policyDir, stateDir }, helperCtx);
     }
     case 'connect': {
       const json = takeFlag(rest, '--json');
