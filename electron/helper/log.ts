@@ -4,8 +4,8 @@
  * one line: control characters are escaped when it is added, so nothing a client or a server sends
  * can forge a line in the ring, the terminal or the journal.
  */
-import { CONTROL_CHARACTERS, type LogLine } from '../../shared/ipc/helper-protocol.js';
-import { helperMessages, renderHelperMessage, type HelperMessageCode, type HelperMessageParams, type HelperParamValue } from '../../shared/i18n/helper-messages.js';
+import { CONTROL_CHARACTERS, type LogLine, type TunnelState } from '../../shared/ipc/helper-protocol.js';
+import { helperMessages, localizedParams, renderHelperMessage, type CodedMessage, type HelperMessageCode, type HelperMessageParams, type HelperParamValue } from '../../shared/i18n/helper-messages.js';
 
 /*
  * Redaction removes values, never words: a secret is recognised by its form (a keyword with `:`
@@ -79,6 +79,31 @@ export function escapeControls(text: string): string {
   });
 }
 
+/** Where a component sends the helper's own lines (HelperLog.message, bound to a session and user where it has one). */
+export type MessageLogger = <C extends HelperMessageCode>(level: LogLine['level'], code: C, params: HelperMessageParams<C>) => void;
+
+/** A session's state change as a log line (English as `describeState` words it). */
+export function stateMessage(state: TunnelState): CodedMessage {
+  switch (state.status) {
+    case 'connecting':
+      return { code: 'session.connecting', params: { phase: state.phase } };
+    case 'authenticating':
+      return { code: 'session.authenticating', params: {} };
+    case 'connected':
+      return { code: 'session.connected', params: { localIp: state.localIp, remote: state.remote } };
+    case 'reconnecting':
+      return { code: 'session.reconnecting', params: { reason: state.reason, attempt: state.attempt } };
+    case 'disconnecting':
+      return { code: 'session.disconnecting', params: {} };
+    case 'disconnected':
+      return { code: 'session.disconnected', params: { reason: state.reason } };
+    case 'error':
+      return state.detail
+        ? { code: 'session.errorDetail', params: { code: state.code, ...localizedParams('message', state.message), detail: state.detail } }
+        : { code: 'session.error', params: { code: state.code, ...localizedParams('message', state.message) } };
+  }
+}
+
 /** What a line's text (or a parameter) becomes: redacted before escaping, since a PEM block spans lines. */
 function clean(text: string): string {
   return escapeControls(redact(text));
@@ -109,9 +134,18 @@ export class HelperLog {
    * redacted once more as a whole (a keyword in one parameter and a value in the next).
    */
   message<C extends HelperMessageCode>(level: LogLine['level'], code: C, params: HelperMessageParams<C>, sessionId: string | null = null, uid: number | null = null): LogLine {
+    return this.write(level, code, params, sessionId, uid);
+  }
+
+  /** The same, for a code and parameters made elsewhere as one value (`stateMessage`). */
+  coded(level: LogLine['level'], message: CodedMessage, sessionId: string | null = null, uid: number | null = null): LogLine {
+    return this.write(level, message.code, message.params, sessionId, uid);
+  }
+
+  private write(level: LogLine['level'], code: HelperMessageCode, params: Readonly<Record<string, HelperParamValue>>, sessionId: string | null, uid: number | null): LogLine {
     const safe: Record<string, HelperParamValue> = {};
-    for (const [name, value] of Object.entries<HelperParamValue>(params)) safe[name] = typeof value === 'number' ? value : clean(value);
-    // The type gives every placeholder a parameter; only a caller's cast could leave the template bare.
+    for (const [name, value] of Object.entries(params)) safe[name] = typeof value === 'number' ? value : clean(value);
+    // The types give every placeholder a parameter; only a caller's cast could leave the template bare.
     const english = renderHelperMessage('en', code, safe) ?? helperMessages[code].en;
     return this.push({ at: Date.now(), sessionId, uid, level, text: clean(english), code, params: safe });
   }

@@ -77,6 +77,9 @@ type Placeholders<S extends string> = S extends `${string}{{${infer P}}}${infer 
 /** The parameters code C needs: every placeholder of either language (both halves of a localized one). */
 export type HelperMessageParams<C extends HelperMessageCode> = Record<Placeholders<(typeof messages)[C]['en']> | Placeholders<(typeof messages)[C]['ja']>, HelperParamValue>;
 
+/** A code with its parameters, as one value (a union: the tag says which parameters it holds). */
+export type CodedMessage = { [C in HelperMessageCode]: { code: C; params: HelperMessageParams<C> } }[HelperMessageCode];
+
 const PLACEHOLDER = /\{\{(\w+)\}\}/g;
 
 /** Whether a code (from the wire: any string) is one this catalogue knows. */

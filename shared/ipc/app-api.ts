@@ -4,7 +4,7 @@
  * channels as `window.tsunagu`; main registers one handler per channel (a test checks both).
  * Main pushes `AppEvent`s to the renderer on the single `app:event` channel.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { policyValues } from '../policy/table.js';
 import { profileKindSchema } from '../profiles/kinds.js';
 import { credentialRequest, credentials, firewallStatus, logLine, provisionedSummary, trafficProtection, tunnelState } from './helper-protocol.js';

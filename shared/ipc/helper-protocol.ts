@@ -4,7 +4,7 @@
  * subscribers. Every message has a schema here; the helper validates what arrives with it and so
  * do clients. The helper trusts nothing in a request: it re-inspects every profile itself.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { POLICY_NAMES, policyValues, provisionedId } from '../policy/table.js';
 import { profileKindSchema } from '../profiles/kinds.js';
 

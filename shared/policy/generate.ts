@@ -3,7 +3,7 @@
  * policy.json and the README's administrator table. `npm run policy:generate` writes them
  * (build/policy-generate.ts); test/unit/policy-generate.test.ts fails when a copy is out of step.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defaultPolicyValues, POLICIES, POLICY_NAMES } from './table.js';
 
 export const README_TABLE_START = '<!-- policy-table:start -->';

@@ -7,7 +7,7 @@
  * profile's, so an administrator lists the names users may reach.
  */
 import ipaddr from 'ipaddr.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 

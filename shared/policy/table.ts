@@ -4,7 +4,7 @@
  * table (generate.ts); every platform's reader (Linux files today, Windows HKLM and macOS managed
  * preferences beside it) only supplies raw values per origin, and resolve.ts validates them here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LocalizedText } from '../profiles/diagnostics.js';
 import { PROFILE_KINDS, profileKindSchema } from '../profiles/kinds.js';
 import { serverPattern } from './servers.js';

@@ -5,7 +5,7 @@
  * The order is the registry order (detection and listings); a kind never leaves the list silently
  * because stored profiles and policy files name it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const PROFILE_KINDS = ['openvpn', 'wireguard', 'ikev2'] as const;
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { renderHelperMessage } from '../../shared/i18n/helper-messages.js';
-import { HelperLog, redact } from '../../electron/helper/log.js';
+import { HelperLog, redact, stateMessage } from '../../electron/helper/log.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/logs');
 const manifest = z
@@ -129,6 +129,19 @@ describe('coded lines', () => {
     expect(line.code).toBe('provisioned.problem');
     expect(line.text).toBe('provisioned profile session.requested {{uid}}');
     expect(renderHelperMessage('ja', 'provisioned.problem', line.params ?? {})).toBe('組織のプロファイル: session.requested {{uid}}');
+  });
+
+  it('state changes: English as the journal had it, Japanese with the same parameters', () => {
+    const log = new HelperLog();
+    const connected = log.coded('info', stateMessage({ status: 'connected', localIp: '198.18.8.2', remote: '198.18.1.1', since: 0 }), 'abcd1234', 0);
+    expect(connected.text).toBe('state connected 198.18.8.2 via 198.18.1.1');
+    expect(renderHelperMessage('ja', 'session.connected', connected.params ?? {})).toBe('状態: 接続済み (198.18.1.1 経由、アドレス 198.18.8.2)');
+    const failed = log.coded('error', stateMessage({ status: 'error', code: 'auth-failed', message: { en: 'Wrong password.', ja: 'パスワードが違います。' }, detail: 'AUTH_FAILED' }));
+    expect(failed.text).toBe('state error auth-failed: Wrong password. — AUTH_FAILED');
+    expect(failed.code).toBe('session.errorDetail');
+    expect(renderHelperMessage('ja', 'session.errorDetail', failed.params ?? {})).toBe('状態: エラー auth-failed: パスワードが違います。 — AUTH_FAILED');
+    expect(log.coded('info', stateMessage({ status: 'connecting', phase: 'handshake' })).text).toBe('state connecting (handshake)');
+    expect(log.coded('info', stateMessage({ status: 'disconnected', reason: 'requested by the user' })).text).toBe('state disconnected (requested by the user)');
   });
 
   it('text lines have no code', () => {

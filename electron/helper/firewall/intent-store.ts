@@ -7,7 +7,7 @@
  */
 import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { makeDirectory, unsafeDirectory } from '../run-dir.js';
 import { firewallError, FirewallIntentSchema, type FirewallIntent, type Result } from './intent.js';
 

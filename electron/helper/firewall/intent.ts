@@ -13,7 +13,7 @@
  *   lockdown  always-on with no tunnel: the same rules as blocked, for another reason.
  */
 import ipaddr from 'ipaddr.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One fwmark for every Tsunagu tunnel process ("tsun"): wg FwMark, openvpn --mark, charon socket-default.fwmark. */
 export const TSUNAGU_FWMARK = 0x7473756e;

@@ -5,7 +5,7 @@
  * writes (another expression, another chain, a changed policy) fails the decoding or the
  * comparison: the table is ours alone.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TABLE_FAMILY, TABLE_NAME, type ChainName, type ChainSpec, type Match, type MatchKey, type RuleSpec, type RulesetPlan, type Verdict } from './rules.js';
 
 const scalar = z.union([z.string(), z.number()]);

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Credentials } from '../../../shared/ipc/helper-protocol.js';
 import { ensurePrivateFolder, writeFileAtomic } from './atomic-file.js';
 

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AppError, AppEvent, AppResult, ConnectionProtection, ConnectionView, FirewallView, HelperStatus, ManagedState } from '../../../shared/ipc/app-api.js';
 import { locksFor, type Locks } from '../../../shared/policy/locks.js';
 import { resolvePolicy } from '../../../shared/policy/resolve.js';

@@ -3,7 +3,7 @@
  * the list summary and the details screen. The record keeps the text the user imported and the
  * canonical text the helper will run, so details can be recomputed in any language later.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { advisory, profileId, type ProfileDetails, type ProfileSummary } from '../../../shared/ipc/app-api.js';
 import { inspectProfile, type InspectOk, type InspectResult, type InspectedProfile } from '../../../shared/profiles/inspect.js';
 import { profileKindSchema } from '../../../shared/profiles/kinds.js';

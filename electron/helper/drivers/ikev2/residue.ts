@@ -14,7 +14,7 @@
  */
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDnsRecord, removeDns } from '../../dns.js';
 import { isAlive, terminate } from '../../exec.js';
 import type { HelperLog } from '../../log.js';

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDnsRecord, removeDns } from '../../dns.js';
 import { isAlive, waitForExit } from '../../exec.js';
 import { configFilePath, managementSocketPath } from './process.js';

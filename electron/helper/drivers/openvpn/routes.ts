@@ -10,7 +10,7 @@
  * exactly the recorded ones that are still there, after openvpn is gone.
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizePrefix } from '../../../../shared/profiles/routes.js';
 import { inNetns, run } from '../../exec.js';
 

@@ -8,7 +8,7 @@
  * is never handed to wg-quick: its hooks would run as root.
  */
 import { basename, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { interfaceNameFor } from './names.js';
 import { findWireGuardGo, removeTunnel, resolvconfRecordName, wireGuardGoIdentity, type LogFn, type TunnelTarget } from './system.js';
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'nod
 import { basename, join } from 'node:path';
 import type { LogLine } from '../../../../shared/ipc/helper-protocol.js';
 import { inNetns, run, type RunResult } from '../../exec.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { redactKeys } from './names.js';
 
 export type LogFn = (level: LogLine['level'], text: string) => void;
