@@ -36,6 +36,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync,
 import { join } from 'node:path';
 import { inNetns, run } from '../../exec.js';
 import type { Prelaunched } from '../driver.js';
+import { TSUNAGU_FWMARK } from '../../firewall/intent.js';
 import type { Ikev2Residue } from './residue.js';
 
 export const CHARON_BINARY = '/usr/lib/ipsec/charon';
@@ -91,6 +92,10 @@ charon {
     }
     resolve {
       file = /run/resolv.conf
+    }
+    # The kill switch lets only marked packets reach the gateway (IKE and, with libipsec, ESP in UDP).
+    socket-default {
+      fwmark = ${TSUNAGU_FWMARK}
     }
   }
   filelog {
