@@ -7,8 +7,9 @@
  *   start → routesKnown(the profile's remote traffic selectors: a superset of what the server can
  *   narrow them to) → connect VICI (commands) + a second connection for ike-updown/child-updown →
  *   load-key / load-shared / load-conn → list-conns compared with the model (conn.ts) →
- *   the password asked when the profile has none (credentialsRequired) → initiate, its control-log
- *   read for the reason of a failure (failures.ts) and for the DNS servers the server assigned →
+ *   the password asked when the profile has none (credentialsRequired) → initiate the first child,
+ *   its control-log read for the reason of a failure (failures.ts) and for the DNS servers the
+ *   server assigned → initiate each later child on that IKE_SA (any refused ends the session) →
  *   list-sas: virtual IP, remote host, the CHILD_SA's selectors (the claim grows to them) → DNS
  *   applied with the helper's own code (TunnelDns) → connected.
  *   Counters: list-sas when the session manager asks (refreshCounters).
@@ -30,7 +31,7 @@ import type { Driver, DriverContext } from '../driver.js';
 import { connectTimeoutState, DriverLifecycle } from '../lifecycle.js';
 import { TunnelDns } from '../openvpn/tunnel-dns.js';
 import { CharonProcess, charonPaths, parseStderrLine, removeRoutingLeftovers } from './charon.js';
-import { CONN_NAME, loadPlan, passwordNeeds, sharedLoad, verifyLoadedConn, type LoadPlan, type PasswordNeed } from './conn.js';
+import { CONN_NAME, laterChildren, loadPlan, passwordNeeds, sharedLoad, verifyLoadedConn, type LoadPlan, type PasswordNeed } from './conn.js';
 import { CharonLog, errorState, type Ikev2ErrorCode } from './failures.js';
 import type { Ikev2Residue } from './residue.js';
 import { ViciClient } from './vici/client.js';
@@ -387,7 +388,31 @@ class Ikev2Driver implements Driver {
     }
     this.log('info', `CHILD_SA up after ${Date.now() - started} ms`);
     this.step('initiate done');
+    if (!(await this.initiateLater(vici, plan))) return 'failed';
     return (await this.onEstablished(vici)) ? 'ok' : 'failed';
+  }
+
+  /**
+   * The profile's other children, one CREATE_CHILD_SA each on the IKE_SA the first brought up
+   * (charon reuses it for the same connection). Any one refused ends the session with its reason:
+   * a tunnel missing some of the profile's networks is not the one that was checked.
+   */
+  private async initiateLater(vici: ViciCommands, plan: LoadPlan): Promise<boolean> {
+    for (const child of laterChildren(plan)) {
+      const log = new CharonLog();
+      const r = await vici.initiate({ child, ike: CONN_NAME, timeout: this.ctx.connectTimeoutMs, loglevel: 1 }, (line) => {
+        log.observe({ group: line.group ?? '', msg: line.msg });
+        this.attemptLog.observe({ group: line.group ?? '', msg: line.msg });
+        this.log('debug', `[${line.group ?? '?'}] ${line.msg}`);
+      });
+      if (!this.life.active) return false;
+      if (!r.ok || !log.established) {
+        this.life.fail(log.errorFor(`child ${child}: ${r.ok ? 'no CHILD_SA was established' : r.error.errmsg}`));
+        return false;
+      }
+      this.step(`child ${child} up`);
+    }
+    return true;
   }
 
   private async onEstablished(vici: ViciCommands): Promise<boolean> {
