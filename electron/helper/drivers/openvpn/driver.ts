@@ -48,7 +48,9 @@ import {
   connectTimeoutError,
   logLevel,
   processExitError,
+  NETWORK_CHANGE,
   progressState,
+  reconnectMessage,
   spawnError,
   unexpectedExit,
   unsupportedPromptError,
@@ -101,6 +103,10 @@ export class OpenVpnDriver implements Driver {
   private connectedNow = false;
   /** Reconnect attempts since the last successful connection. */
   private attempt = 0;
+  /** Unix ms when the current reconnect began (the first lost connection), null while connected. */
+  private reconnectSince: number | null = null;
+  /** recover() restarted openvpn: its next RECONNECTING (SIGUSR1) is the network change, its next hold is released at once. */
+  private recoverPending = false;
   /** Process respawns since the last successful connection (drives the backoff). */
   private respawns = 0;
   private userAuthThisAttempt = false;
@@ -311,9 +317,8 @@ export class OpenVpnDriver implements Driver {
     }
     // It had been working: bring it back, with backoff (1 s, 2 s, 4 s … 30 s).
     this.respawns += 1;
-    this.attempt += 1;
     const delayS = Math.min(RESPAWN_MAX_S, 2 ** (this.respawns - 1));
-    this.emit({ status: 'reconnecting', reason: 'process-exited', attempt: this.attempt });
+    this.emitReconnecting('process-exited');
     this.log('info', `restarting openvpn in ${delayS} s`);
     this.respawnTimer = setTimeout(() => {
       this.respawnTimer = null;
@@ -495,9 +500,39 @@ export class OpenVpnDriver implements Driver {
     }
   }
 
+  /** Reconnecting, with openvpn's reason in words and the time since the connection was lost. */
+  private emitReconnecting(reason: string): void {
+    this.attempt += 1;
+    this.reconnectSince ??= Date.now();
+    this.emit({ status: 'reconnecting', reason, attempt: this.attempt, message: reconnectMessage(reason), since: this.reconnectSince });
+  }
+
+  /**
+   * The network came back or changed: restart now (`signal SIGUSR1`, openvpn's own soft restart)
+   * instead of waiting for ping-restart or the next connect-retry, and release the hold that
+   * follows at once rather than after openvpn's backoff. Resolves once openvpn has the command.
+   */
+  async recover(cause: string): Promise<void> {
+    const conn = this.mgmt.connection;
+    if (!conn || !this.mgmtUp || !this.life.active || this.proc === null) return;
+    if (this.holdTimer !== null) {
+      // Held, waiting out openvpn's backoff between attempts: the next attempt starts now.
+      this.log('info', `${cause}: next attempt now instead of after the backoff`);
+      this.clearHoldTimer();
+      await this.send('hold release', conn);
+      return;
+    }
+    this.log('info', `${cause}: restarting the connection now`);
+    this.recoverPending = true;
+    await this.send('signal SIGUSR1', conn);
+  }
+
   private onHold(conn: ManagementProtocol, waitSeconds: number): void {
     if (!this.life.active) return;
     this.clearHoldTimer();
+    // The restart recover() asked for goes ahead at once; later ones keep openvpn's backoff.
+    if (this.recoverPending) waitSeconds = 0;
+    this.recoverPending = false;
     // openvpn skips its own restart backoff while held: honour the seconds it names.
     if (waitSeconds > 0) this.log('info', `waiting ${waitSeconds} s before the next attempt`);
     if (waitSeconds <= 0) {
@@ -519,10 +554,9 @@ export class OpenVpnDriver implements Driver {
         this.connectedNow = false;
         this.routesReported = false;
         this.userAuthThisAttempt = false;
-        const reason = s.detail || 'restart';
+        const reason = this.recoverPending && s.detail === 'SIGUSR1' ? NETWORK_CHANGE : s.detail || 'restart';
         if (this.everConnected) {
-          this.attempt += 1;
-          this.emit({ status: 'reconnecting', reason, attempt: this.attempt });
+          this.emitReconnecting(reason);
         } else {
           // Still the first connection (e.g. moving on to the next remote): not a REconnect.
           this.log('info', `connection attempt failed (${reason}); trying again`);
@@ -538,6 +572,7 @@ export class OpenVpnDriver implements Driver {
         this.connectedNow = true;
         this.attempt = 0;
         this.respawns = 0;
+        this.reconnectSince = null;
         this.life.clearConnectTimer();
         // Without a pull there was no PUSH_REPLY: the profile's own routes are all there is.
         if (!this.routesReported && !this.reportRoutes()) return;

@@ -40,13 +40,11 @@ export function progressState(s: OvpnState, userAuth: boolean, now: number): Tun
     case 'ASSIGN_IP':
     case 'ADD_ROUTES':
       return { status: 'connecting', phase: 'configuring' };
-    case 'CONNECTED':
-      return {
-        status: 'connected',
-        localIp: s.localIp || s.localIp6,
-        remote: formatRemote(s.remoteAddr, s.remotePort),
-        since: now,
-      };
+    case 'CONNECTED': {
+      const state: TunnelState = { status: 'connected', localIp: s.localIp || s.localIp6, remote: formatRemote(s.remoteAddr, s.remotePort), since: now };
+      // Dual stack: both addresses (issue 15).
+      return s.localIp && s.localIp6 ? { ...state, localIp6: s.localIp6 } : state;
+    }
     default:
       return null;
   }
@@ -213,4 +211,41 @@ export function logLevel(flags: string): 'debug' | 'info' | 'warn' | 'error' {
   if (flags.includes('N') || flags.includes('W')) return 'warn';
   if (flags.includes('D')) return 'debug';
   return 'info';
+}
+
+/** The reconnect cause the driver itself gives when it restarts openvpn after a network change. */
+export const NETWORK_CHANGE = 'network-change';
+
+/**
+ * Why openvpn is reconnecting, in plain words (issue 14): the detail of `>STATE:…,RECONNECTING,<reason>`
+ * (register_signal texts of release/2.6), the driver's own `process-exited`, or NETWORK_CHANGE.
+ */
+export function reconnectMessage(reason: string): Localized {
+  switch (reason) {
+    case 'ping-restart':
+    case 'ping-exit':
+      return { en: 'No reply from the server', ja: 'サーバーから応答がありません' };
+    case 'connection-reset':
+      return { en: 'The connection to the server was reset', ja: 'サーバーとの接続がリセットされました' };
+    case 'server-pushed-connection-reset':
+      return { en: 'The server asked to reconnect', ja: 'サーバーから再接続を求められました' };
+    case 'tls-error':
+      return { en: 'The secure connection could not be set up in time', ja: '安全な接続を時間内に確立できませんでした' };
+    case 'connection-failed':
+      return { en: 'Could not reach the server', ja: 'サーバーに到達できません' };
+    case 'network-unreachable':
+      return { en: 'The network is unreachable', ja: 'ネットワークに到達できません' };
+    case NETWORK_CHANGE:
+      return { en: 'The network changed', ja: 'ネットワークが変わりました' };
+    case 'no-push-reply':
+      return { en: 'The server did not send its settings', ja: 'サーバーから設定が届きませんでした' };
+    case 'process-exited':
+      return { en: 'OpenVPN stopped unexpectedly and is being restarted', ja: 'OpenVPN が予期せず停止したため、再起動しています' };
+    case 'SIGHUP':
+    case 'SIGUSR1':
+      return { en: 'OpenVPN was asked to restart', ja: 'OpenVPN に再起動が要求されました' };
+    default:
+      if (reason.startsWith('auth-temp-failure')) return { en: 'The server refused the login for now', ja: 'サーバーが一時的にログインを拒否しました' };
+      return { en: `Reconnecting (OpenVPN says “${cleanReason(reason)}”)`, ja: `再接続しています（OpenVPN の理由: 「${cleanReason(reason)}」）` };
+  }
 }
