@@ -2,18 +2,14 @@
  * CLI commands that talk to the privileged helper: `helper` (run it), `connect`, `disconnect`,
  * `status`. They use the same client library as the app.
  */
-import { profileCandidates } from '../main/profile-sources.js';
 import { HelperClient, HelperRequestError } from '../main/helper-client.js';
 import { DEFAULT_GROUP, DEFAULT_RUN_DIR } from '../helper/defaults.js';
-import { startHelper } from '../helper/main.js';
+import { describeState } from '../helper/describe-state.js';
 import { DEFAULT_POLICY_DIR } from '../helper/policy/linux.js';
-import { describeState } from '../helper/sessions.js';
 import type { CredentialRequest, Credentials, HelperEvent, SessionInfo, TunnelState } from '../../shared/ipc/helper-protocol.js';
-import { inspectProfile } from '../../shared/profiles/inspect.js';
 import type { ProfileKind } from '../../shared/profiles/kinds.js';
 import { DEFAULT_SOURCE } from '../../shared/policy/resolve.js';
 import { POLICY_NAMES } from '../../shared/policy/table.js';
-import { formatHuman } from './inspect.js';
 import type { Lang } from './lang.js';
 import type { CliIo } from './main.js';
 import { Prompter } from './prompt.js';
@@ -37,6 +33,8 @@ async function open(ctx: HelperCliContext): Promise<HelperClient> {
 export async function runHelperCommand(args: { group?: string; runDir?: string; netns?: string; standby?: boolean; policyDir?: string; stateDir?: string }, ctx: HelperCliContext): Promise<number> {
   let helper;
   try {
+    // The helper itself loads only here: status, connect and disconnect start faster without it.
+    const { startHelper } = await import('../helper/main.js');
     helper = await startHelper({
       socketPath: ctx.socketPath,
       group: args.group ?? DEFAULT_GROUP,
@@ -87,7 +85,8 @@ async function askCredentials(request: CredentialRequest, prompter: Prompter, la
 type ConnectTarget = { profile: { kind: ProfileKind; text: string; name: string } } | { provisioned: string };
 
 /** A profile file, checked here first so the user sees the engine's own explanation. */
-function personalTarget(path: string, io: CliIo, lang: Lang): ConnectTarget | null {
+async function personalTarget(path: string, io: CliIo, lang: Lang): Promise<ConnectTarget | null> {
+  const [{ profileCandidates }, { inspectProfile }, { formatHuman }] = await Promise.all([import('../main/profile-sources.js'), import('../../shared/profiles/inspect.js'), import('./inspect.js')]);
   const source = profileCandidates(path);
   if (!source.ok) {
     io.stderr(`tsunagu connect: ${source.error.message[lang]}\n`);
@@ -109,7 +108,7 @@ function personalTarget(path: string, io: CliIo, lang: Lang): ConnectTarget | nu
 
 export async function runConnect(what: { path: string } | { provisioned: string }, options: { json: boolean; timeoutSeconds?: number }, ctx: HelperCliContext): Promise<number> {
   const { io, lang } = ctx;
-  const target = 'path' in what ? personalTarget(what.path, io, lang) : { provisioned: what.provisioned };
+  const target = 'path' in what ? await personalTarget(what.path, io, lang) : { provisioned: what.provisioned };
   if (!target) return 1;
   const shownName = 'profile' in target ? target.profile.name : target.provisioned;
 

@@ -1,12 +1,13 @@
 /**
- * `tsunagu` — the command line. Runs in plain Node (no Electron). Commands:
- *   inspect <file|folder|zip> [--json] [--lang en|ja]
- *   genkey | pubkey | genpsk            (like wg's)
+ * `tsunagu` — the command line. Runs in plain Node (no Electron). Commands: see USAGE.
+ *
+ * Start time is a feature (within 2× of a bare `node -e 0`, `npm run bench:ui`): this module
+ * imports only constants, and each command loads its own code (the profile engine, zod, the
+ * helper) when it runs, so `--help`, `--version` and `status` never load what they do not use.
  */
+import packageJson from '../../package.json' with { type: 'json' };
 import { DEFAULT_GROUP, DEFAULT_RUN_DIR, DEFAULT_SOCKET } from '../helper/defaults.js';
 import { DEFAULT_POLICY_DIR } from '../helper/policy/linux.js';
-import { runInspect } from './inspect.js';
-import { runGenkey, runGenpsk, runPubkey } from './keys.js';
 import { pickLanguage, type Lang } from './lang.js';
 
 const USAGE = `Usage: tsunagu [--socket PATH] <command> [options]
@@ -36,6 +37,7 @@ Commands:
   status [--watch] [--json]            Show sessions (and follow their events with --watch).
 
 Options:
+  --version                            Print the version of Tsunagu.
   --socket PATH                        Helper socket (default ${DEFAULT_SOCKET}, or $TSUNAGU_SOCKET).
   --lang en|ja                         Language of messages (default: from LANG).
   -h, --help                           Show this help.
@@ -93,6 +95,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     io.stdout(USAGE);
     return args.length === 0 && argv.length === 0 ? 2 : 0;
   }
+  if (args.length === 1 && args[0] === '--version') {
+    io.stdout(`tsunagu ${packageJson.version}\n`);
+    return 0;
+  }
   const [command, ...rest] = args;
   switch (command) {
     case 'inspect': {
@@ -102,17 +108,17 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         io.stderr(unknown ? `tsunagu inspect: unknown option '${unknown}'.\n` : 'tsunagu inspect: give exactly one file, folder or .zip to inspect.\n');
         return 2;
       }
-      return runInspect(rest[0] as string, { json, lang }, io);
+      return (await import('./inspect.js')).runInspect(rest[0] as string, { json, lang }, io);
     }
     case 'wg':
       if (rest[0] !== 'new') return usageError(io, "wg: the subcommand is 'new'");
       return (await import('./wg-new.js')).runWgNew(rest.slice(1), { lang, io });
     case 'genkey':
-      return runGenkey(io);
+      return (await import('./keys.js')).runGenkey(io);
     case 'genpsk':
-      return runGenpsk(io);
+      return (await import('./keys.js')).runGenpsk(io);
     case 'pubkey':
-      return runPubkey(io);
+      return (await import('./keys.js')).runPubkey(io);
     case 'helper': {
       const group = takeOption(rest, '--group');
       const runDir = takeOption(rest, '--run-dir');

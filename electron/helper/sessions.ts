@@ -28,6 +28,7 @@ import { findRouteConflict, isFullTunnel, type RouteClaim } from '../../shared/p
 import type { Driver, DriverContext, DriverFactory, Prelauncher } from './drivers/driver.js';
 import { DRIVERS } from './drivers/registry.js';
 import { HelperFailure, MAX_ERROR_DETAIL_CHARS, truncate } from './failure.js';
+import { describeState } from './describe-state.js';
 import { InspectionCache } from './inspection-cache.js';
 import { Inspector, type Inspected } from './inspector.js';
 import { DEFAULT_LIMITS, LaunchBuckets, type HelperLimits } from './limits.js';
@@ -481,22 +482,5 @@ export class SessionManager {
   /** Stops every session (helper shutdown). */
   async shutdown(): Promise<void> {
     await Promise.all([this.standby?.close(), this.inspector.close(), ...[...this.sessions.values()].map((s) => this.finish(s, 'helper stopped'))]);
-  }
-}
-
-export function describeState(state: TunnelState): string {
-  switch (state.status) {
-    case 'connecting':
-      return `connecting (${state.phase})`;
-    case 'connected':
-      return `connected ${state.localIp} via ${state.remote}`;
-    case 'reconnecting':
-      return `reconnecting (${state.reason}, attempt ${state.attempt})`;
-    case 'disconnected':
-      return `disconnected (${state.reason})`;
-    case 'error':
-      return `error ${state.code}: ${state.message.en}${state.detail ? ` — ${state.detail}` : ''}`;
-    default:
-      return state.status;
   }
 }
