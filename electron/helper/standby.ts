@@ -1,13 +1,21 @@
 /**
  * Standby processes: one idle, already-loaded tool process per kind, so the next connect does not
  * wait for it to start. Starting openvpn (exec, the dynamic loader, OpenSSL's initialisation) takes
- * about a third of a loopback connect; a standby has done all of that and waits, blocked reading
- * its config from stdin, for the helper to hand it a profile that passed inspection.
+ * about a third of a loopback connect; a standby has done all of that and waits for the helper to
+ * hand it a profile that passed inspection.
  *
- * What a standby is not: it has read no configuration, opened no device or socket and sent no
- * packet. Its stdin is a pipe only the helper holds, so when the helper goes away (even SIGKILL)
- * the standby reads end-of-file, finds no config and exits. Its directory carries a residue record
- * like any session's, so crash cleanup would also find it.
+ * What a standby holds, per kind:
+ * - openvpn: blocked reading its config from stdin, it has read no configuration, opened no device
+ *   or socket and sent no packet. Its stdin is a pipe only the helper holds, so when the helper
+ *   goes away (even SIGKILL) it reads end-of-file, finds no config and exits.
+ * - charon (IKEv2): started with the helper's fixed strongswan.conf only (drivers/ikev2/charon.ts),
+ *   it has loaded its plugins, so kernel-libipsec has opened its TUN device (ipsecN, no address,
+ *   no route) and charon has added its policy rule pointing at its own, still empty routing table;
+ *   it listens on its VICI socket in its private /run. It holds no connection or secret and has
+ *   sent no packet. A parent-death signal stops it when the helper dies; discarding it (SIGKILL)
+ *   removes the rule it leaves (CharonProcess.abandon).
+ * Either way its directory carries a residue record like any session's, so crash cleanup would
+ * also find it.
  *
  * Policy: a kind gets a standby only after this helper has been asked to connect one of its kind
  * (a machine that never uses OpenVPN never runs one), it is replaced after each use once the
