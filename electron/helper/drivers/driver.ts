@@ -7,6 +7,7 @@
 import type { Credentials, CredentialRequest, LogLine, TunnelState } from '../../../shared/ipc/helper-protocol.js';
 import type { InspectAccepted } from '../../../shared/profiles/inspect.js';
 import type { ProfileKind } from '../../../shared/profiles/kinds.js';
+import type { MessageLogger } from '../log.js';
 
 export interface DriverEvents {
   /** Every state change, in order. */
@@ -16,6 +17,12 @@ export interface DriverEvents {
   credentialsRequired(request: CredentialRequest): void;
   /** A log line; the driver redacts secrets before emitting. */
   log(level: LogLine['level'], text: string): void;
+  /**
+   * One of the helper's own lines by its catalogue code (shared/i18n/helper-messages.ts), shown in
+   * the UI's language. The session manager always gives it; a test double that only collects text
+   * may not, and then the line goes to `log` in English (lifecycle.ts `driverMessage`).
+   */
+  message?: MessageLogger;
   /**
    * The tunnel's effective routes (the profile's plus what the server pushed, as CIDRs), once
    * known: as early as possible and before `connected`. False when they conflict with another
