@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { renderHelperMessage } from '../../shared/i18n/helper-messages.js';
+import { DriverLifecycle } from '../../electron/helper/drivers/lifecycle.js';
 import { HelperLog, redact, stateMessage } from '../../electron/helper/log.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/logs');
@@ -148,5 +149,36 @@ describe('coded lines', () => {
     const line = new HelperLog().add('info', 'Initialization Sequence Completed', 'abcd1234', 0, true);
     expect(line.code).toBeUndefined();
     expect(line.params).toBeUndefined();
+  });
+});
+
+describe("a driver's own lines (drivers/lifecycle.ts)", () => {
+  const failure = { status: 'error', code: 'no-handshake', message: { en: 'No handshake.', ja: 'ハンドシェイクがありません。' } } as const;
+
+  it('coded where the events take codes', async () => {
+    const log = new HelperLog();
+    const text: string[] = [];
+    const life = new DriverLifecycle({
+      events: { state: () => undefined, message: (level, code, params) => log.message(level, code, params, 'abcd1234', 0) },
+      log: (_level, t) => text.push(t),
+      workDir: '/nonexistent',
+      teardown: () => Promise.resolve(),
+    });
+    life.begin();
+    expect(life.fail(failure)).toBe(true);
+    await life.stop('x');
+    const [line] = log.recent(10, 0);
+    expect(line).toMatchObject({ level: 'error', code: 'driver.failed', text: 'No handshake. [no-handshake]', params: { code: 'no-handshake', message_en: 'No handshake.', message_ja: 'ハンドシェイクがありません。' } });
+    expect(renderHelperMessage('ja', 'driver.failed', line?.params ?? {})).toBe('ハンドシェイクがありません。 [no-handshake]');
+    expect(text).toEqual([]);
+  });
+
+  it('in English through the driver\'s log where they do not', async () => {
+    const text: string[] = [];
+    const life = new DriverLifecycle({ events: { state: () => undefined }, log: (level, t) => text.push(`${level} ${t}`), workDir: '/nonexistent', teardown: () => Promise.resolve() });
+    life.begin();
+    life.fail(failure);
+    await life.stop('x');
+    expect(text).toEqual(['error No handshake. [no-handshake]']);
   });
 });

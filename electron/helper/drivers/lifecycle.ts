@@ -7,7 +7,7 @@
  * API (one DriverLifecycle per Driver instance):
  *
  *   const life = new DriverLifecycle<MyResidue>({
- *     events: context.events,            // DriverEvents: state() and log() are used
+ *     events: context.events,            // DriverEvents: state() and message() are used
  *     log: (level, text) => …,           // the driver's own log (prefix, redaction)
  *     workDir: context.workDir,          // where residue.json lives
  *     teardown: () => this.tearDown(),   // removes everything; called exactly once
@@ -21,7 +21,7 @@
  *   life.stopping                 stop() was called (an exit is then expected, not news).
  *   life.emit(state)              Reports a state unless finished. A state equal to the last one
  *                                 reported (a connected state compared without `since`) is dropped.
- *   life.fail(errorState): bool   First error wins: it is reported, logged, the connect timer
+ *   life.fail(errorState): bool   First error wins: it is reported, logged (coded), the connect timer
  *                                 cleared and the teardown begun (nobody needs to await it:
  *                                 stop() does). A later or too-early error is only logged (debug)
  *                                 and false is returned.
@@ -58,6 +58,7 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { helperMessages, localizedParams, renderHelperMessage, type HelperMessageCode, type HelperMessageParams } from '../../../shared/i18n/helper-messages.js';
 import type { Localized, LogLine, TunnelState } from '../../../shared/ipc/helper-protocol.js';
 import type { DriverEvents, ResidueRecord } from './driver.js';
 
@@ -68,8 +69,17 @@ export type LogFn = (level: LogLine['level'], text: string) => void;
 /** The file name of a session's residue record, inside its work directory. */
 export const RESIDUE_FILE = 'residue.json';
 
+/**
+ * Sends one of the helper's own lines from a driver: coded where the events take codes (the
+ * session manager's always do), else its English through the driver's log.
+ */
+export function driverMessage<C extends HelperMessageCode>(events: Pick<DriverEvents, 'message'>, log: LogFn, level: LogLine['level'], code: C, params: HelperMessageParams<C>): void {
+  if (events.message) events.message(level, code, params);
+  else log(level, renderHelperMessage('en', code, params) ?? helperMessages[code].en);
+}
+
 export interface LifecycleOptions {
-  events: Pick<DriverEvents, 'state'>;
+  events: Pick<DriverEvents, 'state' | 'message'>;
   log: LogFn;
   workDir: string;
   teardown: () => Promise<void>;
@@ -219,7 +229,7 @@ export class DriverLifecycle<R extends ResidueRecord> {
   private readonly connectTimer = new PausableTimeout();
 
   constructor(private readonly options: LifecycleOptions) {
-    this.residue = new ResidueFile<R>(options.workDir, (message) => options.log('warn', `could not write the residue record: ${message}`));
+    this.residue = new ResidueFile<R>(options.workDir, (error) => this.message('warn', 'driver.residueWriteFailed', { error }));
   }
 
   begin(): boolean {
@@ -256,14 +266,18 @@ export class DriverLifecycle<R extends ResidueRecord> {
 
   fail(state: ErrorState): boolean {
     if (!this.active) {
-      this.options.log('debug', `after the end: ${state.message.en} [${state.code}]`);
+      this.message('debug', 'driver.failedAfterEnd', { code: state.code, ...localizedParams('message', state.message) });
       return false;
     }
     this.emit(state);
     this.done = true;
-    this.options.log('error', `${state.message.en} [${state.code}]`);
+    this.message('error', 'driver.failed', { code: state.code, ...localizedParams('message', state.message) });
     void this.teardown();
     return true;
+  }
+
+  private message<C extends HelperMessageCode>(level: LogLine['level'], code: C, params: HelperMessageParams<C>): void {
+    driverMessage(this.options.events, this.options.log, level, code, params);
   }
 
   endQuietly(): void {
