@@ -9,6 +9,8 @@ import { LOG_LEVELS } from '../../shared/policy/table.js';
 import { cleanupPredecessor } from './cleanup.js';
 import { SESSIONS_DIR_NAME } from './defaults.js';
 import { registeredPrelaunchers } from './drivers/registry.js';
+import { FirewallController } from './firewall/controller.js';
+import { DEFAULT_FIREWALL_STATE_DIR } from './firewall/intent-store.js';
 import type { HelperLimits } from './limits.js';
 import { HelperLog } from './log.js';
 import { DEFAULT_POLICY_DIR, LinuxPolicyReader } from './policy/linux.js';
@@ -33,6 +35,12 @@ export interface HelperOptions {
   /** Where log lines are mirrored (stderr by default). */
   mirror?: (text: string) => void;
   limits?: Partial<HelperLimits>;
+  /**
+   * Where the kill switch keeps its intent and the lockdown setting (root's alone). Default
+   * /var/lib/tsunagu; a helper in a network namespace (a lab or demo) keeps its own under the run
+   * directory instead, so it never shares the host's.
+   */
+  stateDir?: string;
 }
 
 /**
@@ -58,6 +66,7 @@ export function prepareRunDir(runDir: string): string {
 
 export interface RunningHelper {
   server: HelperServer;
+  firewall: FirewallController;
   sessions: SessionManager;
   log: HelperLog;
   policy: PolicyService;
@@ -87,6 +96,14 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
   const policyDir = options.policyDir ?? DEFAULT_POLICY_DIR;
   const policy = new PolicyService(new LinuxPolicyReader(policyDir), (level, text) => log.add(level, text));
   ref.policy = policy;
+  const firewall = new FirewallController({
+    stateDir: options.stateDir ?? (options.netns ? join(options.runDir, 'firewall') : DEFAULT_FIREWALL_STATE_DIR),
+    target: { netns: options.netns },
+    log,
+    policy: () => policy.policy.values,
+  });
+  // Before any client is served: the block a crashed helper left (or lockdown) is in force first.
+  await firewall.start();
   const sessions: SessionManager = new SessionManager({
     runDir: options.runDir,
     log,
@@ -97,6 +114,7 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
     prelaunchers: registeredPrelaunchers(),
     standby: options.standby ?? true,
     limits: options.limits,
+    firewall,
   });
   const provisioned = new ProvisionedProfiles(policyDir, (p) => sessions.inspectProvisioned(p), (level, text) => log.add(level, text));
   const server = new HelperServer({
@@ -107,22 +125,26 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
     limits: options.limits,
     policy: () => policy.policy,
     provisioned: () => provisioned.summaries(),
+    firewall,
   });
   try {
     await provisioned.reload();
     await server.listen();
   } catch (e) {
+    // The block stays: a helper that could not start (another one serves this socket) lifts nothing.
     await sessions.shutdown();
     throw e;
   }
   // A change of policy may change the verdict on a provisioned profile (AllowScripts): both reload.
   policy.onChange(() => {
+    firewall.refresh();
     void provisioned.reload().then(() => server.announcePolicyChange());
   });
   policy.start();
   let stopping: Promise<void> | null = null;
   return {
     server,
+    firewall,
     sessions,
     log,
     policy,
@@ -132,6 +154,8 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
         policy.stop();
         log.add('info', 'helper stopping: tearing down every session');
         await sessions.shutdown();
+        // Quitting lifts the kill switch's block (lockdown stays); a crash never gets here.
+        await firewall.shutdown();
         await server.close();
       })();
       return stopping;

@@ -28,6 +28,7 @@ import { DEFAULT_LIMITS, type HelperLimits } from './limits.js';
 import { mayRead, type HelperLog } from './log.js';
 import { GroupMembership, peerOf, type PeerCredentials } from './peer.js';
 import { makeDirectory } from './run-dir.js';
+import type { FirewallController } from './firewall/controller.js';
 import type { SessionManager } from './sessions.js';
 import { listenOnDescriptor, takeSocketActivation, type Environment } from './socket-activation.js';
 
@@ -54,6 +55,8 @@ export interface HelperServerOptions {
   policy?: () => EffectivePolicy;
   /** The provisioned profiles' summaries (policy/provisioned.ts). */
   provisioned?: () => ProvisionedSummary[];
+  /** The kill switch (firewall/controller.ts); without it `firewall` requests are refused. */
+  firewall?: FirewallController;
 }
 
 interface Client {
@@ -138,9 +141,11 @@ export class HelperServer {
     this.server = server;
     const sessionsUnsub = this.options.sessions.onEvent((event, owner) => this.broadcast(event, owner));
     const logUnsub = this.options.log.subscribe((line) => this.broadcast({ event: 'log', line }, line.uid));
+    const firewallUnsub = this.options.firewall?.onChange(() => this.announceFirewall());
     this.unsubscribe = () => {
       sessionsUnsub();
       logUnsub();
+      firewallUnsub?.();
     };
     const where = activation.kind === 'passed' ? `the socket systemd passed${activation.name ? ` (${activation.name})` : ''}` : socketPath;
     this.options.log.add('info', `${HELPER_NAME} listening on ${where} (root and group '${group.name}')`);
@@ -377,7 +382,27 @@ export class HelperServer {
       }
       case 'provisioned':
         return { profiles: this.options.provisioned?.() ?? [] };
+      case 'firewall':
+        return this.firewall().status(uid);
+      case 'set-lockdown':
+        return this.firewall().setLockdown(req.enabled, req.allowLan, uid);
+      case 'unblock':
+        return this.firewall().unblock(uid);
     }
+  }
+
+  private firewall(): FirewallController {
+    const firewall = this.options.firewall;
+    if (!firewall) throw fail('firewall-unavailable', 'This helper runs without its kill switch.', 'このヘルパーはキルスイッチなしで動作しています。');
+    return firewall;
+  }
+
+  /** Pushes the firewall's state to every subscriber, each with its own view (another user's session stays hidden). */
+  private announceFirewall(): void {
+    const firewall = this.options.firewall;
+    if (!firewall) return;
+    const at = Date.now();
+    for (const client of this.clients) if (client.subscription !== undefined) this.send(client, { event: 'firewall', status: firewall.status(client.peer.uid), at });
   }
 
   /** Tells every subscriber that the policy or the provisioned profiles changed (no content: each asks). */

@@ -12,7 +12,9 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { z } from 'zod';
 import type {
+  connectOptions,
   Credentials,
   HelperEvent,
   HelperResult,
@@ -26,9 +28,9 @@ import { reachedHosts } from '../../shared/policy/servers-of.js';
 import { defaultPolicyValues, type PolicyValues } from '../../shared/policy/table.js';
 import { findRouteConflict, isFullTunnel, type RouteClaim } from '../../shared/profiles/routes.js';
 import type { Driver, DriverContext, DriverFactory, Prelauncher } from './drivers/driver.js';
+import { describeState } from './describe-state.js';
 import { DRIVERS } from './drivers/registry.js';
 import { HelperFailure, MAX_ERROR_DETAIL_CHARS, truncate } from './failure.js';
-import { describeState } from './describe-state.js';
 import { InspectionCache } from './inspection-cache.js';
 import { Inspector, type Inspected } from './inspector.js';
 import { DEFAULT_LIMITS, LaunchBuckets, type HelperLimits } from './limits.js';
@@ -36,6 +38,12 @@ import type { HelperLog } from './log.js';
 import { disconnectDenial, personalProfileDenial, serverDenial } from './policy/enforce.js';
 import type { ProvisionedProfile } from './policy/provisioned.js';
 import { discardLaunch, newLaunch, StandbyPool, type Launch } from './standby.js';
+import type { FirewallController } from './firewall/controller.js';
+import { pinnedText, profileEndpoints, resolveServers, type Resolver } from './firewall/endpoints.js';
+import type { Endpoint } from './firewall/intent.js';
+import { serverHosts } from '../../shared/policy/servers-of.js';
+
+export type ConnectOptions = z.infer<typeof connectOptions>;
 
 export interface SessionManagerOptions {
   runDir: string;
@@ -54,6 +62,19 @@ export interface SessionManagerOptions {
   defaultConnectTimeoutMs?: number;
   statsIntervalMs?: number;
   limits?: Partial<HelperLimits>;
+  /** The kill switch (firewall/controller.ts); without it no session is guarded (unit tests). */
+  firewall?: FirewallController;
+  /** Server name lookups (firewall/endpoints.ts); the system's resolver when not given. */
+  resolver?: Resolver;
+}
+
+/** The kill switch as a session asked for it: what the firewall lets through for it once it guards it. */
+interface KillSwitchPlan {
+  /** The caller's choice (absent: on for full tunnels); the policy and lockdown override it. */
+  requested: boolean | undefined;
+  allowLan: boolean | undefined;
+  endpoints: Endpoint[];
+  dnsServers: string[];
 }
 
 /** Profile errors listed in a refusal's detail (the engine's total is named after them). */
@@ -73,12 +94,18 @@ interface Session {
   refillStandby: boolean;
   /** The prefixes this session routes into its tunnel (the profile's, then the effective ones). */
   claim: RouteClaim;
+  killSwitch: KillSwitchPlan;
+  /** The user disconnected it (or the helper is quitting): its kill-switch block is lifted. */
+  explicitStop: boolean;
 }
 
 /** A profile the helper accepted: its own inspection, and the prefixes it routes. */
 interface Verdict {
   inspection: InspectOk;
   prefixes: string[];
+  /** The profile's own canonical text (before its server names were pinned to addresses). */
+  canonical: string;
+  killSwitch: KillSwitchPlan;
 }
 
 /** A conflict in words: the network, and the other session's name only when it is the caller's own. */
@@ -141,7 +168,10 @@ export class SessionManager {
 
   /** The sessions `viewerUid` may see: its own, or every one for root. */
   list(viewerUid: number): SessionInfo[] {
-    return [...this.sessions.values()].filter((s) => viewerUid === 0 || s.info.uid === viewerUid).map((s) => ({ ...s.info }));
+    const firewall = this.options.firewall;
+    return [...this.sessions.values()]
+      .filter((s) => viewerUid === 0 || s.info.uid === viewerUid)
+      .map((s) => ({ ...s.info, traffic: firewall ? firewall.trafficOf(s.info.id) : 'unprotected' }));
   }
 
   /**
@@ -150,7 +180,7 @@ export class SessionManager {
    */
   async connect(
     profile: { kind: ProfileKind; text: string; name: string },
-    options: { connectTimeoutSeconds?: number; credentials?: Credentials },
+    options: ConnectOptions,
     uid: number,
     personal = true,
   ): Promise<HelperResult<'connect'>> {
@@ -171,8 +201,9 @@ export class SessionManager {
         const denial = personalProfileDenial(this.policy(), inspected.kind) ?? serverDenial(this.policy(), reachedHosts(inspected.profile));
         if (denial) throw denial;
       }
+      const { pinned, killSwitch } = await this.pinServers(inspected, profile, options, uid);
       // Checked after the inspection's wait, with nothing awaited before the session is registered.
-      const verdict = this.checkConflicts(inspected, profile, uid);
+      const verdict = { ...this.checkConflicts(inspected, profile, uid), inspection: pinned, killSwitch };
       // Only a profile that passed (and does not conflict) gets the standby.
       const chosen = launch ?? this.standby?.take(profile.kind) ?? this.freshLaunch(profile.kind);
       launch = chosen;
@@ -188,7 +219,7 @@ export class SessionManager {
   }
 
   /** Connects the provisioned profile `id`: its text is the helper's own copy, never the caller's. */
-  connectProvisioned(id: string, options: { connectTimeoutSeconds?: number; credentials?: Credentials }, uid: number): Promise<HelperResult<'connect'>> {
+  connectProvisioned(id: string, options: ConnectOptions, uid: number): Promise<HelperResult<'connect'>> {
     const profile = this.options.provisioned?.(id);
     if (!profile) {
       return Promise.reject(new HelperFailure('no-such-profile', { en: `There is no provisioned profile '${id}'.`, ja: `配布プロファイル '${id}' はありません。` }));
@@ -240,6 +271,58 @@ export class SessionManager {
     return inspection;
   }
 
+  /**
+   * Resolves the profile's server names (every kind, kill switch or not: a name that does not
+   * resolve fails here, at once) and pins the profile to the addresses: the text is written again
+   * and inspected again by the helper, so the tool reads exactly what was checked and never needs
+   * DNS outside the tunnel. Also checks the kill switch options against the profile.
+   */
+  private async pinServers(inspected: InspectOk, profile: { kind: ProfileKind; name: string }, options: ConnectOptions, uid: number): Promise<{ pinned: InspectOk; killSwitch: KillSwitchPlan }> {
+    const resolved = await resolveServers(serverHosts(inspected.profile), this.options.resolver);
+    const full = isFullTunnel(profileRoutes(inspected.profile));
+    // An OpenVPN server may still push a default route; the other kinds route only what the profile says.
+    if (options.killSwitch === true && !full && inspected.kind !== 'openvpn' && !this.options.firewall?.lockdownActive()) {
+      throw new HelperFailure('kill-switch-needs-full-tunnel', {
+        en: 'The kill switch works only for a tunnel that carries all traffic; this profile routes only some networks through the VPN.',
+        ja: 'キルスイッチはすべての通信を通すトンネルでのみ使えます。このプロファイルは一部のネットワークだけを VPN 経由にしています。',
+      }, 'killSwitch was requested for a split tunnel');
+    }
+    const killSwitch: KillSwitchPlan = {
+      requested: options.killSwitch,
+      allowLan: options.allowLan,
+      endpoints: profileEndpoints(inspected.profile, resolved),
+      dnsServers: inspected.profile.kind === 'wireguard' ? inspected.profile.interface.dns.servers : [],
+    };
+    const text = pinnedText(inspected.profile, resolved);
+    if (text === null) return { pinned: inspected, killSwitch };
+    const again = await this.inspect({ kind: inspected.kind, text, name: profile.name }, uid);
+    const pinnedHosts = serverHosts(again.profile);
+    if (again.kind !== inspected.kind || pinnedHosts.some((h) => ![...resolved.values()].some((a) => a.includes(h)))) {
+      throw new HelperFailure('profile-refused', { en: 'The helper refused this profile.', ja: 'ヘルパーはこのプロファイルを拒否しました。' }, `the profile pinned to its servers' addresses reads differently: ${pinnedHosts.join(', ')}`);
+    }
+    this.options.log.add('info', `servers pinned for this session: ${[...resolved.entries()].filter(([h, a]) => a[0] !== h).map(([h, a]) => `${h} → ${a.join(', ')}`).join('; ')}`, null, uid);
+    return { pinned: again, killSwitch };
+  }
+
+  /** Whether the kill switch guards a session now: lockdown and the policy force it, else the caller's choice (on by default) for a full tunnel. */
+  private guardWanted(plan: KillSwitchPlan, fullTunnel: boolean): boolean {
+    if (!this.options.firewall) return false;
+    if (this.options.firewall.lockdownActive()) return true;
+    return fullTunnel && (this.policy().KillSwitch || plan.requested !== false);
+  }
+
+  private async guard(session: Session): Promise<void> {
+    const { info, killSwitch } = session;
+    await this.options.firewall?.guard({
+      id: info.id,
+      uid: info.uid,
+      allowLan: killSwitch.allowLan ?? false,
+      endpoints: killSwitch.endpoints,
+      dnsServers: killSwitch.dnsServers,
+    });
+    this.options.log.add('info', `kill switch on: only the tunnel passes${killSwitch.allowLan ? ' (and the local network)' : ''}`, info.id, info.uid);
+  }
+
   /** The claims of the sessions that are not being torn down (but `except`). */
   private claims(except?: Session): RouteClaim[] {
     return [...this.sessions.values()].filter((s) => s !== except && !s.stopping).map((s) => s.claim);
@@ -258,7 +341,7 @@ export class SessionManager {
         ja: mine ? `このプロファイルは「${other.info.name}」としてすでに接続されています。` : 'このプロファイルは別のユーザーがすでに接続しています。',
       });
     }
-    return { inspection, prefixes };
+    return { inspection, prefixes, canonical: inspection.canonical, killSwitch: { requested: undefined, allowLan: undefined, endpoints: [], dnsServers: [] } };
   }
 
   /**
@@ -271,7 +354,17 @@ export class SessionManager {
     session.info.fullTunnel = isFullTunnel(claim.prefixes);
     if (session.stopping) return false;
     const conflict = findRouteConflict(claim, this.claims(session));
-    if (!conflict) return true;
+    if (!conflict) {
+      // A server that pushed a default route: the kill switch comes on now (its table before any route changes).
+      const firewall = this.options.firewall;
+      if (firewall && !firewall.isGuarded(session.info.id) && this.guardWanted(session.killSwitch, session.info.fullTunnel)) {
+        this.guard(session).catch((e: unknown) => {
+          const f = e instanceof HelperFailure ? e : new HelperFailure('firewall-apply-failed', { en: 'The kill switch could not be turned on.', ja: 'キルスイッチを有効にできませんでした。' }, String(e));
+          this.onState(session, { status: 'error', code: f.code, message: f.userMessage, ...(f.detail ? { detail: f.detail } : {}) });
+        });
+      }
+      return true;
+    }
     const failure = routeConflict(conflict, claim.uid);
     this.onState(session, { status: 'error', code: failure.code, message: failure.userMessage, ...(failure.detail ? { detail: failure.detail } : {}) });
     return false;
@@ -279,9 +372,9 @@ export class SessionManager {
 
   private async startSession(
     launch: Launch,
-    { inspection, prefixes }: Verdict,
+    { inspection, prefixes, canonical, killSwitch }: Verdict,
     profile: { kind: ProfileKind; text: string; name: string },
-    options: { connectTimeoutSeconds?: number; credentials?: Credentials },
+    options: ConnectOptions,
     uid: number,
   ): Promise<HelperResult<'connect'>> {
     const { id, workDir, prelaunched } = launch;
@@ -333,12 +426,23 @@ export class SessionManager {
       refreshing: false,
       lastCounters: { at: Date.now(), bytesIn: 0, bytesOut: 0 },
       workDir,
-      canonical: inspection.canonical,
+      canonical,
       refillStandby: this.standby !== null,
       claim: { uid, name: profile.name, prefixes },
+      killSwitch,
+      explicitStop: false,
     };
     ref.session = session;
     this.sessions.set(id, session);
+    // The table goes in before the tool starts: from its first packet, only its own marked packets leave.
+    if (this.guardWanted(killSwitch, info.fullTunnel)) {
+      try {
+        await this.guard(session);
+      } catch (e) {
+        this.sessions.delete(id);
+        throw e;
+      }
+    }
     // Start the driver before announcing anything: the tunnel's own start-up is the long pole.
     const starting = driver.start();
     log.add('info', `session ${id} (${inspection.kind}, “${profile.name}”) requested by uid ${uid}`, id, uid);
@@ -368,6 +472,7 @@ export class SessionManager {
     const state: TunnelState = reported.status === 'error' && reported.detail !== undefined ? { ...reported, detail: truncate(reported.detail, MAX_ERROR_DETAIL_CHARS) } : reported;
     info.state = state;
     info.interfaceName = session.driver.interfaceName();
+    this.options.firewall?.update(info.id, { interfaceName: info.interfaceName, connected: state.status === 'connected', localIp: state.status === 'connected' ? state.localIp : null });
     this.emit({ event: 'state', sessionId: info.id, state, at: Date.now() }, info.uid);
     if (session.refillStandby && state.status !== 'connecting') {
       // Settled (up, waiting for the user, or failed): prepare the next connect, after this event
@@ -429,6 +534,7 @@ export class SessionManager {
     await this.stopDriver(session, reason);
     if (this.sessions.get(session.info.id) !== session) return;
     this.sessions.delete(session.info.id);
+    await this.options.firewall?.release(session.info.id, session.explicitStop);
     try {
       rmSync(session.workDir, { recursive: true, force: true });
     } catch (e) {
@@ -455,9 +561,17 @@ export class SessionManager {
     // Another user's session is not there for this caller (its id says nothing it may know of).
     const visible = (s: Session | undefined): s is Session => s !== undefined && (uid === 0 || s.info.uid === uid);
     const chosen = target.all ? [...this.sessions.values()].filter(visible) : [this.sessions.get(target.sessionId ?? '')].filter(visible);
+    // A guarded tunnel that dropped is gone, but its block is not: disconnecting it lifts the block.
+    const firewall = this.options.firewall;
+    if (firewall && chosen.length === 0 && firewall.strandedSession(target.all ? null : (target.sessionId ?? ''), uid)) {
+      const held = firewall.status(uid).sessionId;
+      await firewall.unblock(uid);
+      return { sessionIds: held ? [held] : [] };
+    }
     if (!target.all && chosen.length === 0) {
       throw new HelperFailure('no-such-session', { en: `There is no session ${target.sessionId ?? ''}.`, ja: `セッション ${target.sessionId ?? ''} はありません。` });
     }
+    for (const s of chosen) s.explicitStop = true;
     await Promise.all(chosen.map(async (s) => {
       await this.stopDriver(s, 'requested by the user');
       await this.finish(s, 'requested by the user');
@@ -481,6 +595,7 @@ export class SessionManager {
 
   /** Stops every session (helper shutdown). */
   async shutdown(): Promise<void> {
+    for (const s of this.sessions.values()) s.explicitStop = true;
     await Promise.all([this.standby?.close(), this.inspector.close(), ...[...this.sessions.values()].map((s) => this.finish(s, 'helper stopped'))]);
   }
 }

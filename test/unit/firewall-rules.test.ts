@@ -230,6 +230,13 @@ describe('the nft script', () => {
     for (const line of renderRuleset(plan).split('\n').filter((l) => /^\s{4}(?!type)/.test(l))) expect(line).toMatch(/ comment "[^"]+"$/);
   });
 
+  it('a tunnel whose interface is not up yet passes only its marked endpoint packets: no tunnel, no tunnel DNS rule', () => {
+    const text = scriptFor({ ...TUNNEL, tunnelInterfaces: [] });
+    expect(text).toContain('ip daddr 198.18.21.1 udp dport 51820 meta mark 1953723758 accept');
+    expect(text).not.toMatch(/(oif|iif)name (!= )?(\{ )?"(?!lo")/);
+    expect(text).toContain('counter reject with icmpx admin-prohibited comment "dns elsewhere"');
+  });
+
   it('normalises addresses as nft lists them', () => {
     const text = scriptFor({ ...TUNNEL, dnsServers: ['2001:DB8:0:0::53'] });
     expect(text).toContain('ip6 daddr 2001:db8::53 ');
@@ -240,7 +247,6 @@ describe('the intent', () => {
   it('refuses what could break out of the nft text or means nothing', () => {
     const bad: unknown[] = [
       { ...TUNNEL, tunnelInterfaces: ['wg0"; flush ruleset; "'] },
-      { ...TUNNEL, tunnelInterfaces: [] },
       { ...TUNNEL, tunnelInterfaces: ['a-name-longer-than-15'] },
       { ...TUNNEL, endpoints: [{ protocol: 'udp', address: '198.18.21.1', port: 51820, mark: 0 }] },
       { ...TUNNEL, endpoints: [{ protocol: 'udp', address: '198.18.21.1/24', port: 51820, mark: 1 }] },
@@ -322,7 +328,7 @@ describe('the saved intent', () => {
       expect(w.ok).toBe(true);
       const file = join(dir, INTENT_FILE);
       expect(statSync(file).mode & 0o777).toBe(0o600);
-      expect(loadIntent(dir)).toEqual({ ok: true, value: { version: 1, intent: TUNNEL, sessionId: 'session-1', savedAt: '2026-12-02T08:00:00.000Z' } });
+      expect(loadIntent(dir)).toEqual({ ok: true, value: { version: 1, intent: TUNNEL, sessionId: 'session-1', uid: null, savedAt: '2026-12-02T08:00:00.000Z' } });
       expect(saveIntent(dir, { mode: 'off' }, null).ok).toBe(true);
       const off = loadIntent(dir);
       expect(off.ok && off.value?.intent).toEqual({ mode: 'off' });

@@ -21,6 +21,8 @@ export const StoredIntentSchema = z
     intent: FirewallIntentSchema,
     /** The session the intent belongs to, if any (a 'tunnel' or 'blocked' intent). */
     sessionId: z.string().max(200).nullable(),
+    /** The uid that session belonged to (who, besides root, may lift its block); absent in older records. */
+    uid: z.number().int().min(0).nullable().optional(),
     savedAt: z.string().max(40),
   })
   .strict();
@@ -44,17 +46,17 @@ export function prepareStateDir(dir: string = DEFAULT_FIREWALL_STATE_DIR): Resul
   return checkedDir(dir);
 }
 
-export function saveIntent(dir: string, intent: FirewallIntent, sessionId: string | null, now: Date = new Date()): Result<StoredIntent> {
+/** Writes `dir/file` so that a reader sees the old text or the new one, never a torn one. */
+export function writeAtomically(dir: string, file: string, text: string): Result<null> {
   const safe = checkedDir(dir);
   if (!safe.ok) return safe;
-  const record: StoredIntent = { version: 1, intent, sessionId, savedAt: now.toISOString() };
-  const path = join(dir, INTENT_FILE);
+  const path = join(dir, file);
   const temp = `${path}.${process.pid}.tmp`;
   try {
     rmSync(temp, { force: true });
     const fd = openSync(temp, 'wx', 0o600);
     try {
-      writeSync(fd, `${JSON.stringify(record)}\n`);
+      writeSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -70,14 +72,20 @@ export function saveIntent(dir: string, intent: FirewallIntent, sessionId: strin
     rmSync(temp, { force: true });
     return { ok: false, error: firewallError('firewall-state-unsafe', { en: "The kill switch's state could not be saved.", ja: 'キルスイッチの状態を保存できませんでした。' }, (e as Error).message) };
   }
-  return { ok: true, value: record };
+  return { ok: true, value: null };
 }
 
-/** The saved record; null when none was ever saved. A file that is not root's alone, or not valid, is an error (the caller keeps blocking). */
-export function loadIntent(dir: string = DEFAULT_FIREWALL_STATE_DIR): Result<StoredIntent | null> {
+export function saveIntent(dir: string, intent: FirewallIntent, sessionId: string | null, now: Date = new Date(), uid: number | null = null): Result<StoredIntent> {
+  const record: StoredIntent = { version: 1, intent, sessionId, uid, savedAt: now.toISOString() };
+  const written = writeAtomically(dir, INTENT_FILE, `${JSON.stringify(record)}\n`);
+  return written.ok ? { ok: true, value: record } : written;
+}
+
+/** The JSON in `dir/file` (root's alone, 0600); null when there is none. */
+export function readPrivateJson(dir: string, file: string): Result<unknown> {
   const safe = checkedDir(dir);
   if (!safe.ok) return safe;
-  const path = join(dir, INTENT_FILE);
+  const path = join(dir, file);
   let text: string;
   try {
     const st = lstatSync(path);
@@ -89,14 +97,19 @@ export function loadIntent(dir: string = DEFAULT_FIREWALL_STATE_DIR): Result<Sto
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, value: null };
     return { ok: false, error: firewallError('firewall-state-unreadable', UNREADABLE, (e as Error).message) };
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return { ok: true, value: JSON.parse(text) as unknown };
   } catch (e) {
     return { ok: false, error: firewallError('firewall-state-unreadable', UNREADABLE, `${path}: ${(e as Error).message}`) };
   }
-  const parsed = StoredIntentSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, error: firewallError('firewall-state-unreadable', UNREADABLE, `${path}: ${parsed.error.issues[0]?.message ?? 'invalid'}`) };
+}
+
+/** The saved record; null when none was ever saved. A file that is not root's alone, or not valid, is an error (the caller keeps blocking). */
+export function loadIntent(dir: string = DEFAULT_FIREWALL_STATE_DIR): Result<StoredIntent | null> {
+  const json = readPrivateJson(dir, INTENT_FILE);
+  if (!json.ok || json.value === null) return json.ok ? { ok: true, value: null } : json;
+  const parsed = StoredIntentSchema.safeParse(json.value);
+  if (!parsed.success) return { ok: false, error: firewallError('firewall-state-unreadable', UNREADABLE, `${join(dir, INTENT_FILE)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`) };
   return { ok: true, value: parsed.data };
 }
 

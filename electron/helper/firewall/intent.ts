@@ -47,7 +47,8 @@ export const FirewallIntentSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('off') }).strict(),
   z.object({
     mode: z.literal('tunnel'),
-    tunnelInterfaces: z.array(ifname).min(1).max(8),
+    /** Empty while the tool has not yet made its interface (charon's ipsecN): then only the marked endpoint packets pass. */
+    tunnelInterfaces: z.array(ifname).max(8),
     endpoints: z.array(EndpointSchema).max(32),
     allowLan: z.boolean(),
     /** The tunnel's resolvers. Empty: DNS may go through the tunnel to any resolver, never outside it. */

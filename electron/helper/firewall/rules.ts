@@ -91,6 +91,7 @@ function endpointRules(endpoints: readonly Endpoint[]): RuleSpec[] {
 }
 
 function tunnelDnsRules(t: TunnelIntent, direction: 'meta oifname'): RuleSpec[] {
+  if (t.tunnelInterfaces.length === 0) return [];
   const tunnels = m(direction, t.tunnelInterfaces);
   const dns = [m('meta l4proto', ['tcp', 'udp']), m('th dport', DNS_PORTS)];
   if (t.dnsServers.length === 0) return [rule('dns through the tunnel', [tunnels, ...dns], 'accept')];
@@ -126,11 +127,16 @@ function finalReject(): RuleSpec[] {
   ];
 }
 
+/** A tunnel intent whose interface exists already (an empty set is no valid nft match). */
+function hasTunnel(intent: Exclude<FirewallIntent, { mode: 'off' }>): intent is TunnelIntent {
+  return intent.mode === 'tunnel' && intent.tunnelInterfaces.length > 0;
+}
+
 function outputChain(intent: Exclude<FirewallIntent, { mode: 'off' }>): RuleSpec[] {
   const rules: RuleSpec[] = [rule('loopback', [m('meta oifname', ['lo'])], 'accept')];
   if (intent.mode === 'tunnel') rules.push(...endpointRules(intent.endpoints), ...tunnelDnsRules(intent, 'meta oifname'));
   rules.push(...dnsRejectRules());
-  if (intent.mode === 'tunnel') rules.push(rule('tunnel', [m('meta oifname', intent.tunnelInterfaces)], 'accept'));
+  if (hasTunnel(intent)) rules.push(rule('tunnel', [m('meta oifname', intent.tunnelInterfaces)], 'accept'));
   rules.push(
     // Only root can bind the DHCP client ports, so these are the system's DHCP client.
     rule('dhcpv4 client', [m('udp sport', ['68']), m('udp dport', ['67'])], 'accept'),
@@ -145,7 +151,7 @@ function outputChain(intent: Exclude<FirewallIntent, { mode: 'off' }>): RuleSpec
 
 function inputChain(intent: Exclude<FirewallIntent, { mode: 'off' }>): RuleSpec[] {
   const rules: RuleSpec[] = [rule('loopback', [m('meta iifname', ['lo'])], 'accept')];
-  if (intent.mode === 'tunnel') {
+  if (hasTunnel(intent)) {
     for (const family of ['ip', 'ip6'] as const) {
       const own = intent.tunnelAddresses.filter((a) => addressFamily(a) === family).map(normalizeAddress);
       if (own.length > 0) {
@@ -154,7 +160,7 @@ function inputChain(intent: Exclude<FirewallIntent, { mode: 'off' }>): RuleSpec[
     }
   }
   rules.push(rule('replies', [m('ct state', ['established', 'related'])], 'accept'));
-  if (intent.mode === 'tunnel') rules.push(rule('tunnel', [m('meta iifname', intent.tunnelInterfaces)], 'accept'));
+  if (hasTunnel(intent)) rules.push(rule('tunnel', [m('meta iifname', intent.tunnelInterfaces)], 'accept'));
   rules.push(
     rule('dhcpv4 server replies', [m('udp sport', ['67']), m('udp dport', ['68'])], 'accept'),
     rule('dhcpv6 server replies', [m('ip6 saddr', ['fe80::/10']), m('udp sport', ['547']), m('udp dport', ['546'])], 'accept'),
@@ -170,7 +176,7 @@ function forwardChain(intent: Exclude<FirewallIntent, { mode: 'off' }>): RuleSpe
   const rules: RuleSpec[] = [];
   if (intent.mode === 'tunnel') rules.push(...tunnelDnsRules(intent, 'meta oifname'));
   rules.push(...dnsRejectRules());
-  if (intent.mode === 'tunnel') {
+  if (hasTunnel(intent)) {
     rules.push(
       rule('into the tunnel', [m('meta oifname', intent.tunnelInterfaces)], 'accept'),
       rule('replies from the tunnel', [m('meta iifname', intent.tunnelInterfaces), m('ct state', ['established', 'related'])], 'accept'),

@@ -9,6 +9,7 @@
  */
 import type { OpenVpnDirective } from '../../../../shared/profiles/openvpn/model.js';
 import { firstDifference, rereadOpenVpn } from '../../../../shared/profiles/openvpn/reread.js';
+import { TSUNAGU_FWMARK } from '../../firewall/intent.js';
 
 export const GUI_VERSION = 'tsunagu 0.1';
 
@@ -55,6 +56,9 @@ export function openVpnArgs(o: OpenVpnArgsOptions): string[] {
     '--verb', '3',
     '--mute', '0',
     '--setenv', 'IV_GUI_VER', GUI_VERSION,
+    // The kill switch lets only the tunnel's own (marked) packets reach its servers; after
+    // --config, so a profile's `mark` cannot change it.
+    '--mark', String(TSUNAGU_FWMARK),
   ];
 }
 
