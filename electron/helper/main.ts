@@ -13,6 +13,7 @@ import { FirewallController } from './firewall/controller.js';
 import { DEFAULT_FIREWALL_STATE_DIR } from './firewall/intent-store.js';
 import type { HelperLimits } from './limits.js';
 import { HelperLog } from './log.js';
+import { NetworkWatch } from './network-watch.js';
 import { DEFAULT_POLICY_DIR, LinuxPolicyReader } from './policy/linux.js';
 import { ProvisionedProfiles } from './policy/provisioned.js';
 import { PolicyService } from './policy/service.js';
@@ -41,6 +42,8 @@ export interface HelperOptions {
    * directory instead, so it never shares the host's.
    */
   stateDir?: string;
+  /** Reconnect every session at once when the network comes back (network-watch.ts); default true. */
+  networkWatch?: boolean;
 }
 
 /**
@@ -141,6 +144,8 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
     void provisioned.reload().then(() => server.announcePolicyChange());
   });
   policy.start();
+  const watch = options.networkWatch === false ? null : new NetworkWatch({ netns: options.netns, onChange: (cause) => sessions.networkRestored(cause), log: (level, text) => log.add(level, text) });
+  await watch?.start();
   let stopping: Promise<void> | null = null;
   return {
     server,
@@ -152,6 +157,7 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
     stop: () => {
       stopping ??= (async () => {
         policy.stop();
+        watch?.stop();
         log.add('info', 'helper stopping: tearing down every session');
         await sessions.shutdown();
         // Quitting lifts the kill switch's block (lockdown stays); a crash never gets here.
