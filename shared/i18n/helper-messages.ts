@@ -32,6 +32,14 @@ const messages = {
     en: '{{name}} listening on {{where}} (root and group \'{{group}}\')',
     ja: '{{name}} が {{where}} で待ち受けています (root とグループ「{{group}}」)',
   },
+  'server.listeningActivated': {
+    en: '{{name}} listening on the socket systemd passed (root and group \'{{group}}\')',
+    ja: '{{name}} が systemd から渡されたソケットで待ち受けています (root とグループ「{{group}}」)',
+  },
+  'server.listeningActivatedNamed': {
+    en: '{{name}} listening on the socket systemd passed ({{socket}}) (root and group \'{{group}}\')',
+    ja: '{{name}} が systemd から渡されたソケット ({{socket}}) で待ち受けています (root とグループ「{{group}}」)',
+  },
   'server.socketDirClosed': {
     en: '{{dir}} is not searchable by the group or others (mode {{mode}}): only root can reach the socket; run chmod 0755 {{dir}}',
     ja: '{{dir}} はグループやその他のユーザーが検索できません (モード {{mode}})。ソケットに接続できるのは root だけです。chmod 0755 {{dir}} を実行してください',
