@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { policyValues } from '../policy/table.js';
 import { profileKindSchema } from '../profiles/kinds.js';
-import { credentialRequest, credentials, firewallStatus, logLine, provisionedSummary, trafficProtection, tunnelState } from './helper-protocol.js';
+import { credentialRequest, credentials, firewallStatus, logLine, provisionedSummary, routeConflict, trafficProtection, tunnelState } from './helper-protocol.js';
 
 const localized = z.object({ en: z.string(), ja: z.string() });
 export type Localized = z.infer<typeof localized>;
@@ -177,8 +177,8 @@ export const managedState = z.object({
 });
 export type ManagedState = z.infer<typeof managedState>;
 
-/** A failure main reports to the renderer: a stable code and words for the user. */
-export const appError = z.object({ code: z.string(), message: localized, detail: z.string().optional() });
+/** A failure main reports to the renderer: a stable code and words for the user (and, for a route conflict, the helper's data). */
+export const appError = z.object({ code: z.string(), message: localized, detail: z.string().optional(), conflict: routeConflict.optional() });
 export type AppError = z.infer<typeof appError>;
 
 /** The one channel main pushes AppEvents on. */

@@ -28,6 +28,13 @@ export type Localized = z.infer<typeof localized>;
 
 export const sessionId = z.string().regex(/^[a-z0-9]{8,32}$/, 'a session id is 8–32 lowercase letters or digits');
 
+/**
+ * A `route-conflict` in data (issue 15): the network both tunnels would route, and the session
+ * already routing it, but only when that session is the caller's own; another user's is never named.
+ */
+export const routeConflict = z.object({ network: singleLine(64, 1), sessionId: sessionId.optional() });
+export type RouteConflictInfo = z.infer<typeof routeConflict>;
+
 // ---------- tunnel state: a tagged union, transitions live in the session manager ----------
 
 export const connectingPhase = z.enum(['starting', 'resolving', 'connecting', 'handshake', 'configuring', 'waiting']);
@@ -56,7 +63,7 @@ export const tunnelState = z.discriminatedUnion('status', [
   }),
   z.object({ status: z.literal('disconnecting') }),
   z.object({ status: z.literal('disconnected'), reason: z.string() }),
-  z.object({ status: z.literal('error'), code: z.string(), message: localized, detail: z.string().optional() }),
+  z.object({ status: z.literal('error'), code: z.string(), message: localized, detail: z.string().optional(), conflict: routeConflict.optional() }),
 ]);
 export type TunnelState = z.infer<typeof tunnelState>;
 
@@ -224,7 +231,7 @@ export type RequestType = HelperRequest['type'];
 
 // ---------- responses ----------
 
-export const helperError = z.object({ code: z.string(), message: localized, detail: z.string().optional() });
+export const helperError = z.object({ code: z.string(), message: localized, detail: z.string().optional(), conflict: routeConflict.optional() });
 export type HelperError = z.infer<typeof helperError>;
 
 export const results = {
