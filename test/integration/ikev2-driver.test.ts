@@ -338,6 +338,18 @@ describe.skipIf(!isRoot)('IKEv2 driver against strongSwan responders', () => {
     expect(await ikeResidue(inst.clientNetns)).toEqual([]);
   });
 
+  it('a profile without remote_ts claims the server’s address before anything is sent (charon proposes it), not a full tunnel', async () => {
+    const inst = await lab('ikev2-psk');
+    const base = labModel(inst);
+    expect(base.vips).toEqual(['0.0.0.0']);
+    const h = await startDriver(inst, { profile: { ...base, children: base.children.map((c) => ({ ...c, remoteTs: [] })) } });
+    // The lab server protects only the inside network: it refuses TSr = its own address.
+    await expectError(h, 'ikev2-ts-mismatch', 'remote_ts dynamic');
+    expect(h.routeReports).toEqual([{ prefixes: [`${ADDR.serverUnderlay}/32`], statesBefore: 0 }]);
+    await h.driver.stop('test');
+    expect(await ikeResidue(inst.clientNetns)).toEqual([]);
+  });
+
   it('a name that does not resolve → ikev2-name-unresolvable', async () => {
     const inst = await lab('ikev2-psk');
     const h = await startDriver(inst, { profile: labModel(inst, { remoteAddrs: ['vpn.nonexistent.invalid'] }) });

@@ -1,8 +1,9 @@
 /**
  * The networks an IKEv2 profile routes through the tunnel: its children's `remote_ts`. With none
- * given, charon proposes `dynamic`, and a road-warrior server that assigns a virtual IP narrows
- * that to what it protects — everything, as far as the client can know at import: 0.0.0.0/0 for
- * an IPv4 virtual IP, ::/0 for an IPv6 one. Without a virtual IP, `dynamic` is the server itself.
+ * given, charon proposes `dynamic`, which on the remote side is the server's own address (also
+ * with a virtual IP: charon 5.9 sends TSr = the server's address/32, checked on the lab), so the
+ * server may narrow it to that address at most. A server given by name is claimed once charon
+ * has resolved it: the negotiated selectors (selectorPrefixes on list-sas) then add it.
  */
 import ipaddr from 'ipaddr.js';
 import { normalizePrefix } from '../routes.js';
@@ -40,15 +41,21 @@ export function rangeToCidrs(from: string, to: string): string[] {
   return out;
 }
 
-function selectorPrefixes(ts: string, p: Ikev2Profile): string[] {
-  const addr = ts.replace(/\[.*\]$/, '');
+/**
+ * The CIDRs of one traffic selector, as a profile writes it (CIDR, bare address, `a-b` range,
+ * `dynamic`, a `[proto/port]` suffix) or as charon lists a negotiated one (`a..b` ranges).
+ * `dynamic` is the server's address (see the header); nothing when it is a name.
+ */
+export function selectorPrefixes(ts: string, p: Pick<Ikev2Profile, 'remoteAddrs'>): string[] {
+  const addr = ts.trim().replace(/\[.*\]$/, '');
   if (addr === 'dynamic') {
-    if (p.vips.length > 0) return p.vips.map((v) => (v.includes(':') ? '::/0' : '0.0.0.0/0'));
-    const server = parseAddress(p.remoteAddrs[0] ?? '');
-    return server === null ? [] : [normalizePrefix(server)?.cidr ?? ''].filter((c) => c !== '');
+    return [...new Set(p.remoteAddrs.flatMap((a) => {
+      const server = parseAddress(a);
+      return server === null ? [] : [normalizePrefix(server)?.cidr ?? ''].filter((c) => c !== '');
+    }))];
   }
-  const dash = addr.indexOf('-');
-  if (dash > 0) return rangeToCidrs(addr.slice(0, dash), addr.slice(dash + 1));
+  const range = /^([^-.][^-]*?)(?:-|\.\.)([^-]+)$/.exec(addr.includes('/') ? '' : addr);
+  if (range?.[1] && range[2] && parseAddress(range[1]) !== null && parseAddress(range[2]) !== null) return rangeToCidrs(range[1], range[2]);
   const cidr = normalizePrefix(addr);
   return cidr ? [cidr.cidr] : [];
 }

@@ -4,8 +4,8 @@
  *
  * Life of a session:
  *   (charon already launched by the session manager with the helper's fixed strongswan.conf)
- *   start → routesKnown(the profile's remote traffic selectors: a superset of what the server can
- *   narrow them to) → connect VICI (commands) + a second connection for ike-updown/child-updown →
+ *   start → routesKnown(the profile's remote traffic selectors, ikev2Routes: a superset of what the
+ *   server can narrow them to) → connect VICI (commands) + a second connection for ike-updown/child-updown →
  *   load-key / load-shared / load-conn → list-conns compared with the model (conn.ts) →
  *   the password asked when the profile has none (credentialsRequired) → initiate the first child,
  *   its control-log read for the reason of a failure (failures.ts) and for the DNS servers the
@@ -25,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Credentials, LogLine } from '../../../../shared/ipc/helper-protocol.js';
 import type { Ikev2Profile } from '../../../../shared/profiles/ikev2/model.js';
-import { normalizePrefix } from '../../../../shared/profiles/routes.js';
+import { ikev2Routes, selectorPrefixes } from '../../../../shared/profiles/ikev2/routes.js';
 import { waitForExit } from '../../exec.js';
 import type { Driver, DriverContext } from '../driver.js';
 import { connectTimeoutState, DriverLifecycle } from '../lifecycle.js';
@@ -52,16 +52,6 @@ export interface Ikev2Timings {
 export const DEFAULT_IKEV2_TIMINGS: Ikev2Timings = { viciReadyMs: 5_000, commandMs: 5_000, terminateMs: 1_500, exitWaitMs: 3_000 };
 
 const ENDED = Symbol('ended');
-
-/** The prefixes a profile routes into the tunnel: its children's remote selectors (CIDRs). */
-export function profileRemoteTs(profile: Ikev2Profile): string[] {
-  const out: string[] = [];
-  for (const ts of profile.children.flatMap((c) => c.remoteTs)) {
-    const n = normalizePrefix(ts.includes('/') ? ts : `${ts}/${ts.includes(':') ? 128 : 32}`);
-    if (n && !out.includes(n.cidr)) out.push(n.cidr);
-  }
-  return out;
-}
 
 class Ikev2Driver implements Driver {
   private readonly profile: Ikev2Profile;
@@ -137,8 +127,9 @@ class Ikev2Driver implements Driver {
     if (!this.life.begin()) throw new Error('driver already started');
     this.t0 = performance.now();
     const launched = this.ctx.prelaunched instanceof CharonProcess ? this.ctx.prelaunched : null;
-    // Routes first: on a conflict the session manager has already reported the error.
-    if (!this.ctx.events.routesKnown(profileRemoteTs(this.profile))) {
+    // Routes first (the same reading as the session's claim, profileRoutes): on a conflict the
+    // session manager has already reported the error.
+    if (!this.ctx.events.routesKnown(ikev2Routes(this.profile))) {
       launched?.abandon();
       this.life.endQuietly();
       return;
@@ -429,9 +420,10 @@ class Ikev2Driver implements Driver {
       this.life.fail(errorState('ikev2-vip-refused', 'no virtual IP in list-sas'));
       return false;
     }
-    // The claim grows to what was negotiated (at most what the profile asked for).
+    // The claim grows to what was negotiated (at most what the profile asked for; a server named
+    // in the profile is known by its address only now), read as CIDRs whatever charon's notation.
     const negotiated = new Set<string>();
-    for (const c of sa.children) for (const ts of c.remoteTs) negotiated.add(normalizePrefix(ts)?.cidr ?? ts);
+    for (const c of sa.children) for (const ts of c.remoteTs) for (const cidr of selectorPrefixes(ts, this.profile)) negotiated.add(cidr);
     if (!this.ctx.events.routesKnown([...negotiated])) {
       // The manager has reported the conflict and is stopping the session.
       this.life.endQuietly();
