@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ikev2Format } from '../../shared/profiles/ikev2/format.js';
 import type { Ikev2Profile } from '../../shared/profiles/ikev2/model.js';
-import { rangeToCidrs } from '../../shared/profiles/ikev2/routes.js';
+import { rangeToCidrs, selectorPrefixes } from '../../shared/profiles/ikev2/routes.js';
 import { summarizeIkev2 } from '../../shared/profiles/ikev2/summary.js';
 import { readSwanctl } from '../../shared/profiles/ikev2/swanctl.js';
 import { verifyIkev2Text } from '../../shared/profiles/ikev2/reread.js';
@@ -86,13 +86,26 @@ describe('routes and servers', () => {
     expect(ikev2Format.routes(profileOf('eap.swanctl.conf'))).toEqual(['0.0.0.0/0', '::/0']);
   });
 
-  it('routes everything of each virtual IP family when no remote_ts is given, and only the server without a virtual IP', () => {
+  it('routes only the server when no remote_ts is given, with or without a virtual IP (charon proposes TSr = its address)', () => {
     const p = profileOf('psk.swanctl.conf');
     const noTs = { ...p, children: p.children.map((c) => ({ ...c, remoteTs: [] })) };
-    expect(ikev2Format.routes({ ...noTs, vips: ['0.0.0.0'] })).toEqual(['0.0.0.0/0']);
-    expect(ikev2Format.routes({ ...noTs, vips: ['0.0.0.0', '::'] })).toEqual(['0.0.0.0/0', '::/0']);
+    expect(ikev2Format.routes({ ...noTs, vips: ['0.0.0.0'], remoteAddrs: ['198.51.100.7'] })).toEqual(['198.51.100.7/32']);
+    expect(ikev2Format.routes({ ...noTs, vips: ['0.0.0.0', '::'], remoteAddrs: ['198.51.100.7', '2001:db8::7'] })).toEqual(['198.51.100.7/32', '2001:db8::7/128']);
     expect(ikev2Format.routes({ ...noTs, vips: [], remoteAddrs: ['198.51.100.7'] })).toEqual(['198.51.100.7/32']);
-    expect(ikev2Format.routes({ ...noTs, vips: [] })).toEqual([]);
+    // A name is known by its address once charon resolved it (the negotiated selector).
+    expect(ikev2Format.routes({ ...noTs, vips: ['0.0.0.0'], remoteAddrs: ['vpn.example.com'] })).toEqual([]);
+  });
+
+  it('reads selectors as profiles write them and as charon lists negotiated ones', () => {
+    const p = { remoteAddrs: ['198.51.100.7'] };
+    expect(selectorPrefixes('10.0.0.0/8[udp/53]', p)).toEqual(['10.0.0.0/8']);
+    expect(selectorPrefixes('10.0.0.1-10.0.0.9', p)).toEqual(['10.0.0.1/32', '10.0.0.2/31', '10.0.0.4/30', '10.0.0.8/31']);
+    expect(selectorPrefixes('10.0.0.1..10.0.0.9', p)).toEqual(['10.0.0.1/32', '10.0.0.2/31', '10.0.0.4/30', '10.0.0.8/31']);
+    expect(selectorPrefixes('2001:db8::1..2001:db8::3', p)).toEqual(['2001:db8::1/128', '2001:db8::2/127']);
+    expect(selectorPrefixes('10.1.2.3', p)).toEqual(['10.1.2.3/32']);
+    expect(selectorPrefixes('dynamic', p)).toEqual(['198.51.100.7/32']);
+    expect(selectorPrefixes('not a selector', p)).toEqual([]);
+    expect(selectorPrefixes('10.0.0.9..10.0.0.1', p)).toEqual([]);
   });
 
   it('turns address ranges into the CIDRs that cover exactly them', () => {
