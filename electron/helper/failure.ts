@@ -1,4 +1,4 @@
-import type { HelperError, Localized } from '../../shared/ipc/helper-protocol.js';
+import type { HelperError, Localized, RouteConflictInfo } from '../../shared/ipc/helper-protocol.js';
 
 /** Longest message (per language) and detail an error reply carries: replies stay small whatever failed. */
 export const MAX_ERROR_MESSAGE_CHARS = 1000;
@@ -13,12 +13,12 @@ export function truncate(text: string, max: number): string {
 
 /** A refusal the helper sends back as an error response (never a crash). */
 export class HelperFailure extends Error {
-  constructor(readonly code: string, readonly userMessage: Localized, readonly detail?: string) {
+  constructor(readonly code: string, readonly userMessage: Localized, readonly detail?: string, readonly conflict?: RouteConflictInfo) {
     super(userMessage.en);
   }
 
   toError(): HelperError {
     const message = { en: truncate(this.userMessage.en, MAX_ERROR_MESSAGE_CHARS), ja: truncate(this.userMessage.ja, MAX_ERROR_MESSAGE_CHARS) };
-    return { code: this.code, message, ...(this.detail ? { detail: truncate(this.detail, MAX_ERROR_DETAIL_CHARS) } : {}) };
+    return { code: this.code, message, ...(this.detail ? { detail: truncate(this.detail, MAX_ERROR_DETAIL_CHARS) } : {}), ...(this.conflict ? { conflict: this.conflict } : {}) };
   }
 }

@@ -108,13 +108,16 @@ interface Verdict {
   killSwitch: KillSwitchPlan;
 }
 
-/** A conflict in words: the network, and the other session's name only when it is the caller's own. */
-function routeConflict(conflict: { other: RouteClaim; network: string }, uid: number): HelperFailure {
+/**
+ * A conflict in words and in data: the network, and the other session's name and id only when it
+ * is the caller's own (the app offers "Disconnect it and connect" by that id).
+ */
+function routeConflict(conflict: { other: RouteClaim; network: string }, uid: number, otherSessionId: string | undefined): HelperFailure {
   const mine = conflict.other.uid === uid;
   return new HelperFailure('route-conflict', {
     en: `This tunnel would route ${conflict.network}, which ${mine ? `“${conflict.other.name}”` : "another user's connection"} already routes. ${mine ? 'Disconnect it first.' : 'Try again once it has ended.'}`,
     ja: `このトンネルは ${conflict.network} をルーティングしますが、${mine ? `「${conflict.other.name}」` : '別のユーザーの接続'}がすでにルーティングしています。${mine ? '先にそちらを切断してください。' : 'その接続が終了してから、もう一度お試しください。'}`,
-  }, `route-conflict: ${conflict.network}`);
+  }, `route-conflict: ${conflict.network}`, { network: conflict.network, ...(mine && otherSessionId !== undefined ? { sessionId: otherSessionId } : {}) });
 }
 
 export class SessionManager {
@@ -328,11 +331,16 @@ export class SessionManager {
     return [...this.sessions.values()].filter((s) => s !== except && !s.stopping).map((s) => s.claim);
   }
 
+  /** The id of the session that holds `claim` (one of `claims()`). */
+  private sessionIdOf(claim: RouteClaim): string | undefined {
+    return [...this.sessions.values()].find((s) => s.claim === claim)?.info.id;
+  }
+
   /** Refuses a profile whose routes conflict with a running session's, or that is already connected. */
   private checkConflicts(inspection: InspectOk, profile: { name: string }, uid: number): Verdict {
     const prefixes = profileRoutes(inspection.profile);
     const conflict = findRouteConflict({ uid, name: profile.name, prefixes }, this.claims());
-    if (conflict) throw routeConflict(conflict, uid);
+    if (conflict) throw routeConflict(conflict, uid, this.sessionIdOf(conflict.other));
     for (const other of this.sessions.values()) {
       if (other.stopping || other.canonical !== inspection.canonical) continue;
       const mine = other.info.uid === uid;
@@ -365,8 +373,8 @@ export class SessionManager {
       }
       return true;
     }
-    const failure = routeConflict(conflict, claim.uid);
-    this.onState(session, { status: 'error', code: failure.code, message: failure.userMessage, ...(failure.detail ? { detail: failure.detail } : {}) });
+    const failure = routeConflict(conflict, claim.uid, this.sessionIdOf(conflict.other));
+    this.onState(session, { status: 'error', code: failure.code, message: failure.userMessage, ...(failure.detail ? { detail: failure.detail } : {}), ...(failure.conflict ? { conflict: failure.conflict } : {}) });
     return false;
   }
 

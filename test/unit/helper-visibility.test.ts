@@ -80,7 +80,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const errorOf = (m: Record<string, unknown>) => m['error'] as { code: string; message: { en: string; ja: string } };
+const errorOf = (m: Record<string, unknown>) => m['error'] as { code: string; message: { en: string; ja: string }; conflict?: { network: string; sessionId?: string } };
 let nextId = 100;
 const id = () => ++nextId;
 
@@ -136,7 +136,10 @@ describe('each user sees only their own', () => {
     expect(error.code).toBe('route-conflict');
     expect(error.message.en).toContain("another user's connection");
     expect(error.message.en).toContain('10.7.50.128/25');
+    // The conflict in data names the network only: neither alice's session id nor her profile.
+    expect(error.conflict).toEqual({ network: '10.7.50.128/25' });
     expect(JSON.stringify(reply)).not.toContain('alice-office');
+    expect(JSON.stringify(reply)).not.toContain(aliceSession);
   });
 
   it('a route pushed by the server that conflicts ends the new session (route-conflict), never the existing one', async () => {
@@ -146,12 +149,15 @@ describe('each user sees only their own', () => {
     const bobSession = (reply['result'] as { sessionId: string }).sessionId;
     await bob.until(() => eventsAbout(bob, bobSession).some((m) => m['event'] === 'session-removed'), 'bob session removed');
     expect(routeVerdicts.slice(before)).toEqual([false]);
-    const states = eventsAbout(bob, bobSession).flatMap((m) => (m['event'] === 'state' ? [m['state'] as { status: string; code?: string; message?: { en: string } }] : []));
+    const states = eventsAbout(bob, bobSession).flatMap((m) => (m['event'] === 'state' ? [m['state'] as { status: string; code?: string; message?: { en: string }; conflict?: { network: string; sessionId?: string } }] : []));
     expect(states.some((s) => s.status === 'connected')).toBe(false);
     const failed = states.find((s) => s.status === 'error');
     expect(failed?.code).toBe('route-conflict');
     expect(failed?.message?.en).toContain("another user's connection");
+    // Alice's tunnel address is the first network both route; her session is not named.
+    expect(failed?.conflict).toEqual({ network: '10.7.50.2/32' });
     expect(JSON.stringify(eventsAbout(bob, bobSession))).not.toContain('alice-office');
+    expect(JSON.stringify(eventsAbout(bob, bobSession))).not.toContain(aliceSession);
     // Alice's tunnel is untouched, and she never heard of Bob's.
     expect(sessions.list(0).map((s) => [s.id, s.state.status])).toEqual([[aliceSession, 'connected']]);
     expect(eventsAbout(alice, bobSession)).toEqual([]);
@@ -165,6 +171,8 @@ describe('each user sees only their own', () => {
     const overlap = await alice.request(0, { id: id(), type: 'connect', profile: wg(54, 'alice-lab', '10.7.50.0/26') });
     expect(errorOf(overlap).code).toBe('route-conflict');
     expect(errorOf(overlap).message.en).toContain('“alice-office”');
+    // Her own session, so the conflict in data names it: the app offers to disconnect exactly that one.
+    expect(errorOf(overlap).conflict).toEqual({ network: '10.7.50.2/32', sessionId: aliceSession });
     await alice.request(0, { id: id(), type: 'disconnect', all: true });
     expect(sessions.list(0)).toEqual([]);
     // Bob never saw any of it.
