@@ -1,0 +1,186 @@
+/**
+ * The kill switch through the real helper (issue 14), observed from outside the client as a packet
+ * monitor on the uplink would: the leak lab's ISP router counts every packet the client sends
+ * (test/lab/leaks.ts). One lab and one helper (in the client namespace, its state in its own
+ * directory) serve every case in order; a case that kills the helper starts the next one on the
+ * same directory, as systemd would restart it.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FirewallStatus, HelperEvent, SessionInfo } from '../../shared/ipc/helper-protocol.js';
+import { readKernelTable } from '../../electron/helper/firewall/apply.js';
+import { HelperRequestError } from '../../electron/main/helper-client.js';
+import { decoyProbes, downLeakLab, endpointProbe, lanProbes, LEAK_ADDR, probeRound, tunnelDnsProbes, upLeakLab, type LeakLab, type ProbeResult } from '../lab/leaks.js';
+import { findWireguardGo } from '../lab/wireguard.js';
+import { Observer, startHelperProcess, type RunningHelperProcess } from './helper-harness.js';
+
+let lab: LeakLab;
+let dir: string;
+let helper: RunningHelperProcess;
+let observer: Observer;
+
+const answered = (r: ProbeResult[]) => r.filter((p) => p.ok).map((p) => p.name).sort();
+const all = () => [...decoyProbes(lab), ...lanProbes(), ...tunnelDnsProbes(), ...endpointProbe()];
+// A keepalive makes wireguard-go handshake at once, with no traffic needed to start it.
+const profile = (text = readFileSync(lab.clientConfig, 'utf8')) => ({ kind: 'wireguard' as const, text: `${text}PersistentKeepalive = 25\n`, name: 'leak lab' });
+
+async function startHelper(): Promise<void> {
+  helper = await startHelperProcess(lab.clientNetns, dir);
+  observer = await Observer.open(helper.socketPath);
+}
+
+async function killHelper(): Promise<void> {
+  observer.close();
+  await helper.stop('SIGKILL');
+}
+
+function firewall(): Promise<FirewallStatus> {
+  return observer.client.request('firewall', {});
+}
+
+async function session(id: string): Promise<SessionInfo | undefined> {
+  return (await observer.client.request('list', {})).sessions.find((s) => s.id === id);
+}
+
+async function connect(options: { killSwitch?: boolean; allowLan?: boolean } = {}): Promise<string> {
+  const from = observer.events.length;
+  const { sessionId } = await observer.client.request('connect', { profile: profile(), options });
+  await observer.waitForState(sessionId, 'connected', 20_000, from);
+  return sessionId;
+}
+
+async function disconnect(sessionId: string): Promise<void> {
+  await observer.client.request('disconnect', { sessionId });
+}
+
+beforeAll(async () => {
+  lab = await upLeakLab();
+  dir = mkdtempSync(join(tmpdir(), 'tsunagu-ks-'));
+  await startHelper();
+}, 60_000);
+
+afterAll(async () => {
+  observer.close();
+  await helper.stop();
+  // Quitting lifts the kill switch; nothing of ours is left in the namespace.
+  expect(await readKernelTable({ netns: lab.clientNetns })).toEqual({ ok: true, value: null });
+  await downLeakLab(lab);
+});
+
+describe('kill switch through the helper (WireGuard full tunnel, v4-only, on a host with global IPv6)', () => {
+  it('off: behaviour unchanged — IPv6, sockets bound to the uplink and DNS to the ISP leave (regression guard); traffic "unprotected"', async () => {
+    const id = await connect({ killSwitch: false });
+    expect((await session(id))?.traffic).toBe('unprotected');
+    expect((await firewall()).mode).toBe('off');
+    const { results, seen } = await probeRound(lab, all());
+    expect(answered(results)).toEqual(expect.arrayContaining(['tcp v4', 'tcp v6', 'tcp v4 bound', 'dns-udp v6', 'lan tcp v4']));
+    expect(seen.leak_v4).toBeGreaterThan(0);
+    expect(seen.leak_v6).toBeGreaterThan(0);
+    await disconnect(id);
+  });
+
+  it('on by default for a full tunnel: connected, only the tunnel answers, zero packets leak (TCP/UDP/ICMP/53, v4 + v6, bound), LAN closed; traffic "tunnel"', async () => {
+    const id = await connect();
+    const status = await firewall();
+    expect(status).toMatchObject({ mode: 'tunnel', reason: 'kill-switch', sessionId: id, ownSession: true, allowLan: false });
+    expect((await session(id))?.traffic).toBe('tunnel');
+    const { results, seen } = await probeRound(lab, all());
+    const ok = answered(results);
+    expect(ok).toEqual(expect.arrayContaining(['icmp v4', 'tcp v4', 'tunnel dns-udp', 'udp v4']));
+    for (const blocked of ['tcp v6', 'tcp v4 bound', 'udp v6 bound', 'icmp v6', 'lan tcp v4', 'endpoint unmarked']) expect(ok).not.toContain(blocked);
+    expect(seen.leak_total).toBe(0);
+    expect(seen.lan).toBe(0);
+    expect(seen.endpoint).toBeGreaterThan(0);
+    // Refused at once (reject), so applications fail fast.
+    expect(results.find((p) => p.name === 'tcp v6')?.ms).toBeLessThan(300);
+    await disconnect(id);
+    expect((await firewall()).mode).toBe('off');
+  });
+
+  it('SIGKILL of wireguard-go: the session is no longer connected, the block stays (traffic "blocked"), zero leaked; Disconnect lifts it', async () => {
+    const id = await connect();
+    const iface = (await session(id))?.interfaceName ?? '';
+    const pid = findWireguardGo(lab.clientNetns, iface);
+    expect(pid).not.toBeNull();
+    const from = observer.events.length;
+    process.kill(pid ?? 0, 'SIGKILL');
+    await observer.waitFor((e: HelperEvent): e is Extract<HelperEvent, { event: 'session-removed' }> => e.event === 'session-removed' && e.sessionId === id, 15_000, from);
+    const status = await firewall();
+    expect(status).toMatchObject({ mode: 'blocked', reason: 'kill-switch', sessionId: id, ownSession: true });
+    expect(observer.events.slice(from).some((e) => e.event === 'firewall' && e.status.mode === 'blocked')).toBe(true);
+    const { results, seen } = await probeRound(lab, all());
+    expect(answered(results)).toEqual([]);
+    expect(seen.leak_total).toBe(0);
+    expect(seen.endpoint).toBe(0);
+    // The user's way out: Disconnect of the dropped session.
+    expect(await observer.client.request('disconnect', { sessionId: id })).toEqual({ sessionIds: [id] });
+    expect((await firewall()).mode).toBe('off');
+  });
+
+  it('LAN allowed: the LAN answers, still nothing else leaks; SIGKILL of the helper + restart → blocked for reason "restart" (LAN still allowed), zero leaked; unblock lifts it', async () => {
+    await connect({ allowLan: true });
+    const before = await probeRound(lab, all());
+    expect(answered(before.results)).toEqual(expect.arrayContaining(['lan tcp v4', 'lan udp v6']));
+    expect(answered(before.results)).not.toContain('lan dns v4');
+    expect(before.seen.lan).toBeGreaterThan(0);
+    expect(before.seen.leak_total).toBe(0);
+    await killHelper();
+    // No helper at all: the rules are the kernel's.
+    const orphaned = await probeRound(lab, decoyProbes(lab));
+    expect(orphaned.seen.leak_total).toBe(0);
+    await startHelper();
+    const status = await firewall();
+    expect(status).toMatchObject({ mode: 'blocked', reason: 'restart', ownSession: true, allowLan: true });
+    const after = await probeRound(lab, all());
+    expect(answered(after.results)).toEqual(expect.arrayContaining(['lan tcp v4']));
+    expect(answered(after.results).filter((n) => !n.startsWith('lan'))).toEqual([]);
+    expect(after.seen.leak_total).toBe(0);
+    expect(await observer.client.request('unblock', {})).toMatchObject({ mode: 'off', reason: null });
+  });
+
+  it('lockdown with no tunnel: blocked, zero leaked, kept across a helper crash and restart; turning it off lifts it', async () => {
+    expect(await observer.client.request('set-lockdown', { enabled: true })).toMatchObject({ mode: 'blocked', reason: 'lockdown', lockdown: { enabled: true, byPolicy: false } });
+    const first = await probeRound(lab, all());
+    expect(answered(first.results)).toEqual([]);
+    expect(first.seen.leak_total).toBe(0);
+    await killHelper();
+    await startHelper();
+    expect(await firewall()).toMatchObject({ mode: 'blocked', reason: 'lockdown', lockdown: { enabled: true } });
+    // A tunnel under lockdown carries traffic as with the kill switch; its disconnect goes back to lockdown.
+    const id = await connect({ killSwitch: false });
+    expect((await firewall()).mode).toBe('tunnel');
+    const through = await probeRound(lab, all());
+    expect(through.seen.leak_total).toBe(0);
+    await disconnect(id);
+    expect(await firewall()).toMatchObject({ mode: 'blocked', reason: 'lockdown' });
+    const unblock = await observer.client.request('unblock', {});
+    expect(unblock.mode).toBe('blocked');
+    expect(await observer.client.request('set-lockdown', { enabled: false })).toMatchObject({ mode: 'off', lockdown: { enabled: false } });
+    const open = await probeRound(lab, decoyProbes(lab));
+    expect(open.seen.leak_v6).toBeGreaterThan(0);
+  });
+
+  it('a placeholder server name fails the connect at once with server-not-found (en/ja), kill switch or not, and blocks nothing', async () => {
+    const text = readFileSync(lab.clientConfig, 'utf8').replace(`Endpoint = ${LEAK_ADDR.vpn}:`, 'Endpoint = vpn-server-ip:');
+    for (const killSwitch of [true, false]) {
+      const started = performance.now();
+      const error = await observer.client.request('connect', { profile: profile(text), options: { killSwitch } }).then(() => null, (e: unknown) => (e instanceof HelperRequestError ? e.error : null));
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(error?.code).toBe('server-not-found');
+      expect(error?.message.en).toContain('vpn-server-ip');
+      expect(error?.message.ja).toContain('vpn-server-ip');
+    }
+    expect((await firewall()).mode).toBe('off');
+  });
+});
+
+describe('hostile kill switch options', () => {
+  it('a kill switch on a split tunnel is refused with its own code; allowLan as a string is refused by the schema', async () => {
+    const split = readFileSync(lab.clientConfig, 'utf8').replace('AllowedIPs = 0.0.0.0/0', `AllowedIPs = ${LEAK_ADDR.tunnelNet}`);
+    await expect(observer.client.request('connect', { profile: profile(split), options: { killSwitch: true } })).rejects.toMatchObject({ error: { code: 'kill-switch-needs-full-tunnel' } });
+    await expect(observer.client.request('connect', { profile: profile(), options: { allowLan: 'yes' as unknown as boolean } })).rejects.toMatchObject({ error: { code: 'bad-request' } });
+    expect((await firewall()).mode).toBe('off');
+  });
+});
