@@ -10,6 +10,7 @@ import { useConnections, useHelper, useManaged, useProfiles } from '../state/sto
 import { currentRates, emptyThroughput } from '../state/throughput.js';
 import { isActive, routeConflictOf, serverShown, tunnelAddresses, tunnelView, type RouteConflict } from '../state/tunnel-view.js';
 import { ErrorNote, TechnicalDetails } from './ErrorNote.js';
+import { ProtectionLine } from './LeakProtection.js';
 import { StateIcon } from './StateIcon.js';
 import { ThroughputGraph } from './ThroughputGraph.js';
 
@@ -70,6 +71,7 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
           <p className="state-words">{t(view.label, { attempt: view.attempt ?? 1 })}</p>
           {view.reason && <p className="state-reason">{t(view.reason)}</p>}
           {view.rawReason && <TechnicalDetails code={view.rawReason} label={t('connection.why')} />}
+          <ProtectionLine profileId={profile.id} />
         </div>
         <button
           type="button"

@@ -2,10 +2,10 @@ import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppError, Settings } from '../../../shared/ipc/app-api.js';
 import { useLanguage } from '../i18n.js';
-import { changeSettings } from '../state/actions.js';
+import { changeSettings, setLockdown } from '../state/actions.js';
 import { filterProfiles } from '../state/profiles.js';
 import { locksOf } from '../state/managed.js';
-import { useManaged, useProfiles, useSettings } from '../state/store.js';
+import { useFirewall, useHelper, useManaged, useProfiles, useSettings } from '../state/store.js';
 import { ErrorNote } from './ErrorNote.js';
 
 /** Each control saves on change; main answers with the settings now in force. */
@@ -46,6 +46,7 @@ export function SettingsPage() {
           <p id="connect-on-launch-help" className="hint">{t('settings.connectOnLaunchHelp')}</p>
         </div>
       </section>
+      <LeakProtectionSettings settings={settings} onChange={(patch) => void set(patch)} />
       <section className="card" aria-labelledby="notifications-heading">
         <h2 id="notifications-heading">{t('settings.notificationsTitle')}</h2>
         <Toggle id="notifications" checked={settings.notifications} help={t('settings.notificationsHelp')} onChange={(v) => void set({ notifications: v })}>
@@ -75,6 +76,47 @@ export function SettingsPage() {
         </section>
       )}
     </div>
+  );
+}
+
+/** Kill switch, LAN, always-on (issue 14); each locked with the reason when a policy forces it. */
+function LeakProtectionSettings({ settings, onChange }: { settings: Settings; onChange: (patch: Partial<Settings>) => void }) {
+  const { t } = useTranslation();
+  const firewall = useFirewall((s) => s.firewall);
+  const known = useFirewall((s) => s.known);
+  const helperReady = useHelper((s) => s.status.status === 'available');
+  const [error, setError] = useState<AppError | null>(null);
+  // A helper without a firewall (before issue 14): the settings stay, but nothing enforces them.
+  const unsupported = helperReady && known && firewall === null;
+  const killSwitchForced = firewall?.killSwitchForced ?? false;
+  const lockdownForced = firewall?.lockdown.byPolicy ?? false;
+
+  async function changeLockdown(enabled: boolean): Promise<void> {
+    const result = await setLockdown(enabled);
+    setError(result.ok ? null : result.error);
+  }
+
+  return (
+    <section className="card" aria-labelledby="protection-heading">
+      <h2 id="protection-heading">{t('protection.settingsTitle')}</h2>
+      {error && <ErrorNote error={error} title={t('settings.saveFailed')} />}
+      {unsupported && <p className="hint">{t('protection.unsupported')}</p>}
+      <Toggle id="kill-switch" checked={killSwitchForced || settings.killSwitch} locked={killSwitchForced} help={killSwitchForced ? t('protection.forcedKillSwitch') : t('protection.killSwitchHelp')} onChange={(v) => onChange({ killSwitch: v })}>
+        {t('protection.killSwitch')}
+      </Toggle>
+      <Toggle id="allow-lan" checked={settings.allowLan} help={t('protection.allowLanHelp')} onChange={(v) => onChange({ allowLan: v })}>
+        {t('protection.allowLan')}
+      </Toggle>
+      <Toggle
+        id="always-on"
+        checked={firewall?.lockdown.enabled ?? false}
+        locked={lockdownForced || firewall === null}
+        help={lockdownForced ? t('protection.forcedAlwaysOn') : t('protection.alwaysOnHelp')}
+        onChange={(v) => void changeLockdown(v)}
+      >
+        {t('protection.alwaysOn')}
+      </Toggle>
+    </section>
   );
 }
 

@@ -4,10 +4,11 @@ import type { Credentials } from '../../../shared/ipc/helper-protocol.js';
 import { request } from '../api.js';
 import { i18next } from '../i18n.js';
 import { connectionsLoaded, signInDropped, signInSent } from './connections.js';
+import { firewallLoaded } from './firewall.js';
 import { logsLoaded } from './logs.js';
 import { managedLoaded } from './managed.js';
 import { filterProfiles, profilesFailed, profilesLoaded } from './profiles.js';
-import { useConnections, useHelper, useLogs, useManaged, useProfiles, useSettings, useUi } from './store.js';
+import { useConnections, useFirewall, useHelper, useLogs, useManaged, useProfiles, useSettings, useUi } from './store.js';
 import { isActive } from './tunnel-view.js';
 import { announced, enqueueReview, importFailed, reviewClosed, selectionAfterList, type Page } from './ui.js';
 
@@ -24,6 +25,24 @@ export async function loadStartupState(): Promise<void> {
   void refreshProfiles();
   void refreshConnections();
   void refreshManaged();
+  void refreshFirewall();
+}
+
+export async function refreshFirewall(): Promise<void> {
+  const result = await request((a) => a.firewallGet({}));
+  if (result.ok) useFirewall.setState((s) => firewallLoaded(s, result.value.firewall));
+}
+
+/** Always-on on or off; main answers with the firewall as the helper now has it. */
+export async function setLockdown(enabled: boolean): Promise<Done> {
+  const result = await request((a) => a.firewallSetLockdown({ enabled }));
+  if (result.ok) useFirewall.setState((s) => firewallLoaded(s, result.value));
+  return done(result);
+}
+
+/** "Disconnect" on "Blocked — the VPN is down": main ends the holding session or lifts the block. */
+export async function liftBlock(): Promise<Done> {
+  return done(await request((a) => a.firewallLiftBlock({})));
 }
 
 export async function refreshManaged(): Promise<void> {

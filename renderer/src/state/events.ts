@@ -2,14 +2,15 @@
 import type { AppEvent, TsunaguApi } from '../../../shared/ipc/app-api.js';
 import type { LogLine } from '../../../shared/ipc/helper-protocol.js';
 import { i18next } from '../i18n.js';
-import { announce, connect, refreshConnections, refreshProfiles } from './actions.js';
+import { announce, connect, refreshConnections, refreshFirewall, refreshProfiles } from './actions.js';
 import { reduceConnections, refusedSignIn } from './connections.js';
+import { firewallNotice, reduceFirewall } from './firewall.js';
 import { reduceHelper } from './helper.js';
 import { reduceManaged } from './managed.js';
 import { appendLogs } from './logs.js';
 import { reduceProfiles } from './profiles.js';
 import { reduceSettings } from './settings.js';
-import { useConnections, useHelper, useLogs, useManaged, useProfiles, useSettings, useUi } from './store.js';
+import { useConnections, useFirewall, useHelper, useLogs, useManaged, useProfiles, useSettings, useUi } from './store.js';
 import { tunnelView } from './tunnel-view.js';
 import { reduceUi } from './ui.js';
 
@@ -42,7 +43,18 @@ export function routeEvent(event: AppEvent): void {
     case 'helper': {
       const wasAvailable = useHelper.getState().status.status === 'available';
       useHelper.setState((s) => reduceHelper(s, event));
-      if (!wasAvailable && event.helper.status === 'available') void refreshConnections();
+      if (!wasAvailable && event.helper.status === 'available') {
+        void refreshConnections();
+        void refreshFirewall();
+      }
+      return;
+    }
+    case 'firewall': {
+      const before = firewallNotice(useFirewall.getState().firewall, useConnections.getState().byProfile)?.kind;
+      useFirewall.setState((s) => reduceFirewall(s, event));
+      const after = firewallNotice(event.firewall, useConnections.getState().byProfile)?.kind;
+      // The notice itself is an alert; the live region says when it is over.
+      if (before === 'vpn-down' && after === undefined && event.firewall?.mode === 'off') announce(i18next.t('protection.line.direct'));
       return;
     }
     case 'profiles-changed':

@@ -1,6 +1,7 @@
 /** The zustand stores; their state changes only through the pure reducers beside them. */
 import { create } from 'zustand';
 import { initialConnections, type ConnectionsState } from './connections.js';
+import { initialFirewall, type FirewallState } from './firewall.js';
 import { initialHelper, type HelperState } from './helper.js';
 import { initialLogs, type LogsState } from './logs.js';
 import { initialManaged, type ManagedStore } from './managed.js';
@@ -15,3 +16,4 @@ export const useSettings = create<SettingsState>()(() => initialSettings);
 export const useLogs = create<LogsState>()(() => initialLogs);
 export const useUi = create<UiState>()(() => initialUi);
 export const useManaged = create<ManagedStore>()(() => initialManaged);
+export const useFirewall = create<FirewallState>()(() => initialFirewall);
