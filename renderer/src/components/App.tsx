@@ -12,6 +12,7 @@ import { ErrorNote } from './ErrorNote.js';
 import { HelperUnavailable } from './HelperUnavailable.js';
 import { ImportDialog } from './ImportDialog.js';
 import { ImportReview } from './ImportReview.js';
+import { FirewallBanner } from './LeakProtection.js';
 import { LogPage } from './LogPage.js';
 import { ProfilesPage } from './ProfilesPage.js';
 import { SettingsPage } from './SettingsPage.js';
@@ -51,6 +52,7 @@ export function App() {
           {t('helper.connecting')}
         </p>
       )}
+      <FirewallBanner />
       {importFailure && (
         <div className="banner error">
           <ErrorNote error={importFailure.error} title={importFailure.source ? t('import.failedNamed', { source: importFailure.source }) : t('import.failedTitle')} />
