@@ -118,17 +118,26 @@ describe('route conflicts', () => {
     code: 'route-conflict',
     message: { en: 'This tunnel would route 198.18.9.0/24, which “Office” already routes. Disconnect it first.', ja: 'このトンネルは 198.18.9.0/24 をルーティングしますが、「Office」がすでにルーティングしています。先にそちらを切断してください。' },
     detail: 'route-conflict: 198.18.9.0/24',
+    conflict: { network: '198.18.9.0/24', sessionId: 'sess0office' },
   };
-  const active = [{ id: 'office01', name: 'Office' }, { id: 'home0001', name: 'Home' }];
+  const active = [{ id: 'office01', name: 'Office', sessionId: 'sess0office' }, { id: 'home0001', name: 'Home', sessionId: 'sess00home' }];
 
-  it('names the network and the profile that routes it', () => {
+  it('names the network and the profile whose session the helper named', () => {
     expect(routeConflictOf(error, active)).toEqual({ network: '198.18.9.0/24', other: { id: 'office01', name: 'Office' }, code: 'route-conflict', detail: error.detail });
   });
 
-  it('offers nothing for another user’s tunnel, an ambiguous name, or another error', () => {
-    const otherUser = { ...error, message: { en: "This tunnel would route 198.18.9.0/24, which another user's connection already routes.", ja: '…別のユーザーの接続…' } };
+  it('goes by the session, not by the name in the words: two profiles of the same name are told apart', () => {
+    const twins = [{ id: 'officeA1', name: 'Office', sessionId: 'sess0other' }, { id: 'officeB1', name: 'Office', sessionId: 'sess0office' }];
+    expect(routeConflictOf(error, twins)?.other).toEqual({ id: 'officeB1', name: 'Office' });
+    // A profile named in the message but holding another session is not the one in the way.
+    expect(routeConflictOf(error, [{ id: 'office01', name: 'Office', sessionId: 'sess0other' }])).toBeNull();
+  });
+
+  it('offers nothing for another user’s tunnel (no session named), a conflict without data, or another error', () => {
+    const otherUser = { ...error, message: { en: "This tunnel would route 198.18.9.0/24, which another user's connection already routes.", ja: '…別のユーザーの接続…' }, conflict: { network: '198.18.9.0/24' } };
     expect(routeConflictOf(otherUser, active)).toBeNull();
-    expect(routeConflictOf(error, [{ id: 'a', name: 'Office' }, { id: 'b', name: 'Office' }])).toBeNull();
+    const { conflict: _dropped, ...withoutData } = error;
+    expect(routeConflictOf(withoutData, active)).toBeNull();
     expect(routeConflictOf({ ...error, code: 'already-connected' }, active)).toBeNull();
     expect(routeConflictOf(null, active)).toBeNull();
   });

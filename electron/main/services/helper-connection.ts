@@ -63,7 +63,10 @@ function isTerminal(state: TunnelState): boolean {
 
 /** A request error as the UI reports it: the helper's own words when it sent some. */
 function requestError(e: unknown): AppError {
-  if (e instanceof HelperRequestError) return e.error.detail === undefined ? { code: e.error.code, message: e.error.message } : { code: e.error.code, message: e.error.message, detail: e.error.detail };
+  if (e instanceof HelperRequestError) {
+    const { code, message, detail, conflict } = e.error;
+    return { code, message, ...(detail !== undefined ? { detail } : {}), ...(conflict !== undefined ? { conflict } : {}) };
+  }
   return appError('helper-unavailable', 'errHelperUnavailable', {}, errorDetail(e));
 }
 

@@ -47,7 +47,7 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
     if (!result.ok) setFailure(result.error);
   }
 
-  // Names of the other profiles that are up: the route conflict names one of them.
+  // The other profiles that are up: a route conflict names one of them by its session.
   const others = useOtherActive(profile.id);
   const stateError = state?.status === 'error' ? state : null;
   const conflict = routeConflictOf(stateError ?? failure, others);
@@ -125,11 +125,11 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
   );
 }
 
-/** Profiles (other than `id`) whose tunnel is up or on its way, with their names. */
-function useOtherActive(id: string): Array<{ id: string; name: string }> {
+/** Profiles (other than `id`) whose tunnel is up or on its way, with their names and session ids. */
+function useOtherActive(id: string): Array<{ id: string; name: string; sessionId: string | null }> {
   const byProfile = useConnections((s) => s.byProfile);
   const list = useProfiles((s) => s.list);
-  return list.filter((p) => p.id !== id && isActive(byProfile[p.id]?.state)).map((p) => ({ id: p.id, name: p.name }));
+  return list.filter((p) => p.id !== id && isActive(byProfile[p.id]?.state)).map((p) => ({ id: p.id, name: p.name, sessionId: byProfile[p.id]?.sessionId ?? null }));
 }
 
 /** The helper refused this profile because another tunnel routes the same network; offer to swap. */

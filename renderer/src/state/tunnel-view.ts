@@ -81,19 +81,20 @@ export function isActive(state: TunnelState | undefined): boolean {
 export type RouteConflict = { network: string; other: { id: string; name: string }; code: string; detail?: string };
 
 /**
- * Reads the helper's `route-conflict` error: its detail is `route-conflict: <network>`, its message
- * quotes the other session's name when that session is the user's own. Null when it is not a route
- * conflict, or the other tunnel is not one of `active` (another user's): then there is nothing to offer.
+ * Reads the helper's `route-conflict` error: its `conflict` names the network and, when the tunnel
+ * in the way is the user's own, that session's id, which one of `active` (profiles with their
+ * session ids) holds. Null when it is not a route conflict, or the other tunnel is not one of
+ * `active` (another user's, never named): then there is nothing to offer.
  */
-export function routeConflictOf(error: { code: string; message: { en: string; ja: string }; detail?: string } | null, active: readonly { id: string; name: string }[]): RouteConflict | null {
-  if (!error || error.code !== 'route-conflict') return null;
-  const network = /^route-conflict:\s*(\S+)/.exec(error.detail ?? '')?.[1];
-  if (!network) return null;
-  const named = active.filter((p) => error.message.en.includes(`“${p.name}”`) || error.message.ja.includes(`「${p.name}」`));
-  // Two tunnels up under the same name: which one is meant cannot be told, so nothing is offered.
-  const other = named.length === 1 ? named[0] : undefined;
-  if (!other) return null;
-  return { network, other, code: error.code, ...(error.detail !== undefined ? { detail: error.detail } : {}) };
+export function routeConflictOf(
+  error: { code: string; detail?: string; conflict?: { network: string; sessionId?: string } } | null,
+  active: readonly { id: string; name: string; sessionId: string | null }[],
+): RouteConflict | null {
+  if (!error || error.code !== 'route-conflict' || !error.conflict?.sessionId) return null;
+  const { network, sessionId } = error.conflict;
+  const holder = active.find((p) => p.sessionId === sessionId);
+  if (!holder) return null;
+  return { network, other: { id: holder.id, name: holder.name }, code: error.code, ...(error.detail !== undefined ? { detail: error.detail } : {}) };
 }
 
 /** The server as the connected view shows it: the address the tunnel reached, with the profile's transport ("/udp"). */
