@@ -1,10 +1,10 @@
 /**
- * The tray model for every state (icon, tooltip, menu) in both languages, the notification rules
+ * The tray model for every state (icon, tooltip, menu; leak protection's block) in both languages, the notification rules
  * (when to speak up and when not), and the main catalog (every key in both languages, with the
  * same placeholders).
  */
 import { describe, expect, it } from 'vitest';
-import type { ConnectionView, HelperStatus } from '../../shared/ipc/app-api.js';
+import type { ConnectionView, FirewallView, HelperStatus } from '../../shared/ipc/app-api.js';
 import type { TunnelState } from '../../shared/ipc/helper-protocol.js';
 import { mainCatalog, mainText } from '../../shared/i18n/main-catalog.js';
 import { unavailableStatus } from '../../electron/main/services/helper-status.js';
@@ -111,6 +111,25 @@ describe('tray model', () => {
     const model = trayModel(state({ lang: 'ja', connections: [view(OFFICE, connected())] }));
     expect(model.tooltip).toBe('Tsunagu — Office に接続済み (10.8.0.2)');
     expect(labels(model.items)).toEqual(['Office に接続済み (10.8.0.2)', '---', '「Office」を切断', '「Home」に接続', '---', 'Tsunagu を開く', 'プロファイルをインポート…', '---', '切断して終了']);
+  });
+
+  it('leak protection: "Blocked — the VPN is down" when a block holds and nothing is coming up; always-on says it blocks until a VPN connects', () => {
+    const off: FirewallView = { mode: 'off', reason: null, sessionId: null, ownSession: false, allowLan: false, lockdown: { enabled: false, byPolicy: false }, killSwitchForced: false, since: 1, profileId: null };
+    const dropped: TunnelState = { status: 'error', code: 'process-exited', message: { en: 'The VPN program stopped.', ja: 'VPN プログラムが停止しました。' } };
+    const blocked = trayModel(state({ connections: [view(OFFICE, dropped)], firewall: { ...off, mode: 'blocked', reason: 'kill-switch', ownSession: true, profileId: OFFICE } }));
+    expect(blocked.icon).toBe('error');
+    expect(blocked.tooltip).toBe('Tsunagu — Blocked — the VPN is down');
+    expect(blocked.items[0]).toEqual({ kind: 'label', label: 'Blocked — the VPN is down' });
+    expect(trayModel(state({ lang: 'ja', firewall: { ...off, mode: 'blocked', reason: 'restart' } })).items[0]).toEqual({ kind: 'label', label: '遮断中 — VPN が切断されています' });
+    // Connecting again: the tray says so (the block is the kill switch holding while it comes up).
+    const coming = trayModel(state({ connections: [view(OFFICE, { status: 'reconnecting', reason: 'x', attempt: 1 })], firewall: { ...off, mode: 'blocked', reason: 'kill-switch', profileId: OFFICE } }));
+    expect(coming).toMatchObject({ icon: 'connecting', tooltip: 'Tsunagu — Reconnecting to Office…' });
+    const lockdown = trayModel(state({ firewall: { ...off, mode: 'blocked', reason: 'lockdown', lockdown: { enabled: true, byPolicy: false } } }));
+    expect(lockdown).toMatchObject({ icon: 'disconnected', tooltip: 'Tsunagu — Always-on: traffic is blocked until a VPN connects' });
+    expect(trayModel(state({ lang: 'ja', firewall: { ...off, mode: 'blocked', reason: 'policy', lockdown: { enabled: true, byPolicy: true } } })).items[0]).toEqual({ kind: 'label', label: '常時接続: VPN に接続するまで通信を遮断しています' });
+    // Connected behind the kill switch, or with the firewall off: the usual words.
+    expect(trayModel(state({ connections: [view(OFFICE, connected())], firewall: { ...off, mode: 'tunnel', reason: 'kill-switch', profileId: OFFICE } })).tooltip).toBe('Tsunagu — Connected to Office (10.8.0.2)');
+    expect(trayModel(state({ firewall: off })).tooltip).toBe('Tsunagu — Not connected');
   });
 
   it('ignores connections of profiles that no longer exist', () => {

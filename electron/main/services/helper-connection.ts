@@ -25,6 +25,7 @@ import { EventSource } from './events.js';
 import { DEFAULT_BACKOFF, nextBackoff, unavailableReason, unavailableStatus } from './helper-status.js';
 import type { ProfileRecord } from './profile-record.js';
 import type { ProfileStore } from './profile-store.js';
+import type { FirewallOptions } from './settings-store.js';
 
 /** What the manager needs from a helper connection (HelperClient; a fake in some tests). */
 export interface HelperLink {
@@ -53,8 +54,8 @@ export interface ConnectionManagerOptions {
   backoff?: { minMs: number; maxMs: number };
   /** How long the helper may take to answer hello (default 10 s). */
   helloTimeoutMs?: number;
-  /** The kill switch and LAN settings each connect (and always-on) sends (default: kill switch on, no LAN). */
-  firewallSettings?: () => { killSwitch: boolean; allowLan: boolean };
+  /** The kill switch and LAN settings each connect (and always-on) sends (default: the helper's, no LAN). */
+  firewallSettings?: () => FirewallOptions;
 }
 
 function isTerminal(state: TunnelState): boolean {
@@ -89,11 +90,11 @@ export function routingOf(record: Pick<ProfileRecord, 'kind' | 'canonical'>): Pi
 }
 
 /**
- * An old helper refuses a request it has no schema for as malformed: then it has no firewall, and
- * the app says traffic is not protected rather than failing.
+ * A helper without a firewall: an old one refuses the request it has no schema for as malformed,
+ * one run without its kill switch says so. The app then says traffic is not protected.
  */
-function isUnknownRequest(e: unknown): boolean {
-  return e instanceof HelperRequestError && e.error.code === 'bad-request';
+function hasNoFirewall(e: unknown): boolean {
+  return e instanceof HelperRequestError && (e.error.code === 'bad-request' || e.error.code === 'firewall-unavailable');
 }
 
 const sessionsFileSchema = z.object({ version: z.literal(1), sessions: z.record(z.string(), z.string()) });
@@ -204,7 +205,7 @@ export class ConnectionManager {
       if (this.link === link) this.setFirewall(status);
     } catch (e) {
       // A helper that goes away meanwhile is reported by onLinkClosed.
-      if (this.link === link && isUnknownRequest(e)) this.setFirewall(null);
+      if (this.link === link && hasNoFirewall(e)) this.setFirewall(null);
     }
   }
 
@@ -518,7 +519,7 @@ export class ConnectionManager {
     this.setView(profileId, { profileId, sessionId: null, state: { status: 'connecting', phase: 'starting' }, bytesIn: 0, bytesOut: 0, rateIn: 0, rateOut: 0, prompt: null });
     this.connectsInFlight++;
     try {
-      const options = this.options.firewallSettings?.() ?? { killSwitch: true, allowLan: false };
+      const options = this.options.firewallSettings?.() ?? { allowLan: false };
       const target = record ? { profile: { kind: record.value.kind, text: record.value.canonical, name: record.value.name } } : { provisioned: provisioned?.id };
       const { sessionId } = await link.request('connect', { ...target, options });
       this.sessionProfiles.set(sessionId, profileId);

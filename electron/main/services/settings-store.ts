@@ -18,9 +18,18 @@ export const DEFAULT_SETTINGS: Settings = {
   allowLan: false,
 };
 
-/** What a connect asks of the helper's firewall (it applies the kill switch to full-tunnel sessions only). */
-export function connectOptionsFrom(settings: Pick<Settings, 'killSwitch' | 'allowLan'>): { killSwitch: boolean; allowLan: boolean } {
-  return { killSwitch: settings.killSwitch, allowLan: settings.allowLan };
+export interface FirewallOptions {
+  killSwitch?: false;
+  allowLan: boolean;
+}
+
+/**
+ * What a connect asks of the helper's firewall. The kill switch on is the helper's own default
+ * (on for full tunnels, also one an OpenVPN server pushes; split tunnels are not guarded), so it
+ * is left unsaid: an explicit `true` would make the helper refuse a split-tunnel profile.
+ */
+export function connectOptionsFrom(settings: Pick<Settings, 'killSwitch' | 'allowLan'>): FirewallOptions {
+  return settings.killSwitch ? { allowLan: settings.allowLan } : { killSwitch: false, allowLan: settings.allowLan };
 }
 
 /** Keeps each field that is valid on its own; the default for the rest. */
