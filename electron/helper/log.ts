@@ -86,7 +86,7 @@ export type MessageLogger = <C extends HelperMessageCode>(level: LogLine['level'
 export function stateMessage(state: TunnelState): CodedMessage {
   switch (state.status) {
     case 'connecting':
-      return { code: 'session.connecting', params: { phase: state.phase } };
+      return { code: `session.connecting.${state.phase}`, params: {} };
     case 'authenticating':
       return { code: 'session.authenticating', params: {} };
     case 'connected':

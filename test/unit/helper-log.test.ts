@@ -141,7 +141,9 @@ describe('coded lines', () => {
     expect(failed.text).toBe('state error auth-failed: Wrong password. — AUTH_FAILED');
     expect(failed.code).toBe('session.errorDetail');
     expect(renderHelperMessage('ja', 'session.errorDetail', failed.params ?? {})).toBe('状態: エラー auth-failed: パスワードが違います。 — AUTH_FAILED');
-    expect(log.coded('info', stateMessage({ status: 'connecting', phase: 'handshake' })).text).toBe('state connecting (handshake)');
+    const handshake = log.coded('info', stateMessage({ status: 'connecting', phase: 'handshake' }));
+    expect(handshake).toMatchObject({ code: 'session.connecting.handshake', text: 'state connecting (handshake)' });
+    expect(renderHelperMessage('ja', 'session.connecting.handshake', handshake.params ?? {})).toBe('状態: 接続中 (安全な接続を確立しています)');
     expect(log.coded('info', stateMessage({ status: 'disconnected', reason: 'requested by the user' })).text).toBe('state disconnected (requested by the user)');
   });
 
