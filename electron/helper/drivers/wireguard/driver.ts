@@ -351,7 +351,8 @@ class WireGuardDriver implements Driver {
       if (this.finished) break;
       const now = Date.now();
       const fast = this.connected ? now < this.fastPollUntil : now - started < initialPollWindowMs;
-      await this.sleep(fast ? initialPollMs : this.connected ? connectedPollMs : handshakePollMs);
+      // While the server is silent, its first reply is looked for as often as for the first handshake.
+      await this.sleep(fast ? initialPollMs : this.connected && this.silentSince === null ? connectedPollMs : handshakePollMs);
     }
   }
 
