@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { renderHelperMessage } from '../../shared/i18n/helper-messages.js';
-import { DriverLifecycle } from '../../electron/helper/drivers/lifecycle.js';
+import { driverMessage, DriverLifecycle } from '../../electron/helper/drivers/lifecycle.js';
 import { HelperLog, redact, stateMessage } from '../../electron/helper/log.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/logs');
@@ -182,5 +182,15 @@ describe("a driver's own lines (drivers/lifecycle.ts)", () => {
     life.fail(failure);
     await life.stop('x');
     expect(text).toEqual(['error No handshake. [no-handshake]']);
+  });
+
+  it("the driver's own redaction runs on text parameters, coded or not", () => {
+    const log = new HelperLog();
+    const text: string[] = [];
+    const scrub = (t: string) => t.replace(/SCRV1:\S+/, 'SCRV1:[redacted]');
+    driverMessage({ message: (level, code, params) => log.message(level, code, params) }, (_l, t) => text.push(t), 'warn', 'openvpn.commandRefused', { command: 'password "Auth" SCRV1:aGk=:MTIz', reply: 'ERROR' }, scrub);
+    driverMessage({}, (_l, t) => text.push(t), 'warn', 'openvpn.commandRefused', { command: 'SCRV1:aGk=:MTIz', reply: 'ERROR' }, scrub);
+    expect(log.recent(1, 0)[0]?.params).toEqual({ command: 'password "Auth" [redacted]', reply: 'ERROR' });
+    expect(text).toEqual(["openvpn refused 'SCRV1:[redacted]': ERROR"]);
   });
 });

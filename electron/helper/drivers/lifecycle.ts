@@ -58,7 +58,7 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { helperMessages, localizedParams, renderHelperMessage, type HelperMessageCode, type HelperMessageParams } from '../../../shared/i18n/helper-messages.js';
+import { helperMessages, localizedParams, renderHelperMessage, type HelperMessageCode, type HelperMessageParams, type HelperParamValue } from '../../../shared/i18n/helper-messages.js';
 import type { Localized, LogLine, TunnelState } from '../../../shared/ipc/helper-protocol.js';
 import type { DriverEvents, ResidueRecord } from './driver.js';
 
@@ -71,11 +71,22 @@ export const RESIDUE_FILE = 'residue.json';
 
 /**
  * Sends one of the helper's own lines from a driver: coded where the events take codes (the
- * session manager's always do), else its English through the driver's log.
+ * session manager's always do), else its English through the driver's log. `scrub` is the
+ * driver's own redaction, applied to each text parameter (a tool's words may be among them).
  */
-export function driverMessage<C extends HelperMessageCode>(events: Pick<DriverEvents, 'message'>, log: LogFn, level: LogLine['level'], code: C, params: HelperMessageParams<C>): void {
-  if (events.message) events.message(level, code, params);
-  else log(level, renderHelperMessage('en', code, params) ?? helperMessages[code].en);
+export function driverMessage<C extends HelperMessageCode>(
+  events: Pick<DriverEvents, 'message'>,
+  log: LogFn,
+  level: LogLine['level'],
+  code: C,
+  params: HelperMessageParams<C>,
+  scrub: (text: string) => string = (text) => text,
+): void {
+  const scrubbed: Record<string, HelperParamValue> = {};
+  for (const [name, value] of Object.entries<HelperParamValue>(params)) scrubbed[name] = typeof value === 'string' ? scrub(value) : value;
+  // The same names as `params`, each value of the same kind: still the parameters of `code`.
+  if (events.message) events.message(level, code, scrubbed as HelperMessageParams<C>);
+  else log(level, renderHelperMessage('en', code, scrubbed) ?? helperMessages[code].en);
 }
 
 export interface LifecycleOptions {
