@@ -3,6 +3,8 @@
  * name, made safe for file systems and menus (the rules openvpn-gui applies to imports).
  */
 
+import { PROFILE_FILE_EXTENSIONS } from './kinds.js';
+
 // Control characters are unsafe in file names and menus too.
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[<>:"/\\|?*;\x00-\x1f\x7f]/g;
@@ -17,9 +19,13 @@ export function safeProfileName(raw: string): string {
   return name;
 }
 
+/** Endings a profile's file name may have, longest first: "Office.swanctl.conf" (an IKEv2 export) is "Office". */
+const PROFILE_ENDINGS = [...Object.values(PROFILE_FILE_EXTENSIONS), '.sswan', '.mobileconfig', '.txt'].sort((a, b) => b.length - a.length);
+
 export function fileStem(fileName: string): string {
   const base = fileName.split(/[\\/]/).pop() ?? '';
-  return base.replace(/\.(ovpn|conf|sswan|mobileconfig|txt)$/i, '');
+  const ending = PROFILE_ENDINGS.find((e) => base.toLowerCase().endsWith(e));
+  return ending ? base.slice(0, base.length - ending.length) : base;
 }
 
 /** The first usable candidate, made safe; `fallback` when none is left after cleaning. */

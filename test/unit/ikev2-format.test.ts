@@ -46,7 +46,7 @@ describe('ikev2Format.detect', () => {
 describe('ikev2Format.inspect', () => {
   it('accepts a swanctl.conf profile with its name from the file, the companions it read and its canonical text', () => {
     const r = inspectFile(join(SWANCTL_DIR, 'cert.swanctl.conf'), folder(SWANCTL_DIR));
-    expect(r).toMatchObject({ ok: true, kind: 'ikev2', name: 'cert.swanctl', layer: 'L3', errors: [], inlinedFiles: ['ca.pem', 'client.pem', 'client.key'] });
+    expect(r).toMatchObject({ ok: true, kind: 'ikev2', name: 'cert', layer: 'L3', errors: [], inlinedFiles: ['ca.pem', 'client.pem', 'client.key'] });
     expect(r.ok && r.kind === 'ikev2' && verifyIkev2Text(r.canonical, r.profile)).toBeNull();
   });
 

@@ -10,6 +10,7 @@ import { importPreview, profileSummary } from '../../shared/ipc/app-api.js';
 import { provisionedSummary, request as helperRequest, sessionInfo } from '../../shared/ipc/helper-protocol.js';
 import { POLICIES } from '../../shared/policy/table.js';
 import { DETECTION_ORDER, detectKind, FORMATS, inspectProfile, profileRoutes, profileServers } from '../../shared/profiles/inspect.js';
+import { fileStem } from '../../shared/profiles/name.js';
 import { isProfileKind, PROFILE_FILE_EXTENSIONS, PROFILE_KINDS, profileFileName, profileKindSchema } from '../../shared/profiles/kinds.js';
 import { fixture, SWANCTL_DIR } from './ikev2-helpers.js';
 import type { z } from 'zod';
@@ -72,6 +73,10 @@ describe('file names per kind', () => {
     expect(profileFileName('Office', 'ikev2')).toBe('Office.swanctl.conf');
     expect(profileFileName('Office', 'wireguard')).toBe('Office.conf');
     expect(profileFileName('Office', 'openvpn')).toBe('Office.ovpn');
+    expect(fileStem('/home/aiko/Office.swanctl.conf')).toBe('Office');
+    expect(fileStem('Office.conf')).toBe('Office');
+    expect(fileStem('Office.SWANCTL.CONF')).toBe('Office');
+    expect(fileStem('Office.sswan')).toBe('Office');
   });
 
   it('the canonical text saved under its kind’s file name is read back as that kind', () => {
@@ -79,7 +84,8 @@ describe('file names per kind', () => {
       const first = inspectProfile(SAMPLES[kind], { fileName: profileFileName('first', kind) });
       if (!first.ok) throw new Error(`${kind}: ${JSON.stringify(first.errors)}`);
       const again = inspectProfile(first.canonical, { fileName: profileFileName('Office', kind) });
-      expect(again, kind).toMatchObject({ ok: true, kind });
+      // The name comes back without the extension (no "Office.swanctl").
+      expect(again, kind).toMatchObject({ ok: true, kind, name: 'Office' });
     }
   });
 });
