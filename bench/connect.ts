@@ -18,7 +18,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { bundleCli } from '../build/bundle.js';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CHARON_PLUGINS } from '../electron/helper/drivers/ikev2/charon.js';
 import type { HelperEvent } from '../shared/ipc/helper-protocol.js';
@@ -129,19 +129,30 @@ swanctl {
     // /etc/resolv.conf and resolvconf.conf are bind-mounted by `ip netns exec`.
     const [cmd, args] = inNetns(lab.clientNetns, 'unshare', ['-m', '--propagation', 'slave', 'sh', '-c', 'mount --bind "$0" /run && exec "$1"', p.run, '/usr/lib/ipsec/charon']);
     const pid = spawnDetached(cmd, args, p.stdout, { ...process.env, STRONGSWAN_CONF: '/run/strongswan.conf' });
+    // The socket file appears just before charon listens (the first load-all may still be refused).
     const deadline = Date.now() + 10_000;
-    for (;;) {
-      const r = await swanctl(dir, ['--stats'], true);
-      if (r.code === 0) break;
+    while (!existsSync(p.vici)) {
       if (!isAlive(pid) || Date.now() > deadline) throw new Error(`raw charon did not start (see ${p.stdout})`);
-      await sleep(5);
+      await sleep(1);
     }
     return new RawIke(dir, pid, lab.clientNetns);
   }
 
+  /** Until charon answers on VICI (not timed: a running daemon). */
+  async ready(): Promise<void> {
+    for (let i = 0; (await swanctl(this.dir, ['--stats'], true)).code !== 0; i++) {
+      if (i > 200 || !isAlive(this.pid)) throw new Error('raw charon does not answer on VICI');
+      await sleep(5);
+    }
+  }
+
   async connect(): Promise<number> {
     const t0 = performance.now();
-    const loaded = await swanctl(this.dir, ['--load-all', '--noprompt'], true);
+    let loaded = await swanctl(this.dir, ['--load-all', '--noprompt'], true);
+    for (let i = 0; loaded.code !== 0 && /connecting to .* failed/i.test(loaded.stderr) && i < 100; i++) {
+      await sleep(2);
+      loaded = await swanctl(this.dir, ['--load-all', '--noprompt'], true);
+    }
     if (loaded.code !== 0) throw new Error(`swanctl --load-all failed: ${loaded.stderr || loaded.stdout}`);
     const r = await swanctl(this.dir, ['--initiate', '--child', IKE_CONNECTION, '--timeout', '20'], true);
     const ms = performance.now() - t0;
@@ -249,6 +260,7 @@ async function ikev2Bench(): Promise<void> {
     const raw = async (coldStart: boolean) => {
       const t0 = performance.now();
       const client = await RawIke.start(lab, rawDir);
+      if (!coldStart) await client.ready();
       const startMs = performance.now() - t0;
       try {
         return (await client.connect()) + (coldStart ? startMs : 0);
