@@ -10,6 +10,7 @@ import type { CredentialRequest, Credentials, HelperEvent, SessionInfo, TunnelSt
 import type { ProfileKind } from '../../shared/profiles/kinds.js';
 import { DEFAULT_SOURCE } from '../../shared/policy/resolve.js';
 import { POLICY_NAMES } from '../../shared/policy/table.js';
+import { firewallLine, statusFirewallLine } from './firewall-commands.js';
 import type { Lang } from './lang.js';
 import type { CliIo } from './main.js';
 import { Prompter } from './prompt.js';
@@ -236,9 +237,10 @@ export async function runStatus(options: { json: boolean; watch: boolean }, ctx:
   }
   if (!options.watch) {
     const { sessions } = await client.request('list', {});
+    const firewall = options.json ? null : await statusFirewallLine(client, ctx.lang);
     client.close();
     if (options.json) io.stdout(`${JSON.stringify(sessions, null, 2)}\n`);
-    else io.stdout(sessions.length === 0 ? 'No VPN sessions.\n' : `${sessions.map(formatSession).join('\n')}\n`);
+    else io.stdout(`${sessions.length === 0 ? 'No VPN sessions.' : sessions.map(formatSession).join('\n')}\n${firewall ? `${firewall}\n` : ''}`);
     return 0;
   }
   client.onEvent((event) => {
@@ -249,6 +251,7 @@ export async function runStatus(options: { json: boolean; watch: boolean }, ctx:
     if (event.event === 'state') io.stdout(`${new Date(event.at).toLocaleTimeString()} ${event.sessionId} ${describeState(event.state)}\n`);
     else if (event.event === 'stats') io.stdout(`${new Date(event.at).toLocaleTimeString()} ${event.sessionId} in ${formatBytes(event.bytesIn)} (${formatBytes(event.rateIn)}/s) out ${formatBytes(event.bytesOut)} (${formatBytes(event.rateOut)}/s)\n`);
     else if (event.event === 'session-removed') io.stdout(`${new Date(event.at).toLocaleTimeString()} ${event.sessionId} removed\n`);
+    else if (event.event === 'firewall') io.stdout(`${new Date(event.at).toLocaleTimeString()} ${firewallLine(event.status, ctx.lang)}\n`);
   });
   const { sessions } = await client.request('subscribe', {});
   if (!options.json) io.stdout(sessions.length === 0 ? 'No VPN sessions; watching…\n' : `${sessions.map(formatSession).join('\n')}\n`);

@@ -34,7 +34,13 @@ Commands:
   policy [--json]                      Show the effective administrator policy, where each
                                        value came from, and the provisioned profiles.
   disconnect <sessionId> | --all       End one session, or all of yours.
-  status [--watch] [--json]            Show sessions (and follow their events with --watch).
+  status [--watch] [--json]            Show sessions (and follow their events with --watch)
+                                       and what the kill switch does now.
+  lockdown on|off [--allow-lan]        Always-on: block all traffic whenever no VPN is
+                                       connected (kept across restarts); --allow-lan keeps
+                                       the local network reachable.
+  unblock                              Lift a block no VPN holds any more (its tunnel died,
+                                       or the helper restarted).
 
 Options:
   --version                            Print the version of Tsunagu.
@@ -160,6 +166,15 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       if (rest.length > 0) return usageError(io, `status: unexpected '${rest[0]}'`);
       return (await helperCommands()).runStatus({ json, watch }, helperCtx);
     }
+    case 'lockdown': {
+      const allowLan = takeFlag(rest, '--allow-lan');
+      const [mode, ...extra] = rest;
+      if ((mode !== 'on' && mode !== 'off') || extra.length > 0) return usageError(io, "lockdown: say 'on' or 'off'");
+      return (await import('./firewall-commands.js')).runLockdown(mode === 'on', allowLan, helperCtx);
+    }
+    case 'unblock':
+      if (rest.length > 0) return usageError(io, `unblock: unexpected '${rest[0]}'`);
+      return (await import('./firewall-commands.js')).runUnblock(helperCtx);
     default:
       io.stderr(`tsunagu: unknown command '${command}'. Run 'tsunagu --help' for the list.\n`);
       return 2;
