@@ -124,8 +124,12 @@ const messages = {
   'wireguard.showFailed': { en: 'wg show failed: {{error}}', ja: 'wg show に失敗しました: {{error}}' },
   'wireguard.dumpProblems': { en: 'wg show dump: {{problems}}', ja: 'wg show dump の問題: {{problems}}' },
   'wireguard.firstHandshake': { en: 'first handshake with {{endpoint}} {{ms}} ms after start', ja: '開始から {{ms}} ミリ秒で {{endpoint}} と最初のハンドシェイクをしました' },
-  'wireguard.handshakeAgain': { en: 'handshake with {{endpoint}} again after {{attempts}} retry interval(s)', ja: '再試行 {{attempts}} 回分の間隔の後、{{endpoint}} と再びハンドシェイクをしました' },
-  'wireguard.stale': { en: 'latest handshake {{seconds}} s ago and none since sending: reconnecting', ja: '最後のハンドシェイクは {{seconds}} 秒前で、送信後に応答がないため再接続します' },
+  'wireguard.firstHandshakePeer': { en: 'first handshake with the peer {{ms}} ms after start', ja: '開始から {{ms}} ミリ秒でピアと最初のハンドシェイクをしました' },
+  'wireguard.answersAgain': { en: 'the server answers again after {{seconds}} s ({{attempts}} retry interval(s))', ja: '{{seconds}} 秒後にサーバーが再び応答しました (再試行の間隔 {{attempts}} 回分)' },
+  'wireguard.silent': {
+    en: 'nothing received for {{seconds}} s while sending (latest handshake {{age}} s ago): reconnecting',
+    ja: '送信中に {{seconds}} 秒間何も受信していません (最後のハンドシェイクは {{age}} 秒前)。再接続します',
+  },
 
   // --- IKEv2 driver ---
   'ikev2.charonStarted': { en: 'charon pid {{pid}}', ja: 'charon を起動しました (プロセス ID {{pid}})' },
