@@ -31,6 +31,10 @@ const messages = {
   'session.errorDetail': { en: 'state error {{code}}: {{message_en}} — {{detail}}', ja: '状態: エラー {{code}}: {{message_ja}} — {{detail}}' },
   'session.workDirNotRemoved': { en: 'could not remove {{path}}: {{error}}', ja: '{{path}} を削除できませんでした: {{error}}' },
   'session.teardownFailed': { en: 'teardown failed: {{error}}', ja: '後片付けに失敗しました: {{error}}' },
+  'session.serversPinned': { en: 'servers pinned for this session: {{pins}}', ja: 'このセッションのサーバーのアドレスを固定しました: {{pins}}' },
+  'session.killSwitchOn': { en: 'kill switch on: only the tunnel passes', ja: 'キルスイッチ有効: トンネルの通信だけを通します' },
+  'session.killSwitchOnLan': { en: 'kill switch on: only the tunnel passes (and the local network)', ja: 'キルスイッチ有効: トンネルとローカルネットワークの通信だけを通します' },
+  'session.recoverFailed': { en: 'recover: {{error}}', ja: '復旧に失敗しました: {{error}}' },
   'standby.unavailable': { en: 'no {{kind}} standby: {{error}}', ja: '{{kind}} の待機プロセスを用意できませんでした: {{error}}' },
 
   // --- the socket server ---
