@@ -143,6 +143,8 @@ export const connectionView = z.object({
   bytesOut: z.number(),
   rateIn: z.number(),
   rateOut: z.number(),
+  /** WireGuard: Unix milliseconds of the latest handshake, null before the first. */
+  lastHandshakeAt: z.number().nullable().optional(),
   /** Pending prompt, if the tunnel waits for the user. */
   prompt: credentialRequest.nullable(),
   /** What happens to traffic outside the tunnel (absent until main knows the session's routes). */
@@ -186,7 +188,7 @@ export const APP_EVENT_CHANNEL = 'app:event';
 
 export const appEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('connection'), connection: connectionView }),
-  z.object({ type: z.literal('stats'), profileId, bytesIn: z.number(), bytesOut: z.number(), rateIn: z.number(), rateOut: z.number(), at: z.number() }),
+  z.object({ type: z.literal('stats'), profileId, bytesIn: z.number(), bytesOut: z.number(), rateIn: z.number(), rateOut: z.number(), lastHandshakeAt: z.number().nullable().optional(), at: z.number() }),
   z.object({ type: z.literal('helper'), helper: helperStatus }),
   z.object({ type: z.literal('profiles-changed') }),
   z.object({ type: z.literal('managed'), managed: managedState }),
