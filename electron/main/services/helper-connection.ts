@@ -365,6 +365,7 @@ export class ConnectionManager {
         bytesOut: session.bytesOut,
         rateIn: 0,
         rateOut: 0,
+        ...(session.lastHandshakeAt !== undefined ? { lastHandshakeAt: session.lastHandshakeAt } : {}),
         prompt: previous?.sessionId === session.id ? previous.prompt : null,
         protection: { traffic: session.traffic ?? null, fullTunnel: session.fullTunnel, networks: this.routing.get(profileId)?.networks ?? null },
       });
@@ -425,8 +426,11 @@ export class ConnectionManager {
         this.onState(profileId, view, event.state);
         break;
       case 'stats':
-        this.views.set(profileId, { ...view, bytesIn: event.bytesIn, bytesOut: event.bytesOut, rateIn: event.rateIn, rateOut: event.rateOut });
-        this.events.emit({ type: 'stats', profileId, bytesIn: event.bytesIn, bytesOut: event.bytesOut, rateIn: event.rateIn, rateOut: event.rateOut, at: event.at });
+      {
+        const handshake = event.lastHandshakeAt !== undefined ? { lastHandshakeAt: event.lastHandshakeAt } : {};
+        this.views.set(profileId, { ...view, bytesIn: event.bytesIn, bytesOut: event.bytesOut, rateIn: event.rateIn, rateOut: event.rateOut, ...handshake });
+        this.events.emit({ type: 'stats', profileId, bytesIn: event.bytesIn, bytesOut: event.bytesOut, rateIn: event.rateIn, rateOut: event.rateOut, ...handshake, at: event.at });
+      }
         break;
       case 'credentials-required':
         void this.onPrompt(profileId, event.sessionId, event.request);
