@@ -75,7 +75,9 @@ export function reduceConnections(state: ConnectionsState, event: AppEvent): Con
       const graph = state.throughput[event.profileId] ?? emptyThroughput();
       return {
         // Keep `state` (and so the list rows that render it) untouched: only the counters change.
-        byProfile: previous ? { ...state.byProfile, [event.profileId]: { ...previous, bytesIn, bytesOut, ...rates } } : state.byProfile,
+        byProfile: previous
+          ? { ...state.byProfile, [event.profileId]: { ...previous, bytesIn, bytesOut, ...rates, ...(event.lastHandshakeAt !== undefined ? { lastHandshakeAt: event.lastHandshakeAt } : {}) } }
+          : state.byProfile,
         throughput: reading.rates ? { ...state.throughput, [event.profileId]: addSample(graph, event.at, reading.rates.rateIn, reading.rates.rateOut) } : { ...state.throughput, [event.profileId]: graph },
         meters: { ...state.meters, [event.profileId]: reading.meter },
         signIns: state.signIns,
