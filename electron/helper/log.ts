@@ -132,22 +132,23 @@ export class HelperLog {
    * parameters (for the UI's language) and the English text (for the journal). Each parameter is
    * redacted and escaped as a line's text is, before the text is rendered from them; the English is
    * redacted once more as a whole (a keyword in one parameter and a value in the next).
+   * `fromTunnel`: a driver's line about its tunnel (the mirror treats it as it treats the tool's).
    */
-  message<C extends HelperMessageCode>(level: LogLine['level'], code: C, params: HelperMessageParams<C>, sessionId: string | null = null, uid: number | null = null): LogLine {
-    return this.write(level, code, params, sessionId, uid);
+  message<C extends HelperMessageCode>(level: LogLine['level'], code: C, params: HelperMessageParams<C>, sessionId: string | null = null, uid: number | null = null, fromTunnel = false): LogLine {
+    return this.write(level, code, params, sessionId, uid, fromTunnel);
   }
 
   /** The same, for a code and parameters made elsewhere as one value (`stateMessage`). */
   coded(level: LogLine['level'], message: CodedMessage, sessionId: string | null = null, uid: number | null = null): LogLine {
-    return this.write(level, message.code, message.params, sessionId, uid);
+    return this.write(level, message.code, message.params, sessionId, uid, false);
   }
 
-  private write(level: LogLine['level'], code: HelperMessageCode, params: Readonly<Record<string, HelperParamValue>>, sessionId: string | null, uid: number | null): LogLine {
+  private write(level: LogLine['level'], code: HelperMessageCode, params: Readonly<Record<string, HelperParamValue>>, sessionId: string | null, uid: number | null, fromTunnel: boolean): LogLine {
     const safe: Record<string, HelperParamValue> = {};
     for (const [name, value] of Object.entries(params)) safe[name] = typeof value === 'number' ? value : clean(value);
     // The types give every placeholder a parameter; only a caller's cast could leave the template bare.
     const english = renderHelperMessage('en', code, safe) ?? helperMessages[code].en;
-    return this.push({ at: Date.now(), sessionId, uid, level, text: clean(english), code, params: safe });
+    return this.push({ at: Date.now(), sessionId, uid, level, text: clean(english), code, params: safe }, fromTunnel);
   }
 
   private push(line: LogLine, fromTunnel = false): LogLine {

@@ -147,6 +147,14 @@ describe('coded lines', () => {
     expect(log.coded('info', stateMessage({ status: 'disconnected', reason: 'requested by the user' })).text).toBe('state disconnected (requested by the user)');
   });
 
+  it("a driver's line about its tunnel reaches the mirror marked as such", () => {
+    const mirrored: [string, boolean][] = [];
+    const log = new HelperLog(10, (line, fromTunnel) => mirrored.push([line.text, fromTunnel]));
+    log.message('info', 'openvpn.started', { pid: 42 }, 'abcd1234', 0, true);
+    log.message('info', 'helper.stopping', {});
+    expect(mirrored).toEqual([['openvpn started (pid 42)', true], ['helper stopping: tearing down every session', false]]);
+  });
+
   it('text lines have no code', () => {
     const line = new HelperLog().add('info', 'Initialization Sequence Completed', 'abcd1234', 0, true);
     expect(line.code).toBeUndefined();
