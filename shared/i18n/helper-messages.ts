@@ -192,6 +192,16 @@ export function renderHelperMessage(lang: HelperMessageLanguage, code: HelperMes
   return missing ? null : text;
 }
 
+/**
+ * A log line as a user reads it in `lang`: the helper's own (a known code with its parameters) from
+ * this catalogue; a tool's line, a code this build does not know (a newer helper) or a line whose
+ * parameters do not fit its code, as its text.
+ */
+export function helperLineText(line: { text: string; code?: string; params?: Readonly<Record<string, HelperParamValue>> }, lang: HelperMessageLanguage): string {
+  if (line.code === undefined || line.params === undefined || !isHelperMessageCode(line.code)) return line.text;
+  return renderHelperMessage(lang, line.code, line.params) ?? line.text;
+}
+
 /** A localized text as the two parameters `<name>_en` and `<name>_ja` (see the header). */
 export function localizedParams<N extends string>(name: N, text: { en: string; ja: string }): Record<`${N}_en` | `${N}_ja`, string> {
   return { [`${name}_en`]: text.en, [`${name}_ja`]: text.ja } as Record<`${N}_en` | `${N}_ja`, string>;

@@ -3,7 +3,7 @@
  * English and Japanese with the same parameters, and rendering that fills them in one pass.
  */
 import { describe, expect, it } from 'vitest';
-import { helperMessages, isHelperMessageCode, localizedParams, placeholdersOf, renderHelperMessage, type HelperMessageCode } from '../../shared/i18n/helper-messages.js';
+import { helperLineText, helperMessages, isHelperMessageCode, localizedParams, placeholdersOf, renderHelperMessage, type HelperMessageCode } from '../../shared/i18n/helper-messages.js';
 
 const codes = Object.keys(helperMessages) as HelperMessageCode[];
 
@@ -53,5 +53,16 @@ describe('helper message catalogue', () => {
   it('knows its own codes only', () => {
     expect(isHelperMessageCode('session.requested')).toBe(true);
     for (const other of ['session.unknown', 'toString', '__proto__', 'constructor', '']) expect(isHelperMessageCode(other)).toBe(false);
+  });
+
+  it('a log line in the UI language: coded from the catalogue, anything else as its text', () => {
+    const connected = { text: 'state connected 10.8.0.2 via 192.0.2.1', code: 'session.connected', params: { localIp: '10.8.0.2', remote: '192.0.2.1' } };
+    expect(helperLineText(connected, 'ja')).toBe('状態: 接続済み (192.0.2.1 経由、アドレス 10.8.0.2)');
+    expect(helperLineText(connected, 'en')).toBe('state connected 10.8.0.2 via 192.0.2.1');
+    // A tool's line, a newer helper's code, parameters that do not fit: the text as sent.
+    expect(helperLineText({ text: 'Initialization Sequence Completed' }, 'ja')).toBe('Initialization Sequence Completed');
+    expect(helperLineText({ text: 'something new', code: 'session.somethingNew', params: {} }, 'ja')).toBe('something new');
+    expect(helperLineText({ text: 'state connected 10.8.0.2 via ?', code: 'session.connected', params: { localIp: '10.8.0.2' } }, 'ja')).toBe('state connected 10.8.0.2 via ?');
+    expect(helperLineText({ text: 'x', code: '__proto__', params: {} }, 'ja')).toBe('x');
   });
 });

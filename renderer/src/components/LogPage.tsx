@@ -1,8 +1,7 @@
 import { useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { isHelperMessageCode, renderHelperMessage } from '../../../shared/i18n/helper-messages.js';
+import { helperLineText } from '../../../shared/i18n/helper-messages.js';
 import type { AppError } from '../../../shared/ipc/app-api.js';
-import type { UiLanguage } from '../../../shared/i18n/catalog.js';
 import { formatLogTime, formatNumber } from '../format.js';
 import { useCopy } from '../hooks.js';
 import { useLanguage } from '../i18n.js';
@@ -16,15 +15,6 @@ const OVERSCAN = 20;
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /**
- * A line as the user reads it: the helper's own (a code from shared/i18n/helper-messages.ts) in
- * the UI's language; a tool's line, or a code this UI does not know (a newer helper), as sent.
- */
-export function lineText(line: LogEntry, lang: UiLanguage): string {
-  if (line.code === undefined || line.params === undefined || !isHelperMessageCode(line.code)) return line.text;
-  return renderHelperMessage(lang, line.code, line.params) ?? line.text;
-}
-
-/**
  * The helper's log (already redacted by the helper) with live lines, a level filter, a profile
  * filter and search, in the UI's language where the line is the helper's own. Long lines wrap
  * (nothing is cut at the right edge); the list stays virtual. Copy takes the lines shown; Export
@@ -34,8 +24,8 @@ export function LogPage() {
   const { t } = useTranslation();
   const lang = useLanguage();
   const received = useLogs((s) => s.entries);
-  // Search, copy and the row heights all work on the words shown.
-  const entries = useMemo(() => received.map((e) => (e.code === undefined ? e : { ...e, text: lineText(e, lang) })), [received, lang]);
+  // The helper's own lines in the UI's language; search, copy and the row heights use the words shown.
+  const entries = useMemo(() => received.map((e) => (e.code === undefined ? e : { ...e, text: helperLineText(e, lang) })), [received, lang]);
   const [minLevel, setMinLevel] = useState<LogLevel>('info');
   const [query, setQuery] = useState('');
   const [scopeValue, setScopeValue] = useState('all');
@@ -112,7 +102,7 @@ export function LogPage() {
       {exported && <p className="success-text" role="status">{t('logs.exported', { path: exported })}</p>}
       {exportError && <ErrorNote error={exportError} title={t('logs.exportFailed')} />}
       {loadError && <ErrorNote error={loadError} title={t('logs.loadFailed')} />}
-      <p className="list-count">{t('logs.count', { shown: formatNumber(shown.length, lang), total: formatNumber(entries.length, lang) })}</p>
+      <p className="list-count">{t('logs.count', { count: entries.length, shown: formatNumber(shown.length, lang), total: formatNumber(entries.length, lang) })}</p>
       {shown.length === 0 && <p className="list-empty">{t('logs.empty')}</p>}
       <div id="log-lines" ref={ref} className="log-lines" role="list" tabIndex={0} aria-label={t('logs.linesLabel')} hidden={shown.length === 0} onScroll={scrolled}>
         <span className="log-probe" aria-hidden="true">MMMMMMMMMM</span>
