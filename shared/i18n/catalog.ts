@@ -114,6 +114,11 @@ const en = {
     duration: 'Connected for',
     received: 'Received',
     sent: 'Sent',
+    lastHandshake: 'Latest handshake',
+    handshakeNever: 'None yet',
+    handshakeSecondsAgo: '{{seconds}} s ago',
+    handshakeAgo: '{{time}} ago',
+    reconnectingFor: 'Trying for {{time}}',
   },
   conflict: {
     title: 'Another connection already routes this network',
@@ -469,6 +474,11 @@ const ja: Messages<typeof en> = {
     duration: '接続時間',
     received: '受信',
     sent: '送信',
+    lastHandshake: '最新のハンドシェイク',
+    handshakeNever: 'まだありません',
+    handshakeSecondsAgo: '{{seconds}} 秒前',
+    handshakeAgo: '{{time}} 前',
+    reconnectingFor: '再接続を試みて {{time}} 経過',
   },
   conflict: {
     title: '別の接続がすでにこのネットワークをルーティングしています',

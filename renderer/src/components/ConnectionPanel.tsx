@@ -8,7 +8,7 @@ import { connect, disconnect, disconnectThenConnect } from '../state/actions.js'
 import { locksOf } from '../state/managed.js';
 import { useConnections, useHelper, useManaged, useProfiles } from '../state/store.js';
 import { currentRates, emptyThroughput } from '../state/throughput.js';
-import { isActive, routeConflictOf, serverShown, tunnelAddresses, tunnelView, type RouteConflict } from '../state/tunnel-view.js';
+import { handshakeAge, isActive, routeConflictOf, serverShown, tunnelAddresses, tunnelView, type RouteConflict } from '../state/tunnel-view.js';
 import { ErrorNote, TechnicalDetails } from './ErrorNote.js';
 import { ProtectionLine } from './LeakProtection.js';
 import { StateIcon } from './StateIcon.js';
@@ -58,7 +58,14 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
   const buttonLabel = active ? t('connection.disconnect') : t('connection.connect');
   const buttonName = active ? t('connection.disconnectNamed', { name: profile.name }) : t('connection.connectNamed', { name: profile.name });
   const connected = state?.status === 'connected' ? state : null;
-  const addresses = tunnelAddresses(connected?.localIp);
+  const addresses = tunnelAddresses(connected?.localIp, connected?.localIp6);
+  // WireGuard only (the helper reports no handshake for other kinds): "12 s ago".
+  const handshake = connection?.lastHandshakeAt === undefined ? null : handshakeAge(connection.lastHandshakeAt, now);
+  const handshakeText =
+    handshake === null ? null
+    : handshake.kind === 'never' ? t('connection.handshakeNever')
+    : handshake.kind === 'seconds' ? t('connection.handshakeSecondsAgo', { seconds: handshake.seconds })
+    : t('connection.handshakeAgo', { time: formatDuration(handshake.ms, lang) });
   // Numbers and the graph once there is something to show: a tunnel on its way, or one that carried traffic.
   const hasTraffic = active || (connection !== undefined && connection.bytesIn + connection.bytesOut > 0);
 
@@ -69,7 +76,8 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
         <StateIcon tone={view.tone} className="large" />
         <div className="connection-state">
           <p className="state-words">{t(view.label, { attempt: view.attempt ?? 1 })}</p>
-          {view.reason && <p className="state-reason">{t(view.reason)}</p>}
+          {view.message ? <p className="state-reason">{view.message[lang]}</p> : view.reason && <p className="state-reason">{t(view.reason)}</p>}
+          {view.since !== undefined && <p className="state-elapsed numeric">{t('connection.reconnectingFor', { time: formatDuration(now - view.since, lang) })}</p>}
           {view.rawReason && <TechnicalDetails code={view.rawReason} label={t('connection.why')} />}
           <ProtectionLine profileId={profile.id} />
         </div>
@@ -102,6 +110,12 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
               <dt>{t('connection.duration')}</dt>
               <dd className="numeric">{connected ? formatDuration(now - connected.since, lang) : t('common.none')}</dd>
             </div>
+            {handshakeText !== null && (
+              <div>
+                <dt>{t('connection.lastHandshake')}</dt>
+                <dd className="numeric">{handshakeText}</dd>
+              </div>
+            )}
             <div>
               <dt>{t('connection.received')}</dt>
               <dd className="numeric">{formatBytes(connection?.bytesIn ?? 0, lang)}</dd>

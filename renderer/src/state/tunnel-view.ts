@@ -2,7 +2,7 @@
  * How a tunnel state reads on screen: a tone (drawn as an icon shape and a colour) and words.
  * Pure, so the wording rules are tested without a DOM.
  */
-import type { TunnelState } from '../../../shared/ipc/helper-protocol.js';
+import type { Localized, TunnelState } from '../../../shared/ipc/helper-protocol.js';
 
 export type Tone = 'idle' | 'busy' | 'ok' | 'error';
 
@@ -22,6 +22,7 @@ export type StateLabelKey =
 const REASONS = {
   'process-exited': 'reason.processExited',
   'handshake-stale': 'reason.serverSilent',
+  'no-reply': 'reason.serverSilent',
   'ping-restart': 'reason.serverSilent',
   'ping-exit': 'reason.serverSilent',
   'connection-reset': 'reason.connectionReset',
@@ -45,6 +46,10 @@ export type StateView = {
   reason?: ReasonKey;
   /** The helper's own reason string when there are no words for it. */
   rawReason?: string;
+  /** The helper's words for why it reconnects (issue 14), shown in place of `reason`. */
+  message?: Localized;
+  /** Unix ms when the reconnect began, for "for 0:35". */
+  since?: number;
 };
 
 export function tunnelView(state: TunnelState | undefined, waitingForUser = false): StateView {
@@ -57,7 +62,14 @@ export function tunnelView(state: TunnelState | undefined, waitingForUser = fals
     case 'connected':
       return { tone: 'ok', label: 'state.connected' };
     case 'reconnecting':
-      return { tone: 'busy', label: 'state.reconnecting', attempt: state.attempt, ...reasonOf(state.reason) };
+      return {
+        tone: 'busy',
+        label: 'state.reconnecting',
+        attempt: state.attempt,
+        ...reasonOf(state.reason),
+        ...(state.message ? { message: state.message } : {}),
+        ...(state.since !== undefined ? { since: state.since } : {}),
+      };
     case 'disconnecting':
       return { tone: 'busy', label: 'state.disconnecting' };
     case 'disconnected':
@@ -105,8 +117,18 @@ export function serverShown(profileServer: string, remote: string | undefined): 
   return transport ? `${remote}/${transport}` : remote;
 }
 
-/** The tunnel's addresses (a dual-stack tunnel has an IPv4 and an IPv6 one), without prefix lengths. */
-export function tunnelAddresses(localIp: string | undefined): string[] {
-  if (!localIp) return [];
-  return [...new Set(localIp.split(/[\s,]+/).map((a) => a.replace(/\/\d+$/, '')).filter(Boolean))];
+/** The tunnel's addresses (a dual-stack tunnel has an IPv4 and an IPv6 one, `localIp6`), without prefix lengths. */
+export function tunnelAddresses(localIp: string | undefined, localIp6?: string): string[] {
+  const text = [localIp, localIp6].filter(Boolean).join(' ');
+  if (!text) return [];
+  return [...new Set(text.split(/[\s,]+/).map((a) => a.replace(/\/\d+$/, '')).filter(Boolean))];
+}
+
+/** WireGuard's latest handshake as the panel words it: none yet, seconds ago, or minutes:seconds ago. */
+export type HandshakeAge = { kind: 'never' } | { kind: 'seconds'; seconds: number } | { kind: 'longer'; ms: number };
+
+export function handshakeAge(lastHandshakeAt: number | null, now: number): HandshakeAge {
+  if (lastHandshakeAt === null) return { kind: 'never' };
+  const ms = Math.max(0, now - lastHandshakeAt);
+  return ms < 60_000 ? { kind: 'seconds', seconds: Math.floor(ms / 1000) } : { kind: 'longer', ms };
 }
