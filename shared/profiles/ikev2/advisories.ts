@@ -125,3 +125,57 @@ function weakAdvisory(code: string, line: number, tokens: string[], what: { en: 
     },
   };
 }
+
+/**
+ * A `secrets { }` entry the connection does not take (the swanctl.conf reader finds them): a
+ * shared secret (`ike-`, `eap-`, `xauth-`) naming identities this connection does not have, or one
+ * left over when another of its type was taken; a key (`private-`, `pkcs12-`) no certificate of
+ * this connection uses. None of them is imported, so each is said, never dropped silently.
+ */
+export type UnusedSecret =
+  | { kind: 'shared'; section: string; line: number; ids: readonly string[]; taken: string | null }
+  | { kind: 'key'; section: string; line: number; file: string; taken: string | null };
+
+export function unusedSecretAdvisories(unused: readonly UnusedSecret[]): Advisory[] {
+  return unused.map((u): Advisory => {
+    if (u.kind === 'shared' && u.ids.length > 0) {
+      const ids = u.ids.join(', ');
+      return {
+        code: 'IKEV2_SECRET_NOT_MATCHED',
+        severity: 'warning',
+        line: u.line,
+        message: { en: `The secret '${u.section}' is for ${ids}, which this connection does not use; it is not imported.`, ja: `シークレット '${u.section}' は ${ids} 用で、この接続では使われないため取り込みません。` },
+        explanation: {
+          en: "charon pairs secrets with connections by their identities ('id' lines); only the ones naming this connection's identities belong to it. If this is the secret you meant, correct its 'id' lines.",
+          ja: "charon はシークレットを ID ('id' 行) で接続と対応付けます。この接続の ID を含むものだけがこの接続のものです。使うつもりのシークレットなら、その 'id' 行を直してください。",
+        },
+      };
+    }
+    if (u.kind === 'shared') {
+      return {
+        code: 'IKEV2_SECRET_UNUSED',
+        severity: 'info',
+        line: u.line,
+        message: u.taken === null
+          ? { en: `The secret '${u.section}' is not imported: this connection does not use it.`, ja: `シークレット '${u.section}' はこの接続で使われないため取り込みません。` }
+          : { en: `The secret '${u.section}' is not imported: this connection takes '${u.taken}'.`, ja: `シークレット '${u.section}' は取り込みません。この接続は '${u.taken}' を使います。` },
+        explanation: {
+          en: "A connection uses one secret of each type: the first whose 'id' lines name its identities, else the first with no 'id' lines. The others stay out of the profile.",
+          ja: "接続が使うシークレットは種類ごとに 1 つです。'id' 行に接続の ID を含む最初のもの、なければ 'id' 行のない最初のものです。それ以外はプロファイルに取り込みません。",
+        },
+      };
+    }
+    return {
+      code: 'IKEV2_KEY_UNUSED',
+      severity: 'info',
+      line: u.line,
+      message: u.taken === null
+        ? { en: `The key '${u.file}' ('${u.section}') is not imported: this connection signs in without a certificate.`, ja: `鍵 '${u.file}' ('${u.section}') は取り込みません。この接続は証明書を使わずにサインインします。` }
+        : { en: `The key '${u.file}' ('${u.section}') is not imported: this connection's certificate uses '${u.taken}'.`, ja: `鍵 '${u.file}' ('${u.section}') は取り込みません。この接続の証明書は '${u.taken}' を使います。` },
+      explanation: {
+        en: 'swanctl loads every key it is given, for all connections; a Tsunagu profile keeps only the key of its own certificate, so no other private key is copied into it.',
+        ja: 'swanctl は渡された鍵をすべての接続のために読み込みますが、Tsunagu のプロファイルは自分の証明書の鍵だけを保持し、ほかの秘密鍵は取り込みません。',
+      },
+    };
+  });
+}
