@@ -11,7 +11,7 @@
 import type { Advisory, ProfileError } from '../diagnostics.js';
 import { basenameOf, MAX_INLINED_FILE_BYTES } from '../openvpn/inliner.js';
 import { DEFAULT_POLICY } from '../policy.js';
-import { ikev2Advisories } from './advisories.js';
+import { ikev2Advisories, unusedSecretAdvisories, type UnusedSecret } from './advisories.js';
 import type { Ikev2Child, Ikev2LocalAuth, Ikev2LocalRound, Ikev2Profile, Ikev2RemoteAuth, Ikev2RemoteRound } from './model.js';
 import { derToPem, looksLikeDer, pemBlocks } from './pem.js';
 import { pkcs12CaAdvisory, readPkcs12 } from './pkcs12.js';
@@ -400,13 +400,25 @@ interface SecretEntry {
   secret: SettingsValue | undefined;
 }
 
-interface Bundle {
+interface KeyEntry {
+  section: SettingsSection;
   file: SettingsValue;
+}
+
+interface Bundle extends KeyEntry {
   password: string | null;
 }
 
-function secretEntries(r: Reader, secrets: SettingsSection | undefined): { ike: SecretEntry[]; eap: SecretEntry[]; xauth: SecretEntry[]; keys: SettingsValue[]; bundles: Bundle[] } {
-  const out = { ike: [] as SecretEntry[], eap: [] as SecretEntry[], xauth: [] as SecretEntry[], keys: [] as SettingsValue[], bundles: [] as Bundle[] };
+interface SecretEntries {
+  ike: SecretEntry[];
+  eap: SecretEntry[];
+  xauth: SecretEntry[];
+  keys: KeyEntry[];
+  bundles: Bundle[];
+}
+
+function secretEntries(r: Reader, secrets: SettingsSection | undefined): SecretEntries {
+  const out: SecretEntries = { ike: [], eap: [], xauth: [], keys: [], bundles: [] };
   if (!secrets) return out;
   for (const v of values(secrets)) unknownKey(r, v, 'secrets');
   for (const s of sections(secrets)) {
@@ -421,12 +433,12 @@ function secretEntries(r: Reader, secrets: SettingsSection | undefined): { ike: 
       (type === 'ike' ? out.ike : type === 'xauth' ? out.xauth : out.eap).push(entry);
     } else if (type === 'private' || type === 'rsa' || type === 'ecdsa' || type === 'pkcs8') {
       const file = valueOf(s, 'file');
-      if (file) out.keys.push(file);
+      if (file) out.keys.push({ section: s, file });
       for (const v of values(s)) if (v.key !== 'file' && v.key !== 'secret') unknownKey(r, v, s.name);
     } else if (type === 'pkcs12') {
       const file = valueOf(s, 'file');
       const secret = valueOf(s, 'secret');
-      if (file) out.bundles.push({ file, password: secret ? secretText(r, secret) : null });
+      if (file) out.bundles.push({ section: s, file, password: secret ? secretText(r, secret) : null });
       else r.error('IKEV2_NO_FILENAME', s.at, s.source, `'${s.name}' names no file.`, `'${s.name}' にファイル名がありません。`);
       for (const v of values(s)) if (v.key !== 'file' && v.key !== 'secret') unknownKey(r, v, s.name);
     } else if (type === 'token') {
@@ -462,22 +474,12 @@ function secretText(r: Reader, v: SettingsValue): string | null {
   return text;
 }
 
-function pickSecret(r: Reader, entries: SecretEntry[], owners: Array<string | null>, field: string): string | null {
+/** The secret of `entries` this connection takes (recorded in `taken`), as text. */
+function pickSecret(r: Reader, entries: SecretEntry[], owners: Array<string | null>, field: string, taken: Set<SettingsSection>): string | null {
   const mine = owners.filter((o): o is string => o !== null);
   const matched = entries.find((e) => e.ids.some((id) => mine.includes(id))) ?? entries.find((e) => e.ids.length === 0);
-  if (!matched) {
-    if (entries.length > 0) {
-      const e = entries[0];
-      if (e) {
-        r.advisories.push({
-          code: 'IKEV2_SECRET_NOT_MATCHED', severity: 'warning', line: e.section.at.file === null ? e.section.at.line : 0,
-          message: { en: `The secret '${e.section.name}' is for ${e.ids.join(', ')}, which this connection does not use; it is not imported.`, ja: `シークレット '${e.section.name}' は ${e.ids.join(', ')} 用で、この接続では使われないため取り込みません。` },
-          explanation: { en: "charon pairs secrets with connections by their identities ('id' lines); only the ones naming this connection's identities belong to it.", ja: "charon はシークレットを ID ('id' 行) で接続と対応付けます。この接続の ID を含むものだけがこの接続のものです。" },
-        });
-      }
-    }
-    return null;
-  }
+  if (!matched) return null;
+  taken.add(matched.section);
   if (!matched.secret) return null;
   r.note(field, matched.secret.at);
   return secretText(r, matched.secret);
@@ -623,7 +625,10 @@ function readConnection(r: Reader, conn: SettingsSection, root: SettingsSection,
   const entries = secretEntries(r, secretSection);
   const bundle = entries.bundles[0];
   const certRounds = p.local.filter((l) => l.auth === 'pubkey' || l.auth === 'eap-tls');
+  /** The secrets entries this connection takes; the others are said in advisories. */
+  const taken = new Set<SettingsSection>();
   if (bundle && certRounds.length > 0 && p.files.clientCert === null) {
+    taken.add(bundle.section);
     const read = r.pkcs12(bundle.file, bundle.password);
     if (read) {
       p.files.clientCert = read.clientCert;
@@ -641,13 +646,17 @@ function readConnection(r: Reader, conn: SettingsSection, root: SettingsSection,
   }
   if (p.files.clientCert !== null && p.files.privateKey === null) {
     const keyRef = entries.keys[0];
-    if (keyRef) p.files.privateKey = r.privateKey(keyRef, keyRef.value);
+    if (keyRef) {
+      taken.add(keyRef.section);
+      p.files.privateKey = r.privateKey(keyRef.file, keyRef.file.value);
+    }
     else if (firstClient) p.files.privateKey = guessKey(r, firstClient);
   }
   const localIds = p.local.map((l) => l.id);
-  p.secrets.psk = pickSecret(r, entries.ike, [...localIds, p.remote.id, ...p.remoteAddrs], 'secrets.psk');
-  p.secrets.eapPassword = pickSecret(r, entries.eap, p.local.flatMap((l) => [l.eapId ?? l.id]), 'secrets.eap');
-  p.secrets.xauthPassword = pickSecret(r, entries.xauth, p.local.flatMap((l) => [l.xauthId ?? l.id]), 'secrets.xauth');
+  p.secrets.psk = pickSecret(r, entries.ike, [...localIds, p.remote.id, ...p.remoteAddrs], 'secrets.psk', taken);
+  p.secrets.eapPassword = pickSecret(r, entries.eap, p.local.flatMap((l) => [l.eapId ?? l.id]), 'secrets.eap', taken);
+  p.secrets.xauthPassword = pickSecret(r, entries.xauth, p.local.flatMap((l) => [l.xauthId ?? l.id]), 'secrets.xauth', taken);
+  r.advisories.push(...unusedSecretAdvisories(unusedSecrets(entries, taken)));
 
   const needsPsk = p.local.some((l) => l.auth === 'psk') || p.remote.auth === 'psk';
   if (needsPsk && p.secrets.psk === null) {
@@ -665,6 +674,20 @@ function readConnection(r: Reader, conn: SettingsSection, root: SettingsSection,
     r.errors.push(ikev2ServerConfigError(conn.at.line, conn.source));
   }
   return r.errors.length > 0 ? undefined : p;
+}
+
+/** The entries of `secrets` outside `taken`, for unusedSecretAdvisories. */
+function unusedSecrets(entries: SecretEntries, taken: Set<SettingsSection>): UnusedSecret[] {
+  const lineOf = (s: SettingsSection): number => (s.at.file === null ? s.at.line : 0);
+  const out: UnusedSecret[] = [];
+  for (const list of [entries.ike, entries.eap, entries.xauth]) {
+    const chosen = list.find((e) => taken.has(e.section))?.section.name ?? null;
+    for (const e of list) if (!taken.has(e.section)) out.push({ kind: 'shared', section: e.section.name, line: lineOf(e.section), ids: e.ids, taken: chosen });
+  }
+  const keys = [...entries.keys, ...entries.bundles];
+  const key = keys.find((k) => taken.has(k.section))?.file.value ?? null;
+  for (const k of keys) if (!taken.has(k.section)) out.push({ kind: 'key', section: k.section.name, line: lineOf(k.section), file: k.file.value, taken: key });
+  return out;
 }
 
 /** swanctl loads every key of its private/ directory; beside a profile, the key is named after its certificate. */
