@@ -3,6 +3,7 @@
  * with a stable code (for the UI and for tests), a location, the offending text, and a message in
  * each language the UI ships.
  */
+import { countedTexts } from '../i18n/counted.js';
 
 export interface LocalizedText {
   en: string;
@@ -71,7 +72,7 @@ export function capErrors(errors: ProfileError[], stoppedAt = 0): ProfileError[]
   const shown = errors.slice(0, MAX_REPORTED_ERRORS);
   const hidden = errors.length - shown.length;
   const line = stoppedAt || (errors[MAX_REPORTED_ERRORS]?.line ?? 0);
-  const more = hidden > 0 ? { en: `…and ${hidden} more problem(s), not listed`, ja: `…ほかに ${hidden} 件の問題があります (表示を省略しました)` } : { en: '…and possibly more problems', ja: '…ほかにも問題がある可能性があります' };
+  const more = hidden > 0 ? countedTexts('moreProblems', hidden) : { en: '…and possibly more problems', ja: '…ほかにも問題がある可能性があります' };
   const stop = stoppedAt > 0 ? { en: `; checking stopped at line ${stoppedAt}`, ja: `。${stoppedAt} 行目で検査を止めました` } : { en: '', ja: '' };
   shown.push(
     profileError('PROFILE_TOO_MANY_ERRORS', { line }, '', {

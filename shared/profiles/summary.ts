@@ -2,6 +2,7 @@
  * A profile described in plain words, label by label, for people who are not VPN experts.
  * Used by the CLI's `inspect` and the app's import review.
  */
+import { countedText } from '../i18n/counted.js';
 import type { ProfileModel, ProfileModels } from './format.js';
 import { summarizeIkev2 } from './ikev2/summary.js';
 import type { ProfileKind } from './kinds.js';
@@ -16,14 +17,14 @@ const W = {
     name: 'Name', servers: 'Servers', auth: 'Sign-in', routing: 'Traffic', dns: 'DNS', ciphers: 'Encryption', control: 'Control channel',
     address: 'Tunnel address', publicKey: 'Public key', peers: 'Peer', none: 'none', cert: 'certificate', p12: 'PKCS#12 certificate bundle',
     userpass: 'username and password', challenge: 'challenge', encKey: 'passphrase-protected key', token: 'smart card / token', random: ' (random order)',
-    all: 'all traffic through the VPN', split: (n: number) => `only ${n} network(s) through the VPN`, serverDecides: 'as the server decides',
+    all: 'all traffic through the VPN', serverDecides: 'as the server decides',
     nopull: 'routes from the server ignored', fromServer: 'from the server', allowed: 'networks',
   },
   ja: {
     name: '名前', servers: 'サーバー', auth: 'サインイン', routing: '通信', dns: 'DNS', ciphers: '暗号化', control: '制御チャネル',
     address: 'トンネルのアドレス', publicKey: '公開鍵', peers: 'ピア', none: 'なし', cert: '証明書', p12: 'PKCS#12 証明書バンドル',
     userpass: 'ユーザー名とパスワード', challenge: 'チャレンジ', encKey: 'パスフレーズ付きの鍵', token: 'スマートカード / トークン', random: ' (ランダム順)',
-    all: 'すべての通信を VPN 経由', split: (n: number) => `${n} 個のネットワークのみ VPN 経由`, serverDecides: 'サーバーの指定どおり',
+    all: 'すべての通信を VPN 経由', serverDecides: 'サーバーの指定どおり',
     nopull: 'サーバーからのルートは無視', fromServer: 'サーバーから取得', allowed: 'ネットワーク',
   },
 } as const;
@@ -39,7 +40,7 @@ function openVpnRows(p: OpenVpnProfile, lang: Lang): Row[] {
   if (p.auth.encryptedKey) auth.push(w.encKey);
   const redirect = p.routing.redirectGateway !== null;
   const routes = p.routing.routes.length + p.routing.routesIpv6.length;
-  const routing = redirect ? w.all : routes > 0 ? w.split(routes) : p.routing.routeNopull ? w.nopull : w.serverDecides;
+  const routing = redirect ? w.all : routes > 0 ? countedText(lang, 'networksThrough', routes) : p.routing.routeNopull ? w.nopull : w.serverDecides;
   const dns = [...p.dns.servers, ...(p.dns.domain ? [p.dns.domain] : []), ...p.dns.searchDomains];
   const ciphers = p.ciphers.dataCiphers?.join(', ') ?? (lang === 'ja' ? 'OpenVPN 2.6 の既定値' : 'OpenVPN 2.6 defaults');
   return [
@@ -59,7 +60,7 @@ function wireGuardRows(p: WireGuardProfile, lang: Lang): Row[] {
   const rows: Row[] = [
     [w.address, p.interface.addresses.join(', ') || w.none],
     [w.publicKey, p.interface.publicKey],
-    [w.routing, full ? w.all : w.split(p.peers.reduce((n, peer) => n + peer.allowedIPs.length, 0))],
+    [w.routing, full ? w.all : countedText(lang, 'networksThrough', p.peers.reduce((n, peer) => n + peer.allowedIPs.length, 0))],
     [w.dns, dns.join(', ') || w.none],
   ];
   p.peers.forEach((peer, i) => {

@@ -141,7 +141,7 @@ describe('summary', () => {
     const en = Object.fromEntries(summarizeIkev2(profileOf('ikev1-xauth.swanctl.conf'), 'en'));
     expect(en['Key exchange']).toBe('IKEv1 (old, deprecated by RFC 8247)');
     expect(en['Sign-in']).toBe('pre-shared key, then username and password (XAuth) (asked when connecting); server proves itself with the pre-shared key');
-    expect(en.Traffic).toBe('only 1 network(s) through the VPN: 172.16.0.0/12');
+    expect(en.Traffic).toBe('only 1 network through the VPN: 172.16.0.0/12');
     expect(en.Encryption).toBe('IKE aes128-sha1-modp1024; ESP 3des-md5');
   });
 });

@@ -57,7 +57,7 @@ describe('diagnostics stay bounded on junk', () => {
     expect(r.errors.slice(0, MAX_REPORTED_ERRORS).every((e) => e.code === 'OVPN_UNKNOWN_DIRECTIVE')).toBe(true);
     const summary = r.errors[MAX_REPORTED_ERRORS];
     expect(summary?.code).toBe('PROFILE_TOO_MANY_ERRORS');
-    expect(summary?.message.en).toMatch(/^…and \d+ more problem\(s\), not listed; checking stopped at line \d+\./);
+    expect(summary?.message.en).toMatch(/^…and (1 more problem|\d+ more problems), not listed; checking stopped at line \d+\./);
     expect(summary?.message.ja).toContain('検査を止めました');
     // Exactly at the cap nothing is summarised.
     const atCap = inspectProfile(`client\ndev tun\nremote a.test 1194\nauth-user-pass\n<ca>\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n</ca>\n${'bogus\n'.repeat(MAX_REPORTED_ERRORS)}`, { fileName: 'p.ovpn' });

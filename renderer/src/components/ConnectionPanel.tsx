@@ -103,7 +103,7 @@ export function ConnectionPanel({ profile }: { profile: ProfileSummary }) {
               <dd>{serverShown(profile.server, connected?.remote)}</dd>
             </div>
             <div>
-              <dt>{addresses.length > 1 ? t('connection.tunnelIps') : t('connection.tunnelIp')}</dt>
+              <dt>{t('connection.tunnelIp', { count: addresses.length })}</dt>
               <dd>{addresses.length > 0 ? addresses.map((a) => <span key={a} className="address">{a}</span>) : t('common.none')}</dd>
             </div>
             <div>

@@ -49,7 +49,7 @@ export function ProfileList() {
 
   const count = list.length === shown.length
     ? t('profiles.count', { count: list.length, formatted: formatNumber(list.length, lang) })
-    : t('profiles.countFiltered', { shown: formatNumber(shown.length, lang), total: formatNumber(list.length, lang) });
+    : t('profiles.countFiltered', { count: list.length, shown: formatNumber(shown.length, lang), total: formatNumber(list.length, lang) });
 
   return (
     <section className="profile-list" aria-labelledby="profiles-heading">

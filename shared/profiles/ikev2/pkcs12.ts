@@ -5,6 +5,7 @@
  * are taken as DER (not as forge key objects), so EC and Ed25519 keys work as well as RSA.
  */
 import forge from 'node-forge';
+import { countedTexts } from '../../i18n/counted.js';
 import type { Advisory } from '../diagnostics.js';
 import { derToPem } from './pem.js';
 
@@ -75,7 +76,7 @@ export function pkcs12CaAdvisory(line: number, count: number): Advisory {
     code: 'IKEV2_PKCS12_CA_TRUSTED',
     severity: 'info',
     line,
-    message: { en: `The ${count} CA certificate(s) in the certificate bundle are trusted to check the server.`, ja: `証明書バンドル内の ${count} 件の CA 証明書を、サーバーの検証に使う信頼済み証明書とします。` },
+    message: countedTexts('caTrusted', count),
     explanation: {
       en: 'A PKCS#12 bundle usually carries the chain of the CA that issued your certificate, and the server’s certificate is issued by the same CA.',
       ja: 'PKCS#12 バンドルには通常、あなたの証明書を発行した CA の証明書が含まれており、サーバーの証明書も同じ CA が発行しています。',

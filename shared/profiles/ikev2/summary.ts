@@ -2,6 +2,7 @@
  * An IKEv2 profile in plain words, row by row (the same [label, value] rows as summary.ts gives
  * the other kinds), for the CLI's `inspect` and the import review.
  */
+import { countedText } from '../../i18n/counted.js';
 import type { Ikev2LocalAuth, Ikev2Profile } from './model.js';
 import { ikev2Routes } from './routes.js';
 
@@ -14,7 +15,7 @@ const W = {
     networks: 'Traffic', proposals: 'Encryption', dns: 'DNS', then: ', then ', anyId: 'any (checked by certificate only)',
     defaultId: 'your address or certificate name', fromServer: 'from the server', none: 'none', defaults: 'strongSwan defaults',
     ikev1: 'IKEv1 (old, deprecated by RFC 8247)', ikev2: 'IKEv2', aggressive: ', aggressive mode', all: 'all traffic through the VPN',
-    split: (n: number) => `only ${n} network(s) through the VPN`, askServer: 'asked from the server', asked: ' (asked when connecting)',
+    askServer: 'asked from the server', asked: ' (asked when connecting)',
     serverCert: 'server proves itself with a certificate', serverPsk: 'server proves itself with the pre-shared key',
     auths: {
       psk: 'pre-shared key', pubkey: 'certificate', 'eap-mschapv2': 'username and password (EAP-MSCHAPv2)', 'eap-tls': 'certificate (EAP-TLS)',
@@ -26,7 +27,7 @@ const W = {
     networks: '通信', proposals: '暗号化', dns: 'DNS', then: '、続けて', anyId: '指定なし (証明書のみで確認)',
     defaultId: 'アドレスまたは証明書の名前', fromServer: 'サーバーから取得', none: 'なし', defaults: 'strongSwan の既定値',
     ikev1: 'IKEv1 (旧版、RFC 8247 で非推奨)', ikev2: 'IKEv2', aggressive: '、アグレッシブモード', all: 'すべての通信を VPN 経由',
-    split: (n: number) => `${n} 個のネットワークのみ VPN 経由`, askServer: 'サーバーに割り当てを依頼', asked: ' (接続時に入力)',
+    askServer: 'サーバーに割り当てを依頼', asked: ' (接続時に入力)',
     serverCert: 'サーバーは証明書で証明', serverPsk: 'サーバーは事前共有鍵で証明',
     auths: {
       psk: '事前共有鍵', pubkey: '証明書', 'eap-mschapv2': 'ユーザー名とパスワード (EAP-MSCHAPv2)', 'eap-tls': '証明書 (EAP-TLS)',
@@ -63,7 +64,7 @@ export function summarizeIkev2(p: Ikev2Profile, lang: Lang): Row[] {
     [w.auth, `${auth}; ${p.remote.auth === 'psk' ? w.serverPsk : w.serverCert}`],
     [w.version, `${p.version === 1 ? w.ikev1 : w.ikev2}${p.version === 1 && p.aggressive ? w.aggressive : ''}`],
     [w.vip, vips.join(', ') || w.none],
-    [w.networks, full ? w.all : `${w.split(routes.length)}: ${routes.join(', ')}`],
+    [w.networks, full ? w.all : `${countedText(lang, 'networksThrough', routes.length)}: ${routes.join(', ')}`],
     [w.proposals, proposals || w.defaults],
     [w.dns, p.dnsServers.length > 0 ? p.dnsServers.join(', ') : w.fromServer],
   ];

@@ -3,6 +3,7 @@
  * openvpn 2.6 does them, the security policy, server-configuration detection, and the semantic
  * checks a client needs (a server to reach, a CA to trust, a way to authenticate).
  */
+import { countedTexts } from '../../i18n/counted.js';
 import { MAX_REPORTED_ERRORS, capAdvisories, capErrors, profileError, type Advisory, type ProfileError } from '../diagnostics.js';
 import { weakCertificateDigest } from './cert-signature.js';
 import { openSslProvides } from './ciphers.js';
@@ -41,10 +42,7 @@ function findServerMarker(raw: RawDirective[]): RawDirective | undefined {
 
 function argCountError(d: RawDirective, min: number, max: number): ProfileError {
   const range = min === max ? `${min}` : `${min} to ${max}`;
-  return profileError('OVPN_ARG_COUNT', d, d.source, {
-    en: `Line ${d.line}: '${d.name}' takes ${range} value(s) but ${d.args.length} were given. Check the line against the OpenVPN manual.`,
-    ja: `${d.line} 行目: '${d.name}' に指定できる値は ${range} 個ですが、${d.args.length} 個指定されています。OpenVPN のマニュアルで書式を確認してください。`,
-  });
+  return profileError('OVPN_ARG_COUNT', d, d.source, countedTexts('argCount', max, { line: d.line, name: d.name, range, given: d.args.length }));
 }
 
 interface Context {

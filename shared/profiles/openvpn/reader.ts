@@ -1,3 +1,4 @@
+import { countedTexts } from '../../i18n/counted.js';
 import { MAX_REPORTED_ERRORS, profileError, type LocalizedText, type ProfileError } from '../diagnostics.js';
 import {
   OPTION_LINE_SIZE,
@@ -414,10 +415,7 @@ function latin1Token(buf: Uint8Array, offset: number): string {
 function tooManyParams(r: Reader, line: number, column: number, dropped: number, text: string): void {
   const w = describeWhere(column, line);
   r.diag.warning(() =>
-    profileError('OVPN_TOO_MANY_PARAMS', { line, column }, text, {
-      en: `Line ${line} has more than ${MAX_PARMS} parameters: OpenVPN silently ignores the ${dropped} extra one(s) starting at ${w.en}. Remove them, or split the option over several lines.`,
-      ja: `${line} 行目のパラメータが ${MAX_PARMS} 個を超えています。OpenVPN は ${w.ja}以降の ${dropped} 個を黙って無視します。削除するか、複数の行に分けてください。`,
-    }),
+    profileError('OVPN_TOO_MANY_PARAMS', { line, column }, text, countedTexts('extraParams', dropped, { en: { line, max: MAX_PARMS, where: w.en }, ja: { line, max: MAX_PARMS, where: w.ja } })),
   );
 }
 
