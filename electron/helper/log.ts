@@ -52,7 +52,9 @@ const USER_WORDS = new RegExp(String.raw`\b(user(?:[_ -]?name)?|login)(\s*[:=]\s
  * A bare WireGuard key (44 characters of base64): private and public keys look the same, so only one
  * labelled public (`PublicKey = `, `peer: `, `public key `) is left.
  */
-const WG_KEY = /(?<!PublicKey\s*=\s*|\bpeer:?\s+|public key:?\s+)(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=(?![A-Za-z0-9+/=])/g;
+const WG_KEY = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=(?![A-Za-z0-9+/=])/g;
+// Checked on the few characters before a key (a lookbehind with `\s*` would rescan every run of spaces).
+const PUBLIC_LABEL = /(?:PublicKey\s*=\s*|\bpeer:?\s+|public key:?\s+)$/i;
 
 /** Removes keys, passwords, tokens and user names from a line before anyone sees it; the words around them stay. */
 export function redact(text: string): string {
@@ -62,7 +64,7 @@ export function redact(text: string): string {
     .replace(AUTH_TOKEN, (_m, before: string | undefined, option: string | undefined, space: string | undefined, notice: string | undefined) => (notice !== undefined ? `${notice}:${REDACTED}` : `${before ?? ''}${option ?? ''}${space ?? ' '}${REDACTED}`))
     .replace(KEYWORD_VALUE, (_m, word: string, sep: string) => `${word}${sep}${REDACTED}`)
     .replace(USER_WORDS, (_m, word: string, sep: string) => `${word}${sep}${REDACTED}`)
-    .replace(WG_KEY, '[redacted key]');
+    .replace(WG_KEY, (key: string, at: number, whole: string) => (PUBLIC_LABEL.test(whole.slice(Math.max(0, at - 24), at)) ? key : '[redacted key]'));
 }
 
 // The same characters the request schemas refuse in names (tab included: it aligns nothing in a log).
