@@ -263,6 +263,21 @@ describe('the firewall status', () => {
     manager.stop();
   });
 
+  it("reads the traffic again when the tunnel's state moves on, though the firewall's status stays the same", async () => {
+    const helper = new ScriptedHelper();
+    const { manager } = await managerWith(helper);
+    const id = 's000000000000001';
+    // The helper guards the session from the start: its status is 'tunnel' while it is still connecting.
+    helper.sessions = [session(id, { traffic: 'blocked' })];
+    await manager.connect(fullId);
+    helper.changeFirewall({ ...OFF, mode: 'tunnel', reason: 'kill-switch', sessionId: id, ownSession: true, since: 2 });
+    await waitFor(() => manager.view(fullId)?.protection?.traffic === 'blocked', 'blocked while connecting');
+    helper.sessions = [session(id, { traffic: 'tunnel', state: { status: 'connected', localIp: '10.0.0.2', remote: '203.0.113.1:51820', since: 3 } })];
+    helper.emit({ event: 'state', sessionId: id, state: { status: 'connected', localIp: '10.0.0.2', remote: '203.0.113.1:51820', since: 3 }, at: 3 });
+    await waitFor(() => manager.view(fullId)?.protection?.traffic === 'tunnel', 'tunnel once connected');
+    manager.stop();
+  });
+
   it('has no traffic word from a helper before issue 14 (sessions without `traffic`)', async () => {
     const helper = new ScriptedHelper();
     helper.firewall = 'unknown-request';

@@ -462,6 +462,9 @@ export class ConnectionManager {
       if (field) void this.options.vault.forget(profileId, field);
     }
     this.setView(profileId, next);
+    // A guarded tunnel's traffic turns from blocked to tunnel (and back) with its state, while the
+    // firewall's own status may stay the same: read it again whenever the state moves on.
+    if (this.firewallRaw !== null && this.link && state.status !== view.state.status && !isTerminal(state)) void this.refreshTraffic(this.link);
   }
 
   private onSessionRemoved(profileId: string, view: ConnectionView, sessionId: string): void {
