@@ -6,6 +6,7 @@
  * helper packages are still there.
  */
 import { spawnSync } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleApp } from './bundle.js';
@@ -25,7 +26,22 @@ export interface DistResult {
   message: string;
 }
 
+/** Where electron-builder downloads Electron and fpm from. */
+const DOWNLOAD_HOST = 'github.com';
+
+async function resolvable(host: string): Promise<boolean> {
+  try {
+    await lookup(host);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function distApp(): Promise<DistResult> {
+  // Without a name for the download host electron-builder would bundle, package and then spend
+  // ~45 s in its download retries before failing the same way: say so at once instead.
+  if (!(await resolvable(DOWNLOAD_HOST))) return { built: false, message: DOWNLOADS_UNAVAILABLE };
   await bundleApp();
   const r = spawnSync(join(root, 'node_modules/.bin/electron-builder'), ['--linux', '-c', 'build/electron-builder.yml', '--publish', 'never'], { cwd: root, encoding: 'utf8' });
   const output = `${r.stdout}${r.stderr}`;
