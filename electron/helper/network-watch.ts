@@ -9,6 +9,7 @@
  * watcher never trusts individual events, only the state it reads back.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { LogLine } from '../../shared/ipc/helper-protocol.js';
 import { run } from './exec.js';
 
@@ -122,7 +123,12 @@ export class NetworkWatch {
 
   private spawnMonitor(): void {
     if (this.stopped) return;
-    const child = spawn('ip', this.ip(['monitor', 'link', 'address', 'route']), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = this.ip(['monitor', 'link', 'address', 'route']);
+    // setpriv (util-linux) makes the kernel end the monitor with the helper, even a SIGKILLed one;
+    // otherwise it would linger until its next write fails, holding its namespace.
+    const child = existsSync(SETPRIV)
+      ? spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', 'ip', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('ip', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.monitor = child;
     child.stdout?.on('data', () => this.schedule());
     child.stderr?.setEncoding('utf8').on('data', (d: string) => this.options.log('debug', `ip monitor: ${d.trim()}`));
@@ -188,6 +194,8 @@ export class NetworkWatch {
     }
   }
 }
+
+const SETPRIV = '/usr/bin/setpriv';
 
 /** iproute2's JSON list (empty output is an empty list); throws on anything else. */
 function parseJsonList<T>(text: string): T[] {
