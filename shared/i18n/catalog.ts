@@ -136,7 +136,8 @@ const en = {
     sent: 'Sent',
   },
   details: {
-    importedOn: 'Imported {{date}}',
+    importedOn: 'Imported on {{date}}',
+    createdOn: 'Created on {{date}}',
     loadFailed: 'The details of this profile could not be loaded.',
     settingsTitle: 'What this profile does',
     layerLabel: 'Type of connection',
@@ -511,6 +512,7 @@ const ja: Messages<typeof en> = {
   },
   details: {
     importedOn: '{{date}} にインポート',
+    createdOn: '{{date}} に作成',
     loadFailed: 'このプロファイルの詳細を読み込めませんでした。',
     settingsTitle: 'このプロファイルの内容',
     layerLabel: '接続方式',

@@ -42,6 +42,8 @@ export const profileSummary = z.object({
   advisoryCount: z.number().int(),
   /** Placed by IT with the helper: read-only here, its text never reaches the app. */
   provisioned: z.literal(true).optional(),
+  /** Made in Tsunagu ("New WireGuard tunnel", `tsunagu wg new`), not imported: `importedAt` is when. */
+  created: z.literal(true).optional(),
 });
 export type ProfileSummary = z.infer<typeof profileSummary>;
 

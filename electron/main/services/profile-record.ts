@@ -118,6 +118,9 @@ function ikeVersionOf(record: ProfileRecord): { ikeVersion?: 1 | 2 } {
   return read.ok ? { ikeVersion: read.profile.version } : {};
 }
 
+/** Recorded as the source of a profile made here ("New WireGuard tunnel"), not imported from anywhere. */
+export const NEW_TUNNEL_SOURCE = 'tsunagu:new-wireguard';
+
 export function summaryOf(record: ProfileRecord, hasSavedCredentials: boolean): ProfileSummary {
   return {
     id: record.id,
@@ -130,6 +133,7 @@ export function summaryOf(record: ProfileRecord, hasSavedCredentials: boolean): 
     needsCredentials: record.needsCredentials,
     hasSavedCredentials,
     advisoryCount: record.advisories.length,
+    ...(record.source === NEW_TUNNEL_SOURCE ? { created: true as const } : {}),
   };
 }
 

@@ -6,11 +6,8 @@
 import type { AppResult, NewWireGuardReply, NewWireGuardRequest } from '../../../shared/ipc/app-api.js';
 import { newWireGuardTunnel, peerBlockFor, type NewWireGuardKeys } from '../../../shared/profiles/wireguard/create.js';
 import { ok } from './errors.js';
-import { newProfileFrom } from './profile-record.js';
+import { NEW_TUNNEL_SOURCE, newProfileFrom } from './profile-record.js';
 import type { ProfileStore } from './profile-store.js';
-
-/** Recorded as the profile's source: it was made here, not imported from anywhere. */
-export const NEW_TUNNEL_SOURCE = 'tsunagu:new-wireguard';
 
 export async function createWireGuardProfile(
   store: Pick<ProfileStore, 'create'>,

@@ -42,7 +42,7 @@ export function ProfileHeader({ profile }: { profile: ProfileSummary }) {
       <h1 className="profile-title">{profile.name}</h1>
       <p className="profile-meta">
         <KindBadge kind={profile.kind} layer={profile.layer} ikeVersion={profile.ikeVersion} />
-        <span>{t('details.importedOn', { date: formatDateTime(profile.importedAt, lang) })}</span>
+        <span>{t(profile.created ? 'details.createdOn' : 'details.importedOn', { date: formatDateTime(profile.importedAt, lang) })}</span>
       </p>
     </header>
   );
