@@ -3,8 +3,8 @@
  * leaks.ts), the real helper in its client namespace, the real app services behind the dev bridge
  * and the production renderer. One lab, helper and page serve every case in order:
  *   - the kill switch on by default: connected → "Traffic outside the VPN: blocked" (and the CLI says so);
- *   - wireguard-go killed (SIGKILL, as a crash would) → "Blocked — the VPN is down" → Disconnect
- *     lifts the block (the helper's firewall is off);
+ *   - wireguard-go killed (SIGKILL, as a crash would) → "Blocked — the VPN is down" → Connect
+ *     again → killed again → Disconnect lifts the block (the helper's firewall is off);
  *   - the setting off → "not protected — the kill switch is off";
  *   - Japanese: always-on from Settings with nothing connected → its notice, the line in Japanese
  *     behind always-on, and `tsunagu lockdown off` ends it.
@@ -101,20 +101,30 @@ describe('leak protection in the browser UI (leak lab, WireGuard full tunnel)', 
     expect(status.out).toContain('Firewall: kill switch on — only the VPN carries traffic');
   });
 
-  it('wireguard-go killed: "Blocked — the VPN is down"; Disconnect lifts the block', async () => {
+  /** SIGKILL of the tunnel's wireguard-go, as a crash would; the notice that follows. */
+  async function killTunnel() {
     const { sessions } = await observer.client.request('list', {});
-    const iface = sessions[0]?.interfaceName ?? '';
-    const pid = findWireguardGo(lab.clientNetns, iface);
+    const pid = findWireguardGo(lab.clientNetns, sessions[0]?.interfaceName ?? '');
     expect(pid).not.toBeNull();
     process.kill(pid ?? 0, 'SIGKILL');
     const notice = page.getByRole('alert').filter({ hasText: 'Blocked — the VPN is down' });
     await notice.waitFor({ timeout: 20_000 });
+    return notice;
+  }
+
+  it('wireguard-go killed: "Blocked — the VPN is down"; Connect again; killed again; Disconnect lifts the block', async () => {
+    let notice = await killTunnel();
     await expect.poll(() => notice.textContent()).toContain(`“${NAME}” stopped, so Tsunagu blocks all traffic`);
     expect(await firewall()).toMatchObject({ mode: 'blocked', reason: 'kill-switch' });
-    expect(await notice.getByRole('button', { name: 'Connect again' }).isVisible()).toBe(true);
     await shot(page, 'kill-switch-vpn-down');
     expect((await cli('--lang', 'en', 'status')).out).toContain('Firewall: blocked — the VPN is down');
 
+    await notice.getByRole('button', { name: 'Connect again' }).click();
+    await stateWords().filter({ hasText: /^Connected$/ }).waitFor({ timeout: 30_000 });
+    await line().filter({ hasText: /^Traffic outside the VPN: blocked$/ }).waitFor({ timeout: 10_000 });
+    await notice.waitFor({ state: 'detached' });
+
+    notice = await killTunnel();
     await notice.getByRole('button', { name: 'Disconnect' }).click();
     await notice.waitFor({ state: 'detached', timeout: 10_000 });
     expect(await firewall()).toMatchObject({ mode: 'off' });

@@ -16,6 +16,7 @@ import { results, type FirewallStatus, type HelperEvent, type HelperResult, type
 import { POLICY_NAMES, defaultPolicyValues } from '../../shared/policy/table.js';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
 import { HelperRequestError, type HelperPayload } from '../../electron/main/helper-client.js';
+import { createAppServices } from '../../electron/main/services/app-services.js';
 import { CredentialVault } from '../../electron/main/services/credential-vault.js';
 import { ConnectionManager, routingOf, type HelperLink } from '../../electron/main/services/helper-connection.js';
 import { isAccepted, newProfileFrom } from '../../electron/main/services/profile-record.js';
@@ -343,6 +344,33 @@ describe('lifting a block, always-on, quitting', () => {
     expect(helper.sent('unblock')).toEqual([]);
     expect(await manager.setLockdown(false)).toMatchObject({ ok: true, value: { mode: 'off' } });
     manager.stop();
+  });
+
+  it('the app services: firewall channels, the LAN setting re-sent to always-on when it changes, settings sent with connect', async () => {
+    const helper = new ScriptedHelper();
+    const services = await createAppServices({
+      dataDir: join(work, `app${folders++}`),
+      version: '0.1.0',
+      platform: 'linux',
+      systemLanguage: 'en',
+      safeStorage: testKeychain(),
+      dialogs: { chooseSavePath: async () => null },
+      setLaunchAtLogin: async () => undefined,
+      helper: { socketPath: join(work, 'unused.sock'), openLink: async () => helper },
+    });
+    await services.start();
+    await waitFor(() => services.connections.helperStatus().status === 'available', 'available');
+    const { handlers } = services;
+    expect(await handlers['firewall:get']({})).toEqual({ ok: true, value: { firewall: { ...OFF, profileId: null } } });
+    expect(await handlers['firewall:set-lockdown']({ enabled: true })).toMatchObject({ ok: true, value: { reason: 'lockdown', allowLan: false } });
+    expect(await handlers['settings:set']({ allowLan: true })).toMatchObject({ ok: true, value: { allowLan: true, killSwitch: true } });
+    expect(helper.sent('set-lockdown')).toEqual([{ enabled: true, allowLan: false }, { enabled: true, allowLan: true }]);
+    // Always-on off: a LAN change is only the setting.
+    await handlers['firewall:set-lockdown']({ enabled: false });
+    await handlers['settings:set']({ allowLan: false, killSwitch: false });
+    expect(helper.sent('set-lockdown')).toHaveLength(3);
+    expect(services.trayState().firewall).toEqual({ ...OFF, profileId: null });
+    services.stop();
   });
 
   it('quitting lifts a block no session holds', async () => {
