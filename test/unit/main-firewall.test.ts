@@ -236,7 +236,10 @@ describe('the firewall status', () => {
     helper.emit({ event: 'session-removed', sessionId, at: 3 });
     helper.changeFirewall({ ...OFF, mode: 'blocked', reason: 'kill-switch', sessionId, ownSession: true, since: 3 });
     expect(manager.firewall()).toMatchObject({ mode: 'blocked', reason: 'kill-switch', profileId: fullId });
+    // Quitting lifts it: the disconnect of the dropped session (the helper unblocks a stranded one).
     expect(manager.endsOnQuit()).toBe(true);
+    await manager.disconnectAll();
+    expect(helper.sent('disconnect')).toEqual([{ sessionId }]);
     helper.changeFirewall({ ...OFF, since: 4 });
     expect(manager.firewall()).toMatchObject({ mode: 'off', profileId: null });
     expect(manager.endsOnQuit()).toBe(false);

@@ -587,7 +587,7 @@ export class ConnectionManager {
   /** Ends every session of this app, and a block left behind (used when quitting; always-on stays). */
   async disconnectAll(): Promise<void> {
     await Promise.all([...this.views.keys()].map((id) => this.disconnect(id)));
-    if (this.liftableBlock() && this.firewallRaw?.sessionId === null) await this.liftBlock();
+    if (this.liftableBlock()) await this.liftBlock();
   }
 
   /**
