@@ -130,7 +130,11 @@ describe('helper: conflicts', () => {
     const again = profileOf(r.lab);
     const err = await r.observer.client.request('connect', { profile: { ...again, text: again.text.replace('PersistentKeepalive', '# PersistentKeepalive'), name: 'second' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HelperRequestError);
-    expect((err as HelperRequestError).error.code).toBe('route-conflict');
+    const refusal = (err as HelperRequestError).error;
+    expect(refusal.code).toBe('route-conflict');
+    // The caller's own session is in the way: the refusal names it in data, with the network.
+    expect(refusal.conflict?.sessionId).toBe(sessionId);
+    expect(refusal.message.en).toContain(refusal.conflict?.network ?? '(no network)');
     await r.observer.client.request('disconnect', { sessionId });
   });
 });
@@ -256,6 +260,7 @@ describe('helper: several sessions', () => {
     const failed = await r.observer.waitForState(b, 'error', 20_000, from);
     expect(failed.code).toBe('route-conflict');
     expect(failed.message.en).toContain(`“${r.lab.scenario}”`);
+    expect(failed.status === 'error' ? failed.conflict?.sessionId : undefined).toBe(a.sessionId);
     expect(r.observer.states(b).some((s) => s.status === 'connected')).toBe(false);
     await r.observer.waitFor((e): e is HelperEvent => e.event === 'session-removed' && e.sessionId === b, 10_000, from);
     const { sessions } = await r.observer.client.request('list', {});

@@ -135,7 +135,7 @@ export async function waitRemoved(c: Conn, sessionId: string, timeoutMs: number)
 }
 
 export type ConnectOutcome =
-  | { refused: true; code: string; message: string }
+  | { refused: true; code: string; message: string; error: unknown }
   | { refused: false; sessionId: string; state: StateEvent['state'] };
 
 /**
@@ -146,7 +146,7 @@ export type ConnectOutcome =
 export async function connect(c: Conn, profile: Profile, o: { answer?: Record<string, unknown>; timeoutSeconds?: number } = {}): Promise<ConnectOutcome> {
   const timeoutSeconds = o.timeoutSeconds ?? 20;
   const r = await c.request({ type: 'connect', profile, options: { connectTimeoutSeconds: timeoutSeconds } }, 60_000);
-  if (!r.ok) return { refused: true, code: r.error?.code ?? '?', message: `${r.error?.message.en ?? ''} ${r.error?.detail ?? ''}`.trim() };
+  if (!r.ok) return { refused: true, code: r.error?.code ?? '?', message: `${r.error?.message.en ?? ''} ${r.error?.detail ?? ''}`.trim(), error: r.error };
   const sessionId = (r.result as { sessionId: string }).sessionId;
   const answered = new Set<number>();
   const answering = setInterval(() => {
