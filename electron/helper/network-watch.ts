@@ -26,7 +26,7 @@ export interface IpLink {
   ifname?: string;
   flags?: string[];
   link_type?: string;
-  addr_info?: { local?: string; prefixlen?: number; scope?: string }[];
+  addr_info?: { local?: string; prefixlen?: number; scope?: string; temporary?: boolean; deprecated?: boolean; tentative?: boolean }[];
 }
 
 /** The uplink as one comparable value: null when only tunnels hold default routes (no verdict). */
@@ -52,7 +52,10 @@ export function uplinkFrom(routes: readonly IpRoute[], links: readonly IpLink[])
   });
   const parts = usable.map((r) => `route ${r.dev ?? ''} via ${r.gateway ?? 'link'}`);
   for (const dev of new Set(usable.map((r) => r.dev ?? ''))) {
-    for (const a of byName.get(dev)?.addr_info ?? []) if (a.scope === 'global' && a.local) parts.push(`addr ${dev} ${a.local}/${a.prefixlen ?? ''}`);
+    // IPv6 privacy addresses rotate every few hours on the same network: not a change.
+    for (const a of byName.get(dev)?.addr_info ?? []) {
+      if (a.scope === 'global' && a.local && !a.temporary && !a.deprecated && !a.tentative) parts.push(`addr ${dev} ${a.local}/${a.prefixlen ?? ''}`);
+    }
   }
   return { online: usable.length > 0, key: [...new Set(parts)].sort().join('; ') };
 }

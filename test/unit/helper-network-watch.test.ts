@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { uplinkFrom, uplinkTransition, type IpLink, type IpRoute } from '../../electron/helper/network-watch.js';
 
 // Shapes as iproute2 6.1 prints them with -json.
-const eth = (flags: string[], addrs: { local: string; prefixlen: number; scope: string }[] = [{ local: '198.18.1.2', prefixlen: 24, scope: 'global' }]): IpLink => ({
+const eth = (flags: string[], addrs: NonNullable<IpLink['addr_info']> = [{ local: '198.18.1.2', prefixlen: 24, scope: 'global' }]): IpLink => ({
   ifname: 'eth0',
   flags,
   link_type: 'ether',
@@ -27,6 +27,16 @@ describe('network watch: the uplink from iproute2 (uplinkFrom)', () => {
 
   it('a default route through a tunnel says nothing about the network under it', () => {
     expect(uplinkFrom([{ dst: 'default', dev: 'tun0', flags: [] }], [eth(UP), tun])).toBeNull();
+  });
+
+  it('rotating IPv6 privacy addresses (temporary, deprecated) and tentative ones are not part of the key', () => {
+    const v6 = [
+      { local: '198.18.1.2', prefixlen: 24, scope: 'global' },
+      { local: '2001:db8::1234', prefixlen: 64, scope: 'global', temporary: true },
+      { local: '2001:db8::5678', prefixlen: 64, scope: 'global', temporary: true, deprecated: true },
+      { local: '2001:db8::9', prefixlen: 64, scope: 'global', tentative: true },
+    ];
+    expect(uplinkFrom([def], [eth(UP, v6)])?.key).toBe('addr eth0 198.18.1.2/24; route eth0 via 198.18.1.1');
   });
 
   it('link-local addresses are not part of the key', () => {
