@@ -88,6 +88,14 @@ describe('tsunagu inspect', () => {
     expect((await run(['nonsense'])).code).toBe(2);
     expect((await run(['--lang', 'fr', 'genkey'])).code).toBe(2);
   });
+
+  it('--version prints the package version, and --help lists it', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await run(['--version'])).toEqual({ code: 0, out: `tsunagu ${version}\n`, err: '' });
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^\s+--version\s+Print the version of Tsunagu\.$/m);
+  });
 });
 
 describe('WireGuard keys, like wg(8)', () => {
