@@ -1,6 +1,9 @@
+import { createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { verifyIkev2Text } from '../../shared/profiles/ikev2/reread.js';
 import { readSettings } from '../../shared/profiles/ikev2/settings.js';
 import { readSwanctl } from '../../shared/profiles/ikev2/swanctl.js';
+import { writeIkev2 } from '../../shared/profiles/ikev2/writer.js';
 import { SWANCTL_DIR, fixture, folder, memoryFiles } from './ikev2-helpers.js';
 
 const read = (name: string, only?: string[]) => readSwanctl(fixture(SWANCTL_DIR, name), { files: folder(SWANCTL_DIR, only) });
@@ -131,12 +134,23 @@ describe('swanctl.conf client connections', () => {
     expect(!notP12.ok && notP12.errors.map((e) => e.code)).toEqual(['IKEV2_PKCS12_UNREADABLE']);
   });
 
-  it('refuses a passphrase-protected key with the command that removes it', () => {
-    const encrypted = '-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n';
+  it('keeps a PKCS#8 encrypted key as it is (its passphrase is asked at connect), in the canonical text too', () => {
+    const encrypted = createPrivateKey(fixture(SWANCTL_DIR, 'client.key')).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'key-pass' }).toString();
     const files = memoryFiles({ 'ca.pem': fixture(SWANCTL_DIR, 'ca.pem'), 'client.pem': fixture(SWANCTL_DIR, 'client.pem'), 'client.key': encrypted });
+    const r = ok(readSwanctl(fixture(SWANCTL_DIR, 'cert.swanctl.conf'), { files }));
+    expect(r.profile.files.privateKey).toBe(encrypted);
+    const text = writeIkev2(r.profile);
+    expect(verifyIkev2Text(text, r.profile)).toBeNull();
+    expect(text).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+  });
+
+  it('refuses a key encrypted in OpenSSL’s old format with the command that converts it', () => {
+    const legacy = '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,0123456789ABCDEF0123456789ABCDEF\n\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END RSA PRIVATE KEY-----\n';
+    const files = memoryFiles({ 'ca.pem': fixture(SWANCTL_DIR, 'ca.pem'), 'client.pem': fixture(SWANCTL_DIR, 'client.pem'), 'client.key': legacy });
     const r = readSwanctl(fixture(SWANCTL_DIR, 'cert.swanctl.conf'), { files });
     expect(codes(r)).toEqual(['IKEV2_KEY_ENCRYPTED']);
-    expect(!r.ok && r.errors[0]?.message.en).toContain('openssl pkey');
+    expect(!r.ok && r.errors[0]?.message.en).toContain('openssl pkcs8 -topk8');
+    expect(!r.ok && r.errors[0]?.message.ja).toContain('PKCS#8');
   });
 
   it('imports IKEv1 with XAuth as a second round, the password left to the credentials flow', () => {

@@ -70,7 +70,10 @@ export interface Ikev2Files {
   serverCerts: string[];
   /** `local<suffix>.certs`: the client certificate (PEM `CERTIFICATE`). */
   clientCert: string | null;
-  /** `secrets.private-<x>.file` (or the key of a PKCS#12 bundle): unencrypted PEM private key. */
+  /**
+   * `secrets.private-<x>.file` (or the key of a PKCS#12 bundle): PEM private key, unencrypted or
+   * PKCS#8 `ENCRYPTED PRIVATE KEY` (its passphrase asked at connect, the key decrypted in the helper).
+   */
   privateKey: string | null;
 }
 

@@ -145,9 +145,11 @@ class Reader {
         `'${basenameOf(path)}' に PEM 形式の秘密鍵がありません。DER 形式の鍵はまず PEM に変換してください (openssl pkey -in key.der -inform DER -out key.pem)。`);
       return null;
     }
-    if (key.encrypted) {
-      this.error('IKEV2_KEY_ENCRYPTED', ref.at, ref.source, `the private key '${basenameOf(path)}' is protected by a passphrase, which Tsunagu cannot ask for at connect yet. Remove the passphrase (openssl pkey -in key.pem -out plain.pem) and import again.`,
-        `秘密鍵 '${basenameOf(path)}' はパスフレーズで保護されています。Tsunagu は接続時にパスフレーズを尋ねることがまだできません。パスフレーズを外して (openssl pkey -in key.pem -out plain.pem) もう一度インポートしてください。`);
+    // A PKCS#8 encrypted key is kept as it is: its passphrase is asked at connect. The legacy
+    // OpenSSL form (Proc-Type/DEK-Info headers) is not one plain PEM block, so it is refused.
+    if (key.encrypted && key.label !== 'ENCRYPTED PRIVATE KEY') {
+      this.error('IKEV2_KEY_ENCRYPTED', ref.at, ref.source, `the private key '${basenameOf(path)}' is encrypted in OpenSSL's old format. Convert it to PKCS#8, keeping a passphrase (openssl pkcs8 -topk8 -v2 aes256 -in key.pem -out key-pkcs8.pem), name that file here and import again; the passphrase is asked at connect.`,
+        `秘密鍵 '${basenameOf(path)}' は OpenSSL の古い形式で暗号化されています。パスフレーズを付けたまま PKCS#8 に変換し (openssl pkcs8 -topk8 -v2 aes256 -in key.pem -out key-pkcs8.pem)、そのファイル名をここに書いてもう一度インポートしてください。パスフレーズは接続時に尋ねます。`);
       return null;
     }
     return key.text;
