@@ -2,12 +2,14 @@
  * IKEv2/IPsec through the real helper (`tsunagu helper` as it ships, its session manager and its
  * standby charon), against the lab's strongSwan responders: PSK, EAP (password in the connect
  * request, and asked over the socket), certificates and IKEv1 XAuth connect, reach the protected
- * host, report growing byte counts and leave nothing when disconnected; wrong PSK, wrong password,
- * proposal mismatch and an unreachable server each end in their own error code within 10 s.
+ * host, report growing byte counts and leave nothing when disconnected (a passphrase-protected
+ * key asked at connect); wrong PSK, wrong password, proposal mismatch and an unreachable server
+ * each end in their own error code within 10 s.
  * Also `tsunagu inspect --json` on a lab client.swanctl.conf with its companions beside it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { routingTableFor } from '../../electron/helper/drivers/ikev2/charon.js';
@@ -16,6 +18,7 @@ import { inspectProfile } from '../../shared/profiles/inspect.js';
 import {
   down,
   dropIke,
+  IKE_COMPANIONS,
   ikeResidue,
   ping,
   pingUntil,
@@ -218,7 +221,19 @@ describe('helper: IKE sessions', () => {
     expect(prompted.asked.map((e) => e.request)).toEqual([expect.objectContaining({ kind: 'userpass', retry: false })]);
   });
 
-  it('IKEv2 certificates both ways (three companions)', async () => provesSession(await rigFor('ikev2-cert')));
+  it('IKEv2 certificates both ways (three companions); then with the key passphrase-protected, its passphrase asked', async () => {
+    const r = await rigFor('ikev2-cert');
+    await provesSession(r);
+    // The same profile with client.key encrypted (PKCS#8): imported as it is, asked at connect.
+    const variant = writeIkeVariant(r.lab, {});
+    const keyFile = join(dirname(variant.profile), IKE_COMPANIONS.key);
+    const passphrase = 'lab key passphrase';
+    writeFileSync(keyFile, createPrivateKey(readFileSync(keyFile)).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase }));
+    const profile = ikeProfile(variant.profile, 'encrypted key');
+    expect(profile.text).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+    const asked = await provesSession(r, profile, { answers: [{ kind: 'passphrase', passphrase }] });
+    expect(asked.asked.map((e) => e.request)).toEqual([{ kind: 'passphrase', retry: false }]);
+  });
 
   it('IKEv1 main mode, PSK + XAuth', async () => provesSession(await rigFor('ikev1-xauth')));
 });

@@ -1,6 +1,7 @@
 // The IKEv2 driver against real strongSwan responders in the test lab's namespaces (charon 5.9 with
 // kernel-libipsec on both sides). Needs root.
 import { execFileSync, spawn } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -383,6 +384,28 @@ describe.skipIf(!isRoot)('IKEv2 driver against strongSwan responders', () => {
     await h.waitState(isConnected, 15_000);
     expect(h.requests).toEqual([{ kind: 'userpass', username: good.username, retry: false }]);
     expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+  });
+
+  it('a passphrase-protected key: the passphrase asked (again when wrong), the key decrypted in memory only', async () => {
+    const inst = await lab('ikev2-cert');
+    const base = labModel(inst);
+    const plain = base.files.privateKey;
+    if (plain === null) throw new Error('the lab profile has no key');
+    const passphrase = 'lab key passphrase';
+    const encrypted = createPrivateKey(plain).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase }).toString();
+    const h = await startDriver(inst, {
+      profile: { ...base, files: { ...base.files, privateKey: encrypted } },
+      answers: [{ kind: 'passphrase', passphrase: `${passphrase}x` }, { kind: 'passphrase', passphrase }],
+    });
+    await h.waitState(isConnected, 15_000);
+    expect(h.requests).toEqual([{ kind: 'passphrase', retry: false }, { kind: 'passphrase', retry: true }]);
+    expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
+    // Nothing under the session directory holds a private key (charon got it over VICI).
+    const files = execFileSync('find', [h.workDir, '-type', 'f'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toMatch(/PRIVATE KEY/);
+    await h.driver.stop('user');
+    expect(await ikeResidue(inst.clientNetns)).toEqual([]);
   });
 
   it('cancelling the password prompt disconnects and leaves nothing', async () => {

@@ -3,7 +3,8 @@
  * holds is that same connection. Pure: no sockets, no files.
  *
  * Nothing reaches charon from a file: certificates travel as PEM blobs inside load-conn
- * (`certs`/`cacerts`), the private key with load-key, secrets with load-shared. The connection is
+ * (`certs`/`cacerts`), the private key with load-key (a passphrase-protected one decrypted in
+ * memory first: decryptKey), secrets with load-shared. The connection is
  * always initiated by the helper (start_action none) and never runs a program (no `updown` key is
  * ever sent, whatever the model holds; the charon runs without the updown plugin anyway).
  *
@@ -12,6 +13,8 @@
  * servers, IKE version, each authentication round's class and identities, the children and their
  * traffic selectors. A difference refuses the connect before anything is sent to the server.
  */
+import { createPrivateKey } from 'node:crypto';
+import { pemBlocks } from '../../../../shared/profiles/ikev2/pem.js';
 import type { Ikev2Child, Ikev2LocalAuth, Ikev2LocalRound, Ikev2Profile } from '../../../../shared/profiles/ikev2/model.js';
 import { normalizePrefix } from '../../../../shared/profiles/routes.js';
 import type { ViciSection, ViciValue } from './vici/codec.js';
@@ -122,6 +125,21 @@ export function loadPlan(profile: Ikev2Profile): LoadPlan {
   }
   const childNames = profile.children.map((c) => c.name);
   return { conn: { [CONN_NAME]: conn }, keys, shared, child: childNames[0] ?? '', children: childNames };
+}
+
+/** Whether a PEM private key is passphrase-protected (PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy `Proc-Type: 4,ENCRYPTED` one). */
+export function keyNeedsPassphrase(pem: string): boolean {
+  return pemBlocks(pem).some((b) => b.encrypted);
+}
+
+/** The key decrypted with `passphrase`, as unencrypted PKCS#8 PEM (in memory only); null when the passphrase does not open it. */
+export function decryptKey(pem: string, passphrase: string): string | null {
+  try {
+    const plain = createPrivateKey({ key: pem, format: 'pem', passphrase }).export({ format: 'pem', type: 'pkcs8' });
+    return typeof plain === 'string' ? plain : plain.toString('utf8');
+  } catch {
+    return null;
+  }
 }
 
 /** Whether the IKE pre-shared key takes part: a local psk round or a server authenticated by psk. */

@@ -6,8 +6,9 @@
  *   (charon already launched by the session manager with the helper's fixed strongswan.conf)
  *   start → routesKnown(the profile's remote traffic selectors, ikev2Routes: a superset of what the
  *   server can narrow them to) → connect VICI (commands) + a second connection for ike-updown/child-updown →
- *   load-key / load-shared / load-conn → list-conns compared with the model (conn.ts) →
- *   the password asked when the profile has none (credentialsRequired) → initiate the first child,
+ *   the password asked when the profile has none (credentialsRequired) → a passphrase-protected
+ *   key decrypted in memory (its passphrase asked the same way) → load-key / load-shared /
+ *   load-conn → list-conns compared with the model (conn.ts) → initiate the first child,
  *   its control-log read for the reason of a failure (failures.ts) and for the DNS servers the
  *   server assigned → initiate each later child on that IKE_SA (any refused ends the session) →
  *   list-sas: virtual IP, remote host, the CHILD_SA's selectors (the claim grows to them) → DNS
@@ -23,7 +24,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { Credentials, LogLine } from '../../../../shared/ipc/helper-protocol.js';
+import type { CredentialRequest, Credentials, LogLine } from '../../../../shared/ipc/helper-protocol.js';
 import type { Ikev2Profile } from '../../../../shared/profiles/ikev2/model.js';
 import { ikev2Routes, selectorPrefixes } from '../../../../shared/profiles/ikev2/routes.js';
 import { waitForExit } from '../../exec.js';
@@ -31,7 +32,7 @@ import type { Driver, DriverContext } from '../driver.js';
 import { connectTimeoutState, DriverLifecycle } from '../lifecycle.js';
 import { TunnelDns } from '../openvpn/tunnel-dns.js';
 import { CharonProcess, charonPaths, parseStderrLine, removeRoutingLeftovers } from './charon.js';
-import { CONN_NAME, laterChildren, loadPlan, passwordNeeds, sharedLoad, verifyLoadedConn, type LoadPlan, type PasswordNeed } from './conn.js';
+import { CONN_NAME, decryptKey, keyNeedsPassphrase, laterChildren, loadPlan, passwordNeeds, sharedLoad, verifyLoadedConn, type LoadPlan, type PasswordNeed } from './conn.js';
 import { CharonLog, errorState, type Ikev2ErrorCode } from './failures.js';
 import type { Ikev2Residue } from './residue.js';
 import { ViciClient } from './vici/client.js';
@@ -176,7 +177,7 @@ class Ikev2Driver implements Driver {
   provideCredentials(credentials: Credentials): boolean {
     const p = this.prompt;
     if (!p || !this.life.active) return false;
-    if (credentials.kind !== 'userpass' && credentials.kind !== 'cancel') return false;
+    if (credentials.kind !== 'userpass' && credentials.kind !== 'passphrase' && credentials.kind !== 'cancel') return false;
     this.prompt = null;
     p.resolve(credentials);
     return true;
@@ -210,8 +211,8 @@ class Ikev2Driver implements Driver {
       asked = await this.askPassword(first, false);
       if (asked === null) return;
     }
-    const plan = loadPlan(this.withUsername(asked?.username ?? null));
-    if (!(await this.load(vici, plan))) return;
+    const plan = await this.withDecryptedKey(loadPlan(this.withUsername(asked?.username ?? null)));
+    if (plan === null || !(await this.load(vici, plan))) return;
     this.step('connection loaded and checked');
     if (asked) for (const need of missing) if (!(await this.loadPassword(vici, need, asked))) return;
 
@@ -317,25 +318,58 @@ class Ikev2Driver implements Driver {
     return true;
   }
 
+  /**
+   * The plan with a passphrase-protected key decrypted in memory (the passphrase asked until it
+   * opens the key; the connect request's first, once). The plain key goes to charon over VICI
+   * only, never to a file. Null when the session ended.
+   */
+  private async withDecryptedKey(plan: LoadPlan): Promise<LoadPlan | null> {
+    const key = plan.keys[0];
+    if (key === undefined || !keyNeedsPassphrase(key.data)) return plan;
+    for (let retry = false; ; retry = true) {
+      const initial = this.initialCredentials;
+      this.initialCredentials = undefined;
+      const answer = !retry && initial?.kind === 'passphrase' ? initial : await this.ask({ kind: 'passphrase', retry }, 'the passphrase of the private key');
+      if (answer === null) return null;
+      if (answer.kind !== 'passphrase') return this.cancelled();
+      const plain = decryptKey(key.data, answer.passphrase);
+      if (plain !== null) return { ...plan, keys: [{ type: 'any', data: plain }] };
+      this.log('warn', 'The passphrase does not open the private key.');
+    }
+  }
+
+  /** Asks the user (the connect timer paused meanwhile); null when the session ended. */
+  private async ask(request: CredentialRequest, what: string): Promise<Credentials | null> {
+    this.life.pauseConnectTimer();
+    this.life.emit({ status: 'authenticating' });
+    this.log('info', `waiting for ${what}${request.retry ? ' (the last one was refused)' : ''}`);
+    const answer = await new Promise<Credentials | typeof ENDED>((resolve) => {
+      this.prompt = { resolve };
+      this.ctx.events.credentialsRequired(request);
+    });
+    this.life.resumeConnectTimer();
+    if (answer === ENDED || !this.life.active) return null;
+    if (answer.kind !== 'cancel') this.life.emit({ status: 'connecting', phase: 'configuring' });
+    return answer;
+  }
+
+  private cancelled(): null {
+    this.log('info', 'The credentials prompt was cancelled; disconnecting.');
+    void this.stop('credentials-cancelled');
+    return null;
+  }
+
   /** The user's name and password (the connect request's first, once); null when the session ended. */
   private async askPassword(need: PasswordNeed, retry: boolean): Promise<{ username: string; password: string } | null> {
     const initial = this.initialCredentials;
     this.initialCredentials = undefined;
     if (!retry && initial?.kind === 'userpass') return { username: need.username ?? initial.username, password: initial.password };
-    this.life.pauseConnectTimer();
-    this.life.emit({ status: 'authenticating' });
-    this.log('info', `waiting for the ${need.type === 'EAP' ? 'EAP' : 'XAuth'} user name and password${retry ? ' (the last one was refused)' : ''}`);
-    const answer = await new Promise<Credentials | typeof ENDED>((resolve) => {
-      this.prompt = { resolve };
-      this.ctx.events.credentialsRequired({ kind: 'userpass', ...(need.username !== null ? { username: need.username } : {}), retry });
-    });
-    this.life.resumeConnectTimer();
-    if (answer === ENDED || !this.life.active) return null;
-    if (answer.kind !== 'userpass') {
-      this.log('info', 'The credentials prompt was cancelled; disconnecting.');
-      void this.stop('credentials-cancelled');
-      return null;
-    }
+    // Not consumed here: a passphrase given with the request is for the key (withDecryptedKey).
+    if (initial?.kind === 'passphrase') this.initialCredentials = initial;
+    const request: CredentialRequest = { kind: 'userpass', ...(need.username !== null ? { username: need.username } : {}), retry };
+    const answer = await this.ask(request, `the ${need.type === 'EAP' ? 'EAP' : 'XAuth'} user name and password`);
+    if (answer === null) return null;
+    if (answer.kind !== 'userpass') return this.cancelled();
     this.life.emit({ status: 'connecting', phase: 'handshake' });
     return { username: need.username ?? answer.username, password: answer.password };
   }
