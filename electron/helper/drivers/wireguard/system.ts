@@ -287,7 +287,7 @@ async function removeRules(netns: string | null, rules: RuleRecord[], log: LogFn
   const now = await listWgQuickRules(netns);
   const left = now === null ? rules : rules.filter((r) => now.some((n) => sameRule(n, r)));
   const removed = rules.length - left.length;
-  if (removed > 0) log('info', `removed ${removed} ip rule(s) of this tunnel`);
+  if (removed > 0) log('info', `ip rules of this tunnel removed: ${removed}`);
   return left.map((r) => `ip -${r.family} rule ${r.priority}`);
 }
 
