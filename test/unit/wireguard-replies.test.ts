@@ -5,11 +5,11 @@ const HANDSHAKE_INITIATION = 148;
 const PING_PACKET = 128;
 
 /** Feeds samples (ms from 0, rx, tx) through the rule and returns the last verdict. */
-function run(samples: [number, number, number][], keepalive: number | null, silenceMs = DEFAULT_SILENCE_MS): number | null {
+function run(samples: [number, number, number][], keepalive: number | null, silenceMs = DEFAULT_SILENCE_MS, latestHandshakeMs = 1): number | null {
   let track: ReplyTrack | null = null;
   let silent: number | null = null;
   for (const [at, rx, tx] of samples) {
-    const v = trackReplies(track, { rx, tx, peers: [{ persistentKeepalive: keepalive }] }, at, silenceMs);
+    const v = trackReplies(track, { rx, tx, peers: [{ persistentKeepalive: keepalive }], latestHandshakeMs }, at, silenceMs);
     track = v.track;
     silent = v.silentSince;
   }
@@ -21,16 +21,21 @@ describe('WireGuard: is the server still answering (trackReplies)', () => {
     expect(DEFAULT_SILENCE_MS).toBe(20_000);
   });
 
-  it('data sent and nothing back for 20 s: silent since the last reply', () => {
+  it('data sent and nothing back for 20 s: silent since the first unanswered packet', () => {
     const samples: [number, number, number][] = [[0, 1000, 1000]];
     for (let t = 1000; t <= 21_000; t += 1000) samples.push([t, 1000, 1000 + (t / 1000) * PING_PACKET]);
-    expect(run(samples, null)).toBe(0);
+    expect(run(samples, null)).toBe(1000);
   });
 
-  it('not yet at 19 s', () => {
+  it('not yet 19 s after it', () => {
     const samples: [number, number, number][] = [[0, 1000, 1000]];
-    for (let t = 1000; t <= 19_000; t += 1000) samples.push([t, 1000, 1000 + (t / 1000) * PING_PACKET]);
+    for (let t = 1000; t <= 20_000; t += 1000) samples.push([t, 1000, 1000 + (t / 1000) * PING_PACKET]);
     expect(run(samples, null)).toBeNull();
+  });
+
+  it('a tunnel idle for ten minutes that sends again is not silent at once: the clock starts at that send', () => {
+    expect(run([[0, 1000, 1000], [600_000, 1000, 1000], [601_000, 1000, 1000 + 10 * PING_PACKET]], null)).toBeNull();
+    expect(run([[0, 1000, 1000], [600_000, 1000, 1000], [601_000, 1000, 1000 + 10 * PING_PACKET], [621_000, 1000, 1000 + 30 * PING_PACKET]], null)).toBe(601_000);
   });
 
   it('an idle tunnel with persistent keepalives is not silent: keepalives get no answer by design', () => {
@@ -47,13 +52,22 @@ describe('WireGuard: is the server still answering (trackReplies)', () => {
   it('handshake retries alone (every REKEY_TIMEOUT) are unanswered traffic', () => {
     const samples: [number, number, number][] = [[0, 500, 500]];
     for (let t = 5000; t <= 25_000; t += 5000) samples.push([t, 500, 500 + (t / 5000) * HANDSHAKE_INITIATION]);
-    expect(run(samples, 25)).toBe(0);
+    expect(run(samples, 25)).toBe(5000);
+  });
+
+  it('PersistentKeepalive 1: its allowance swallows retries alone, but a key past REJECT_AFTER_TIME + 20 s with anything sent is silence', () => {
+    // Nothing answered since 0; only handshake initiations leave, one per REKEY_TIMEOUT.
+    const samples: [number, number, number][] = [[0, 500, 500]];
+    for (let t = 5000; t <= 195_000; t += 5000) samples.push([t, 500, 500 + (t / 5000) * HANDSHAKE_INITIATION]);
+    expect(run(samples, 1, DEFAULT_SILENCE_MS, 0.5)).toBeNull();
+    expect(run([...samples, [201_000, 500, 500 + 41 * HANDSHAKE_INITIATION]], 1, DEFAULT_SILENCE_MS, 0.5)).toBe(5000);
   });
 
   it('any reply (data, a keepalive or a handshake response) ends the silence and restarts the clock', () => {
     const samples: [number, number, number][] = [[0, 1000, 1000], [21_000, 1000, 5000], [22_000, 1092, 5100], [30_000, 1092, 9000]];
     expect(run(samples, null)).toBeNull();
-    expect(run([...samples, [42_000, 1092, 12_000]], null)).toBe(22_000);
+    expect(run([...samples, [49_000, 1092, 12_000]], null)).toBeNull();
+    expect(run([...samples, [50_000, 1092, 12_000]], null)).toBe(30_000);
   });
 
   it('counters that went down start the tracking afresh instead of counting as a reply or as silence', () => {
@@ -61,7 +75,7 @@ describe('WireGuard: is the server still answering (trackReplies)', () => {
   });
 
   it('a shorter threshold (tests) applies the same rule', () => {
-    expect(run([[0, 10, 10], [2000, 10, 10 + 4 * PING_PACKET]], null, 2000)).toBe(0);
-    expect(run([[0, 10, 10], [1999, 10, 10 + 4 * PING_PACKET]], null, 2000)).toBeNull();
+    expect(run([[0, 10, 10], [1000, 10, 10 + 4 * PING_PACKET], [3000, 10, 10 + 8 * PING_PACKET]], null, 2000)).toBe(1000);
+    expect(run([[0, 10, 10], [1000, 10, 10 + 4 * PING_PACKET], [2999, 10, 10 + 8 * PING_PACKET]], null, 2000)).toBeNull();
   });
 });

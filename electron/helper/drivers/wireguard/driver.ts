@@ -411,13 +411,13 @@ class WireGuardDriver implements Driver {
     }
     if (!this.connected) {
       this.connected = true;
-      this.replies = trackReplies(null, { rx, tx, peers: dump.peers }, now, this.timings.silenceMs).track;
+      this.replies = trackReplies(null, { rx, tx, peers: dump.peers, latestHandshakeMs: handshakeMs }, now, this.timings.silenceMs).track;
       this.life.clearConnectTimer();
       this.log('info', `first handshake with ${peer.endpoint ?? 'the peer'} ${now - this.startedAt} ms after start`);
       this.emit(this.connectedState(peer.endpoint, now));
       return;
     }
-    const verdict = trackReplies(this.replies, { rx, tx, peers: dump.peers }, now, this.timings.silenceMs);
+    const verdict = trackReplies(this.replies, { rx, tx, peers: dump.peers, latestHandshakeMs: this.lastHandshake }, now, this.timings.silenceMs);
     this.replies = verdict.track;
     if (verdict.silentSince === null) {
       if (this.silentSince !== null) {

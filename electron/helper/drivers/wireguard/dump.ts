@@ -168,34 +168,43 @@ export const KEEPALIVE_BYTES = 32;
  */
 export const DEFAULT_SILENCE_MS = WG_TIMERS.keepaliveTimeout + 2 * WG_TIMERS.rekeyTimeout;
 
-/** Received bytes at the last time they grew, and the transmitted bytes then. */
+/** Received bytes at the last time they grew, the transmitted bytes then, and what was sent since. */
 export interface ReplyTrack {
   rx: number;
   tx: number;
   /** Unix ms when `rx` last grew (or tracking began). */
   since: number;
+  /** When anything was first sent after that, and when more than keepalives was (null: not yet). */
+  sentAt: number | null;
+  unexplainedAt: number | null;
 }
 
 /**
- * Whether the server still answers, from two dumps' counters (pure). Silent means: received bytes
- * have not grown for `silenceMs` while more was sent than keepalives explain: one passive
- * keepalive plus, per peer with PersistentKeepalive N, one every N s (each KEEPALIVE_BYTES).
- * Keepalives get no answer by design, so an idle tunnel with persistent keepalives is not silent;
- * data and handshake initiations (148 bytes each, every REKEY_TIMEOUT while unanswered) are, once
- * they exceed that allowance (with PersistentKeepalive 1, retries alone never do: only data shows).
+ * Whether the server still answers, from successive dumps' counters (pure). Silent means: since the
+ * last reply, more was sent than keepalives explain (one passive keepalive plus, per peer with
+ * PersistentKeepalive N, one every N s, each KEEPALIVE_BYTES), and that traffic has gone unanswered
+ * for `silenceMs`. Keepalives get no answer by design, so an idle tunnel with persistent keepalives
+ * is not silent; data and handshake initiations (148 bytes each, every REKEY_TIMEOUT while
+ * unanswered) are, once they exceed that allowance (with a short PersistentKeepalive, retries alone
+ * may not). So, secondly: any send on a key older than REKEY_AFTER_TIME starts a handshake, which a
+ * live server answers; a latest handshake older than REJECT_AFTER_TIME + `silenceMs`, with a send
+ * unanswered for `silenceMs`, is silence too. `silentSince` is the first unanswered send.
  * `rx`/`tx` are the session's totals (monotonic); a total that went down starts the tracking afresh.
  */
 export function trackReplies(
   prev: ReplyTrack | null,
-  sample: { rx: number; tx: number; peers: readonly Pick<WgDumpPeer, 'persistentKeepalive'>[] },
+  sample: { rx: number; tx: number; peers: readonly Pick<WgDumpPeer, 'persistentKeepalive'>[]; latestHandshakeMs: number },
   now: number,
   silenceMs: number,
 ): { track: ReplyTrack; silentSince: number | null } {
   const { rx, tx } = sample;
-  if (prev === null || rx !== prev.rx || tx < prev.tx) return { track: { rx, tx, since: now }, silentSince: null };
-  const silentFor = now - prev.since;
-  if (silentFor < silenceMs) return { track: prev, silentSince: null };
+  if (prev === null || rx !== prev.rx || tx < prev.tx) return { track: { rx, tx, since: now, sentAt: null, unexplainedAt: null }, silentSince: null };
   let allowance = KEEPALIVE_BYTES;
-  for (const p of sample.peers) if (p.persistentKeepalive) allowance += KEEPALIVE_BYTES * (Math.floor(silentFor / (p.persistentKeepalive * 1000)) + 1);
-  return { track: prev, silentSince: tx - prev.tx > allowance ? prev.since : null };
+  for (const p of sample.peers) if (p.persistentKeepalive) allowance += KEEPALIVE_BYTES * (Math.floor((now - prev.since) / (p.persistentKeepalive * 1000)) + 1);
+  const sent = tx - prev.tx;
+  const track: ReplyTrack = { ...prev, sentAt: prev.sentAt ?? (sent > 0 ? now : null), unexplainedAt: prev.unexplainedAt ?? (sent > allowance ? now : null) };
+  if (track.unexplainedAt !== null && now - track.unexplainedAt >= silenceMs) return { track, silentSince: track.unexplainedAt };
+  const keyExpired = sample.latestHandshakeMs > 0 && now - sample.latestHandshakeMs > WG_TIMERS.rejectAfterTime + silenceMs;
+  if (keyExpired && track.sentAt !== null && now - track.sentAt >= silenceMs) return { track, silentSince: track.sentAt };
+  return { track, silentSince: null };
 }
