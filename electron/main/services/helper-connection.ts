@@ -545,7 +545,7 @@ export class ConnectionManager {
     } catch (e) {
       const error = requestError(e);
       const view = this.views.get(profileId);
-      if (view && view.sessionId === null) this.setView(profileId, { ...view, state: { status: 'error', code: error.code, message: error.message, ...(error.detail ? { detail: error.detail } : {}) } });
+      if (view && view.sessionId === null) this.setView(profileId, { ...view, state: { status: 'error', code: error.code, message: error.message, ...(error.detail ? { detail: error.detail } : {}), ...(error.conflict ? { conflict: error.conflict } : {}) } });
       return failed(error);
     } finally {
       this.connectsInFlight--;
