@@ -114,6 +114,9 @@ describe.skipIf(!canRun)('New WireGuard tunnel (wireguard-split) in the browser 
     await done.getByRole('button', { name: 'Done' }).click();
     await done.waitFor({ state: 'detached' });
     await page.getByRole('heading', { name: 'Lab tunnel', level: 1 }).waitFor();
+    // Made here, not imported (issue 15).
+    expect(await page.locator('.profile-meta').textContent()).toMatch(/Created on \S/);
+    expect(await page.locator('.profile-meta').textContent()).not.toContain('Imported');
     await page.getByRole('button', { name: 'Connect Lab tunnel' }).click();
     await stateWords(page).filter({ hasText: /^Connected$/ }).waitFor({ timeout: 60_000 });
     const tunnelIp = page.getByRole('region', { name: 'Connection' }).locator('.stats div', { hasText: 'Tunnel IP address' }).locator('dd');
