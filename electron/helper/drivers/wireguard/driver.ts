@@ -394,7 +394,7 @@ class WireGuardDriver implements Driver {
     return v4 !== undefined && v6 !== undefined ? { ...state, localIp6: v6 } : state;
   }
 
-  private noReplyState(now: number, since: number): TunnelState {
+  private noReplyState(now: number, since: number): Extract<TunnelState, { status: 'reconnecting' }> {
     // WireGuard retries the handshake every REKEY_TIMEOUT once it gave up on the session.
     const attempt = 1 + Math.max(0, Math.floor((now - since - this.timings.silenceMs) / this.timings.retryIntervalMs));
     return { status: 'reconnecting', reason: 'no-reply', attempt, message: NO_REPLY, since };
@@ -432,7 +432,7 @@ class WireGuardDriver implements Driver {
       this.log('warn', `nothing received for ${Math.round((now - verdict.silentSince) / 1000)} s while sending (latest handshake ${Math.round((now - this.lastHandshake) / 1000)} s ago): reconnecting`);
     }
     const state = this.noReplyState(now, this.silentSince);
-    if (state.status === 'reconnecting') this.attempt = state.attempt;
+    this.attempt = state.attempt;
     this.emit(state);
   }
 
