@@ -89,6 +89,8 @@ export class NetworkWatch {
   private again = false;
   private stopped = false;
   private lastTick = Date.now();
+  /** Monitor restarts in a row without a line from it (backoff 1 s, 2 s … 60 s; logged once). */
+  private failures = 0;
 
   constructor(private readonly options: NetworkWatchOptions) {}
 
@@ -133,19 +135,24 @@ export class NetworkWatch {
       ? spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', 'ip', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn('ip', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.monitor = child;
-    child.stdout?.on('data', () => this.schedule());
+    child.stdout?.on('data', () => {
+      this.failures = 0;
+      this.schedule();
+    });
     child.stderr?.setEncoding('utf8').on('data', (d: string) => this.options.log('debug', `ip monitor: ${d.trim()}`));
     child.on('error', (e) => this.options.log('warn', `network watch: ip monitor failed: ${e.message}`));
     child.on('exit', (code, signal) => {
       if (this.monitor !== child || this.stopped) return;
       this.monitor = null;
-      this.options.log('warn', `network watch: ip monitor exited (${signal ?? String(code)}); starting it again in 1 s`);
+      const delayMs = Math.min(60_000, 1000 * 2 ** this.failures);
+      this.failures++;
+      this.options.log(this.failures === 1 ? 'warn' : 'debug', `network watch: ip monitor exited (${signal ?? String(code)}); starting it again in ${delayMs / 1000} s`);
       this.respawnTimer = setTimeout(() => {
         this.respawnTimer = null;
         this.spawnMonitor();
         // What changed while it was gone is read back at once.
         this.schedule();
-      }, 1_000);
+      }, delayMs);
     });
   }
 
