@@ -5,16 +5,33 @@
  * directory) serve every case in order; a case that kills the helper starts the next one on the
  * same directory, as systemd would restart it.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FirewallStatus, HelperEvent, SessionInfo } from '../../shared/ipc/helper-protocol.js';
 import { readKernelTable } from '../../electron/helper/firewall/apply.js';
 import { HelperRequestError } from '../../electron/main/helper-client.js';
-import { decoyProbes, downLeakLab, endpointProbe, lanProbes, LEAK_ADDR, probeRound, tunnelDnsProbes, upLeakLab, type LeakLab, type ProbeResult } from '../lab/leaks.js';
+import { inspectProfile } from '../../shared/profiles/inspect.js';
+import { down, up, type LabInstance } from '../lab/index.js';
+import {
+  decoyProbes,
+  downLeakLab,
+  endpointProbe,
+  hostProbes,
+  lanProbes,
+  LEAK_ADDR,
+  probeRound,
+  tunnelDnsProbes,
+  uplinkRound,
+  upLeakLab,
+  watchUplink,
+  type LeakLab,
+  type ProbeResult,
+} from '../lab/leaks.js';
+import { ADDR, instanceNames } from '../lab/names.js';
 import { findWireguardGo } from '../lab/wireguard.js';
-import { Observer, startHelperProcess, type RunningHelperProcess } from './helper-harness.js';
+import { Observer, processesIn, profileOf, startHelperProcess, type RunningHelperProcess } from './helper-harness.js';
 
 let lab: LeakLab;
 let dir: string;
@@ -182,5 +199,89 @@ describe('hostile kill switch options', () => {
     await expect(observer.client.request('connect', { profile: profile(split), options: { killSwitch: true } })).rejects.toMatchObject({ error: { code: 'kill-switch-needs-full-tunnel' } });
     await expect(observer.client.request('connect', { profile: profile(), options: { allowLan: 'yes' as unknown as boolean } })).rejects.toMatchObject({ error: { code: 'bad-request' } });
     expect((await firewall()).mode).toBe('off');
+  });
+});
+
+/**
+ * The other kinds on the standard lab (test/lab/topology.ts): the server namespace is the client's
+ * next hop, so the uplink is watched there; only the tunnel's own packets to the server's port are
+ * expected. Probes go to the server's underlay address on other ports (not routed into the tunnel)
+ * and to an address only the tunnel routes.
+ */
+describe.each([
+  { scenario: 'openvpn-udp' as const, expected: `ip daddr ${ADDR.serverUnderlay} udp dport ${ADDR.ovpnPort}` },
+  { scenario: 'ikev2-psk' as const, expected: `ip daddr ${ADDR.serverUnderlay} udp dport { 500, 4500 }` },
+])('kill switch through the helper: $scenario', ({ scenario, expected }) => {
+  let std: LabInstance;
+  let h: RunningHelperProcess;
+  let o: Observer;
+  const round = () => {
+    const dev = instanceNames(std.id).underlayClient;
+    return uplinkRound({ netns: std.clientNetns, dir: std.dir, dev, watchNetns: std.serverNetns }, [...hostProbes(ADDR.serverUnderlay, dev), ...hostProbes(ADDR.protectedHost, dev)], [ADDR.serverUnderlay, ADDR.protectedHost]);
+  };
+  const stdProfile = () => {
+    if (scenario === 'openvpn-udp') {
+      // A full tunnel by its own routes: the kill switch is on by default.
+      const p = profileOf(std);
+      return { ...p, text: `${p.text}redirect-gateway def1\n` };
+    }
+    const folder = dirname(std.profile);
+    const files = {
+      description: { en: folder, ja: folder },
+      read: (n: string) => (/^[A-Za-z0-9._-]+$/.test(n) && existsSync(join(folder, n)) ? new Uint8Array(readFileSync(join(folder, n))) : null),
+    };
+    const inspection = inspectProfile(readFileSync(std.profile, 'utf8'), { fileName: std.profile, files });
+    if (!inspection.ok) throw new Error(`lab profile refused: ${JSON.stringify(inspection.errors)}`);
+    return { kind: inspection.kind, text: inspection.canonical, name: scenario };
+  };
+
+  beforeAll(async () => {
+    std = await up(scenario);
+    await watchUplink(std.serverNetns, instanceNames(std.id).underlayServer, [expected]);
+    h = await startHelperProcess(std.clientNetns);
+    o = await Observer.open(h.socketPath);
+  }, 60_000);
+  afterAll(async () => {
+    o.close();
+    await h.stop();
+    await down(std.id);
+  });
+
+  it("connected: zero packets leak, only the tunnel's own packets are on the uplink (OpenVPN also: SIGKILL of openvpn → reconnecting with traffic blocked, zero leaked, back through the block; IKEv2 under lockdown)", async () => {
+    // IKEv2's lab tunnel is split: lockdown guards it as the kill switch guards a full tunnel.
+    if (scenario === 'ikev2-psk') await o.client.request('set-lockdown', { enabled: true });
+    const from = o.events.length;
+    const { sessionId } = await o.client.request('connect', { profile: stdProfile(), options: { connectTimeoutSeconds: 20 } });
+    await o.waitForState(sessionId, 'connected', 25_000, from);
+    expect(await o.client.request('firewall', {})).toMatchObject({ mode: 'tunnel', sessionId, ownSession: true });
+    const { results, seen } = await round();
+    expect(answered(results)).toContain(`icmp ${ADDR.protectedHost}`);
+    expect(answered(results).filter((n) => n.includes('bound') || n.includes(ADDR.serverUnderlay))).toEqual([]);
+    expect(seen.leak_total).toBe(0);
+    expect(seen.expected).toBeGreaterThan(0);
+    if (scenario === 'openvpn-udp') {
+      // SIGKILL of openvpn: the driver respawns it; meanwhile the session is reconnecting, its
+      // traffic blocked, nothing leaks, and it reconnects through the block (its server pinned).
+      const [ovpn] = processesIn(std.clientNetns, ['openvpn']);
+      expect(ovpn).toBeDefined();
+      const killedAt = o.events.length;
+      process.kill(ovpn?.pid ?? 0, 'SIGKILL');
+      await o.waitForState(sessionId, 'reconnecting', 10_000, killedAt);
+      const down = (await o.client.request('list', {})).sessions.find((x) => x.id === sessionId);
+      if (down?.state.status === 'reconnecting') expect(down.traffic).toBe('blocked');
+      const blocked = await round();
+      expect(answered(blocked.results).filter((n) => n.includes('bound') || n.includes(ADDR.serverUnderlay))).toEqual([]);
+      expect(blocked.seen.leak_total).toBe(0);
+      await o.waitForState(sessionId, 'connected', 20_000, killedAt);
+      expect(await o.client.request('firewall', {})).toMatchObject({ mode: 'tunnel', sessionId });
+      await o.client.request('disconnect', { sessionId });
+    } else {
+      await o.client.request('disconnect', { sessionId });
+      expect(await o.client.request('firewall', {})).toMatchObject({ mode: 'blocked', reason: 'lockdown' });
+      await o.client.request('set-lockdown', { enabled: false });
+    }
+    expect((await o.client.request('firewall', {})).mode).toBe('off');
+    const open = await round();
+    expect(open.seen.leak_total).toBeGreaterThan(0);
   });
 });

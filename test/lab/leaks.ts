@@ -433,7 +433,7 @@ export interface ProbeResult {
   ms: number;
 }
 
-interface SocketProbe {
+export interface SocketProbe {
   name: string;
   kind: 'tcp' | 'udp' | 'dns-udp' | 'dns-tcp';
   host: string;
@@ -543,4 +543,100 @@ export async function probeRound(lab: LeakLab, probes: readonly SocketProbe[]): 
   // Let anything in flight reach the ISP's counters.
   await sleep(100);
   return { results: [...sockets, ...pings], seen: counterDelta(before, await leakedPackets(lab)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same watch on any lab scenario (test/lab/topology.ts): the server namespace is the client's
+// next hop, so counting there what arrives from the client is a packet monitor on its uplink.
+
+export interface UplinkCounters {
+  /** NDP, MLD and DHCP: what a link always carries. */
+  link: number;
+  /** What the caller said the tunnel itself sends (its endpoint). */
+  expected: number;
+  leak_total: number;
+  leak_v6: number;
+  leak_dns: number;
+}
+
+const UPLINK_TABLE = 'tsl_uplinkwatch';
+
+/**
+ * Counts every packet arriving on `iface` in `netns`: link traffic, what `expected` matches (nft
+ * match expressions, e.g. `ip daddr 198.18.1.1 udp dport 1194`), and everything else as a leak.
+ */
+export async function watchUplink(netns: string, iface: string, expected: readonly string[]): Promise<void> {
+  const rules = `table inet ${UPLINK_TABLE} {
+  counter link { }
+  counter expected { }
+  counter leak_total { }
+  counter leak_v6 { }
+  counter leak_dns { }
+  chain count {
+    type filter hook prerouting priority -400; policy accept;
+    iifname != "${iface}" return
+    icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld2-listener-report } counter name "link" return
+    udp sport { 68, 546 } udp dport { 67, 547 } counter name "link" return
+${expected.map((e) => `    ${e} counter name "expected" return`).join('\n')}
+    meta nfproto ipv6 counter name "leak_v6"
+    meta l4proto { tcp, udp } th dport { 53, 853 } counter name "leak_dns"
+    counter name "leak_total"
+  }
+}
+`;
+  const [cmd, args] = inNetns(netns, 'nft', ['-f', '-']);
+  await run(cmd, args, { input: rules });
+}
+
+export async function uplinkCounters(netns: string): Promise<UplinkCounters> {
+  const json = JSON.parse(await inNs(netns, 'nft', ['-j', 'list', 'counters', 'table', 'inet', UPLINK_TABLE])) as { nftables: { counter?: { name: string; packets: number } }[] };
+  const out: UplinkCounters = { link: 0, expected: 0, leak_total: 0, leak_v6: 0, leak_dns: 0 };
+  for (const o of json.nftables) {
+    const name = o.counter?.name;
+    if (o.counter && name !== undefined && name in out) out[name as keyof UplinkCounters] = o.counter.packets;
+  }
+  return out;
+}
+
+/** TCP, UDP and DNS to `host` on ports no tunnel uses, plain and bound to `dev`. */
+export function hostProbes(host: string, dev: string): SocketProbe[] {
+  return [undefined, dev].flatMap((d) => {
+    const tag = d ? ' bound' : '';
+    return [
+      { name: `tcp ${host}${tag}`, kind: 'tcp' as const, host, port: 80, dev: d },
+      { name: `udp ${host}${tag}`, kind: 'udp' as const, host, port: 7, dev: d },
+      { name: `dns-udp ${host}${tag}`, kind: 'dns-udp' as const, host, port: 53, dev: d },
+      { name: `dns-tcp ${host}${tag}`, kind: 'dns-tcp' as const, host, port: 53, dev: d },
+    ];
+  });
+}
+
+/**
+ * Runs socket probes and pings (to each of `pingHosts`, plain and bound to `dev`) in `netns` and
+ * returns what got through with what the uplink watch in `watchNetns` saw meanwhile.
+ */
+export async function uplinkRound(
+  o: { netns: string; dir: string; dev: string; watchNetns: string },
+  probes: readonly SocketProbe[],
+  pingHosts: readonly string[],
+): Promise<{ results: ProbeResult[]; seen: UplinkCounters }> {
+  const script = join(o.dir, 'leak-probe.py');
+  writeFileSync(script, PROBE);
+  const before = await uplinkCounters(o.watchNetns);
+  const ping = async (host: string, dev?: string): Promise<ProbeResult> => {
+    const started = performance.now();
+    const [cmd, args] = inNetns(o.netns, 'ping', ['-c1', '-W1', '-n', '-q', ...(dev ? ['-I', dev] : []), host]);
+    const r = await run(cmd, args, { allowFail: true });
+    return { name: `icmp ${host}${dev ? ' bound' : ''}`, ok: r.code === 0, error: r.code === 0 ? null : (r.stderr.trim() || `exit ${String(r.code)}`), ms: performance.now() - started };
+  };
+  const [cmd, args] = inNetns(o.netns, 'python3', [script, JSON.stringify(probes)]);
+  const [sockets, ...pings] = await Promise.all([
+    run(cmd, args, { timeoutMs: 60_000 }).then((r) => JSON.parse(r.stdout) as ProbeResult[]),
+    ...pingHosts.flatMap((h) => [ping(h), ping(h, o.dev)]),
+  ]);
+  await sleep(100);
+  const after = await uplinkCounters(o.watchNetns);
+  const seen = { ...after };
+  for (const k of Object.keys(seen) as (keyof UplinkCounters)[]) seen[k] = after[k] - before[k];
+  return { results: [...(sockets ?? []), ...pings], seen };
 }
