@@ -97,7 +97,8 @@ describe('helper under faults', () => {
     // redirect-gateway adds a host route to the server via the underlay gateway; net_gateway another.
     const profile = profileOf(lab);
     const text = `${profile.text}route 203.0.113.7 255.255.255.255 net_gateway\nredirect-gateway def1\n`;
-    const { sessionId } = await observer.client.request('connect', { profile: { ...profile, text }, options: { connectTimeoutSeconds: 20 } });
+    // Routes only: with the kill switch (on by default for a full tunnel) the restarted helper would rightly keep blocking.
+    const { sessionId } = await observer.client.request('connect', { profile: { ...profile, text }, options: { connectTimeoutSeconds: 20, killSwitch: false } });
     await observer.waitForState(sessionId, 'connected', 25_000);
     const routes = async () => (await snapshotNetns(lab.clientNetns)).routes;
     expect(await routes()).toContain('203.0.113.7 via 198.18.1.1');
