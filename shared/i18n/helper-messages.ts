@@ -144,6 +144,11 @@ const messages = {
   'ikev2.charonExitedWith': { en: 'charon exited ({{how}}): {{failure}}', ja: 'charon が終了しました ({{how}}): {{failure}}' },
   'ikev2.waitingCredentials': { en: 'waiting for the {{method}} user name and password', ja: '{{method}} のユーザー名とパスワードの入力を待っています' },
   'ikev2.waitingCredentialsRetry': { en: 'waiting for the {{method}} user name and password (the last one was refused)', ja: '{{method}} のユーザー名とパスワードの入力を待っています (前回の入力は拒否されました)' },
+  'ikev2.waitingPassphrase': { en: 'waiting for the passphrase of the private key', ja: '秘密鍵のパスフレーズの入力を待っています' },
+  'ikev2.waitingPassphraseRetry': { en: 'waiting for the passphrase of the private key (the last one was refused)', ja: '秘密鍵のパスフレーズの入力を待っています (前回の入力は拒否されました)' },
+  'ikev2.passphraseWrong': { en: 'The passphrase does not open the private key.', ja: 'このパスフレーズでは秘密鍵を開けません。' },
+  'ikev2.passwordRefused': { en: '{{message_en}}', ja: '{{message_ja}}' },
+  'ikev2.passwordRefusedDetail': { en: '{{message_en}} ({{detail}})', ja: '{{message_ja}} ({{detail}})' },
   'ikev2.childUp': { en: 'CHILD_SA up after {{ms}} ms', ja: '{{ms}} ミリ秒で CHILD_SA が確立しました' },
   'ikev2.terminateFailed': { en: 'terminate: {{error}}', ja: '終了要求に失敗しました: {{error}}' },
 } as const satisfies Record<string, { en: string; ja: string }>;
