@@ -189,16 +189,22 @@ class Ikev2Driver implements Driver {
   private async run(): Promise<void> {
     const charon = this.charon;
     if (!charon) return;
-    const client = await this.connectVici(charon);
-    if (!client) return;
-    this.step('VICI connected');
-    const vici = new ViciCommands(client);
+    // Both connections at once, and the event registration beside the loading (one round trip
+    // each, on separate connections); it is in place before initiate.
+    const [client, events] = await Promise.all([this.connectVici(charon), this.connectVici(charon)]);
+    // Kept as soon as they exist: the teardown closes them.
+    if (events) this.events = events;
+    const vici = client ? new ViciCommands(client) : null;
     this.vici = vici;
-    const events = await this.connectVici(charon);
-    if (!events) return;
-    this.events = events;
-    await events.listen(['ike-updown', 'child-updown'], (name, msg) => this.onUpDown(name, msg));
-    if (!this.life.active) return;
+    if (!vici || !events || !this.life.active) return;
+    this.step('VICI connected');
+    const listening = events.listen(['ike-updown', 'child-updown'], (name, msg) => this.onUpDown(name, msg)).then(
+      () => true,
+      (e: unknown) => {
+        if (this.life.active) this.life.fail(errorState('ikev2-charon-failed', `event registration: ${e instanceof Error ? e.message : String(e)}`));
+        return false;
+      },
+    );
 
     this.life.emit({ status: 'connecting', phase: 'configuring' });
     const needs = passwordNeeds(this.profile);
@@ -215,6 +221,7 @@ class Ikev2Driver implements Driver {
     if (plan === null || !(await this.load(vici, plan))) return;
     this.step('connection loaded and checked');
     if (asked) for (const need of missing) if (!(await this.loadPassword(vici, need, asked))) return;
+    if (!(await listening) || !this.life.active) return;
 
     for (;;) {
       const outcome = await this.initiate(vici, plan);
