@@ -31,6 +31,10 @@ describe.skipIf(!canRun)('WireGuard (wireguard-split) in the browser UI', () => 
     await stateWords(page).filter({ hasText: /^Connected$/ }).waitFor({ timeout: 60_000 });
     const tunnelIp = page.getByRole('region', { name: 'Connection' }).locator('.stats div', { hasText: 'Tunnel IP address' }).locator('dd');
     await expect.poll(() => tunnelIp.textContent(), { timeout: 15_000 }).toMatch(/198\.18\.9\.\d+/);
+    // Dual stack: both addresses; WireGuard's latest handshake in seconds (issue 14/15).
+    expect(await tunnelIp.textContent()).toContain('fd74:736c:9::2');
+    const handshake = page.getByRole('region', { name: 'Connection' }).locator('.stats div', { hasText: 'Latest handshake' }).locator('dd');
+    await expect.poll(() => handshake.textContent(), { timeout: 5_000 }).toMatch(/^\d+ s ago$/);
     await shot(page, 'wireguard-connected');
     await page.getByRole('button', { name: 'Disconnect WireGuard lab' }).click();
     await stateWords(page).filter({ hasText: /^Disconnected$/ }).waitFor({ timeout: 30_000 });
