@@ -33,3 +33,54 @@ export const PROFILE_FILE_EXTENSIONS = {
 export function profileFileName(name: string, kind: ProfileKind): string {
   return `${name}${PROFILE_FILE_EXTENSIONS[kind]}`;
 }
+
+/**
+ * Every file ending the profile engine reads as a profile, and the kinds a file so named can hold:
+ * the one list behind the import dialogs, drag-and-drop, launch requests, .zip and folder imports
+ * and provisioned profiles. Where an ending allows several kinds, the formats' detection decides
+ * (inspect.ts DETECTION_ORDER): a `.conf` is wg-quick, swanctl.conf, ipsec.conf (its ipsec.secrets
+ * is a companion, read beside it) or OpenVPN's own. `translated`: another program's file
+ * (NetworkManager), turned into a kind's own text at import only.
+ */
+export const PROFILE_FILE_ENDINGS = [
+  { ending: '.ovpn', kinds: ['openvpn'], translated: false },
+  { ending: '.conf', kinds: ['wireguard', 'ikev2', 'openvpn'], translated: false },
+  { ending: '.swanctl.conf', kinds: ['ikev2'], translated: false },
+  { ending: '.sswan', kinds: ['ikev2'], translated: false },
+  { ending: '.mobileconfig', kinds: ['ikev2'], translated: false },
+  { ending: '.nmconnection', kinds: ['openvpn', 'wireguard', 'ikev2'], translated: true },
+] as const satisfies readonly { ending: `.${string}`; kinds: readonly ProfileKind[]; translated: boolean }[];
+
+export type ProfileFileEnding = (typeof PROFILE_FILE_ENDINGS)[number];
+
+/** The endings, longest first, so `.swanctl.conf` is found before `.conf`. */
+const ENDINGS_LONGEST_FIRST: readonly ProfileFileEnding[] = [...PROFILE_FILE_ENDINGS].sort((a, b) => b.ending.length - a.ending.length);
+
+/** Every accepted ending, longest first (".swanctl.conf", ".mobileconfig", …, ".conf"). */
+export const PROFILE_IMPORT_ENDINGS: readonly string[] = ENDINGS_LONGEST_FIRST.map((e) => e.ending);
+
+/** The endings an open dialog filters on, without the dot, plus the .zip bundle. */
+export const PROFILE_DIALOG_EXTENSIONS: readonly string[] = [...PROFILE_FILE_ENDINGS.map((e) => e.ending.slice(1)), 'zip'];
+
+/** The ending `fileName` has among PROFILE_FILE_ENDINGS (the longest that fits, any case), or null. */
+export function profileFileEnding(fileName: string): ProfileFileEnding | null {
+  const lower = fileName.toLowerCase();
+  // A bare ending (".conf") names no profile: there must be something before it.
+  return ENDINGS_LONGEST_FIRST.find((e) => lower.length > e.ending.length && lower.endsWith(e.ending)) ?? null;
+}
+
+/** Whether `fileName` is named like a profile the engine reads (not a .zip: see isProfileBundleName). */
+export function isProfileFileName(fileName: string): boolean {
+  return profileFileEnding(fileName) !== null;
+}
+
+/** A .zip bundle of profiles, by name. */
+export function isProfileBundleName(fileName: string): boolean {
+  return /.\.zip$/i.test(fileName);
+}
+
+/** ".ovpn, .conf, .swanctl.conf, .sswan, .mobileconfig or .nmconnection", for messages (en, ja). */
+export function profileEndingsText(): { en: string; ja: string } {
+  const all = PROFILE_FILE_ENDINGS.map((e) => e.ending);
+  return { en: `${all.slice(0, -1).join(', ')} or ${all[all.length - 1] ?? ''}`, ja: all.join('、') };
+}

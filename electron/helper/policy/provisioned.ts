@@ -1,6 +1,9 @@
 /**
- * Provisioned profiles: the files IT places in `<policy dir>/profiles/` (`<id>.ovpn` for OpenVPN,
- * `<id>.conf` for WireGuard). The helper reads them itself, with the same root-only checks as the
+ * Provisioned profiles: the files IT places in `<policy dir>/profiles/`, `<id><ending>` with any
+ * ending of a kind's own format in the registry (shared/profiles/kinds.ts: .ovpn, .conf,
+ * .swanctl.conf, .sswan, .mobileconfig; the longest ending wins, and a `.conf` is whichever kind
+ * the formats' detection finds). A NetworkManager keyfile is translated at import only, so it is
+ * reported and ignored here. The helper reads them itself, with the same root-only checks as the
  * policy, and offers every caller their summary only: the text, keys and passwords stay in the
  * helper. Each is inspected with the policy in force (AllowScripts), again on every policy change.
  */
@@ -8,12 +11,22 @@ import { join } from 'node:path';
 import type { ProvisionedSummary } from '../../../shared/ipc/helper-protocol.js';
 import { provisionedId } from '../../../shared/ipc/helper-protocol.js';
 import type { ProfileKind } from '../../../shared/profiles/diagnostics.js';
-import type { InspectResult } from '../../../shared/profiles/inspect.js';
+import { detectKind, type InspectResult } from '../../../shared/profiles/inspect.js';
+import { PROFILE_FILE_ENDINGS, profileFileEnding, type ProfileFileEnding } from '../../../shared/profiles/kinds.js';
 import { serverHosts } from '../../../shared/policy/servers-of.js';
 import { directoryProblem, readAdminFile } from './files.js';
 import { PROFILES_DIR, sortedEntries } from './linux.js';
 
-const EXTENSIONS: Record<string, ProfileKind> = { '.ovpn': 'openvpn', '.conf': 'wireguard' };
+/** The endings of the kinds' own formats, for the message about a translated one. */
+const OWN_FORMAT_ENDINGS = PROFILE_FILE_ENDINGS.filter((e) => !e.translated).map((e) => e.ending).join(', ');
+
+/** The kind of a file with this ending: the only one it can hold, else what detection finds among them. */
+function kindOf(ending: ProfileFileEnding, text: string, fileName: string): ProfileKind {
+  const kinds: readonly ProfileKind[] = ending.kinds;
+  if (kinds.length === 1 && kinds[0]) return kinds[0];
+  const detected = detectKind(text, fileName);
+  return kinds.includes(detected) ? detected : (kinds[0] ?? detected);
+}
 
 export interface ProvisionedProfile {
   id: string;
@@ -34,11 +47,14 @@ export function readProvisioned(policyDir: string): { profiles: ProvisionedProfi
   const profiles: ProvisionedProfile[] = [];
   const problems: string[] = [];
   for (const entry of sortedEntries(dir)) {
-    const dot = entry.lastIndexOf('.');
-    const kind = dot > 0 ? EXTENSIONS[entry.slice(dot)] : undefined;
-    if (!kind) continue;
+    const ending = profileFileEnding(entry);
+    if (!ending) continue;
     const path = join(dir, entry);
-    const id = entry.slice(0, dot);
+    if (ending.translated) {
+      problems.push(`${path}: a ${ending.ending} file is translated at import only; provision the VPN's own format (${OWN_FORMAT_ENDINGS}); ignored`);
+      continue;
+    }
+    const id = entry.slice(0, entry.length - ending.ending.length);
     if (!provisionedId.safeParse(id).success) {
       problems.push(`${path}: the name '${id}' is not a profile id (lowercase letters, digits, '.', '_', '-', up to 64); ignored`);
       continue;
@@ -52,7 +68,7 @@ export function readProvisioned(policyDir: string): { profiles: ProvisionedProfi
       problems.push(`${path}: ${read.problem}; ignored`);
       continue;
     }
-    profiles.push({ id, kind, name: entry, text: read.text });
+    profiles.push({ id, kind: kindOf(ending, read.text, entry), name: entry, text: read.text });
   }
   return { profiles, problems };
 }
