@@ -145,6 +145,28 @@ describe('helper admin policy', () => {
     }
   });
 
+  it('an IKEv2 provisioned profile: <id>.swanctl.conf (and a swanctl text named .conf) listed as ikev2, connected by id', async () => {
+    const r = await rigFor('ikev2-psk', (lab) => {
+      const text = readFileSync(lab.profile, 'utf8');
+      return { 'profiles/branch.swanctl.conf': text, 'profiles/hq.conf': text };
+    });
+    const member = await Agent.open(r.helper.socketPath, MEMBER);
+    try {
+      await member.hello();
+      const listed = await member.request(0, { id: 2, type: 'provisioned' });
+      expect(listed).toMatchObject({ ok: true, result: { profiles: [{ id: 'branch', kind: 'ikev2', refused: null }, { id: 'hq', kind: 'ikev2', refused: null }] } });
+      await member.request(0, { id: 3, type: 'subscribe' });
+      const connected = await member.request(0, { id: 4, type: 'connect', provisioned: 'branch', options: { connectTimeoutSeconds: 20 } });
+      expect(connected['ok']).toBe(true);
+      const sessionId = (connected['result'] as { sessionId: string }).sessionId;
+      await waitConnected(r, sessionId);
+      expect(await pingUntil(r.lab.clientNetns, r.lab.protectedHostIp, 5000)).toBe(true);
+      expect((await r.observer.client.request('disconnect', { sessionId })).sessionIds).toEqual([sessionId]);
+    } finally {
+      await member.close();
+    }
+  });
+
   it('AllowedServers refuses a personal profile whose server is outside it, and the change applies at once', async () => {
     const r = await rigFor('openvpn-udp', () => ({ 'policy.json': { AllowedServers: ['vpn.example.com', '*.corp.example'] } }));
     const personal = profileOf(r.lab);
