@@ -48,7 +48,7 @@ export interface Ikev2Child {
   name: string;
   /** `local_ts`; empty = charon's default (`dynamic`: the virtual IP or our address). */
   localTs: string[];
-  /** `remote_ts`; empty = charon's default (`dynamic`: the server's address; with a vip, what it assigns). */
+  /** `remote_ts`; empty = charon's default (`dynamic`: the server's address, also with a vip; routes.ts). */
   remoteTs: string[];
   /** `esp_proposals`; null = charon's defaults. Lower case, as charon spells them. */
   espProposals: string[] | null;
