@@ -11,6 +11,7 @@ import { cleanupPredecessor } from '../../electron/helper/cleanup.js';
 import type { Driver, DriverContext } from '../../electron/helper/drivers/driver.js';
 import { createWireGuardDriver, interfaceNameFor, type WireGuardResidue, type WireGuardTimings } from '../../electron/helper/drivers/wireguard/index.js';
 import { HelperLog } from '../../electron/helper/log.js';
+import { wireGuardFwMark } from '../../electron/helper/firewall/intent.js';
 import { findWireGuardGo } from '../../electron/helper/drivers/wireguard/system.js';
 import { down, fault, ping, pingUntil, up, type LabInstance, type ScenarioName } from '../lab/index.js';
 import { standInHelper } from './stand-in-helper.js';
@@ -171,9 +172,9 @@ describe.skipIf(!isRoot)('WireGuard driver (wg-quick + wireguard-go in lab names
       // The exact rules its `up` added, and src_valid_mark as it was before (wg-quick sets it to 1).
       expect(residue.rules).toEqual([
         { kind: 'suppress', family: 4, priority: 32764 },
-        { kind: 'fwmark', family: 4, priority: 32765, mark: 51820 },
+        { kind: 'fwmark', family: 4, priority: 32765, mark: wireGuardFwMark(h.ifname) },
         { kind: 'suppress', family: 6, priority: 32764 },
-        { kind: 'fwmark', family: 6, priority: 32765, mark: 51820 },
+        { kind: 'fwmark', family: 6, priority: 32765, mark: wireGuardFwMark(h.ifname) },
       ]);
       expect(residue.srcValidMark).toBe(Number(before.srcValidMark.trim()));
       expect(sh(inst.clientNetns, 'sysctl', ['-n', 'net.ipv4.conf.all.src_valid_mark']).trim()).toBe('1');
