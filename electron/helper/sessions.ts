@@ -40,7 +40,8 @@ import type { ProvisionedProfile } from './policy/provisioned.js';
 import { discardLaunch, newLaunch, StandbyPool, type Launch } from './standby.js';
 import type { FirewallController } from './firewall/controller.js';
 import { pinnedText, profileEndpoints, resolveServers, type Resolver } from './firewall/endpoints.js';
-import type { Endpoint } from './firewall/intent.js';
+import { wireGuardFwMark, type Endpoint } from './firewall/intent.js';
+import { interfaceNameFor } from './drivers/wireguard/names.js';
 import { serverHosts } from '../../shared/policy/servers-of.js';
 
 export type ConnectOptions = z.infer<typeof connectOptions>;
@@ -320,7 +321,8 @@ export class SessionManager {
       id: info.id,
       uid: info.uid,
       allowLan: killSwitch.allowLan ?? false,
-      endpoints: killSwitch.endpoints,
+      // WireGuard marks with its interface's own mark (firewall/intent.ts wireGuardFwMark).
+      endpoints: info.kind === 'wireguard' ? killSwitch.endpoints.map((e) => ({ ...e, mark: wireGuardFwMark(interfaceNameFor(info.id)) })) : killSwitch.endpoints,
       dnsServers: killSwitch.dnsServers,
     });
     this.options.log.add('info', `kill switch on: only the tunnel passes${killSwitch.allowLan ? ' (and the local network)' : ''}`, info.id, info.uid);

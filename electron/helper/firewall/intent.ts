@@ -12,11 +12,23 @@
  *             restarted, error): only loopback, DHCP/NDP and (if allowed) the LAN.
  *   lockdown  always-on with no tunnel: the same rules as blocked, for another reason.
  */
+import { createHash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import * as z from 'zod';
 
-/** One fwmark for every Tsunagu tunnel process ("tsun"): wg FwMark, openvpn --mark, charon socket-default.fwmark. */
+/** The fwmark of Tsunagu's tunnel processes ("tsun"): openvpn --mark, charon socket-default.fwmark (WireGuard: wireGuardFwMark). */
 export const TSUNAGU_FWMARK = 0x7473756e;
+
+/**
+ * WireGuard's mark, one per interface: wg-quick also uses it as the routing table of a full tunnel
+ * and deletes every rule of that table on `down`, so two tunnels must never share one (issue 10).
+ * 0x7473xxxx: away from the system's tables and from charon's (10000–59999).
+ */
+export function wireGuardFwMark(interfaceName: string): number {
+  const low = createHash('sha256').update(interfaceName).digest().readUInt16BE(0);
+  const mark = ((TSUNAGU_FWMARK & 0xffff0000) | low) >>> 0;
+  return mark === TSUNAGU_FWMARK ? mark ^ 1 : mark;
+}
 
 /** Linux interface names: at most 15 bytes; only characters safe inside an nft string. */
 const IFNAME_RE = /^[A-Za-z0-9_.:-]{1,15}$/;
