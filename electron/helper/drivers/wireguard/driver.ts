@@ -13,7 +13,7 @@ import type { WireGuardProfile } from '../../../../shared/profiles/wireguard/mod
 import { normalizePrefix } from '../../../../shared/profiles/routes.js';
 import { checkCanonicalWireGuard } from '../../../../shared/profiles/wireguard/wgquick-reader.js';
 import type { RunResult } from '../../exec.js';
-import { TSUNAGU_FWMARK } from '../../firewall/intent.js';
+import { wireGuardFwMark } from '../../firewall/intent.js';
 import type { Driver, DriverContext } from '../driver.js';
 import { DriverLifecycle } from '../lifecycle.js';
 import { DEFAULT_SILENCE_MS, dumpCounters, latestPeer, parseWgDump, trackReplies, WG_TIMERS, type ReplyTrack, type WgDump } from './dump.js';
@@ -209,7 +209,7 @@ class WireGuardDriver implements Driver {
     try {
       // wg-quick names the interface after the file; the text is the helper's own canonical config
       // plus the helper's FwMark (the kill switch passes only marked packets to the endpoint).
-      writeFileSync(this.configPath, withHelperFwMark(context.inspection.canonical), { mode: 0o600 });
+      writeFileSync(this.configPath, withHelperFwMark(context.inspection.canonical, wireGuardFwMark(this.ifname)), { mode: 0o600 });
       chmodSync(this.configPath, 0o600);
     } catch (e) {
       this.fail('tunnel-setup-failed', MESSAGES.setupFailed, `could not write the configuration: ${(e as Error).message}`);
@@ -490,8 +490,8 @@ class WireGuardDriver implements Driver {
  * The canonical text with the helper's FwMark as the first [Interface] line. Profiles cannot set
  * FwMark (issue 10); wg-quick then also routes a full tunnel with this mark as its table.
  */
-export function withHelperFwMark(canonical: string): string {
-  return canonical.replace(/^\[Interface\]\n/m, `[Interface]\nFwMark = 0x${TSUNAGU_FWMARK.toString(16)}\n`);
+export function withHelperFwMark(canonical: string, mark: number): string {
+  return canonical.replace(/^\[Interface\]\n/m, `[Interface]\nFwMark = 0x${mark.toString(16)}\n`);
 }
 
 /**
