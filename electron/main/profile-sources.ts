@@ -7,13 +7,15 @@ import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } fr
 import { basename, dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import type { LocalizedText } from '../../shared/profiles/diagnostics.js';
+import { isProfileBundleName, isProfileFileName, profileEndingsText } from '../../shared/profiles/kinds.js';
 import { MAX_INLINED_FILE_BYTES, type ProfileFileSource } from '../../shared/profiles/openvpn/inliner.js';
 
 export const MAX_PROFILE_BYTES = 1024 * 1024;
 export const MAX_ZIP_BYTES = 16 * 1024 * 1024;
 const MAX_ZIP_ENTRY_BYTES = 4 * 1024 * 1024;
 const MAX_ZIP_TOTAL_BYTES = 32 * 1024 * 1024;
-const PROFILE_EXTENSIONS = /\.(ovpn|conf)$/i;
+/** The endings a folder or .zip is searched for, from the kind registry, for messages. */
+const ENDINGS = profileEndingsText();
 
 export interface ProfileCandidate {
   /** What the user sees: "client.ovpn", "bundle.zip/office/client.ovpn". */
@@ -143,7 +145,7 @@ export function readChosenPath(path: string): ChosenPathResult {
   } catch {
     // reported below by profileCandidates
   }
-  const isZip = /\.zip$/i.test(path);
+  const isZip = isProfileBundleName(path);
   if (isDirectory || isZip) {
     const found = profileCandidates(path);
     return found.ok ? { ok: true, kind: 'bundle', candidates: found.candidates } : found;
@@ -159,7 +161,7 @@ export function readChosenPath(path: string): ChosenPathResult {
 
 /** Chosen bytes that are a .zip (by name or magic number) are read as a bundle. */
 export function chosenZip(file: ChosenFile): ChosenPathResult | null {
-  if (!/\.zip$/i.test(file.name) && !isZipBytes(file.bytes)) return null;
+  if (!isProfileBundleName(file.name) && !isZipBytes(file.bytes)) return null;
   return bundleOf(zipCandidates(file.name, file.bytes));
 }
 
@@ -188,11 +190,11 @@ function zipCandidates(zipPath: string, bytes: Uint8Array): SourceResult {
       `${basename(zipPath)} は読み取れる .zip ファイルではありません。アーカイブを作り直して、もう一度お試しください。`);
   }
   const names = Object.keys(entries).filter((n) => !n.split('/').some((part) => part === '..') && !n.startsWith('__MACOSX/'));
-  const profiles = names.filter((n) => PROFILE_EXTENSIONS.test(n)).sort();
+  const profiles = names.filter((n) => isProfileFileName(n)).sort();
   if (profiles.length === 0) {
     return sourceError('IMPORT_ZIP_EMPTY', zipPath,
-      `${basename(zipPath)} contains no .ovpn or .conf profile.`,
-      `${basename(zipPath)} には .ovpn または .conf のプロファイルが含まれていません。`);
+      `${basename(zipPath)} contains no profile (${ENDINGS.en}).`,
+      `${basename(zipPath)} にはプロファイル (${ENDINGS.ja}) が含まれていません。`);
   }
   const candidates = profiles.map((entryName): ProfileCandidate => {
     const dir = entryName.includes('/') ? entryName.slice(0, entryName.lastIndexOf('/') + 1) : '';
@@ -223,12 +225,12 @@ export function profileCandidates(path: string): SourceResult {
   if (st.isDirectory()) {
     let names: string[];
     try {
-      names = readdirSync(path).filter((n) => PROFILE_EXTENSIONS.test(n)).sort();
+      names = readdirSync(path).filter((n) => isProfileFileName(n)).sort();
     } catch {
       return sourceError('IMPORT_UNREADABLE', path, `${path} cannot be read (permission denied?).`, `${path} を読み取れません (アクセス権がない可能性があります)。`);
     }
     if (names.length === 0) {
-      return sourceError('IMPORT_FOLDER_EMPTY', path, `${path} contains no .ovpn or .conf profile.`, `${path} には .ovpn または .conf のプロファイルがありません。`);
+      return sourceError('IMPORT_FOLDER_EMPTY', path, `${path} contains no profile (${ENDINGS.en}).`, `${path} にはプロファイル (${ENDINGS.ja}) がありません。`);
     }
     const files = folderFileSource(path);
     const candidates: ProfileCandidate[] = [];
@@ -239,7 +241,7 @@ export function profileCandidates(path: string): SourceResult {
     }
     return { ok: true, container: 'folder', candidates };
   }
-  const isZip = /\.zip$/i.test(path);
+  const isZip = isProfileBundleName(path);
   const bytes = readCapped(path, isZip ? MAX_ZIP_BYTES : MAX_PROFILE_BYTES);
   if (bytes === 'too-large') {
     const cap = (isZip ? MAX_ZIP_BYTES : MAX_PROFILE_BYTES) / (1024 * 1024);

@@ -59,8 +59,11 @@ const ENDINGS_LONGEST_FIRST: readonly ProfileFileEnding[] = [...PROFILE_FILE_END
 /** Every accepted ending, longest first (".swanctl.conf", ".mobileconfig", …, ".conf"). */
 export const PROFILE_IMPORT_ENDINGS: readonly string[] = ENDINGS_LONGEST_FIRST.map((e) => e.ending);
 
-/** The endings an open dialog filters on, without the dot, plus the .zip bundle. */
-export const PROFILE_DIALOG_EXTENSIONS: readonly string[] = [...PROFILE_FILE_ENDINGS.map((e) => e.ending.slice(1)), 'zip'];
+/**
+ * What an open dialog filters on: each ending's last part without the dot (dialogs match one
+ * extension; "conf" covers ".swanctl.conf"), once each, plus the .zip bundle.
+ */
+export const PROFILE_DIALOG_EXTENSIONS: readonly string[] = [...new Set([...PROFILE_FILE_ENDINGS.map((e) => e.ending.slice(e.ending.lastIndexOf('.') + 1)), 'zip'])];
 
 /** The ending `fileName` has among PROFILE_FILE_ENDINGS (the longest that fits, any case), or null. */
 export function profileFileEnding(fileName: string): ProfileFileEnding | null {

@@ -1,13 +1,13 @@
 /**
  * What the operating system asks the app to open at launch or in a second instance: profile files
- * (.ovpn, .conf, .zip) and tsunagu:// links, picked out of a command line. Windows and Linux
+ * (every ending in the kind registry, shared/profiles/kinds.ts, and .zip) and tsunagu:// links,
+ * picked out of a command line. Windows and Linux
  * deliver both through argv; macOS through open-file / open-url events (handled by the shell).
  */
 import { isAbsolute, resolve } from 'node:path';
+import { isProfileBundleName, isProfileFileName } from '../../../shared/profiles/kinds.js';
 
 export type LaunchRequest = { kind: 'file'; path: string } | { kind: 'link'; url: string };
-
-const PROFILE_FILE = /\.(ovpn|conf|zip)$/i;
 
 /**
  * `argv` as Electron gives it; `skip` is how many leading entries are the executable (1) and, when
@@ -18,7 +18,7 @@ export function launchRequests(argv: readonly string[], options: { cwd: string; 
   for (const arg of argv.slice(options.skip)) {
     if (arg.startsWith('-')) continue;
     if (/^tsunagu:/i.test(arg)) requests.push({ kind: 'link', url: arg });
-    else if (PROFILE_FILE.test(arg)) requests.push({ kind: 'file', path: isAbsolute(arg) ? arg : resolve(options.cwd, arg) });
+    else if (isProfileFileName(arg) || isProfileBundleName(arg)) requests.push({ kind: 'file', path: isAbsolute(arg) ? arg : resolve(options.cwd, arg) });
   }
   return requests;
 }

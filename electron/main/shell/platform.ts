@@ -9,6 +9,7 @@ import type { Dialogs } from '../services/app-services.js';
 import { LinuxAutostart } from '../services/autostart.js';
 import type { SafeStorage } from '../services/credential-vault.js';
 import { startHidden } from '../services/launch-requests.js';
+import { PROFILE_DIALOG_EXTENSIONS } from '../../../shared/profiles/kinds.js';
 
 export const electronSafeStorage: SafeStorage = {
   isEncryptionAvailable: () => safeStorage.isEncryptionAvailable(),
@@ -70,7 +71,7 @@ export function nativeDialogs(parent: () => BrowserWindow | null): Dialogs {
 export async function chooseProfilesToImport(): Promise<string[]> {
   const result = await dialog.showOpenDialog({
     properties: ['openFile', 'multiSelections'],
-    filters: [{ name: 'VPN profiles', extensions: ['ovpn', 'conf', 'zip'] }],
+    filters: [{ name: 'VPN profiles', extensions: [...PROFILE_DIALOG_EXTENSIONS] }],
   });
   return result.canceled ? [] : result.filePaths;
 }
