@@ -8,8 +8,6 @@ import { describeState } from '../helper/describe-state.js';
 import { DEFAULT_POLICY_DIR } from '../helper/policy/linux.js';
 import type { CredentialRequest, Credentials, HelperEvent, SessionInfo, TunnelState } from '../../shared/ipc/helper-protocol.js';
 import type { ProfileKind } from '../../shared/profiles/kinds.js';
-import { DEFAULT_SOURCE } from '../../shared/policy/resolve.js';
-import { POLICY_NAMES } from '../../shared/policy/table.js';
 import { firewallLine, statusFirewallLine } from './firewall-commands.js';
 import type { Lang } from './lang.js';
 import type { CliIo } from './main.js';
@@ -282,6 +280,8 @@ export async function runPolicy(options: { json: boolean }, ctx: HelperCliContex
       io.stdout(`${JSON.stringify({ ...policy, provisioned: profiles }, null, 2)}\n`);
       return 0;
     }
+    // The policy table holds zod schemas: loaded here, not on every command's path.
+    const [{ POLICY_NAMES }, { DEFAULT_SOURCE }] = await Promise.all([import('../../shared/policy/table.js'), import('../../shared/policy/resolve.js')]);
     const width = Math.max(...POLICY_NAMES.map((n) => n.length));
     const lines = POLICY_NAMES.map((n) => `${n.padEnd(width)}  ${JSON.stringify(policy.values[n])}  (${policy.sources[n] === DEFAULT_SOURCE ? (lang === 'ja' ? '既定値' : 'default') : policy.sources[n]})`);
     const heading = lang === 'ja' ? '配布プロファイル' : 'Provisioned profiles';

@@ -7,18 +7,11 @@
 import { lstatSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { LineFramer } from '../helper/framing.js';
-import {
-  HELPER_PROTOCOL_VERSION,
-  MAX_FRAME_BYTES,
-  helperEvent,
-  response as responseSchema,
-  results,
-  type HelperError,
-  type HelperEvent,
-  type HelperRequest,
-  type HelperResult,
-  type RequestType,
-} from '../../shared/ipc/helper-protocol.js';
+import type * as protocolModule from '../../shared/ipc/helper-protocol.js';
+import type { HelperError, HelperEvent, HelperRequest, HelperResult, RequestType } from '../../shared/ipc/helper-protocol.js';
+
+/** The protocol's schemas (zod), loaded once there is a helper to talk to: `tsunagu status` without one answers sooner. */
+type Protocol = typeof protocolModule;
 
 export class HelperRequestError extends Error {
   constructor(readonly error: HelperError) {
@@ -61,8 +54,8 @@ export class HelperClient {
   /** The helper's name and version, from its hello. */
   helperName = '';
 
-  private constructor(private readonly socket: Socket) {
-    const framer = new LineFramer(MAX_FRAME_BYTES);
+  private constructor(private readonly socket: Socket, private readonly protocol: Protocol) {
+    const framer = new LineFramer(protocol.MAX_FRAME_BYTES);
     socket.on('data', (data: Buffer) => {
       for (const frame of framer.push(data)) if (frame.kind === 'line') this.onLine(frame.text);
     });
@@ -84,6 +77,7 @@ export class HelperClient {
     if ((options.requireRootOwner ?? true) && owner !== 0) {
       throw new HelperUnavailableError('untrusted-socket', `${socketPath} is not owned by root, so it cannot be the real Tsunagu helper; refusing to send it anything.`);
     }
+    const protocol = await import('../../shared/ipc/helper-protocol.js');
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = createConnection(socketPath);
       s.once('connect', () => resolve(s));
@@ -95,14 +89,14 @@ export class HelperClient {
         }
       });
     });
-    const client = new HelperClient(socket);
+    const client = new HelperClient(socket, protocol);
     // Something that accepts connections but never answers is not a working helper.
     const timer = options.helloTimeoutMs === undefined ? null : setTimeout(() => {
       client.unsolicitedError = { code: 'no-answer', message: { en: 'The helper did not answer.', ja: 'ヘルパーが応答しませんでした。' } };
       client.close();
     }, options.helloTimeoutMs);
     try {
-      const hello = await client.request('hello', { version: HELPER_PROTOCOL_VERSION, client: options.clientName });
+      const hello = await client.request('hello', { version: protocol.HELPER_PROTOCOL_VERSION, client: options.clientName });
       client.helperUid = hello.uid;
       client.helperName = hello.helper;
     } catch (e) {
@@ -158,11 +152,11 @@ export class HelperClient {
       return;
     }
     if (typeof raw === 'object' && raw !== null && 'event' in raw) {
-      const event = helperEvent.safeParse(raw);
+      const event = this.protocol.helperEvent.safeParse(raw);
       if (event.success) for (const l of this.eventListeners) l(event.data);
       return;
     }
-    const parsed = responseSchema.safeParse(raw);
+    const parsed = this.protocol.response.safeParse(raw);
     if (!parsed.success) return;
     if (parsed.data.id === null) {
       if (!parsed.data.ok) this.unsolicitedError = parsed.data.error;
@@ -175,7 +169,7 @@ export class HelperClient {
       pending.reject(new HelperRequestError(parsed.data.error));
       return;
     }
-    const result = results[pending.type].safeParse(parsed.data.result);
+    const result = this.protocol.results[pending.type].safeParse(parsed.data.result);
     if (result.success) pending.resolve(result.data);
     else pending.reject(new Error(`the helper sent a malformed '${pending.type}' result: ${result.error.message}`));
   }
