@@ -13,6 +13,7 @@ import type { AppResult, ImportFile, ImportPreview, ImportSource } from '../../.
 import { mainText } from '../../../shared/i18n/main-catalog.js';
 import type { Advisory, LocalizedText, ProfileError } from '../../../shared/profiles/diagnostics.js';
 import { inspectProfile, type InspectResult } from '../../../shared/profiles/inspect.js';
+import { isProfileFileName } from '../../../shared/profiles/kinds.js';
 import { companionAloneError, keyMaterialKind } from '../../../shared/profiles/not-a-profile.js';
 import type { ProfileFileSource } from '../../../shared/profiles/openvpn/inliner.js';
 import { summarizeProfile } from '../../../shared/profiles/summary.js';
@@ -63,8 +64,6 @@ export interface ImportReviewsOptions {
 
 /** The engine's verdict "this is not a profile at all" (its one error), for any kind. */
 const NOT_A_PROFILE = new Set(['PROFILE_NOT_A_PROFILE', 'PROFILE_BINARY']);
-/** Names a profile file has; a non-profile with such a name is shown as a refused file, not a companion. */
-const PROFILE_FILE_NAME = /\.(ovpn|conf|mobileconfig|sswan|nmconnection)$/i;
 
 /**
  * Errors that explain the others: shown first, the rest folded under them. A file that is not a
@@ -165,7 +164,8 @@ export function inspectChosen(inputs: ChosenInputs): { items: PendingItem[]; unu
     const fileName = file.unnamed ? undefined : file.name;
     const probe = inspectProfile(file.bytes, fileName === undefined ? {} : { fileName });
     if (!isNotAProfile(probe)) profiles.push({ displayName: file.name, fileName, bytes: file.bytes, beside: file.folder ? folderFileSource(file.folder) : null });
-    else if (PROFILE_FILE_NAME.test(file.name) && !keyMaterialKind(textOf(file.bytes), file.name)) refusedFiles.push(item(file.name, file.bytes, probe, false));
+    // Named like a profile (kinds.ts): a non-profile so named is shown as a refused file, not a companion.
+    else if (isProfileFileName(file.name) && !keyMaterialKind(textOf(file.bytes), file.name)) refusedFiles.push(item(file.name, file.bytes, probe, false));
     else companions.push({ file, probe });
   }
   for (const c of inputs.bundles) profiles.push({ displayName: c.displayName, fileName: c.fileName, bytes: c.bytes, beside: c.files });
