@@ -3,7 +3,7 @@
  * name, made safe for file systems and menus (the rules openvpn-gui applies to imports).
  */
 
-import { PROFILE_FILE_EXTENSIONS } from './kinds.js';
+import { PROFILE_IMPORT_ENDINGS } from './kinds.js';
 
 // Control characters are unsafe in file names and menus too.
 // eslint-disable-next-line no-control-regex
@@ -20,7 +20,7 @@ export function safeProfileName(raw: string): string {
 }
 
 /** Endings a profile's file name may have, longest first: "Office.swanctl.conf" (an IKEv2 export) is "Office". */
-const PROFILE_ENDINGS = [...Object.values(PROFILE_FILE_EXTENSIONS), '.sswan', '.mobileconfig', '.txt'].sort((a, b) => b.length - a.length);
+const PROFILE_ENDINGS = [...PROFILE_IMPORT_ENDINGS, '.txt'].sort((a, b) => b.length - a.length);
 
 export function fileStem(fileName: string): string {
   const base = fileName.split(/[\\/]/).pop() ?? '';
