@@ -1,7 +1,7 @@
 /** `tsunagu inspect`: what the app would show at import, on a terminal or as JSON. */
 import { profileCandidates } from '../main/profile-sources.js';
 import { inspectProfile, type InspectResult } from '../../shared/profiles/inspect.js';
-import type { ProfileKind } from '../../shared/profiles/kinds.js';
+import { profileFileEnding, type ProfileKind } from '../../shared/profiles/kinds.js';
 import { fileStem } from '../../shared/profiles/name.js';
 import { summarizeProfile } from '../../shared/profiles/summary.js';
 import type { Lang } from './lang.js';
@@ -67,7 +67,8 @@ export function runInspect(path: string, options: { json: boolean; lang: Lang },
     if (options.json) {
       const failed: InspectJson = {
         ok: false,
-        kind: /\.conf$/i.test(path) ? 'wireguard' : 'openvpn',
+        // Unread, so named by its ending only (kinds.ts): the first kind it can hold.
+        kind: profileFileEnding(path)?.kinds[0] ?? 'openvpn',
         name: fileStem(path),
         layer: 'L3',
         file: path,
