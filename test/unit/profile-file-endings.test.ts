@@ -14,6 +14,7 @@ import { readProvisioned } from '../../electron/helper/policy/provisioned.js';
 import { chosenZip, profileCandidates, type ProfileCandidate } from '../../electron/main/profile-sources.js';
 import { launchRequests } from '../../electron/main/services/launch-requests.js';
 import { DETECTION_ORDER, inspectProfile } from '../../shared/profiles/inspect.js';
+import { fileStem } from '../../shared/profiles/name.js';
 import {
   PROFILE_DIALOG_EXTENSIONS,
   PROFILE_FILE_ENDINGS,
@@ -68,6 +69,8 @@ describe('the registry of profile file endings', () => {
     expect(profileFileEnding('ipsec.secrets')).toBeNull();
     expect(profileFileEnding('.conf')).toBeNull();
     expect(profileFileEnding('bundle.zip')).toBeNull();
+    // A profile's name drops the whole ending.
+    expect(['Office.swanctl.conf', 'Office.sswan', 'Office.mobileconfig', 'Office.nmconnection', 'Office.ovpn', 'Office.conf'].map(fileStem)).toEqual(Array(6).fill('Office'));
   });
 
   it('lists every ending once, longest first; every kind has its own format and its export name reads back as it', () => {
