@@ -25,6 +25,7 @@ const en = {
   trayNoProfiles: 'No profiles yet',
   trayOpen: 'Open Tsunagu',
   trayImport: 'Import Profile…',
+  trayImportFilter: 'VPN profiles',
   trayQuit: 'Quit Tsunagu',
   trayDisconnectAndQuit: 'Disconnect and Quit',
 
@@ -108,6 +109,7 @@ const ja: Record<Keys, string> = {
   trayNoProfiles: 'プロファイルはまだありません',
   trayOpen: 'Tsunagu を開く',
   trayImport: 'プロファイルをインポート…',
+  trayImportFilter: 'VPN プロファイル',
   trayQuit: 'Tsunagu を終了',
   trayDisconnectAndQuit: '切断して終了',
 

@@ -9,6 +9,7 @@ import type { Dialogs } from '../services/app-services.js';
 import { LinuxAutostart } from '../services/autostart.js';
 import type { SafeStorage } from '../services/credential-vault.js';
 import { startHidden } from '../services/launch-requests.js';
+import { mainText, type MainLanguage } from '../../../shared/i18n/main-catalog.js';
 import { PROFILE_DIALOG_EXTENSIONS } from '../../../shared/profiles/kinds.js';
 
 export const electronSafeStorage: SafeStorage = {
@@ -67,11 +68,11 @@ export function nativeDialogs(parent: () => BrowserWindow | null): Dialogs {
   };
 }
 
-/** The tray's "Import Profile…": files the user picked, or none. */
-export async function chooseProfilesToImport(): Promise<string[]> {
+/** The tray's "Import Profile…": files the user picked (any ending in the kind registry, or .zip), or none. */
+export async function chooseProfilesToImport(lang: MainLanguage): Promise<string[]> {
   const result = await dialog.showOpenDialog({
     properties: ['openFile', 'multiSelections'],
-    filters: [{ name: 'VPN profiles', extensions: [...PROFILE_DIALOG_EXTENSIONS] }],
+    filters: [{ name: mainText(lang, 'trayImportFilter'), extensions: [...PROFILE_DIALOG_EXTENSIONS] }],
   });
   return result.canceled ? [] : result.filePaths;
 }
