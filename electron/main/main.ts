@@ -121,7 +121,7 @@ if (!app.requestSingleInstanceLock(forward)) {
           window.show();
           break;
         case 'import':
-          void chooseProfilesToImport().then((paths) => {
+          void chooseProfilesToImport(running.language()).then((paths) => {
             for (const path of paths) void running.open({ kind: 'file', path });
           });
           break;
