@@ -61,7 +61,8 @@ export function parseDeepLink(raw: string): AppResult<URL> {
   return checkImportUrl(targets[0] ?? '');
 }
 
-const PROFILE_TYPES = /^(text\/plain|application\/(octet-stream|ovpn|x-ovpn|x-openvpn(-profile)?|x-wireguard(-profile|-config)?|x-wg-quick))$/;
+// x-apple-aspen-config: what web and MDM servers send a .mobileconfig (signed or not) as.
+const PROFILE_TYPES = /^(text\/plain|application\/(octet-stream|ovpn|x-ovpn|x-openvpn(-profile)?|x-wireguard(-profile|-config)?|x-wg-quick|x-apple-aspen-config))$/;
 
 /** Null when the declared type may be a profile; otherwise why not. No type means plain bytes. */
 export function contentTypeProblem(header: string | undefined): AppError | null {
