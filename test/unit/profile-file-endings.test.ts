@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProvisioned } from '../../electron/helper/policy/provisioned.js';
 import { chosenZip, profileCandidates, type ProfileCandidate } from '../../electron/main/profile-sources.js';
 import { launchRequests } from '../../electron/main/services/launch-requests.js';
+import { contentTypeProblem } from '../../electron/main/services/url-import.js';
 import { DETECTION_ORDER, inspectProfile } from '../../shared/profiles/inspect.js';
 import { fileStem } from '../../shared/profiles/name.js';
 import {
@@ -101,6 +102,11 @@ describe('the registry of profile file endings', () => {
     const files = ['a.ovpn', 'b.conf', 'c.swanctl.conf', 'd.sswan', 'e.MOBILECONFIG', 'f.nmconnection', 'g.zip'];
     const argv = ['/opt/Tsunagu/tsunagu', ...files, 'ca.crt', 'ipsec.secrets', 'notes.txt'];
     expect(launchRequests(argv, { cwd: '/d', skip: 1 })).toEqual(files.map((f) => ({ kind: 'file', path: `/d/${f}` })));
+  });
+
+  it('a download may be a .mobileconfig as servers send one (application/x-apple-aspen-config)', () => {
+    expect(contentTypeProblem('application/x-apple-aspen-config')).toBeNull();
+    expect(contentTypeProblem('application/x-apple-aspen-configuration')).toMatchObject({ code: 'url-content-type' });
   });
 });
 
