@@ -308,14 +308,20 @@ export class SessionManager {
     return { pinned: again, killSwitch };
   }
 
-  /** Whether the kill switch guards a session now: lockdown and the policy force it, else the caller's choice (on by default) for a full tunnel. */
-  private guardWanted(plan: KillSwitchPlan, fullTunnel: boolean): boolean {
-    if (!this.options.firewall) return false;
-    if (this.options.firewall.lockdownActive()) return true;
-    return fullTunnel && (this.policy().KillSwitch || plan.requested !== false);
+  /**
+   * How the firewall takes a session: `kill-switch` for a full tunnel (the policy forces it, else
+   * the caller's choice, on by default); `rider` for any other session while a table holds
+   * (lockdown, another session's kill switch, a block): its own packets must pass, and its end
+   * leaves no block of its own; null: no table, nothing to do.
+   */
+  private guardWanted(plan: KillSwitchPlan, fullTunnel: boolean): 'kill-switch' | 'rider' | null {
+    const firewall = this.options.firewall;
+    if (!firewall) return null;
+    if (fullTunnel && (this.policy().KillSwitch || plan.requested !== false)) return 'kill-switch';
+    return firewall.intent().mode === 'off' ? null : 'rider';
   }
 
-  private async guard(session: Session): Promise<void> {
+  private async guard(session: Session, how: 'kill-switch' | 'rider'): Promise<void> {
     const { info, killSwitch } = session;
     await this.options.firewall?.guard({
       id: info.id,
@@ -324,8 +330,9 @@ export class SessionManager {
       // WireGuard marks with its interface's own mark (firewall/intent.ts wireGuardFwMark).
       endpoints: info.kind === 'wireguard' ? killSwitch.endpoints.map((e) => ({ ...e, mark: wireGuardFwMark(interfaceNameFor(info.id)) })) : killSwitch.endpoints,
       dnsServers: killSwitch.dnsServers,
+      strandOnDrop: how === 'kill-switch',
     });
-    this.options.log.add('info', `kill switch on: only the tunnel passes${killSwitch.allowLan ? ' (and the local network)' : ''}`, info.id, info.uid);
+    if (how === 'kill-switch') this.options.log.add('info', `kill switch on: only the tunnel passes${killSwitch.allowLan ? ' (and the local network)' : ''}`, info.id, info.uid);
   }
 
   /** The claims of the sessions that are not being torn down (but `except`). */
@@ -367,8 +374,10 @@ export class SessionManager {
     if (!conflict) {
       // A server that pushed a default route: the kill switch comes on now (its table before any route changes).
       const firewall = this.options.firewall;
-      if (firewall && !firewall.isGuarded(session.info.id) && this.guardWanted(session.killSwitch, session.info.fullTunnel)) {
-        this.guard(session).catch((e: unknown) => {
+      const how = firewall ? this.guardWanted(session.killSwitch, session.info.fullTunnel) : null;
+      if (firewall && how === 'kill-switch' && firewall.isGuarded(session.info.id)) firewall.promote(session.info.id);
+      if (firewall && how !== null && !firewall.isGuarded(session.info.id)) {
+        this.guard(session, how).catch((e: unknown) => {
           const f = e instanceof HelperFailure ? e : new HelperFailure('firewall-apply-failed', { en: 'The kill switch could not be turned on.', ja: 'キルスイッチを有効にできませんでした。' }, String(e));
           this.onState(session, { status: 'error', code: f.code, message: f.userMessage, ...(f.detail ? { detail: f.detail } : {}) });
         });
@@ -445,9 +454,10 @@ export class SessionManager {
     ref.session = session;
     this.sessions.set(id, session);
     // The table goes in before the tool starts: from its first packet, only its own marked packets leave.
-    if (this.guardWanted(killSwitch, info.fullTunnel)) {
+    const how = this.guardWanted(killSwitch, info.fullTunnel);
+    if (how !== null) {
       try {
-        await this.guard(session);
+        await this.guard(session, how);
       } catch (e) {
         this.sessions.delete(id);
         throw e;

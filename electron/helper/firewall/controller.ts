@@ -36,6 +36,11 @@ export interface GuardedSession {
   endpoints: Endpoint[];
   /** The tunnel's resolvers, when the profile names them (WireGuard's DNS). */
   dnsServers: string[];
+  /**
+   * The kill switch guards it (true): dropping without a disconnect leaves a block. False: it only
+   * rides along a table another session or lockdown holds (its own packets must pass too).
+   */
+  strandOnDrop: boolean;
 }
 
 interface Guard extends GuardedSession {
@@ -155,14 +160,21 @@ export class FirewallController {
   /** Starts guarding a session: resolves once its `tunnel` table is in the kernel (throws when it is not). */
   async guard(session: GuardedSession): Promise<void> {
     this.guards.set(session.id, { ...session, interfaceName: null, tunnelAddress: null, connected: false });
-    // A new guarded session takes the place of a stranded block (its owner chose to connect again).
-    this.stranded = null;
+    // A new kill-switch session of the block's owner takes its place (the owner chose to connect again).
+    const s = this.stranded;
+    if (session.strandOnDrop && s && (session.uid === 0 || s.uid === null || s.uid === session.uid)) this.stranded = null;
     const r = await this.sync();
     if (!r.ok) {
       this.guards.delete(session.id);
       void this.sync();
       throw failure(r.error);
     }
+  }
+
+  /** A riding session whose server pushed a default route: from now on the kill switch guards it. */
+  promote(sessionId: string): void {
+    const g = this.guards.get(sessionId);
+    if (g) g.strandOnDrop = true;
   }
 
   /** What a guarded session's driver reported: its interface, its address once connected. */
@@ -184,7 +196,7 @@ export class FirewallController {
     const g = this.guards.get(sessionId);
     if (!g) return this.queue;
     this.guards.delete(sessionId);
-    if (!explicit) {
+    if (!explicit && g.strandOnDrop) {
       this.stranded = { reason: 'kill-switch', sessionId, uid: g.uid, allowLan: g.allowLan };
       this.options.log.add('warn', `kill switch: session ${sessionId} ended without a disconnect; traffic stays blocked until it is disconnected`, sessionId, g.uid);
     }

@@ -1,0 +1,111 @@
+/**
+ * The firewall controller's decisions (which intent holds, who may see and lift it, what a
+ * restart restores), with the kernel replaced by a recorder; the real nft runs in
+ * test/integration/kill-switch.test.ts.
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultPolicyValues, type PolicyValues } from '../../shared/policy/table.js';
+import { FirewallController, type GuardedSession } from '../../electron/helper/firewall/controller.js';
+import { TSUNAGU_FWMARK, type FirewallIntent, type Result } from '../../electron/helper/firewall/intent.js';
+import type { ApplyReport } from '../../electron/helper/firewall/apply.js';
+import { HelperLog } from '../../electron/helper/log.js';
+
+const isRoot = process.getuid?.() === 0;
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function rig(o: { dir?: string; policy?: Partial<PolicyValues>; fail?: () => boolean } = {}) {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'tsunagu-fwc-'));
+  chmodSync(dir, 0o700);
+  dirs.push(dir);
+  const applied: FirewallIntent[] = [];
+  const policy = { ...defaultPolicyValues(), ...o.policy };
+  const apply = (intent: FirewallIntent): Promise<Result<ApplyReport>> => {
+    if (o.fail?.()) return Promise.resolve({ ok: false, error: { code: 'firewall-apply-failed', message: { en: 'no', ja: 'いいえ' }, detail: 'nft said no' } });
+    applied.push(intent);
+    return Promise.resolve({ ok: true, value: { intent, applyMs: 1, verifyMs: 1 } });
+  };
+  const c = new FirewallController({ stateDir: dir, target: {}, log: new HelperLog(100), policy: () => policy, apply });
+  return { c, dir, applied, policy };
+}
+
+const ALICE = 1001;
+const BOB = 1002;
+const session = (id: string, uid: number, strandOnDrop = true): GuardedSession => ({
+  id,
+  uid,
+  allowLan: false,
+  endpoints: [{ protocol: 'udp', address: '198.18.1.1', port: 51820, mark: TSUNAGU_FWMARK }],
+  dnsServers: [],
+  strandOnDrop,
+});
+
+describe.skipIf(!isRoot)('firewall controller', () => {
+  it("a guarded session holds a tunnel table; each caller sees only their own session's id; its drop leaves a block only its owner (or root) lifts", async () => {
+    const { c, applied } = rig();
+    await c.start();
+    await c.guard(session('alice00000001', ALICE));
+    expect(applied.at(-1)).toMatchObject({ mode: 'tunnel', tunnelInterfaces: [], endpoints: [{ address: '198.18.1.1' }] });
+    c.update('alice00000001', { interfaceName: 'tsu0', connected: true, localIp: '198.18.9.2' });
+    await c.release('nobody', false);
+    expect(applied.at(-1)).toMatchObject({ mode: 'tunnel', tunnelInterfaces: ['tsu0'], tunnelAddresses: ['198.18.9.2'] });
+    expect(c.trafficOf('alice00000001')).toBe('tunnel');
+    expect(c.status(ALICE)).toMatchObject({ mode: 'tunnel', sessionId: 'alice00000001', ownSession: true });
+    expect(c.status(BOB)).toMatchObject({ mode: 'tunnel', sessionId: null, ownSession: false });
+    expect(c.status(0).sessionId).toBe('alice00000001');
+
+    await c.release('alice00000001', false);
+    expect(applied.at(-1)).toEqual({ mode: 'blocked', allowLan: false });
+    expect(c.status(ALICE)).toMatchObject({ mode: 'blocked', reason: 'kill-switch', sessionId: 'alice00000001' });
+    expect(c.strandedSession('alice00000001', BOB)).toBe(false);
+    await expect(c.unblock(BOB)).rejects.toMatchObject({ code: 'not-permitted' });
+    expect(c.strandedSession('alice00000001', ALICE)).toBe(true);
+    expect(await c.unblock(ALICE)).toMatchObject({ mode: 'off', reason: null });
+    expect(applied.at(-1)).toEqual({ mode: 'off' });
+  });
+
+  it('an explicit end lifts the block; a riding session never leaves one; a failed apply refuses the guard and keeps nothing of it', async () => {
+    let failing = false;
+    const { c } = rig({ fail: () => failing });
+    await c.start();
+    await c.guard(session('alice00000001', ALICE));
+    await c.release('alice00000001', true);
+    expect(c.intent()).toEqual({ mode: 'off' });
+    await c.setLockdown(true, false, ALICE);
+    await c.guard(session('bob000000001', BOB, false));
+    await c.release('bob000000001', false);
+    expect(c.status(BOB)).toMatchObject({ mode: 'blocked', reason: 'lockdown', sessionId: null });
+    failing = true;
+    await expect(c.guard(session('alice00000002', ALICE))).rejects.toMatchObject({ code: 'firewall-apply-failed' });
+    expect(c.isGuarded('alice00000002')).toBe(false);
+  });
+
+  it('AlwaysOn: lockdown from the start, a member can neither turn it off nor unblock; root can', async () => {
+    const { c } = rig({ policy: { AlwaysOn: true } });
+    await c.start();
+    expect(c.status(BOB)).toMatchObject({ mode: 'blocked', reason: 'policy', lockdown: { enabled: true, byPolicy: true } });
+    await expect(c.setLockdown(false, undefined, BOB)).rejects.toMatchObject({ code: 'policy-denied' });
+    await expect(c.unblock(BOB)).rejects.toMatchObject({ code: 'policy-denied' });
+    expect((await c.unblock(0)).mode).toBe('blocked');
+  });
+
+  it('a restarted helper restores the block with its owner, and the lockdown setting; quitting lifts the block but keeps lockdown', async () => {
+    const first = rig();
+    await first.c.start();
+    await first.c.guard(session('alice00000001', ALICE));
+    await first.c.setLockdown(true, true, ALICE);
+    // The helper dies here (no release, no shutdown): a new one reads the same directory.
+    const second = rig({ dir: first.dir });
+    await second.c.start();
+    expect(second.applied[0]).toEqual({ mode: 'blocked', allowLan: false });
+    expect(second.c.status(ALICE)).toMatchObject({ mode: 'blocked', reason: 'restart', sessionId: 'alice00000001', ownSession: true, lockdown: { enabled: true } });
+    await expect(second.c.unblock(BOB)).rejects.toMatchObject({ code: 'not-permitted' });
+    await second.c.shutdown();
+    expect(second.applied.at(-1)).toEqual({ mode: 'lockdown', allowLan: true });
+  });
+});
