@@ -41,6 +41,11 @@ export interface ProfileFormat<K extends ProfileKind> {
   kind: K;
   /** By content (and file name as a hint): is this text this kind? Checked in DETECTION_ORDER. */
   detect(text: string, fileName: string | undefined): boolean;
+  /**
+   * A binary file (NUL bytes) this format reads anyway, judged on its lossy decoding: a signed
+   * .mobileconfig is DER around its XML. Any other binary is refused before a format sees it.
+   */
+  readsBinary?(text: string): boolean;
   /** Parses, applies the policy and the automatic fixes, writes the canonical text. Never throws. */
   inspect(i: FormatInput): InspectResult;
   /** CIDRs the profile itself routes through the tunnel (normalised with routes.ts normalizePrefix, no duplicates). */

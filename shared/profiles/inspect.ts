@@ -137,7 +137,10 @@ export function inspectProfile(original: Uint8Array | string, options: InspectOp
     }
   }
   if ('error' in decoded && decoded.error.code !== 'PROFILE_NOT_UTF8') {
-    return refusedResult(kind ?? 'openvpn', fallbackName, [decoded.error]);
+    const lossy = decodeUtf8Lossy(typeof input === 'string' ? encodeUtf8(input) : input);
+    const reader = (kind ? [kind] : DETECTION_ORDER).find((k) => FORMATS[k].readsBinary?.(lossy));
+    if (!reader) return refusedResult(kind ?? 'openvpn', fallbackName, [decoded.error]);
+    return FORMATS[reader].inspect({ input, text: lossy, options, fallbackName });
   }
   const text = 'text' in decoded ? decoded.text : decodeUtf8Lossy(typeof input === 'string' ? encodeUtf8(input) : input);
   // A translation forces its kind, but the format still hears that the caller forced none.

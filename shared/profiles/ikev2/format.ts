@@ -106,6 +106,7 @@ function sameWhenReadAgain(canonical: string, profile: Ikev2Profile, allowScript
 export const ikev2Format: ProfileFormat<'ikev2'> = {
   kind: 'ikev2',
   detect: (text, fileName) => SUB_FORMATS.some((s) => s.detect(text, fileName)),
+  readsBinary: (text) => looksLikeMobileconfig(text),
   inspect: inspectIkev2,
   routes: ikev2Routes,
   servers: ikev2Servers,
