@@ -3,7 +3,8 @@
  * derived from them: the longest ending wins, launch requests and the open dialog take every
  * ending, provisioned profiles get their kind from it (a `.conf` by detection), and a .zip or a
  * folder holding a .sswan, a .mobileconfig, an .ovpn and an ipsec.conf (+ ipsec.secrets) imports
- * all of them with their companions. Provisioned files are checked for root ownership: run as root.
+ * all of them with their companions (a signed .mobileconfig too, though binary); any other binary
+ * is still refused as one. Provisioned files are checked for root ownership: run as root.
  */
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,8 @@ const fixture = (path: string) => new Uint8Array(readFileSync(join(FIXTURES, pat
 const BUNDLE: Record<string, Uint8Array> = {
   'split.sswan': fixture('ikev2/sswan/split.sswan'),
   'corp.mobileconfig': fixture('ikev2/mobileconfig/eap-mschapv2.mobileconfig'),
+  // Signed: DER (NUL bytes) around the XML, still read.
+  'signed.mobileconfig': fixture('ikev2/mobileconfig/psk-signed.mobileconfig'),
   'office/client.ovpn': fixture('seed/client.ovpn'),
   'office/ca.crt': fixture('seed/ca.crt'),
   'office/client.crt': fixture('seed/client.crt'),
@@ -153,6 +156,7 @@ describe('a .zip or a folder of profiles of every format', () => {
     ['corp.mobileconfig', true, 'ikev2', []],
     ['legacy/ipsec.conf', true, 'ikev2', []],
     ['office/client.ovpn', true, 'openvpn', []],
+    ['signed.mobileconfig', true, 'ikev2', []],
     ['split.sswan', true, 'ikev2', []],
   ];
 
@@ -167,6 +171,15 @@ describe('a .zip or a folder of profiles of every format', () => {
     const chosen = chosenZip({ name: 'bundle.zip', bytes: zip });
     expect(chosen).toMatchObject({ ok: true, kind: 'bundle' });
     if (chosen?.ok && chosen.kind === 'bundle') expect(chosen.candidates.map((c) => c.displayName)).toEqual(found.candidates.map((c) => c.displayName));
+  });
+
+  it('a binary file that is not a signed .mobileconfig is refused as binary, whatever its name', () => {
+    const der = fixture('ikev2/swanctl/client.p12');
+    expect(der.indexOf(0)).toBeGreaterThanOrEqual(0);
+    for (const fileName of ['x.mobileconfig', 'x.ovpn']) {
+      const r = inspectProfile(der, { fileName });
+      expect([r.ok, r.errors.map((e) => e.code)]).toEqual([false, ['PROFILE_BINARY']]);
+    }
   });
 
   it('a folder takes every ending at its top level; an empty one names them all', () => {
