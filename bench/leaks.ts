@@ -7,9 +7,18 @@
  *   - rule-apply latency (`nft -f -` in the client namespace, verified afterwards, median),
  *   - the connect latency of a raw WireGuard connect (wg-quick up → first reply through the
  *     tunnel) with the kill switch off and on, interleaved round by round, as a ratio.
+ *   - the same scenarios through the real helper (bundled CLI in the client namespace): connect
+ *     with the kill switch off/on (request → connected, median), SIGKILL of wireguard-go (loss →
+ *     the helper reporting the block), SIGKILL of the helper + restart, lockdown.
  * BENCH_ROUNDS (default 8) connect rounds, BENCH_APPLIES (default 20) applies.
  */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { bundleCli } from '../build/bundle.js';
+import type { HelperEvent } from '../shared/ipc/helper-protocol.js';
+import { Observer, startHelperProcess, type RunningHelperProcess } from '../test/integration/helper-harness.js';
 import { applyIntent, removeFirewall, verifyIntent } from '../electron/helper/firewall/apply.js';
 import { TSUNAGU_FWMARK, type FirewallIntent } from '../electron/helper/firewall/intent.js';
 import { inNetns, run } from '../test/lab/exec.js';
@@ -146,6 +155,75 @@ async function connects(lab: LeakLab): Promise<{ off: number[]; sequential: numb
   return { off, sequential, concurrent };
 }
 
+interface HelperFigures {
+  rows: Row[];
+  connectOff: number[];
+  connectOn: number[];
+  /** SIGKILL of wireguard-go → the helper's `firewall` event saying blocked. */
+  lossToReported: number[];
+}
+
+/** The scenarios through the real helper, as the app drives it. */
+async function helperScenarios(lab: LeakLab): Promise<HelperFigures> {
+  await bundleCli();
+  const probes = [...decoyProbes(lab), ...lanProbes(), ...tunnelDnsProbes(), ...endpointProbe()];
+  const dir = mkdtempSync(join(tmpdir(), 'tsunagu-bench-ks-'));
+  const text = `${readFileSync(lab.clientConfig, 'utf8')}PersistentKeepalive = 25\n`;
+  const out: HelperFigures = { rows: [], connectOff: [], connectOn: [], lossToReported: [] };
+  let helper: RunningHelperProcess = await startHelperProcess(lab.clientNetns, dir);
+  let o = await Observer.open(helper.socketPath);
+  const measure = async (scenario: string, killSwitch: boolean) => {
+    const { results, seen } = await probeRound(lab, probes);
+    out.rows.push({ scenario: `helper: ${scenario}`, killSwitch, answered: results.filter((r) => r.ok).length, probes: results.length, seen });
+  };
+  const connect = async (killSwitch: boolean, allowLan = false): Promise<{ id: string; ms: number }> => {
+    const from = o.events.length;
+    const t = performance.now();
+    const { sessionId } = await o.client.request('connect', { profile: { kind: 'wireguard', text, name: 'bench' }, options: { killSwitch, allowLan } });
+    await o.waitForState(sessionId, 'connected', 20_000, from);
+    return { id: sessionId, ms: performance.now() - t };
+  };
+  const disconnect = (sessionId: string) => o.client.request('disconnect', { sessionId });
+  try {
+    for (let i = 0; i < ROUNDS; i++) {
+      const off = await connect(false);
+      out.connectOff.push(off.ms);
+      if (i === 0) await measure('connected', false);
+      await disconnect(off.id);
+      const on = await connect(true);
+      out.connectOn.push(on.ms);
+      if (i === 0) await measure('connected', true);
+      if (i === 0) {
+        const iface = (await o.client.request('list', {})).sessions.find((x) => x.id === on.id)?.interfaceName ?? '';
+        const pid = findWireguardGo(lab.clientNetns, iface);
+        const from = o.events.length;
+        const t = performance.now();
+        if (pid !== null) process.kill(pid, 'SIGKILL');
+        await o.waitFor((e: HelperEvent): e is Extract<HelperEvent, { event: 'firewall' }> => e.event === 'firewall' && e.status.mode === 'blocked', 15_000, from);
+        out.lossToReported.push(performance.now() - t);
+        await measure('wireguard-go SIGKILLed', true);
+      }
+      await disconnect(on.id);
+    }
+    await connect(true, true);
+    await measure('connected, LAN allowed', true);
+    o.close();
+    await helper.stop('SIGKILL');
+    await measure('helper SIGKILLed (no helper)', true);
+    helper = await startHelperProcess(lab.clientNetns, dir);
+    o = await Observer.open(helper.socketPath);
+    await measure('helper restarted (blocked)', true);
+    await o.client.request('unblock', {});
+    await o.client.request('set-lockdown', { enabled: true });
+    await measure('lockdown, no tunnel', true);
+    await o.client.request('set-lockdown', { enabled: false });
+  } finally {
+    o.close();
+    await helper.stop();
+  }
+  return out;
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
@@ -161,6 +239,8 @@ async function main(): Promise<void> {
     await reset(lab);
     const netnsMs = await netnsExecMs(lab);
     const c = await connects(lab);
+    const h = await helperScenarios(lab);
+    rows.push(...h.rows);
 
     const cols = ['leak_total', 'leak_v4', 'leak_v6', 'leak_tcp', 'leak_udp', 'leak_icmp', 'leak_dns', 'lan', 'endpoint'] as const;
     console.log('\nLeaked packets per scenario (counted on the ISP router; endpoint = packets to the WireGuard endpoint, lan = to the LAN host)');
@@ -183,6 +263,12 @@ async function main(): Promise<void> {
     console.log(`${pad('off', 44)}${pad(mOff.toFixed(1), 12)}${pad('-', 10)}1.00`);
     console.log(`${pad('on, table applied first (strict order)', 44)}${pad(mSeq.toFixed(1), 12)}${pad((mSeq - mOff).toFixed(1), 10)}${(mSeq / mOff).toFixed(2)}`);
     console.log(`${pad('on, table applied alongside wg-quick up', 44)}${pad(mCon.toFixed(1), 12)}${pad((mCon - mOff).toFixed(1), 10)}${(mCon / mOff).toFixed(2)}`);
+    const hOff = median(h.connectOff);
+    const hOn = median(h.connectOn);
+    console.log(`\nThrough the helper (connect request → connected), ${ROUNDS} interleaved rounds, medians:`);
+    console.log(`${pad('off', 44)}${pad(hOff.toFixed(1), 12)}${pad('-', 10)}1.00`);
+    console.log(`${pad('on (table applied before wg-quick up)', 44)}${pad(hOn.toFixed(1), 12)}${pad((hOn - hOff).toFixed(1), 10)}${(hOn / hOff).toFixed(2)}`);
+    console.log(`SIGKILL of wireguard-go → the helper reports 'blocked': ${median(h.lossToReported).toFixed(0)} ms (traffic was blocked throughout: the table did not change)`);
   } finally {
     await downLeakLab(lab);
   }
