@@ -3,7 +3,11 @@
  * that says what the file looks like, instead of one "unknown option" per line.
  */
 import { profileError, type LocalizedText, type ProfileError } from './diagnostics.js';
+import { profileEndingsText } from './kinds.js';
 import { specOf } from './openvpn/directives.js';
+
+/** The endings of profile files, for the messages (kinds.ts). */
+const ENDINGS = profileEndingsText();
 
 const PEM_KINDS: Array<[RegExp, LocalizedText]> = [
   [/CERTIFICATE REQUEST/, { en: 'a certificate request', ja: '証明書署名要求' }],
@@ -88,7 +92,7 @@ export function notAProfileError(text: string): ProfileError | null {
   if (!found) return null;
   const { what } = found;
   return profileError('PROFILE_NOT_A_PROFILE', { line: 0 }, '', {
-    en: `This is not a VPN profile: it looks like ${what.en}. Choose the .ovpn or .conf file your provider gave you (choose the certificate and key files it uses together with it).`,
-    ja: `これは VPN プロファイルではありません。${what.ja}のようです。提供元から受け取った .ovpn または .conf ファイルを選択してください (プロファイルが使う証明書や鍵のファイルは一緒に選択してください)。`,
+    en: `This is not a VPN profile: it looks like ${what.en}. Choose the profile file your provider gave you (${ENDINGS.en}), and the certificate and key files it uses together with it.`,
+    ja: `これは VPN プロファイルではありません。${what.ja}のようです。提供元から受け取ったプロファイルのファイル (${ENDINGS.ja}) を選択してください (プロファイルが使う証明書や鍵のファイルは一緒に選択してください)。`,
   });
 }

@@ -1,4 +1,8 @@
 import { profileError, type ProfileError } from './diagnostics.js';
+import { profileEndingsText } from './kinds.js';
+
+/** The endings of profile files, for the messages (kinds.ts). */
+const ENDINGS = profileEndingsText();
 
 /**
  * Profiles arrive as bytes from files, zips, pastes and URLs. They must be UTF-8 text: a binary
@@ -10,8 +14,8 @@ export function decodeProfileText(input: Uint8Array | string): { text: string } 
   if (nul >= 0) {
     return {
       error: profileError('PROFILE_BINARY', { line: lineOfOffset(input, nul) }, 'NUL byte', {
-        en: 'This file is binary, not a text profile. Choose the .ovpn or .conf file your provider gave you.',
-        ja: 'このファイルはテキストのプロファイルではなくバイナリです。提供された .ovpn または .conf ファイルを選択してください。',
+        en: `This file is binary, not a text profile. Choose the profile file your provider gave you (${ENDINGS.en}).`,
+        ja: `このファイルはテキストのプロファイルではなくバイナリです。提供されたプロファイルのファイル (${ENDINGS.ja}) を選択してください。`,
       }),
     };
   }

@@ -1,5 +1,6 @@
 import { countedTexts } from '../../i18n/counted.js';
 import { MAX_REPORTED_ERRORS, profileError, type LocalizedText, type ProfileError } from '../diagnostics.js';
+import { profileEndingsText } from '../kinds.js';
 import {
   OPTION_LINE_SIZE,
   MAX_PARMS,
@@ -380,10 +381,13 @@ function decodeBody(r: Reader, start: number, end: number, firstLine: number, ta
   return undefined;
 }
 
+/** The endings of profile files, for the messages (kinds.ts). */
+const ENDINGS = profileEndingsText();
+
 function binaryError(line: number, column: number, text: string): ProfileError {
   return profileError('PROFILE_BINARY', { line, column }, text || 'NUL byte', {
-    en: `Line ${line} contains a NUL byte at column ${column}: this looks like a binary file, not a text profile. Choose the .ovpn or .conf file your provider gave you.`,
-    ja: `${line} 行目 ${column} 文字目に NUL バイトがあります。テキストのプロファイルではなくバイナリファイルのようです。提供された .ovpn または .conf ファイルを選択してください。`,
+    en: `Line ${line} contains a NUL byte at column ${column}: this looks like a binary file, not a text profile. Choose the profile file your provider gave you (${ENDINGS.en}).`,
+    ja: `${line} 行目 ${column} 文字目に NUL バイトがあります。テキストのプロファイルではなくバイナリファイルのようです。提供されたプロファイルのファイル (${ENDINGS.ja}) を選択してください。`,
   });
 }
 
