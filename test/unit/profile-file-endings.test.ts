@@ -179,6 +179,9 @@ describe('a .zip or a folder of profiles of every format', () => {
     for (const fileName of ['x.mobileconfig', 'x.ovpn']) {
       const r = inspectProfile(der, { fileName });
       expect([r.ok, r.errors.map((e) => e.code)]).toEqual([false, ['PROFILE_BINARY']]);
+      // The hint names every ending, not only OpenVPN's and WireGuard's.
+      expect(r.errors[0]?.message.en).toContain(profileEndingsText().en);
+      expect(r.errors[0]?.message.ja).toContain(profileEndingsText().ja);
     }
   });
 
