@@ -596,6 +596,8 @@ export class SessionManager {
       await this.stopDriver(s, 'requested by the user');
       await this.finish(s, 'requested by the user');
     }));
+    // "Disconnect all" also ends a dropped tunnel's block the caller may lift.
+    if (target.all && firewall?.strandedSession(null, uid)) await firewall.unblock(uid);
     return { sessionIds: chosen.map((s) => s.info.id) };
   }
 

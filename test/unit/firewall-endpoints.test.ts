@@ -11,7 +11,7 @@ import { TSUNAGU_FWMARK } from '../../electron/helper/firewall/intent.js';
 import { inspectProfile, profileServers, type InspectOk } from '../../shared/profiles/inspect.js';
 
 const SEED = join(import.meta.dirname, '../fixtures/seed');
-const table: Record<string, string[]> = { 'vpn.example.test': ['192.0.2.10', '2001:db8::10'] };
+const table: Record<string, string[]> = { 'vpn.example.test': ['192.0.2.10', '2001:db8::10'], 'vpn.example.org': ['192.0.2.20'] };
 const resolver: Resolver = (host) => (table[host] ? Promise.resolve(table[host]) : Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' })));
 
 /** With the seed's certificate files beside the profile, as an import would have them. */
@@ -69,5 +69,14 @@ describe('server names, resolved and pinned', () => {
     expect(again.canonical).toBe(p.canonical.replace('vpn.example.test', '192.0.2.10'));
     const byAddress = accepted(wireguard('198.18.1.1:51820'), 'wg0.conf');
     expect(pinnedText(byAddress.profile, await resolveServers(profileServers(byAddress.profile), resolver))).toBeNull();
+  });
+
+  it('IKEv2: remote_addrs pinned; IKE and NAT-T ports allowed for the marked packets', async () => {
+    const p = accepted(readFileSync(join(import.meta.dirname, '../fixtures/ikev2/swanctl/psk.swanctl.conf'), 'utf8'), 'psk.swanctl.conf');
+    const resolved = await resolveServers(profileServers(p.profile), resolver);
+    expect(profileEndpoints(p.profile, resolved).map((e) => e.protocol !== 'esp' && [e.address, e.port])).toEqual([['192.0.2.20', 500], ['192.0.2.20', 4500]]);
+    const again = accepted(pinnedText(p.profile, resolved) ?? '', 'psk.swanctl.conf');
+    expect(again.kind).toBe('ikev2');
+    expect(profileServers(again.profile)).toEqual(['192.0.2.20']);
   });
 });
