@@ -78,6 +78,7 @@ describe.skipIf(!isRoot)('firewall controller', () => {
     expect(c.intent()).toEqual({ mode: 'off' });
     await c.setLockdown(true, false, ALICE);
     await c.guard(session('bob000000001', BOB, false));
+    expect(c.status(BOB)).toMatchObject({ mode: 'tunnel', reason: 'lockdown', sessionId: 'bob000000001' });
     await c.release('bob000000001', false);
     expect(c.status(BOB)).toMatchObject({ mode: 'blocked', reason: 'lockdown', sessionId: null });
     failing = true;

@@ -300,7 +300,10 @@ export class FirewallController {
       case 'off':
         return null;
       case 'tunnel':
-        return 'kill-switch';
+        // Sessions that only ride along hold it for lockdown's sake (or a block's).
+        if ([...this.guards.values()].some((g) => g.strandOnDrop)) return 'kill-switch';
+        if (this.stranded) return this.stranded.reason;
+        return this.lockdownActive() ? (this.options.policy().AlwaysOn ? 'policy' : 'lockdown') : 'kill-switch';
       case 'blocked':
         return this.stranded?.reason ?? 'kill-switch';
       case 'lockdown':
