@@ -15,6 +15,7 @@ import { readProvisioned } from '../../electron/helper/policy/provisioned.js';
 import { chosenZip, profileCandidates, type ProfileCandidate } from '../../electron/main/profile-sources.js';
 import { launchRequests } from '../../electron/main/services/launch-requests.js';
 import { contentTypeProblem } from '../../electron/main/services/url-import.js';
+import { catalog } from '../../shared/i18n/catalog.js';
 import { DETECTION_ORDER, inspectProfile } from '../../shared/profiles/inspect.js';
 import { fileStem } from '../../shared/profiles/name.js';
 import {
@@ -99,6 +100,15 @@ describe('the registry of profile file endings', () => {
       en: '.ovpn, .conf, .swanctl.conf, .sswan, .mobileconfig or .nmconnection',
       ja: '.ovpn、.conf、.swanctl.conf、.sswan、.mobileconfig、.nmconnection',
     });
+  });
+
+  it('the import help and the empty list name every ending, in both languages', () => {
+    for (const lang of ['en', 'ja'] as const) {
+      for (const text of [catalog[lang].import.fromFileHelp, catalog[lang].profiles.emptyBody]) {
+        for (const e of PROFILE_FILE_ENDINGS) expect(text).toContain(e.ending);
+        expect(text).toContain('.zip');
+      }
+    }
   });
 
   it('launch requests take a file with any ending and a .zip, nothing else', () => {
