@@ -102,7 +102,7 @@ if (!app.requestSingleInstanceLock(forward)) {
       platform: process.platform,
       systemLanguage: pickSystemLanguage(app.getPreferredSystemLanguages()),
       safeStorage: electronSafeStorage,
-      dialogs: nativeDialogs(() => window.browserWindow()),
+      dialogs: nativeDialogs(() => window.browserWindow(), () => services?.language() ?? 'en'),
       setLaunchAtLogin: launchAtLoginSetter(),
       helper: { socketPath: process.env['TSUNAGU_SOCKET'] ?? DEFAULT_SOCKET },
     });

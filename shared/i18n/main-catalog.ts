@@ -26,6 +26,8 @@ const en = {
   trayOpen: 'Open Tsunagu',
   trayImport: 'Import Profile…',
   trayImportFilter: 'VPN profiles',
+  saveFilterProfile: 'VPN profile',
+  saveFilterText: 'Text',
   trayQuit: 'Quit Tsunagu',
   trayDisconnectAndQuit: 'Disconnect and Quit',
 
@@ -110,6 +112,8 @@ const ja: Record<Keys, string> = {
   trayOpen: 'Tsunagu を開く',
   trayImport: 'プロファイルをインポート…',
   trayImportFilter: 'VPN プロファイル',
+  saveFilterProfile: 'VPN プロファイル',
+  saveFilterText: 'テキスト',
   trayQuit: 'Tsunagu を終了',
   trayDisconnectAndQuit: '切断して終了',
 

@@ -53,13 +53,14 @@ export function registerProtocolClient(): void {
   else app.setAsDefaultProtocolClient('tsunagu');
 }
 
-export function nativeDialogs(parent: () => BrowserWindow | null): Dialogs {
+/** `lang`: the app's language when a dialog opens (its filter names). */
+export function nativeDialogs(parent: () => BrowserWindow | null, lang: () => MainLanguage): Dialogs {
   return {
     async chooseSavePath(suggestedName, purpose) {
       const filters = purpose === 'profile'
         ? // The suggested name ends with its kind's extension (profileFileName); the filter takes its last part.
-          [{ name: 'VPN profile', extensions: [extname(suggestedName).slice(1)] }]
-        : [{ name: 'Text', extensions: ['txt'] }];
+          [{ name: mainText(lang(), 'saveFilterProfile'), extensions: [extname(suggestedName).slice(1)] }]
+        : [{ name: mainText(lang(), 'saveFilterText'), extensions: ['txt'] }];
       const options = { defaultPath: join(app.getPath('documents'), suggestedName), filters };
       const window = parent();
       const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
