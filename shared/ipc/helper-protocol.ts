@@ -99,7 +99,13 @@ export const firewallStatus = z.object({
 export type FirewallStatus = z.infer<typeof firewallStatus>;
 
 export const credentialRequest = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('userpass'), username: z.string().optional(), retry: z.boolean() }),
+  z.object({
+    kind: z.literal('userpass'),
+    username: z.string().optional(),
+    retry: z.boolean(),
+    /** On a retry: why the last answer was refused, when the driver knows (e.g. charon's EAP failure). */
+    reason: localized.optional(),
+  }),
   z.object({
     kind: z.literal('challenge'),
     text: z.string(),
@@ -111,6 +117,8 @@ export const credentialRequest = z.discriminatedUnion('kind', [
      */
     needsPassword: z.boolean(),
     retry: z.boolean(),
+    /** As for userpass: why the last answer was refused, when known. */
+    reason: localized.optional(),
   }),
   z.object({ kind: z.literal('passphrase'), retry: z.boolean() }),
 ]);
