@@ -2,10 +2,11 @@
  * Tunnel DNS for the helper: adds a tunnel's DNS servers and search domains to the system
  * resolver and takes them away again, leaving the previous configuration exactly as it was.
  *
- * Two back ends: systemd-resolved (per-link settings via `resolvectl`, reverted with
- * `resolvectl revert`) when it runs, else resolvconf (openresolv): `resolvconf -a <iface>.tsunagu`
- * with resolv.conf lines on stdin and `-d` to remove; openresolv then regenerates resolv.conf from
- * the remaining records, byte-identical to before when ours was the only one.
+ * Two back ends: systemd-resolved where the system uses it (resolv.conf is its stub and it answers
+ * on the bus): link DNS + `~.` through its D-Bus API, reverted with RevertLink (dns/resolved.ts);
+ * else resolvconf (openresolv): `resolvconf -a <iface>.tsunagu` with resolv.conf lines on stdin
+ * and `-d` to remove; openresolv then regenerates resolv.conf from the remaining records,
+ * byte-identical to before when ours was the only one (also over a static resolv.conf).
  *
  * The returned record names what was added, self-contained (back end, name and namespace), so the
  * crash cleanup can remove it from a residue file alone:
@@ -13,6 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { applyResolvedLink, revertResolvedLink, systemUsesResolved } from './dns/resolved.js';
 import { inNetns, run, type RunResult } from './exec.js';
 
 export interface ApplyDnsOptions {
@@ -49,13 +51,6 @@ function checkNetns(netns: string | null): void {
 function failure(what: string, r: RunResult): Error {
   const why = r.timedOut ? 'timed out' : (r.stderr.trim() || r.stdout.trim() || `exit ${String(r.code ?? r.signal)}`).split('\n').slice(-2).join(' | ');
   return new Error(`${what} failed: ${why}`);
-}
-
-/** systemd-resolved only manages links of the host's namespace, so it is used only there. */
-async function resolvedAvailable(netns: string | null): Promise<boolean> {
-  if (netns !== null || !existsSync('/run/systemd/resolve')) return false;
-  const r = await run('resolvectl', ['status'], { timeoutMs: 3_000 });
-  return r.code === 0;
 }
 
 /** A DNS server address resolv.conf can carry: IPv4 or IPv6 text, no zone, nothing else. */
@@ -111,14 +106,9 @@ export async function applyDns(opts: ApplyDnsOptions): Promise<{ record: string 
   const { servers, searchDomains: domains } = validDns(opts.servers, opts.searchDomains);
   checkNetns(netns);
 
-  if (await resolvedAvailable(netns)) {
-    const dns = await run('resolvectl', ['dns', interfaceName, ...servers], { timeoutMs: TOOL_TIMEOUT_MS });
-    if (dns.code !== 0) throw failure('resolvectl dns', dns);
-    const dom = await run('resolvectl', ['domain', interfaceName, ...domains], { timeoutMs: TOOL_TIMEOUT_MS });
-    if (dom.code !== 0) {
-      await run('resolvectl', ['revert', interfaceName], { timeoutMs: TOOL_TIMEOUT_MS });
-      throw failure('resolvectl domain', dom);
-    }
+  // resolved manages the links of the helper's own namespace; a tunnel namespace has its own resolv.conf.
+  if (netns === null && (await systemUsesResolved())) {
+    await applyResolvedLink(interfaceName, servers, domains);
     return { record: `resolved:${interfaceName}` };
   }
 
@@ -134,8 +124,7 @@ export async function removeDns(opts: { netns: string | null; record: string }):
   const parsed = parseDnsRecord(opts.record);
   if (!parsed) throw new Error(`not a DNS record: ${JSON.stringify(opts.record)}`);
   if (parsed.backend === 'resolved') {
-    // Fails harmlessly when the link is gone: resolved forgets a link's settings with the link.
-    await run('resolvectl', ['revert', parsed.name], { timeoutMs: TOOL_TIMEOUT_MS });
+    await revertResolvedLink(parsed.name);
     return;
   }
   const netns = parsed.netns ?? opts.netns;
