@@ -253,7 +253,8 @@ describe.skipIf(!canRun)('IKEv2 with EAP (ikev2-eap): the password asked in the 
     expect(await dialog.getByRole('textbox', { name: 'Username' }).inputValue()).toBe(credentials().good.username);
     await dialog.getByLabel('Password').fill(credentials().bad.password);
     await dialog.getByRole('button', { name: 'Sign in' }).click();
-    await dialog.getByText('The server did not accept this sign-in. Please check and try again.').waitFor({ timeout: 30_000 });
+    // The reason charon gave (failures.ts MESSAGES), not only the generic retry line.
+    await dialog.getByText('The server rejected the user name or password (EAP authentication failed). Please check and try again.').waitFor({ timeout: 30_000 });
     expect(await dialog.getByRole('textbox', { name: 'Username' }).inputValue()).toBe(credentials().good.username);
     expect(await dialog.getByLabel('Password').inputValue()).toBe('');
     await shot(page, 'ikev2-eap-asked-again-en');

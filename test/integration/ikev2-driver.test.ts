@@ -10,6 +10,7 @@ import type { Driver, DriverContext } from '../../electron/helper/drivers/driver
 import { charonPaths, routingTableFor, RULE_PRIORITY } from '../../electron/helper/drivers/ikev2/charon.js';
 import { createIkev2Driver, ikev2Driver, prelaunchCharon } from '../../electron/helper/drivers/ikev2/index.js';
 import { Ikev2ResidueSchema } from '../../electron/helper/drivers/ikev2/residue.js';
+import { MESSAGES } from '../../electron/helper/drivers/ikev2/failures.js';
 import { isAlive, waitForExit } from '../../electron/helper/exec.js';
 import { HelperLog } from '../../electron/helper/log.js';
 import type { CredentialRequest, Credentials, TunnelState } from '../../shared/ipc/helper-protocol.js';
@@ -366,7 +367,7 @@ describe.skipIf(!isRoot)('IKEv2 driver against strongSwan responders', () => {
     await h.waitState(isConnected, 15_000);
     expect(h.requests).toEqual([
       { kind: 'userpass', username: good.username, retry: false },
-      { kind: 'userpass', username: good.username, retry: true },
+      { kind: 'userpass', username: good.username, retry: true, reason: MESSAGES['ikev2-eap-failed'] },
     ]);
     expect(h.states.some((s) => s.state.status === 'authenticating')).toBe(true);
     expect(h.states.some((s) => isError(s.state))).toBe(false);

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppError, ConnectionView } from '../../../shared/ipc/app-api.js';
 import type { CredentialRequest, Credentials } from '../../../shared/ipc/helper-protocol.js';
+import { useLocalize } from '../i18n.js';
 import { blockImeEnter } from '../ime.js';
 import { sendCredentials } from '../state/actions.js';
 import { canRememberSecrets } from '../state/settings.js';
@@ -17,6 +18,7 @@ import { ErrorNote } from './ErrorNote.js';
  */
 export function CredentialsDialog({ connection, prompt }: { connection: ConnectionView; prompt: CredentialRequest }) {
   const { t } = useTranslation();
+  const localize = useLocalize();
   const name = useProfiles((s) => s.list.find((p) => p.id === connection.profileId)?.name ?? '');
   const keychain = useSettings((s) => s.info?.keychain ?? 'unavailable');
   const savingLocked = useManaged((s) => locksOf(s).savePassword);
@@ -77,6 +79,12 @@ export function CredentialsDialog({ connection, prompt }: { connection: Connecti
     }
   }
 
+  // The driver's reason (charon's EAP failure…) when it knows one, else the generic line.
+  function retryText(): string {
+    if (prompt.kind === 'passphrase') return t('credentials.retryPassphrase');
+    return prompt.reason ? `${localize(prompt.reason)} ${t('credentials.retryAgain')}` : t('credentials.retry');
+  }
+
   const title = prompt.kind === 'passphrase' ? t('credentials.passphraseTitle', { name }) : t('credentials.title', { name });
   const rememberHelp = savingLocked ? t('common.managed') : keychain === 'basic_text' ? t('credentials.rememberNoKeychain') : t('credentials.rememberUnavailable');
 
@@ -88,7 +96,7 @@ export function CredentialsDialog({ connection, prompt }: { connection: Connecti
           {prompt.kind === 'passphrase' ? t('credentials.passphraseIntro') : prompt.kind === 'challenge' ? t('credentials.challengeIntro') : t('credentials.intro')}
         </p>
         {rejected && !prompt.retry && <ErrorNote error={rejected} title={t('credentials.rejectedTitle')} />}
-        {prompt.retry && <p className="error-text" role="alert">{prompt.kind === 'passphrase' ? t('credentials.retryPassphrase') : t('credentials.retry')}</p>}
+        {prompt.retry && <p className="error-text" role="alert">{retryText()}</p>}
         {prompt.kind === 'challenge' && <p className="challenge-text">{prompt.text}</p>}
         {prompt.kind === 'challenge' && !askUserPass && prompt.username && (
           <p className="hint">{t('credentials.signedInAs', { username: prompt.username })}</p>

@@ -24,7 +24,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { CredentialRequest, Credentials, LogLine } from '../../../../shared/ipc/helper-protocol.js';
+import type { CredentialRequest, Credentials, Localized, LogLine } from '../../../../shared/ipc/helper-protocol.js';
 import type { Ikev2Profile } from '../../../../shared/profiles/ikev2/model.js';
 import { ikev2Routes, selectorPrefixes } from '../../../../shared/profiles/ikev2/routes.js';
 import { waitForExit } from '../../exec.js';
@@ -33,7 +33,7 @@ import { connectTimeoutState, DriverLifecycle } from '../lifecycle.js';
 import { TunnelDns } from '../openvpn/tunnel-dns.js';
 import { CharonProcess, charonPaths, parseStderrLine, removeRoutingLeftovers } from './charon.js';
 import { CONN_NAME, decryptKey, keyNeedsPassphrase, laterChildren, loadPlan, passwordNeeds, sharedLoad, verifyLoadedConn, type LoadPlan, type PasswordNeed } from './conn.js';
-import { CharonLog, errorState, type Ikev2ErrorCode } from './failures.js';
+import { CharonLog, errorState, MESSAGES, type Ikev2ErrorCode } from './failures.js';
 import type { Ikev2Residue } from './residue.js';
 import { ViciClient } from './vici/client.js';
 import type { ViciSection } from './vici/codec.js';
@@ -229,7 +229,7 @@ class Ikev2Driver implements Driver {
       // A wrong password the user gave: ask again, in place.
       const need = missing.find((n) => (outcome === 'ikev2-eap-failed' ? n.type === 'EAP' : n.type === 'XAUTH'));
       if (!need) return;
-      const again = await this.askPassword(need, true);
+      const again = await this.askPassword(need, true, MESSAGES[outcome]);
       if (again === null || !(await this.loadPassword(vici, need, again))) return;
     }
   }
@@ -367,13 +367,13 @@ class Ikev2Driver implements Driver {
   }
 
   /** The user's name and password (the connect request's first, once); null when the session ended. */
-  private async askPassword(need: PasswordNeed, retry: boolean): Promise<{ username: string; password: string } | null> {
+  private async askPassword(need: PasswordNeed, retry: boolean, reason?: Localized): Promise<{ username: string; password: string } | null> {
     const initial = this.initialCredentials;
     this.initialCredentials = undefined;
     if (!retry && initial?.kind === 'userpass') return { username: need.username ?? initial.username, password: initial.password };
     // Not consumed here: a passphrase given with the request is for the key (withDecryptedKey).
     if (initial?.kind === 'passphrase') this.initialCredentials = initial;
-    const request: CredentialRequest = { kind: 'userpass', ...(need.username !== null ? { username: need.username } : {}), retry };
+    const request: CredentialRequest = { kind: 'userpass', ...(need.username !== null ? { username: need.username } : {}), retry, ...(reason ? { reason } : {}) };
     const answer = await this.ask(request, `the ${need.type === 'EAP' ? 'EAP' : 'XAuth'} user name and password`);
     if (answer === null) return null;
     if (answer.kind !== 'userpass') return this.cancelled();
