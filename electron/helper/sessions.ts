@@ -28,13 +28,12 @@ import { reachedHosts } from '../../shared/policy/servers-of.js';
 import { defaultPolicyValues, type PolicyValues } from '../../shared/policy/table.js';
 import { findRouteConflict, isFullTunnel, type RouteClaim } from '../../shared/profiles/routes.js';
 import type { Driver, DriverContext, DriverFactory, Prelauncher } from './drivers/driver.js';
-import { describeState } from './describe-state.js';
 import { DRIVERS } from './drivers/registry.js';
 import { HelperFailure, MAX_ERROR_DETAIL_CHARS, truncate } from './failure.js';
 import { InspectionCache } from './inspection-cache.js';
 import { Inspector, type Inspected } from './inspector.js';
 import { DEFAULT_LIMITS, LaunchBuckets, type HelperLimits } from './limits.js';
-import type { HelperLog } from './log.js';
+import { stateMessage, type HelperLog } from './log.js';
 import { disconnectDenial, personalProfileDenial, serverDenial } from './policy/enforce.js';
 import type { ProvisionedProfile } from './policy/provisioned.js';
 import { discardLaunch, newLaunch, StandbyPool, type Launch } from './standby.js';
@@ -304,7 +303,7 @@ export class SessionManager {
     if (again.kind !== inspected.kind || pinnedHosts.some((h) => ![...resolved.values()].some((a) => a.includes(h)))) {
       throw new HelperFailure('profile-refused', { en: 'The helper refused this profile.', ja: 'ヘルパーはこのプロファイルを拒否しました。' }, `the profile pinned to its servers' addresses reads differently: ${pinnedHosts.join(', ')}`);
     }
-    this.options.log.add('info', `servers pinned for this session: ${[...resolved.entries()].filter(([h, a]) => a[0] !== h).map(([h, a]) => `${h} → ${a.join(', ')}`).join('; ')}`, null, uid);
+    this.options.log.message('info', 'session.serversPinned', { pins: [...resolved.entries()].filter(([h, a]) => a[0] !== h).map(([h, a]) => `${h} → ${a.join(', ')}`).join('; ') }, null, uid);
     return { pinned: again, killSwitch };
   }
 
@@ -332,7 +331,7 @@ export class SessionManager {
       dnsServers: killSwitch.dnsServers,
       strandOnDrop: how === 'kill-switch',
     });
-    if (how === 'kill-switch') this.options.log.add('info', `kill switch on: only the tunnel passes${killSwitch.allowLan ? ' (and the local network)' : ''}`, info.id, info.uid);
+    if (how === 'kill-switch') this.options.log.message('info', killSwitch.allowLan ? 'session.killSwitchOnLan' : 'session.killSwitchOn', {}, info.id, info.uid);
   }
 
   /** The claims of the sessions that are not being torn down (but `except`). */
@@ -430,6 +429,7 @@ export class SessionManager {
         },
         credentialsRequired: (request) => this.emit({ event: 'credentials-required', sessionId: id, request, at: Date.now() }, uid),
         log: (level, text) => log.add(level, text, id, uid, true),
+        message: (level, code, params) => log.message(level, code, params, id, uid, true),
         routesKnown: (effective) => (ref.session ? this.onRoutesKnown(ref.session, effective) : false),
         handshake: (at) => {
           info.lastHandshakeAt = at;
@@ -465,7 +465,7 @@ export class SessionManager {
     }
     // Start the driver before announcing anything: the tunnel's own start-up is the long pole.
     const starting = driver.start();
-    log.add('info', `session ${id} (${inspection.kind}, “${profile.name}”) requested by uid ${uid}`, id, uid);
+    log.message('info', 'session.requested', { sessionId: id, kind: inspection.kind, name: profile.name, uid }, id, uid);
     if (info.state.status === 'connecting' && info.state.phase === 'starting') this.emit({ event: 'state', sessionId: id, state: info.state, at: Date.now() }, uid);
     try {
       await starting;
@@ -502,11 +502,11 @@ export class SessionManager {
         try {
           this.standby?.fill(info.kind);
         } catch (e) {
-          this.options.log.add('warn', `no ${info.kind} standby: ${e instanceof Error ? e.message : String(e)}`);
+          this.options.log.message('warn', 'standby.unavailable', { kind: info.kind, error: e instanceof Error ? e.message : String(e) });
         }
       });
     }
-    this.options.log.add(state.status === 'error' ? 'error' : 'info', `state ${describeState(state)}`, info.id, info.uid);
+    this.options.log.coded(state.status === 'error' ? 'error' : 'info', stateMessage(state), info.id, info.uid);
     if (state.status === 'connected') this.startStats(session);
     else this.stopStats(session);
     if (state.status === 'error') void this.finish(session, `error: ${state.code}`);
@@ -559,7 +559,7 @@ export class SessionManager {
       rmSync(session.workDir, { recursive: true, force: true });
     } catch (e) {
       // Out of descriptors, say: the directory stays for crash cleanup; the session is over anyway.
-      this.options.log.add('warn', `could not remove ${session.workDir}: ${e instanceof Error ? e.message : String(e)}`, session.info.id, session.info.uid);
+      this.options.log.message('warn', 'session.workDirNotRemoved', { path: session.workDir, error: e instanceof Error ? e.message : String(e) }, session.info.id, session.info.uid);
     }
     this.emit({ event: 'session-removed', sessionId: session.info.id, at: Date.now() }, session.info.uid);
   }
@@ -570,7 +570,7 @@ export class SessionManager {
     session.stopping ??= Promise.resolve()
       .then(() => session.driver.stop(reason))
       .catch((e: unknown) => {
-        this.options.log.add('error', `teardown failed: ${e instanceof Error ? e.message : String(e)}`, session.info.id, session.info.uid);
+        this.options.log.message('error', 'session.teardownFailed', { error: e instanceof Error ? e.message : String(e) }, session.info.id, session.info.uid);
       });
     return session.stopping;
   }
@@ -612,7 +612,7 @@ export class SessionManager {
 
   /** The network came back or changed (network-watch.ts): every live session reconnects now. */
   networkRestored(cause: string): void {
-    for (const s of this.sessions.values()) if (!s.stopping) void s.driver.recover?.(cause).catch((e: unknown) => this.options.log.add('warn', `recover: ${e instanceof Error ? e.message : String(e)}`, s.info.id, s.info.uid));
+    for (const s of this.sessions.values()) if (!s.stopping) void s.driver.recover?.(cause).catch((e: unknown) => this.options.log.message('warn', 'session.recoverFailed', { error: e instanceof Error ? e.message : String(e) }, s.info.id, s.info.uid));
   }
 
   /** Stops every session (helper shutdown). */
