@@ -147,8 +147,9 @@ export class HelperServer {
       logUnsub();
       firewallUnsub?.();
     };
-    const where = activation.kind === 'passed' ? `the socket systemd passed${activation.name ? ` (${activation.name})` : ''}` : socketPath;
-    this.options.log.add('info', `${HELPER_NAME} listening on ${where} (root and group '${group.name}')`);
+    if (activation.kind !== 'passed') this.options.log.message('info', 'server.listening', { name: HELPER_NAME, where: socketPath, group: group.name });
+    else if (activation.name) this.options.log.message('info', 'server.listeningActivatedNamed', { name: HELPER_NAME, socket: activation.name, group: group.name });
+    else this.options.log.message('info', 'server.listeningActivated', { name: HELPER_NAME, group: group.name });
   }
 
   /** Binds the socket path itself: directory 0755, a stale socket removed, then 0660 root:group. */
@@ -156,7 +157,7 @@ export class HelperServer {
     makeDirectory(dirname(socketPath), 0o755);
     const dirMode = lstatSync(dirname(socketPath)).mode;
     if ((dirMode & 0o011) === 0) {
-      this.options.log.add('warn', `${dirname(socketPath)} is not searchable by the group or others (mode ${(dirMode & 0o777).toString(8)}): only root can reach the socket; run chmod 0755 ${dirname(socketPath)}`);
+      this.options.log.message('warn', 'server.socketDirClosed', { dir: dirname(socketPath), mode: (dirMode & 0o777).toString(8) });
     }
     await clearStaleSocket(socketPath);
     await new Promise<void>((resolve, reject) => {
@@ -339,7 +340,7 @@ export class HelperServer {
       this.send(client, { id: req.id, ok: true, result });
     } catch (e) {
       const failure = e instanceof HelperFailure ? e : fail('internal', 'The helper hit an internal error.', 'ヘルパーで内部エラーが発生しました。', e instanceof Error ? e.message : String(e));
-      if (!(e instanceof HelperFailure)) this.options.log.add('error', `request ${req.type} failed: ${failure.detail ?? ''}`, null, client.peer.uid);
+      if (!(e instanceof HelperFailure)) this.options.log.message('error', 'server.requestFailed', { type: req.type, detail: failure.detail ?? '' }, null, client.peer.uid);
       this.send(client, { id: req.id, ok: false, error: failure.toError() });
     }
   }
@@ -353,7 +354,7 @@ export class HelperServer {
           `ヘルパーのプロトコルはバージョン ${HELPER_PROTOCOL_VERSION}、クライアントは ${req.version} です。両者が一致するよう Tsunagu を更新してください。`);
       }
       client.greeted = true;
-      log.add('debug', `client '${req.client}' connected (uid ${uid}, pid ${client.peer.pid})`, null, uid);
+      log.message('debug', 'server.clientConnected', { client: req.client, uid, pid: client.peer.pid }, null, uid);
       return { version: HELPER_PROTOCOL_VERSION, helper: HELPER_NAME, uid };
     }
     if (!client.greeted) throw fail('hello-required', "Say 'hello' with the protocol version first.", "最初にプロトコルバージョンを添えて 'hello' を送信してください。");
