@@ -97,7 +97,7 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
   prepareRunDir(options.runDir);
   await cleanupPredecessor(options.runDir, log);
   const policyDir = options.policyDir ?? DEFAULT_POLICY_DIR;
-  const policy = new PolicyService(new LinuxPolicyReader(policyDir), (level, text) => log.add(level, text));
+  const policy = new PolicyService(new LinuxPolicyReader(policyDir), (level, code, params) => log.message(level, code, params));
   ref.policy = policy;
   const firewall = new FirewallController({
     stateDir: options.stateDir ?? (options.netns ? join(options.runDir, 'firewall') : DEFAULT_FIREWALL_STATE_DIR),
@@ -119,7 +119,7 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
     limits: options.limits,
     firewall,
   });
-  const provisioned = new ProvisionedProfiles(policyDir, (p) => sessions.inspectProvisioned(p), (level, text) => log.add(level, text));
+  const provisioned = new ProvisionedProfiles(policyDir, (p) => sessions.inspectProvisioned(p), (level, code, params) => log.message(level, code, params));
   const server = new HelperServer({
     socketPath: options.socketPath,
     group: options.group,
@@ -158,7 +158,7 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
       stopping ??= (async () => {
         policy.stop();
         watch?.stop();
-        log.add('info', 'helper stopping: tearing down every session');
+        log.message('info', 'helper.stopping', {});
         await sessions.shutdown();
         // Quitting lifts the kill switch's block (lockdown stays); a crash never gets here.
         await firewall.shutdown();

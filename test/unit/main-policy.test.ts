@@ -77,10 +77,10 @@ describe.skipIf(!isRoot)('the app with an administrator policy', { timeout: 30_0
     write('policy.json', JSON.stringify({ AllowUserProfiles: false }));
     write('profiles/office-wg.conf', WG, 0o600);
     const log = new HelperLog(1000);
-    const policy = new PolicyService(new LinuxPolicyReader(policyDir), (level, text) => log.add(level, text));
+    const policy = new PolicyService(new LinuxPolicyReader(policyDir), (level, code, params) => log.message(level, code, params));
     const ref: { provisioned?: ProvisionedProfiles } = {};
     const sessions = new SessionManager({ runDir: work, log, drivers: { openvpn: upAtOnce, wireguard: upAtOnce }, policy: () => policy.policy.values, provisioned: (id) => ref.provisioned?.get(id) });
-    const provisioned = new ProvisionedProfiles(policyDir, (p) => sessions.inspectProvisioned(p), (level, text) => log.add(level, text));
+    const provisioned = new ProvisionedProfiles(policyDir, (p) => sessions.inspectProvisioned(p), (level, code, params) => log.message(level, code, params));
     ref.provisioned = provisioned;
     await provisioned.reload();
     const socketPath = join(work, 'helper.sock');

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LinuxPolicyReader } from '../../electron/helper/policy/linux.js';
 import { readProvisioned } from '../../electron/helper/policy/provisioned.js';
 import { PolicyService } from '../../electron/helper/policy/service.js';
+import { renderHelperMessage } from '../../shared/i18n/helper-messages.js';
 import { resolvePolicy } from '../../shared/policy/resolve.js';
 import { serverMatches, serversOutside } from '../../shared/policy/servers.js';
 import { reachedHosts, serverHosts } from '../../shared/policy/servers-of.js';
@@ -114,7 +115,7 @@ describe('Linux policy reader', () => {
 describe('policy service', () => {
   it('applies a change without a restart, logging what changed and where from', async () => {
     const lines: string[] = [];
-    const service = new PolicyService(new LinuxPolicyReader(dir), (level, text) => lines.push(`${level} ${text}`));
+    const service = new PolicyService(new LinuxPolicyReader(dir), (level, code, params) => lines.push(`${level} ${renderHelperMessage('en', code, params) ?? code}`));
     const changed = new Promise<void>((resolve) => service.onChange(() => resolve()));
     service.start();
     try {
@@ -131,7 +132,7 @@ describe('policy service', () => {
   it('logs each problem once per reading, never throws', () => {
     const lines: string[] = [];
     put('policy.json', 'not json');
-    const service = new PolicyService(new LinuxPolicyReader(dir), (level, text) => lines.push(`${level} ${text}`));
+    const service = new PolicyService(new LinuxPolicyReader(dir), (level, code, params) => lines.push(`${level} ${renderHelperMessage('en', code, params) ?? code}`));
     expect(service.policy.values).toEqual(defaultPolicyValues());
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^warn policy: .*policy\.json: is not valid JSON/);

@@ -14,6 +14,7 @@ import type { ProfileKind } from '../../../shared/profiles/diagnostics.js';
 import { detectKind, type InspectResult } from '../../../shared/profiles/inspect.js';
 import { PROFILE_FILE_ENDINGS, profileFileEnding, type ProfileFileEnding } from '../../../shared/profiles/kinds.js';
 import { serverHosts } from '../../../shared/policy/servers-of.js';
+import type { MessageLogger } from '../log.js';
 import { directoryProblem, readAdminFile } from './files.js';
 import { PROFILES_DIR, sortedEntries } from './linux.js';
 
@@ -81,7 +82,7 @@ export class ProvisionedProfiles {
   constructor(
     private readonly policyDir: string,
     private readonly inspect: ProvisionedInspector,
-    private readonly log: (level: 'info' | 'warn', text: string) => void,
+    private readonly log: MessageLogger,
   ) {}
 
   get(id: string): ProvisionedProfile | undefined {
@@ -95,7 +96,7 @@ export class ProvisionedProfiles {
   async reload(): Promise<void> {
     const generation = ++this.generation;
     const { profiles, problems } = readProvisioned(this.policyDir);
-    for (const problem of problems) this.log('warn', `provisioned profile ${problem}`);
+    for (const problem of problems) this.log('warn', 'provisioned.problem', { problem });
     const next = new Map<string, { profile: ProvisionedProfile; summary: ProvisionedSummary }>();
     for (const profile of profiles) {
       let summary: ProvisionedSummary;
@@ -110,9 +111,12 @@ export class ProvisionedProfiles {
           servers: result.profile ? serverHosts(result.profile) : [],
           refused: result.ok ? null : (first?.message ?? { en: 'The helper refuses this profile.', ja: 'ヘルパーはこのプロファイルを拒否します。' }),
         };
-        if (!result.ok) this.log('warn', `provisioned profile ${profile.id}: refused: ${first ? `${first.code} line ${first.line}` : 'no reason given'}`);
+        if (!result.ok) {
+          if (first) this.log('warn', 'provisioned.refused', { id: profile.id, code: first.code, line: first.line });
+          else this.log('warn', 'provisioned.refusedNoReason', { id: profile.id });
+        }
       } catch (e) {
-        this.log('warn', `provisioned profile ${profile.id}: could not be inspected: ${e instanceof Error ? e.message : String(e)}`);
+        this.log('warn', 'provisioned.notInspected', { id: profile.id, error: e instanceof Error ? e.message : String(e) });
         continue;
       }
       next.set(profile.id, { profile, summary });
@@ -120,6 +124,9 @@ export class ProvisionedProfiles {
     if (generation !== this.generation) return;
     const before = [...this.profiles.keys()].join(',');
     this.profiles = next;
-    if (before !== [...next.keys()].join(',')) this.log('info', `provisioned profiles: ${[...next.keys()].join(', ') || 'none'}`);
+    if (before !== [...next.keys()].join(',')) {
+      if (next.size > 0) this.log('info', 'provisioned.list', { ids: [...next.keys()].join(', ') });
+      else this.log('info', 'provisioned.none', {});
+    }
   }
 }

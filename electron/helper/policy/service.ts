@@ -5,9 +5,8 @@
  */
 import { resolvePolicy, type EffectivePolicy } from '../../../shared/policy/resolve.js';
 import { POLICY_NAMES } from '../../../shared/policy/table.js';
+import type { MessageLogger } from '../log.js';
 import type { PolicyReader } from './reader.js';
-
-export type PolicyLogger = (level: 'info' | 'warn', text: string) => void;
 
 export class PolicyService {
   private current: EffectivePolicy;
@@ -16,10 +15,10 @@ export class PolicyService {
 
   constructor(
     private readonly reader: PolicyReader,
-    private readonly log: PolicyLogger,
+    private readonly log: MessageLogger,
   ) {
     this.current = this.load();
-    for (const problem of this.current.problems) this.log('warn', `policy: ${problem}`);
+    for (const problem of this.current.problems) this.log('warn', 'policy.problem', { problem });
   }
 
   get policy(): EffectivePolicy {
@@ -55,9 +54,9 @@ export class PolicyService {
     const before = this.current;
     const after = this.load();
     this.current = after;
-    for (const problem of after.problems) this.log('warn', `policy: ${problem}`);
+    for (const problem of after.problems) this.log('warn', 'policy.problem', { problem });
     const changed = POLICY_NAMES.filter((n) => JSON.stringify(before.values[n]) !== JSON.stringify(after.values[n]) || before.sources[n] !== after.sources[n]);
-    for (const n of changed) this.log('info', `policy: ${n} = ${JSON.stringify(after.values[n])} (from ${after.sources[n]})`);
+    for (const n of changed) this.log('info', 'policy.changed', { name: n, value: JSON.stringify(after.values[n]), source: after.sources[n] });
     for (const listener of this.listeners) listener(after);
   }
 }
