@@ -75,6 +75,8 @@ interface KillSwitchPlan {
   allowLan: boolean | undefined;
   endpoints: Endpoint[];
   dnsServers: string[];
+  /** The tunnel's addresses known before it is up (WireGuard's Address), bare. */
+  tunnelAddresses: string[];
 }
 
 /** Profile errors listed in a refusal's detail (the engine's total is named after them). */
@@ -97,6 +99,11 @@ interface Session {
   killSwitch: KillSwitchPlan;
   /** The user disconnected it (or the helper is quitting): its kill-switch block is lifted. */
   explicitStop: boolean;
+  /** The first kill switch apply, started with the tool: true once verified in the kernel, false when it failed. */
+  guarding: Promise<boolean> | null;
+  /** The driver's states waiting behind the firewall (report), in order. */
+  reports: Promise<void>;
+  pendingReports: number;
 }
 
 /** A profile the helper accepted: its own inspection, and the prefixes it routes. */
@@ -295,6 +302,7 @@ export class SessionManager {
       allowLan: options.allowLan,
       endpoints: profileEndpoints(inspected.profile, resolved),
       dnsServers: inspected.profile.kind === 'wireguard' ? inspected.profile.interface.dns.servers : [],
+      tunnelAddresses: inspected.profile.kind === 'wireguard' ? inspected.profile.interface.addresses.map((a) => a.replace(/\/\d+$/, '')) : [],
     };
     const text = pinnedText(inspected.profile, resolved);
     if (text === null) return { pinned: inspected, killSwitch };
@@ -329,6 +337,9 @@ export class SessionManager {
       // WireGuard marks with its interface's own mark (firewall/intent.ts wireGuardFwMark).
       endpoints: info.kind === 'wireguard' ? killSwitch.endpoints.map((e) => ({ ...e, mark: wireGuardFwMark(interfaceNameFor(info.id)) })) : killSwitch.endpoints,
       dnsServers: killSwitch.dnsServers,
+      // WireGuard's interface is the helper's to name: allowed from the first apply, so "connected" needs no second one.
+      interfaceName: info.kind === 'wireguard' ? interfaceNameFor(info.id) : null,
+      tunnelAddresses: killSwitch.tunnelAddresses,
       strandOnDrop: how === 'kill-switch',
     });
     if (how === 'kill-switch') this.options.log.message('info', killSwitch.allowLan ? 'session.killSwitchOnLan' : 'session.killSwitchOn', {}, info.id, info.uid);
@@ -357,7 +368,7 @@ export class SessionManager {
         ja: mine ? `このプロファイルは「${other.info.name}」としてすでに接続されています。` : 'このプロファイルは別のユーザーがすでに接続しています。',
       });
     }
-    return { inspection, prefixes, canonical: inspection.canonical, killSwitch: { requested: undefined, allowLan: undefined, endpoints: [], dnsServers: [] } };
+    return { inspection, prefixes, canonical: inspection.canonical, killSwitch: { requested: undefined, allowLan: undefined, endpoints: [], dnsServers: [], tunnelAddresses: [] } };
   }
 
   /**
@@ -422,7 +433,7 @@ export class SessionManager {
       initialCredentials: options.credentials,
       ...(prelaunched ? { prelaunched } : {}),
       events: {
-        state: (state) => ref.session && this.onState(ref.session, state),
+        state: (state) => ref.session && this.report(ref.session, state),
         counters: (bytesIn, bytesOut) => {
           info.bytesIn = bytesIn;
           info.bytesOut = bytesOut;
@@ -450,26 +461,40 @@ export class SessionManager {
       claim: { uid, name: profile.name, prefixes },
       killSwitch,
       explicitStop: false,
+      guarding: null,
+      reports: Promise.resolve(),
+      pendingReports: 0,
     };
     ref.session = session;
     this.sessions.set(id, session);
-    // The table goes in before the tool starts: from its first packet, only its own marked packets leave.
+    // The table goes in while the tool starts (off the connect's critical path): until the session
+    // exists nothing was protected anyway, the tool's own packets are marked, and "connected" is
+    // reported only once the table is verified in the kernel (report). Guarding is registered
+    // synchronously here, before the driver's first routesKnown.
     const how = this.guardWanted(killSwitch, info.fullTunnel);
+    let guardError: unknown = null;
     if (how !== null) {
-      try {
-        await this.guard(session, how);
-      } catch (e) {
-        this.sessions.delete(id);
-        throw e;
-      }
+      session.guarding = this.guard(session, how).then(
+        () => true,
+        (e: unknown) => {
+          guardError = e;
+          return false;
+        },
+      );
     }
     // Start the driver before announcing anything: the tunnel's own start-up is the long pole.
     const starting = driver.start();
     log.message('info', 'session.requested', { sessionId: id, kind: inspection.kind, name: profile.name, uid }, id, uid);
     if (info.state.status === 'connecting' && info.state.phase === 'starting') this.emit({ event: 'state', sessionId: id, state: info.state, at: Date.now() }, uid);
-    try {
-      await starting;
-    } catch (e) {
+    const [started] = await Promise.allSettled([starting, session.guarding]);
+    if (session.guarding && !(await session.guarding)) {
+      // The kill switch could not be set: the tunnel does not stay up unprotected, and connect fails as before.
+      await this.stopDriver(session, 'the kill switch could not be set');
+      await this.finish(session, 'the kill switch could not be set');
+      throw guardError;
+    }
+    if (started.status === 'rejected') {
+      const e: unknown = started.reason;
       this.onState(session, {
         status: 'error',
         code: 'start-failed',
@@ -478,6 +503,38 @@ export class SessionManager {
       });
     }
     return { sessionId: id };
+  }
+
+  /**
+   * A driver's state. A guarded session's states go out in order behind its firewall changes:
+   * "connected" only once the rules that let the tunnel carry traffic are verified in the kernel
+   * (the first apply, and a second one if the state changed the intent); if they cannot be, the
+   * session ends with the firewall's error instead.
+   */
+  private report(session: Session, state: TunnelState): void {
+    const firewall = this.options.firewall;
+    if (!firewall || (session.guarding === null && session.pendingReports === 0 && !firewall.isGuarded(session.info.id))) {
+      this.onState(session, state);
+      return;
+    }
+    session.pendingReports++;
+    session.reports = session.reports.then(async () => {
+      try {
+        if (state.status === 'connected') {
+          if (session.guarding && !(await session.guarding)) return;
+          if (session.stopping) return;
+          const r = await firewall.update(session.info.id, { interfaceName: session.driver.interfaceName(), connected: true, localIp: state.localIp });
+          if (!r.ok) {
+            this.onState(session, { status: 'error', code: r.error.code, message: r.error.message, detail: truncate(r.error.detail, MAX_ERROR_DETAIL_CHARS) });
+            return;
+          }
+          if (session.stopping) return;
+        }
+        this.onState(session, state);
+      } finally {
+        session.pendingReports--;
+      }
+    });
   }
 
   /** The kind's driver: the one given for it in the options, else the registry's. */
@@ -492,7 +549,7 @@ export class SessionManager {
     const state: TunnelState = reported.status === 'error' && reported.detail !== undefined ? { ...reported, detail: truncate(reported.detail, MAX_ERROR_DETAIL_CHARS) } : reported;
     info.state = state;
     info.interfaceName = session.driver.interfaceName();
-    this.options.firewall?.update(info.id, { interfaceName: info.interfaceName, connected: state.status === 'connected', localIp: state.status === 'connected' ? state.localIp : null });
+    void this.options.firewall?.update(info.id, { interfaceName: info.interfaceName, connected: state.status === 'connected', localIp: state.status === 'connected' ? state.localIp : null });
     this.emit({ event: 'state', sessionId: info.id, state, at: Date.now() }, info.uid);
     if (session.refillStandby && state.status !== 'connecting') {
       // Settled (up, waiting for the user, or failed): prepare the next connect, after this event

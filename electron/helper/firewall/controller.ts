@@ -36,6 +36,10 @@ export interface GuardedSession {
   endpoints: Endpoint[];
   /** The tunnel's resolvers, when the profile names them (WireGuard's DNS). */
   dnsServers: string[];
+  /** The tunnel interface when the helper chose its name up front (WireGuard): allowed from the first apply. */
+  interfaceName?: string | null;
+  /** The tunnel's own addresses known up front (WireGuard's Address): the first apply is then the final one. */
+  tunnelAddresses?: string[];
   /**
    * The kill switch guards it (true): dropping without a disconnect leaves a block. False: it only
    * rides along a table another session or lockdown holds (its own packets must pass too).
@@ -45,6 +49,7 @@ export interface GuardedSession {
 
 interface Guard extends GuardedSession {
   interfaceName: string | null;
+  tunnelAddresses: string[];
   tunnelAddress: string | null;
   connected: boolean;
 }
@@ -138,7 +143,7 @@ export class FirewallController {
         endpoints: guards.flatMap((g) => g.endpoints).slice(0, 32),
         allowLan: guards.every((g) => g.allowLan),
         dnsServers: [...new Set(guards.flatMap((g) => g.dnsServers))].slice(0, 16),
-        tunnelAddresses: [...new Set(guards.flatMap((g) => (g.connected && g.tunnelAddress ? [g.tunnelAddress] : [])))].slice(0, 16),
+        tunnelAddresses: [...new Set(guards.flatMap((g) => [...g.tunnelAddresses, ...(g.connected && g.tunnelAddress ? [g.tunnelAddress] : [])]))].slice(0, 16),
       };
     }
     if (this.stranded) return { mode: 'blocked', allowLan: this.stranded.allowLan };
@@ -159,7 +164,7 @@ export class FirewallController {
 
   /** Starts guarding a session: resolves once its `tunnel` table is in the kernel (throws when it is not). */
   async guard(session: GuardedSession): Promise<void> {
-    this.guards.set(session.id, { ...session, interfaceName: null, tunnelAddress: null, connected: false });
+    this.guards.set(session.id, { ...session, interfaceName: session.interfaceName ?? null, tunnelAddresses: session.tunnelAddresses ?? [], tunnelAddress: null, connected: false });
     // A new kill-switch session of the block's owner takes its place (the owner chose to connect again).
     const s = this.stranded;
     if (session.strandOnDrop && s && (session.uid === 0 || s.uid === null || s.uid === session.uid)) this.stranded = null;
@@ -177,15 +182,25 @@ export class FirewallController {
     if (g) g.strandOnDrop = true;
   }
 
-  /** What a guarded session's driver reported: its interface, its address once connected. */
-  update(sessionId: string, state: { interfaceName: string | null; connected: boolean; localIp: string | null }): void {
+  /**
+   * What a guarded session's driver reported: its interface, its address once connected. Resolves
+   * once the rules for it are verified in the kernel (with every apply queued before it, such as
+   * the session's first one): "connected" is reported only then.
+   */
+  update(sessionId: string, state: { interfaceName: string | null; connected: boolean; localIp: string | null }): Promise<Result<null>> {
     const g = this.guards.get(sessionId);
-    if (!g) return;
+    if (!g) return Promise.resolve({ ok: true, value: null });
     const address = state.localIp !== null && /^[0-9a-fA-F:.]+$/.test(state.localIp) ? state.localIp : null;
     const next = { interfaceName: state.interfaceName ?? g.interfaceName, connected: state.connected, tunnelAddress: address ?? g.tunnelAddress };
-    if (next.interfaceName === g.interfaceName && next.connected === g.connected && next.tunnelAddress === g.tunnelAddress) return;
+    if (next.interfaceName === g.interfaceName && next.connected === g.connected && next.tunnelAddress === g.tunnelAddress) return this.settled();
     Object.assign(g, next);
-    void this.sync();
+    return this.sync();
+  }
+
+  /** Resolves once every change queued so far is in the kernel; an error when the last one is not. */
+  private settled(): Promise<Result<null>> {
+    const key = JSON.stringify(this.intent());
+    return this.queue.then((r) => (r.ok || key !== this.applied ? r : { ok: true, value: null }));
   }
 
   /**
