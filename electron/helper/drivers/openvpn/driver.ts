@@ -18,7 +18,8 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import type { CredentialRequest, Credentials, LogLine, TunnelState } from '../../../../shared/ipc/helper-protocol.js';
 import type { Driver, DriverContext } from '../driver.js';
-import { DriverLifecycle } from '../lifecycle.js';
+import { DriverLifecycle, driverMessage } from '../lifecycle.js';
+import type { HelperMessageCode, HelperMessageParams } from '../../../../shared/i18n/helper-messages.js';
 import { profileRoutes } from '../../../../shared/profiles/inspect.js';
 import { pushedRoutes } from '../../../../shared/profiles/routes.js';
 import { checkedRunConfig, exitNotifySeconds, type ProfileFacts } from './args.js';
@@ -176,7 +177,7 @@ export class OpenVpnDriver implements Driver {
       // Nothing was fed or written: the waiting openvpn is abandoned having read nothing.
       launched?.abandon();
       this.life.endQuietly();
-      this.log('error', `refusing to run openvpn: ${this.config.problem}`);
+      this.message('error', 'openvpn.refused', { problem: this.config.problem });
       throw new Error(`refusing to run openvpn: ${this.config.problem}`);
     }
     try {
@@ -214,7 +215,7 @@ export class OpenVpnDriver implements Driver {
       case 'rejected':
         return false;
       case 'cancel':
-        this.log('info', 'The credentials prompt was cancelled; disconnecting.');
+        this.message('info', 'driver.promptCancelled', {});
         void this.stop('credentials-cancelled');
         return true;
       case 'stored':
@@ -250,14 +251,15 @@ export class OpenVpnDriver implements Driver {
     this.shownFromStdout.clear();
     const proc = launched ?? OpenVpnProcess.launch({ workDir: this.ctx.workDir, netns: this.ctx.netns, configPath: this.configPath });
     if (typeof proc === 'string') {
-      this.log('error', `could not start openvpn: ${proc}`);
+      this.message('error', 'openvpn.startFailed', { error: proc });
       return proc;
     }
     this.proc = proc;
     this.routesReported = false;
     // First: a launched openvpn is waiting for it (everything below can happen while it reads).
     proc.feedConfig(this.configText);
-    this.log('info', `openvpn started (pid ${String(proc.pid)}${this.ctx.netns ? `, namespace ${this.ctx.netns}` : ''})`);
+    if (this.ctx.netns) this.message('info', 'openvpn.startedInNetns', { pid: proc.pid, netns: this.ctx.netns });
+    else this.message('info', 'openvpn.started', { pid: proc.pid });
     this.collectOutput(proc.child);
     this.exited = proc.exit;
     void proc.exit.then((exit) => {
@@ -303,7 +305,7 @@ export class OpenVpnDriver implements Driver {
     this.foldCounters();
     this.saveResidue();
     const how = signal ? `signal ${signal}` : `exit code ${String(code)}`;
-    this.log(this.life.stopping ? 'info' : 'warn', `openvpn exited (${how})`);
+    this.message(this.life.stopping ? 'info' : 'warn', 'openvpn.exited', { how });
     if (!this.life.active) return;
     if (this.exitingDetail !== null) {
       // openvpn stopped by itself and said why (auth-failure with auth-retry none, server halt…).
@@ -319,7 +321,7 @@ export class OpenVpnDriver implements Driver {
     this.respawns += 1;
     const delayS = Math.min(RESPAWN_MAX_S, 2 ** (this.respawns - 1));
     this.emitReconnecting('process-exited');
-    this.log('info', `restarting openvpn in ${delayS} s`);
+    this.message('info', 'openvpn.restarting', { seconds: delayS });
     this.respawnTimer = setTimeout(() => {
       this.respawnTimer = null;
       if (!this.life.active) return;
@@ -359,7 +361,7 @@ export class OpenVpnDriver implements Driver {
       }
       if (!signalled) proc.kill('SIGTERM');
       if (!(await this.waitExit(this.stopGraceMs))) {
-        this.log('warn', `openvpn did not exit within ${this.stopGraceMs / 1000} s; killing it`);
+        this.message('warn', 'openvpn.killing', { seconds: this.stopGraceMs / 1000 });
         proc.kill('SIGKILL');
         await this.waitExit(KILL_WAIT_MS);
       }
@@ -378,8 +380,8 @@ export class OpenVpnDriver implements Driver {
   private async removeLeftRoutes(): Promise<void> {
     if (this.routes.length + this.addresses.length > 0) {
       const { removed, left } = await removeRoutes(this.ctx.netns, this.routes, this.addresses, othersClaims(this.ctx.sessionId));
-      if (removed.length > 0) this.log('info', `removed what openvpn left: ${removed.join(', ')}`);
-      if (left.length > 0) this.log('error', `could not remove: ${left.join(', ')}`);
+      if (removed.length > 0) this.message('info', 'openvpn.removedLeftovers', { items: removed.join(', ') });
+      if (left.length > 0) this.message('error', 'driver.notRemoved', { items: left.join(', ') });
     }
     this.routes = [];
     this.addresses = [];
@@ -402,12 +404,12 @@ export class OpenVpnDriver implements Driver {
   // management
 
   private enqueue(fn: () => void | Promise<void>): void {
-    this.queue = this.queue.then(fn).catch((e: unknown) => this.log('error', `internal: ${(e as Error).message}`));
+    this.queue = this.queue.then(fn).catch((e: unknown) => this.message('error', 'driver.internal', { error: (e as Error).message }));
   }
 
   private onManagementConnected(conn: ManagementProtocol): void {
     this.mgmtUp = true;
-    this.log('debug', 'openvpn connected to the management socket');
+    this.message('debug', 'openvpn.managementConnected', {});
     // Settings of the connection, kept across openvpn's own restarts. (2.6 does not answer
     // `version N`, so it is never sent.)
     // The first start is not held (a hold would cost a round trip before anything happens):
@@ -443,7 +445,7 @@ export class OpenVpnDriver implements Driver {
       // The history arrives as ordinary state notifications (see ManagementProtocol.command).
       await conn.command('state on all');
     } catch (e) {
-      this.log('debug', `'state on all' not answered: ${(e as Error).message}`);
+      this.message('debug', 'openvpn.commandUnanswered', { command: 'state on all', error: (e as Error).message });
     }
   }
 
@@ -452,9 +454,9 @@ export class OpenVpnDriver implements Driver {
     this.log('debug', `> ${redactCommand(command)}`);
     try {
       const reply = await conn.command(command);
-      if (!reply.ok) this.log('warn', `openvpn refused '${redactCommand(command)}': ${reply.lines.join(' ')}`);
+      if (!reply.ok) this.message('warn', 'openvpn.commandRefused', { command: redactCommand(command), reply: reply.lines.join(' ') });
     } catch (e) {
-      this.log('debug', `'${redactCommand(command)}' not answered: ${(e as Error).message}`);
+      this.message('debug', 'openvpn.commandUnanswered', { command: redactCommand(command), error: (e as Error).message });
     }
   }
 
@@ -534,7 +536,7 @@ export class OpenVpnDriver implements Driver {
     if (this.recoverPending) waitSeconds = 0;
     this.recoverPending = false;
     // openvpn skips its own restart backoff while held: honour the seconds it names.
-    if (waitSeconds > 0) this.log('info', `waiting ${waitSeconds} s before the next attempt`);
+    if (waitSeconds > 0) this.message('info', 'openvpn.waitingBeforeAttempt', { seconds: waitSeconds });
     if (waitSeconds <= 0) {
       void this.send('hold release', conn);
       return;
@@ -559,7 +561,7 @@ export class OpenVpnDriver implements Driver {
           this.emitReconnecting(reason);
         } else {
           // Still the first connection (e.g. moving on to the next remote): not a REconnect.
-          this.log('info', `connection attempt failed (${reason}); trying again`);
+          this.message('info', 'openvpn.attemptFailed', { reason });
           this.emit({ status: 'connecting', phase: 'connecting' });
         }
         return;
@@ -567,7 +569,7 @@ export class OpenVpnDriver implements Driver {
       case 'EXITING':
         return;
       case 'CONNECTED': {
-        if (!connectedOk(s)) this.log('warn', `openvpn connected with errors (${s.detail})`);
+        if (!connectedOk(s)) this.message('warn', 'openvpn.connectedWithErrors', { detail: s.detail });
         this.everConnected = true;
         this.connectedNow = true;
         this.attempt = 0;
@@ -643,7 +645,7 @@ export class OpenVpnDriver implements Driver {
     if (this.ctx.events.routesKnown(prefixes)) return true;
     this.life.endQuietly();
     this.proc?.kill('SIGKILL');
-    this.log('error', 'the routes of this connection conflict with another connection; openvpn was stopped');
+    this.message('error', 'openvpn.routeConflict', {});
     void this.life.teardown();
     return false;
   }
@@ -687,7 +689,7 @@ export class OpenVpnDriver implements Driver {
       return;
     }
     this.log(/^(WEB_AUTH|OPEN_URL):/.test(text) ? 'warn' : 'info', redact(`server: ${text}`));
-    if (/^(WEB_AUTH|OPEN_URL):/.test(text)) this.log('warn', 'The server asks for a web login, which Tsunagu does not support yet.');
+    if (/^(WEB_AUTH|OPEN_URL):/.test(text)) this.message('warn', 'openvpn.webLoginUnsupported', {});
   }
 
   private setInterface(name: string): void {
@@ -718,7 +720,7 @@ export class OpenVpnDriver implements Driver {
       case 'failed': {
         const outcome = classifyVerificationFailure(notice.label, notice.reason);
         if (outcome.kind === 'temporary') {
-          this.log('warn', `the server refused the login for now (${outcome.reason}); openvpn will retry`);
+          this.message('warn', 'openvpn.loginRefusedForNow', { reason: outcome.reason });
           return;
         }
         if (outcome.kind === 'challenge') {
@@ -731,7 +733,7 @@ export class OpenVpnDriver implements Driver {
         return;
       }
       case 'auth-token':
-        this.log('info', 'the server issued a session token');
+        this.message('info', 'openvpn.sessionToken', {});
         return;
       case 'unknown':
         this.log('debug', redact(`password notice: ${notice.text}`));
@@ -751,7 +753,7 @@ export class OpenVpnDriver implements Driver {
         this.requestCredentials(outcome.request);
         return;
       case 'answer':
-        if (outcome.source === 'session') this.log('info', `answering the '${notice.label}' prompt with this session's credentials`);
+        if (outcome.source === 'session') this.message('info', 'openvpn.answeringPrompt', { label: notice.label });
         this.sendAnswer(outcome.commands, outcome.userAuth);
         return;
     }
@@ -761,7 +763,7 @@ export class OpenVpnDriver implements Driver {
     // The user's typing time does not count against the connect timeout.
     this.life.pauseConnectTimer();
     this.emit({ status: 'authenticating' });
-    this.log('info', `waiting for ${request.kind === 'passphrase' ? 'the key passphrase' : request.kind === 'challenge' ? 'a challenge response' : 'a username and password'}`);
+    this.message('info', request.kind === 'passphrase' ? 'openvpn.waitingPassphrase' : request.kind === 'challenge' ? 'openvpn.waitingChallenge' : 'openvpn.waitingUserPass', {});
     this.ctx.events.credentialsRequired(request);
   }
 
@@ -794,6 +796,11 @@ export class OpenVpnDriver implements Driver {
 
   private log(level: LogLine['level'], text: string): void {
     this.ctx.events.log(level, redact(text));
+  }
+
+  /** One of the driver's own lines, by its catalogue code (parameters redacted as `log` redacts text). */
+  private message<C extends HelperMessageCode>(level: LogLine['level'], code: C, params: HelperMessageParams<C>): void {
+    driverMessage(this.ctx.events, (l, t) => this.log(l, t), level, code, params, redact);
   }
 
   private saveResidue(): void {
