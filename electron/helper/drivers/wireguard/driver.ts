@@ -15,7 +15,8 @@ import { checkCanonicalWireGuard } from '../../../../shared/profiles/wireguard/w
 import type { RunResult } from '../../exec.js';
 import { wireGuardFwMark } from '../../firewall/intent.js';
 import type { Driver, DriverContext } from '../driver.js';
-import { DriverLifecycle } from '../lifecycle.js';
+import { DriverLifecycle, driverMessage } from '../lifecycle.js';
+import type { HelperMessageCode, HelperMessageParams } from '../../../../shared/i18n/helper-messages.js';
 import { DEFAULT_SILENCE_MS, dumpCounters, latestPeer, parseWgDump, trackReplies, WG_TIMERS, type ReplyTrack, type WgDump } from './dump.js';
 import { interfaceNameFor, MESSAGES, setupFailureMessage, type WireGuardErrorCode } from './names.js';
 import type { WireGuardResidue } from './residue.js';
@@ -154,6 +155,11 @@ class WireGuardDriver implements Driver {
     this.context.events.log(level, `wireguard ${this.ifname}: ${text}`);
   }
 
+  /** One of the driver's own lines, by its catalogue code (the log view names the profile). */
+  private message<C extends HelperMessageCode>(level: 'debug' | 'info' | 'warn' | 'error', code: C, params: HelperMessageParams<C>): void {
+    driverMessage(this.context.events, (l, t) => this.log(l, t), level, code, params);
+  }
+
   private emit(state: TunnelState): void {
     this.life.emit(state);
   }
@@ -197,7 +203,7 @@ class WireGuardDriver implements Driver {
     }
     this.emit({ status: 'connecting', phase: 'starting' });
     this.life.startConnectTimer(context.connectTimeoutMs, () => {
-      this.log('warn', `no handshake within ${context.connectTimeoutMs} ms`);
+      this.message('warn', 'wireguard.noHandshake', { ms: context.connectTimeoutMs });
       return { status: 'error', code: 'no-handshake', message: MESSAGES.noHandshake };
     });
     // What wg-quick reads must be what was checked: re-read with wg-quick's own rules right before it runs.
@@ -219,7 +225,8 @@ class WireGuardDriver implements Driver {
     this.saveResidue();
     if (this.finished) return;
 
-    this.log('info', `wg-quick up${context.netns ? ` in netns ${context.netns}` : ''}`);
+    if (context.netns) this.message('info', 'wireguard.upInNetns', { netns: context.netns });
+    else this.message('info', 'wireguard.up', {});
     const upStarted = Date.now();
     const r = this.fullTunnelAuto ? await this.upRecordingRules() : await this.up();
     logOutput((l, t) => this.log(l, t), r.code === 0 ? 'debug' : 'warn', 'wg-quick up: ', r.stdout + r.stderr);
@@ -239,12 +246,8 @@ class WireGuardDriver implements Driver {
     this.pollLoop = this.poll();
     this.processes = findWireGuardGo(this.ifname);
     this.saveResidue();
-    this.log(
-      'info',
-      `wg-quick up took ${Date.now() - upStarted} ms; ${
-        this.processes.length > 0 ? `wireguard-go pid ${this.processes.map((p) => p.pid).join(', ')}` : 'no wireguard-go (kernel WireGuard)'
-      }`,
-    );
+    if (this.processes.length > 0) this.message('info', 'wireguard.upTookGo', { ms: Date.now() - upStarted, pids: this.processes.map((p) => p.pid).join(', ') });
+    else this.message('info', 'wireguard.upTookKernel', { ms: Date.now() - upStarted });
   }
 
   private up(): Promise<RunResult> {
@@ -266,7 +269,7 @@ class WireGuardDriver implements Driver {
       const before = await listWgQuickRules(netns);
       const r = await this.up();
       const after = await listWgQuickRules(netns);
-      if (before === null || after === null) this.log('warn', 'could not list the ip rules: the ones wg-quick added will stay after disconnect');
+      if (before === null || after === null) this.message('warn', 'wireguard.rulesUnlisted', {});
       else this.rules = addedRules(before, after);
       this.saveResidue();
       return r;
@@ -317,7 +320,7 @@ class WireGuardDriver implements Driver {
     } catch (e) {
       left = [`teardown error: ${(e as Error).message}`];
     }
-    this.log('info', `teardown took ${Date.now() - started} ms`);
+    this.message('info', 'driver.teardownTook', { ms: Date.now() - started });
     try {
       // The config holds the private key: it goes even when something else stayed.
       rmSync(this.configPath, { force: true });
@@ -325,7 +328,7 @@ class WireGuardDriver implements Driver {
     } catch (e) {
       left.push(`work files: ${(e as Error).message}`);
     }
-    for (const l of left) this.log('error', `still present after teardown: ${l}`);
+    for (const l of left) this.message('error', 'driver.stillPresent', { item: l });
     if (left.length > 0) throw new Error(`WireGuard teardown incomplete: ${left.join('; ')}`);
   }
 
@@ -361,13 +364,13 @@ class WireGuardDriver implements Driver {
     if (this.finished) return;
     // Only a definite 'gone' for every process ends the tunnel: /proc unreadable (e.g. EMFILE) is asked again next poll.
     if (this.processes.length > 0 && this.processes.every((p) => processState(p) === 'gone')) {
-      this.log('error', `wireguard-go (pid ${this.processes.map((p) => p.pid).join(', ')}) exited`);
+      this.message('error', 'wireguard.goExited', { pids: this.processes.map((p) => p.pid).join(', ') });
       this.fail('tunnel-process-exited', MESSAGES.processExited, `wireguard-go for ${this.ifname} exited while the tunnel was up`);
       return;
     }
     if (r.code !== 0) {
       this.pollFailures++;
-      if (this.pollFailures === 1) this.log('warn', `wg show failed: ${outputTail(r.stderr, 2)}`);
+      if (this.pollFailures === 1) this.message('warn', 'wireguard.showFailed', { error: outputTail(r.stderr, 2) });
       // Kernel WireGuard has no process to watch: notice a deleted interface directly.
       if (this.processes.length === 0 && this.pollFailures >= 3 && !(await linkExists(this.context.netns, this.ifname))) {
         this.fail('interface-removed', MESSAGES.interfaceRemoved);
@@ -376,7 +379,7 @@ class WireGuardDriver implements Driver {
     }
     this.pollFailures = 0;
     const dump = parseWgDump(r.stdout);
-    if (dump.errors.length > 0) this.log('debug', `wg show dump: ${dump.errors.join('; ')}`);
+    if (dump.errors.length > 0) this.message('debug', 'wireguard.dumpProblems', { problems: dump.errors.join('; ') });
     this.lastDump = dump;
     const { bytesIn, bytesOut } = dumpCounters(dump);
     // Session totals stay monotonic when recover() re-added the peers.
@@ -413,7 +416,8 @@ class WireGuardDriver implements Driver {
       this.connected = true;
       this.replies = trackReplies(null, { rx, tx, peers: dump.peers, latestHandshakeMs: handshakeMs }, now, this.timings.silenceMs).track;
       this.life.clearConnectTimer();
-      this.log('info', `first handshake with ${peer.endpoint ?? 'the peer'} ${now - this.startedAt} ms after start`);
+      if (peer.endpoint) this.message('info', 'wireguard.firstHandshake', { endpoint: peer.endpoint, ms: now - this.startedAt });
+      else this.message('info', 'wireguard.firstHandshakePeer', { ms: now - this.startedAt });
       this.emit(this.connectedState(peer.endpoint, now));
       return;
     }
@@ -421,7 +425,7 @@ class WireGuardDriver implements Driver {
     this.replies = verdict.track;
     if (verdict.silentSince === null) {
       if (this.silentSince !== null) {
-        this.log('info', `the server answers again after ${Math.round((now - this.silentSince) / 1000)} s (${this.attempt} retry interval(s))`);
+        this.message('info', 'wireguard.answersAgain', { seconds: Math.round((now - this.silentSince) / 1000), attempts: this.attempt });
         this.silentSince = null;
         this.emit(this.connectedState(peer.endpoint, now));
       }
@@ -429,7 +433,7 @@ class WireGuardDriver implements Driver {
     }
     if (this.silentSince === null) {
       this.silentSince = verdict.silentSince;
-      this.log('warn', `nothing received for ${Math.round((now - verdict.silentSince) / 1000)} s while sending (latest handshake ${Math.round((now - this.lastHandshake) / 1000)} s ago): reconnecting`);
+      this.message('warn', 'wireguard.silent', { seconds: Math.round((now - verdict.silentSince) / 1000), age: Math.round((now - this.lastHandshake) / 1000) });
     }
     const state = this.noReplyState(now, this.silentSince);
     this.attempt = state.attempt;
