@@ -29,7 +29,8 @@ import type { Ikev2Profile } from '../../../../shared/profiles/ikev2/model.js';
 import { ikev2Routes, selectorPrefixes } from '../../../../shared/profiles/ikev2/routes.js';
 import { waitForExit } from '../../exec.js';
 import type { Driver, DriverContext } from '../driver.js';
-import { connectTimeoutState, DriverLifecycle } from '../lifecycle.js';
+import { connectTimeoutState, DriverLifecycle, driverMessage } from '../lifecycle.js';
+import { localizedParams, type HelperMessageCode, type HelperMessageParams } from '../../../../shared/i18n/helper-messages.js';
 import { TunnelDns } from '../openvpn/tunnel-dns.js';
 import { CharonProcess, charonPaths, parseStderrLine, removeRoutingLeftovers } from './charon.js';
 import { CONN_NAME, decryptKey, keyNeedsPassphrase, laterChildren, loadPlan, passwordNeeds, sharedLoad, verifyLoadedConn, type LoadPlan, type PasswordNeed } from './conn.js';
@@ -100,6 +101,11 @@ class Ikev2Driver implements Driver {
     this.ctx.events.log(level, `ikev2: ${text}`);
   }
 
+  /** One of the driver's own lines, by its catalogue code (the log view names the profile). */
+  private message<C extends HelperMessageCode>(level: LogLine['level'], code: C, params: HelperMessageParams<C>): void {
+    driverMessage(this.ctx.events, (l, t) => this.log(l, t), level, code, params);
+  }
+
   /** A step of the connect, with the time since start (debug). */
   private step(what: string): void {
     this.log('debug', `+${Math.round(performance.now() - this.t0)} ms: ${what}`);
@@ -156,10 +162,15 @@ class Ikev2Driver implements Driver {
     void charon.exit.then((exit) => {
       this.saveResidue();
       if (!this.life.active) return;
-      this.log('error', `charon exited (${exit.signal ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`})${charon.failure ? `: ${charon.failure}` : ''}`);
+      const how = exit.signal ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`;
+      if (charon.failure) this.message('error', 'ikev2.charonExitedWith', { how, failure: charon.failure });
+      else this.message('error', 'ikev2.charonExited', { how });
       this.life.fail(errorState('ikev2-charon-failed', charon.failure ?? `charon exited with ${exit.signal ?? String(exit.code)}`));
     });
-    this.log('info', `charon pid ${charon.pid}${this.ctx.netns ? ` in namespace ${this.ctx.netns}` : ''}${launched === charon ? ' (launched ahead)' : ''}`);
+    const netns = this.ctx.netns;
+    const ahead = launched === charon;
+    if (netns) this.message('info', ahead ? 'ikev2.charonAheadInNetns' : 'ikev2.charonStartedInNetns', { pid: charon.pid, netns });
+    else this.message('info', ahead ? 'ikev2.charonAhead' : 'ikev2.charonStarted', { pid: charon.pid });
     this.life.emit({ status: 'connecting', phase: 'starting' });
     this.life.startConnectTimer(this.ctx.connectTimeoutMs, () => {
       const f = this.attemptLog.failure;
@@ -336,20 +347,21 @@ class Ikev2Driver implements Driver {
     for (let retry = false; ; retry = true) {
       const initial = this.initialCredentials;
       this.initialCredentials = undefined;
-      const answer = !retry && initial?.kind === 'passphrase' ? initial : await this.ask({ kind: 'passphrase', retry }, 'the passphrase of the private key');
+      const answer = !retry && initial?.kind === 'passphrase' ? initial : await this.ask({ kind: 'passphrase', retry }, 'passphrase');
       if (answer === null) return null;
       if (answer.kind !== 'passphrase') return this.cancelled();
       const plain = decryptKey(key.data, answer.passphrase);
       if (plain !== null) return { ...plan, keys: [{ type: 'any', data: plain }] };
-      this.log('warn', 'The passphrase does not open the private key.');
+      this.message('warn', 'ikev2.passphraseWrong', {});
     }
   }
 
   /** Asks the user (the connect timer paused meanwhile); null when the session ended. */
-  private async ask(request: CredentialRequest, what: string): Promise<Credentials | null> {
+  private async ask(request: CredentialRequest, what: 'passphrase' | 'EAP' | 'XAuth'): Promise<Credentials | null> {
     this.life.pauseConnectTimer();
     this.life.emit({ status: 'authenticating' });
-    this.log('info', `waiting for ${what}${request.retry ? ' (the last one was refused)' : ''}`);
+    if (what === 'passphrase') this.message('info', request.retry ? 'ikev2.waitingPassphraseRetry' : 'ikev2.waitingPassphrase', {});
+    else this.message('info', request.retry ? 'ikev2.waitingCredentialsRetry' : 'ikev2.waitingCredentials', { method: what });
     const answer = await new Promise<Credentials | typeof ENDED>((resolve) => {
       this.prompt = { resolve };
       this.ctx.events.credentialsRequired(request);
@@ -361,7 +373,7 @@ class Ikev2Driver implements Driver {
   }
 
   private cancelled(): null {
-    this.log('info', 'The credentials prompt was cancelled; disconnecting.');
+    this.message('info', 'driver.promptCancelled', {});
     void this.stop('credentials-cancelled');
     return null;
   }
@@ -374,7 +386,7 @@ class Ikev2Driver implements Driver {
     // Not consumed here: a passphrase given with the request is for the key (withDecryptedKey).
     if (initial?.kind === 'passphrase') this.initialCredentials = initial;
     const request: CredentialRequest = { kind: 'userpass', ...(need.username !== null ? { username: need.username } : {}), retry, ...(reason ? { reason } : {}) };
-    const answer = await this.ask(request, `the ${need.type === 'EAP' ? 'EAP' : 'XAuth'} user name and password`);
+    const answer = await this.ask(request, need.type === 'EAP' ? 'EAP' : 'XAuth');
     if (answer === null) return null;
     if (answer.kind !== 'userpass') return this.cancelled();
     this.life.emit({ status: 'connecting', phase: 'handshake' });
@@ -410,7 +422,8 @@ class Ikev2Driver implements Driver {
       const code = state.code;
       const userPassword = (code === 'ikev2-eap-failed' && this.profile.secrets.eapPassword === null) || (code === 'ikev2-xauth-failed' && this.profile.secrets.xauthPassword === null);
       if (userPassword) {
-        this.log('warn', `${state.message.en}${state.detail ? ` (${state.detail})` : ''}`);
+        if (state.detail) this.message('warn', 'ikev2.passwordRefusedDetail', { ...localizedParams('message', state.message), detail: state.detail });
+        else this.message('warn', 'ikev2.passwordRefused', localizedParams('message', state.message));
         // The failed IKE_SA is gone or going; a new attempt starts clean.
         await vici.terminate({ ike: CONN_NAME, timeout: 500, force: true }).catch(() => undefined);
         return code === 'ikev2-eap-failed' ? 'ikev2-eap-failed' : 'ikev2-xauth-failed';
@@ -418,7 +431,7 @@ class Ikev2Driver implements Driver {
       this.life.fail(state);
       return 'failed';
     }
-    this.log('info', `CHILD_SA up after ${Date.now() - started} ms`);
+    this.message('info', 'ikev2.childUp', { ms: Date.now() - started });
     this.step('initiate done');
     if (!(await this.initiateLater(vici, plan))) return 'failed';
     return (await this.onEstablished(vici)) ? 'ok' : 'failed';
@@ -570,7 +583,7 @@ class Ikev2Driver implements Driver {
         await vici.unloadConn(CONN_NAME);
         await vici.clearCreds();
       } catch (e) {
-        this.log('debug', `terminate: ${(e as Error).message}`);
+        this.message('debug', 'ikev2.terminateFailed', { error: (e as Error).message });
       }
     }
     events?.close();
@@ -593,7 +606,7 @@ class Ikev2Driver implements Driver {
     if (left.length === 0) await this.life.residue.remove();
     else {
       await this.life.residue.close();
-      for (const l of left) this.log('error', `still present after teardown: ${l}`);
+      for (const l of left) this.message('error', 'driver.stillPresent', { item: l });
       throw new Error(`IKEv2 teardown incomplete: ${left.join('; ')}`);
     }
   }
