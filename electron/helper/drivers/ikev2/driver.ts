@@ -35,6 +35,7 @@ import { TunnelDns } from '../openvpn/tunnel-dns.js';
 import { CharonProcess, charonPaths, parseStderrLine, removeRoutingLeftovers } from './charon.js';
 import { CONN_NAME, decryptKey, keyNeedsPassphrase, laterChildren, loadPlan, passwordNeeds, sharedLoad, verifyLoadedConn, type LoadPlan, type PasswordNeed } from './conn.js';
 import { CharonLog, errorState, MESSAGES, type Ikev2ErrorCode } from './failures.js';
+import { reasonFor, reconnectDelayMs, reconnectingState, retryable, type ReconnectReason } from './reconnect.js';
 import type { Ikev2Residue } from './residue.js';
 import { ViciClient } from './vici/client.js';
 import type { ViciSection } from './vici/codec.js';
@@ -76,6 +77,10 @@ class Ikev2Driver implements Driver {
   /** When start() began, for the steps' timings in the log. */
   private t0 = 0;
   private childCounters = new Map<string, { in: number; out: number }>();
+  /** What was loaded, for initiating again after the SA was lost. */
+  private plan: LoadPlan | null = null;
+  /** Set while the SA is lost and the driver initiates again (reconnect.ts). */
+  private reconnect: { reason: ReconnectReason; attempt: number; since: number; timer: NodeJS.Timeout | null; busy: boolean } | null = null;
 
   constructor(
     private readonly ctx: DriverContext<'ikev2'>,
@@ -233,6 +238,7 @@ class Ikev2Driver implements Driver {
     this.step('connection loaded and checked');
     if (asked) for (const need of missing) if (!(await this.loadPassword(vici, need, asked))) return;
     if (!(await listening) || !this.life.active) return;
+    this.plan = plan;
 
     for (;;) {
       const outcome = await this.initiate(vici, plan);
@@ -545,7 +551,105 @@ class Ikev2Driver implements Driver {
     if (!e.sas.some((s) => s.name === CONN_NAME)) return;
     const f = this.attemptLog.failure;
     this.connected = false;
-    this.life.fail(f ? errorState(f.code, f.line) : errorState('ikev2-connection-lost', `${name}: the ${name === 'ike-updown' ? 'IKE_SA' : 'CHILD_SA'} went down`));
+    const what = `${name}: the ${name === 'ike-updown' ? 'IKE_SA' : 'CHILD_SA'} went down`;
+    if (!retryable(f?.code ?? null) || this.plan === null) {
+      this.life.fail(f ? errorState(f.code, f.line) : errorState('ikev2-connection-lost', what));
+      return;
+    }
+    this.log('warn', `${what}${f ? ` (${f.line})` : ''}: initiating again`);
+    this.beginReconnect(reasonFor(f?.code ?? null));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // recovery
+
+  /**
+   * The network came back or changed. charon follows address changes itself (kernel events:
+   * MOBIKE update, or a reauthentication without MOBIKE), but does not know whether the server
+   * still holds the SA: an SA still listed as ESTABLISHED is rekeyed (an exchange, so a liveness
+   * check; unanswered, charon deletes the SA and onUpDown reconnects); one that is gone is initiated.
+   */
+  async recover(cause: string): Promise<void> {
+    const vici = this.vici;
+    if (!vici || !this.life.active || this.plan === null) return;
+    const r = this.reconnect;
+    if (r) {
+      if (r.busy) return;
+      // A network that came back: try now, not at the backoff's next turn.
+      if (r.timer) clearTimeout(r.timer);
+      r.timer = null;
+      r.attempt = 0;
+      this.log('info', `${cause}: initiating again now`);
+      this.scheduleReconnect();
+      return;
+    }
+    if (!this.connected) return;
+    const sas = await vici.listSas({ ike: CONN_NAME, noblock: true });
+    if (!this.life.active || !this.connected) return;
+    const sa = sas.ok ? sas.value.find((s) => s.name === CONN_NAME) : undefined;
+    if (!sa || sa.state !== 'ESTABLISHED' || !sa.children.some((c) => c.state === 'INSTALLED')) {
+      this.log('info', `${cause}: the IKE_SA is ${sa?.state ?? 'gone'}; initiating again`);
+      this.connected = false;
+      if (sa) await vici.terminate({ ike: CONN_NAME, timeout: 500, force: true }).catch(() => undefined);
+      this.beginReconnect('network-change');
+      return;
+    }
+    this.log('info', `${cause}: the IKE_SA is established; rekeying it to check that the server still holds it`);
+    const rk = await vici.rekey({ ike: CONN_NAME });
+    if (!rk.ok) this.log('warn', `rekey: ${rk.error.errmsg}`);
+  }
+
+  private beginReconnect(reason: ReconnectReason): void {
+    // No connect timer: like openvpn's, the reconnect goes on until the user disconnects.
+    const since = this.reconnect?.since ?? Date.now();
+    this.reconnect = { reason, attempt: 0, since, timer: null, busy: false };
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const r = this.reconnect;
+    if (!r || !this.life.active) return;
+    r.attempt += 1;
+    this.life.emit(reconnectingState(r.reason, r.attempt, r.since));
+    r.timer = setTimeout(() => {
+      r.timer = null;
+      void this.reconnectOnce();
+    }, reconnectDelayMs(r.attempt));
+  }
+
+  /** One initiate of the lost connection; on a retryable failure the next one is scheduled. */
+  private async reconnectOnce(): Promise<void> {
+    const r = this.reconnect;
+    const vici = this.vici;
+    const plan = this.plan;
+    if (!r || !vici || !plan || !this.life.active) return;
+    r.busy = true;
+    const log = new CharonLog();
+    this.attemptLog = log;
+    const res = await vici
+      .initiate({ child: plan.child, ike: CONN_NAME, timeout: this.ctx.connectTimeoutMs, loglevel: 1 }, (line) => {
+        log.observe({ group: line.group ?? '', msg: line.msg });
+        this.log('debug', `[${line.group ?? '?'}] ${line.msg}`);
+      })
+      .catch((e: unknown) => ({ ok: false as const, error: { errmsg: e instanceof Error ? e.message : String(e) } }));
+    r.busy = false;
+    if (!this.life.active || this.reconnect !== r) return;
+    if (res.ok && log.established) {
+      this.reconnect = null;
+      if (r.timer) clearTimeout(r.timer);
+      this.log('info', `reconnected after ${Date.now() - r.since} ms (attempt ${r.attempt})`);
+      if (await this.initiateLater(vici, plan)) await this.onEstablished(vici);
+      return;
+    }
+    const state = log.errorFor(res.ok ? 'no CHILD_SA was established' : res.error.errmsg);
+    if (!retryable(log.failure?.code ?? null)) {
+      this.reconnect = null;
+      this.life.fail(state);
+      return;
+    }
+    this.log('warn', `reconnect attempt ${r.attempt} failed: ${state.message.en}${state.detail ? ` (${state.detail})` : ''}`);
+    await vici.terminate({ ike: CONN_NAME, timeout: 500, force: true }).catch(() => undefined);
+    if (this.reconnect === r && r.timer === null) this.scheduleReconnect();
   }
 
   private onCharonLine(line: string): void {
@@ -566,6 +670,8 @@ class Ikev2Driver implements Driver {
 
   private async tearDown(): Promise<void> {
     this.connected = false;
+    if (this.reconnect?.timer) clearTimeout(this.reconnect.timer);
+    this.reconnect = null;
     if (this.dnsSoon) clearImmediate(this.dnsSoon);
     this.dnsSoon = null;
     const pending = this.prompt;

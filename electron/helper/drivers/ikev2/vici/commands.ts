@@ -320,6 +320,20 @@ export class ViciCommands {
     return checked('terminate', r.value, (v) => ({ matches: count(v['matches']), terminated: count(v['terminated']) }));
   }
 
+  /**
+   * Rekeys an IKE_SA (or CHILD_SA): one exchange with the server, so also a liveness check (5.9
+   * has no DPD command); an unanswered one ends in charon deleting the SA (ike-updown).
+   */
+  async rekey(args: { ike?: string; child?: string; reauth?: boolean }): Promise<ViciResult<{ matches: number | null }>> {
+    const msg: ViciSection = {};
+    if (args.ike !== undefined) msg['ike'] = args.ike;
+    if (args.child !== undefined) msg['child'] = args.child;
+    if (args.reauth) msg['reauth'] = 'yes';
+    const r = await this.run('rekey', msg);
+    if (!r.ok) return r;
+    return checked('rekey', r.value, (v) => ({ matches: count(v['matches']) }));
+  }
+
   /** The current IKE SAs (optionally of one connection), from the streamed list-sa events. */
   async listSas(args: { ike?: string; noblock?: boolean } = {}): Promise<ViciResult<IkeSaSummary[]>> {
     const msg: ViciSection = {};

@@ -1,0 +1,146 @@
+// Issue 13: IKEv2 after a network change and after the server lost the SA. The session manager with
+// the real IKEv2 driver and the real network watch, one ikev2-psk lab (DPD 5 s), cases one after another. Needs root.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HelperEvent, TunnelState } from '../../shared/ipc/helper-protocol.js';
+import { inspectProfile } from '../../shared/profiles/inspect.js';
+import { HelperLog } from '../../electron/helper/log.js';
+import { prepareRunDir } from '../../electron/helper/main.js';
+import { NetworkWatch } from '../../electron/helper/network-watch.js';
+import { SessionManager } from '../../electron/helper/sessions.js';
+import { diffHost, down, fault, snapshotHost, up, type HostSnapshot, type LabInstance } from '../lab/index.js';
+import { startPinger, uplinkDown, uplinkUp } from '../lab/recovery.js';
+
+const isRoot = process.getuid?.() === 0;
+
+/** The lab's client.swanctl.conf as the app sends it (companions inlined by the inspection). */
+function labText(path: string): string {
+  const dir = dirname(path);
+  const files = {
+    description: { en: dir, ja: dir },
+    read: (n: string) => (/^[A-Za-z0-9._-]+$/.test(n) && existsSync(join(dir, n)) ? new Uint8Array(readFileSync(join(dir, n))) : null),
+  };
+  const inspection = inspectProfile(readFileSync(path, 'utf8'), { fileName: path, files });
+  if (!inspection.ok || inspection.kind !== 'ikev2') throw new Error('lab profile refused');
+  return inspection.canonical;
+}
+
+describe.skipIf(!isRoot)('IKEv2 recovery (issue 13)', () => {
+  let host: HostSnapshot;
+  let lab: LabInstance;
+  let runDir: string;
+  let sessions: SessionManager;
+  let watch: NetworkWatch;
+  let sessionId = '';
+  const states: TunnelState[] = [];
+  const waiters = new Set<() => void>();
+
+  function waitState(pred: (s: TunnelState) => boolean, timeoutMs: number, after: number): Promise<TunnelState> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = states.slice(after).find(pred);
+        if (!hit) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(hit);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no such state within ${timeoutMs} ms; states: ${JSON.stringify(states.slice(after))}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  }
+
+  beforeAll(async () => {
+    host = snapshotHost();
+    lab = await up('ikev2-psk');
+    runDir = mkdtempSync(join(tmpdir(), 'tsunagu-ikev2-recovery-'));
+    prepareRunDir(runDir);
+    sessions = new SessionManager({ runDir, log: new HelperLog(2000), netns: lab.clientNetns });
+    sessions.onEvent((e: HelperEvent) => {
+      if (e.event !== 'state' || e.sessionId !== sessionId) return;
+      states.push(e.state);
+      for (const w of waiters) w();
+    });
+    watch = new NetworkWatch({ netns: lab.clientNetns, onChange: (cause) => sessions.networkRestored(cause), log: () => undefined });
+    await watch.start();
+    ({ sessionId } = await sessions.connect({ kind: 'ikev2', text: labText(lab.profile), name: 'recovery ikev2' }, {}, 0));
+    await waitState((s) => s.status === 'connected', 15_000, 0);
+  }, 60_000);
+
+  afterAll(async () => {
+    watch?.stop();
+    await sessions?.shutdown();
+    if (lab) await down(lab.id);
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
+    expect(diffHost(host, snapshotHost())).toEqual([]);
+  }, 60_000);
+
+  it('uplink down 3 s and up: the first ping through within 2 s of the uplink restored, still connected', async () => {
+    const pinger = startPinger(lab.clientNetns, lab.protectedHostIp);
+    try {
+      const m = states.length;
+      await uplinkDown(lab);
+      await new Promise((r) => setTimeout(r, 3_000));
+      const restored = Date.now();
+      await uplinkUp(lab);
+      const pingMs = await pinger.firstReplyAfter(restored, 10_000);
+      console.log(`IKEv2: uplink up → first ping ${pingMs} ms`);
+      expect(pingMs).not.toBeNull();
+      expect(pingMs ?? Infinity).toBeLessThanOrEqual(2_000);
+      // The rekey the watch asked for was answered: no error, the session is connected.
+      expect(states.slice(m).some((s) => s.status === 'error')).toBe(false);
+      expect(states.at(-1)?.status).toBe('connected');
+    } finally {
+      pinger.stop();
+      await uplinkUp(lab);
+    }
+  });
+
+  it('the server restarts (it deletes the SA on the way down): reconnecting "The server ended the connection" with since, then connected again and pinging', async () => {
+    const m = states.length;
+    const restarted = Date.now();
+    await fault(lab.id, 'restart');
+    const r = await waitState((s) => s.status === 'reconnecting', 20_000, m);
+    console.log(`IKEv2: server restarted → reconnecting after ${Date.now() - restarted} ms`);
+    expect(r).toMatchObject({ status: 'reconnecting', reason: 'connection-lost', attempt: 1, message: { en: 'The server ended the connection', ja: 'サーバーが接続を終了しました' } });
+    expect(r.status === 'reconnecting' ? r.since : 0).toBeGreaterThanOrEqual(restarted);
+    const turned = Date.now();
+    await waitState((s) => s.status === 'connected', 20_000, m);
+    console.log(`IKEv2: reconnecting → connected after ${Date.now() - turned} ms`);
+    expect(states.slice(m).some((s) => s.status === 'error')).toBe(false);
+    const pinger = startPinger(lab.clientNetns, lab.protectedHostIp);
+    try {
+      expect(await pinger.firstReplyAfter(Date.now(), 5_000)).not.toBeNull();
+    } finally {
+      pinger.stop();
+    }
+  }, 60_000);
+
+  it('the server loses the SA silently while the uplink is down: once it is back the rekey goes unanswered → reconnecting "No reply from the server" → connected', async () => {
+    const pinger = startPinger(lab.clientNetns, lab.protectedHostIp);
+    try {
+      const m = states.length;
+      await uplinkDown(lab);
+      await fault(lab.id, 'kill');
+      await fault(lab.id, 'start');
+      const restored = Date.now();
+      await uplinkUp(lab);
+      const r = await waitState((s) => s.status === 'reconnecting', 20_000, m);
+      console.log(`IKEv2: SA lost silently, uplink up → reconnecting after ${Date.now() - restored} ms`);
+      expect(r).toMatchObject({ reason: 'no-reply', message: { en: 'No reply from the server', ja: 'サーバーから応答がありません' } });
+      await waitState((s) => s.status === 'connected', 20_000, m);
+      const pingMs = await pinger.firstReplyAfter(restored, 10_000);
+      console.log(`IKEv2: SA lost silently, uplink up → connected after ${Date.now() - restored} ms, first ping ${pingMs} ms`);
+      expect(pingMs).not.toBeNull();
+      expect(states.slice(m).some((s) => s.status === 'error')).toBe(false);
+    } finally {
+      pinger.stop();
+      await uplinkUp(lab);
+    }
+  }, 60_000);
+});
