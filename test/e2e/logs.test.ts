@@ -1,8 +1,9 @@
 /**
  * The Logs page (issue 15) against the real services, helper and lab (openvpn-userpass), in English
  * and Japanese: each line names its profile (or the Tsunagu service), the profile filter shows one
- * profile's lines, no line is cut at the right edge (long lines wrap, rows keep apart), and the password
- * typed to connect appears nowhere while the lines around it keep their words.
+ * profile's lines, no line is cut at the right edge (long lines wrap, rows keep apart), the password
+ * typed to connect appears nowhere while the lines around it keep their words, and the helper's
+ * own lines (session requested, connected) read in Japanese with their parameters.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -112,6 +113,16 @@ describe.skipIf(!canRun)('Logs page (openvpn-userpass)', () => {
     expect(texts.filter((t) => /\w\[redacted\]|\[redacted\]\w/.test(t))).toEqual([]);
     const shown = (await rows()).map((r) => r.text).join('\n');
     expect(shown).not.toContain(password);
+    // Prose about passwords keeps its words; the management answer keeps its type, loses its value.
+    expect(texts).toContain('WARNING: this configuration may cache passwords in memory -- use the auth-nocache option to prevent this');
+    expect(texts).toContain("MANAGEMENT: CMD 'password [...]'");
+    expect(texts).toContain('> password "Auth" [redacted]');
+    const search = page.getByRole('searchbox', { name: 'Search the log' });
+    await search.fill('password');
+    await expect.poll(async () => (await rows()).map((r) => r.text)).toContain('WARNING: this configuration may cache passwords in memory -- use the auth-nocache option to prevent this');
+    expect((await rows()).map((r) => r.text).join('\n')).not.toContain(password);
+    await shot(page, 'logs-password-prose-en');
+    await search.fill('');
   });
 
   it('in Japanese: the column, the filter and the service name', async () => {
@@ -126,7 +137,27 @@ describe.skipIf(!canRun)('Logs page (openvpn-userpass)', () => {
     }).toBe(true);
     await filter.selectOption({ label: 'すべてのプロファイル' });
     await shot(page, 'logs-ja');
+    // The helper's own lines of this connect, in Japanese with their parameters.
+    const log = await stack.services.handlers['log:recent']({ lines: 5000 });
+    if (!log.ok) throw new Error(log.error.message.en);
+    const requested = log.value.lines.find((l) => l.code === 'session.requested');
+    const connected = log.value.lines.find((l) => l.code === 'session.connected');
+    const sessionId = requested?.params?.['sessionId'];
+    const localIp = connected?.params?.['localIp'];
+    const remote = connected?.params?.['remote'];
+    expect(typeof sessionId === 'string' && typeof localIp === 'string' && typeof remote === 'string').toBe(true);
+    const search = page.getByRole('searchbox', { name: 'ログを検索' });
+    await search.fill('セッション');
+    await expect.poll(async () => (await rows()).map((r) => r.text)).toContain(`セッション ${String(sessionId)} (openvpn、「Userpass lab」) がユーザー ID 0 から要求されました`);
+    await search.fill('接続済み');
+    await expect.poll(async () => (await rows()).map((r) => ({ profile: r.profile, text: r.text }))).toContainEqual({ profile: 'Userpass lab', text: `状態: 接続済み (${String(remote)} 経由、アドレス ${String(localIp)})` });
+    await shot(page, 'logs-helper-lines-ja');
+    await search.fill('');
     await page.setViewportSize({ width: 700, height: 800 });
+    // Japanese lines wrap too: none is cut, nothing sticks out to the right.
+    await expect.poll(async () => (await rows()).filter((r) => !r.reachable)).toEqual([]);
+    const overflow = await page.locator('#log-lines').evaluate((list) => list.scrollWidth - list.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
     await shot(page, 'logs-700px-ja');
     await page.setViewportSize({ width: 1280, height: 900 });
   });
