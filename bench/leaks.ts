@@ -265,9 +265,9 @@ async function main(): Promise<void> {
     console.log(`${pad('on, table applied alongside wg-quick up', 44)}${pad(mCon.toFixed(1), 12)}${pad((mCon - mOff).toFixed(1), 10)}${(mCon / mOff).toFixed(2)}`);
     const hOff = median(h.connectOff);
     const hOn = median(h.connectOn);
-    console.log(`\nThrough the helper (connect request → connected), ${ROUNDS} interleaved rounds, medians:`);
+    console.log(`\nThrough the helper (connect request → connected), ${ROUNDS} interleaved rounds, medians (with the kill switch the table goes in while the tool starts; 'connected' waits for its verification):`);
     console.log(`${pad('off', 44)}${pad(hOff.toFixed(1), 12)}${pad('-', 10)}1.00`);
-    console.log(`${pad('on (table applied before wg-quick up)', 44)}${pad(hOn.toFixed(1), 12)}${pad((hOn - hOff).toFixed(1), 10)}${(hOn / hOff).toFixed(2)}`);
+    console.log(`${pad('on (applied as the tool starts)', 44)}${pad(hOn.toFixed(1), 12)}${pad((hOn - hOff).toFixed(1), 10)}${(hOn / hOff).toFixed(2)}`);
     console.log(`SIGKILL of wireguard-go → the helper reports 'blocked': ${median(h.lossToReported).toFixed(0)} ms (traffic was blocked throughout: the table did not change)`);
   } finally {
     await downLeakLab(lab);

@@ -94,7 +94,7 @@ export class FirewallController {
    * Reads what the previous helper left (its intent, the lockdown setting) and puts the result in
    * the kernel before any client is served. A saved tunnel has lost its process: it stays blocked.
    */
-  async start(): Promise<void> {
+  async start(): Promise<Result<null>> {
     const { stateDir, log } = this.options;
     const dir = prepareStateDir(stateDir);
     if (!dir.ok) log.add('error', `kill switch: ${dir.error.detail}`);
@@ -120,6 +120,7 @@ export class FirewallController {
     const r = await this.sync();
     if (!r.ok) log.add('error', `kill switch: the restored rules could not be applied: ${r.error.detail}`);
     else if (this.intent().mode !== 'off') log.add('info', `kill switch: ${this.intent().mode} since the helper started (${this.stranded ? 'a tunnel was up or blocked when the previous helper ended' : 'lockdown'})`);
+    return r;
   }
 
   onChange(listener: () => void): () => void {
