@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import ipaddr from 'ipaddr.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, waitUntil } from '../lab/exec.js';
 import { REPO, resolvedPackage, startResolvedLab, type ResolvedLab } from '../lab/resolved.js';
@@ -57,7 +58,7 @@ async function linkView(iface: string): Promise<{ dns: string[]; domains: [strin
     (JSON.parse((await lab.exec('busctl', ['--system', '--json=short', 'get-property', 'org.freedesktop.resolve1', path, 'org.freedesktop.resolve1.Link', name])).stdout) as { data: unknown }).data;
   const dns = (await prop('DNS')) as [number, number[]][];
   return {
-    dns: dns.map(([, bytes]) => bytes.join('.')),
+    dns: dns.map(([family, bytes]) => (family === 2 ? bytes.join('.') : ipaddr.fromByteArray(bytes).toString())),
     domains: (await prop('Domains')) as [string, boolean][],
     defaultRoute: (await prop('DefaultRoute')) as boolean,
   };
@@ -93,8 +94,8 @@ describe.skipIf('unavailable' in pkg)(`tunnel DNS through systemd-resolved${'una
   });
 
   it('applies the tunnel DNS as link DNS with ~. and DefaultRoute; names go to the tunnel server only', async () => {
-    expect(await dnsCode('apply', TUN.iface, TUN.dns, 'corp.test')).toEqual({ record: `resolved:${TUN.iface}` });
-    expect(await linkView(TUN.iface)).toEqual({ dns: [TUN.dns], domains: [['.', true], ['corp.test', false]], defaultRoute: true });
+    expect(await dnsCode('apply', TUN.iface, `${TUN.dns},fd00:78::53`, 'corp.test')).toEqual({ record: `resolved:${TUN.iface}` });
+    expect(await linkView(TUN.iface)).toEqual({ dns: [TUN.dns, 'fd00:78::53'], domains: [['.', true], ['corp.test', false]], defaultRoute: true });
     expect((await linkView(LAN.iface)).dns).toEqual([LAN.dns]);
     expect(await lookup('during.example')).toBe(TUN.answer);
     expect(queries.get(TUN.dns)).toContain('during.example');
