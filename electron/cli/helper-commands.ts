@@ -63,6 +63,20 @@ export async function runHelperCommand(args: { group?: string; runDir?: string; 
   return 0;
 }
 
+/** `tsunagu helper --apply-firewall` (tsunagu-firewall.service at boot): exit 0 once the persisted rules are in the kernel. */
+export async function runApplyFirewall(args: { netns?: string; policyDir?: string; stateDir?: string }, ctx: HelperCliContext): Promise<number> {
+  const { applyPersistedFirewall } = await import('../helper/firewall/boot.js');
+  const r = await applyPersistedFirewall({
+    policyDir: args.policyDir ?? DEFAULT_POLICY_DIR,
+    target: { netns: args.netns ?? null },
+    ...(args.stateDir ? { stateDir: args.stateDir } : {}),
+    mirror: (text) => ctx.io.stderr(`tsunagu helper: ${text}\n`),
+  });
+  if (r.ok) return 0;
+  ctx.io.stderr(ctx.lang === 'ja' ? `tsunagu helper: キルスイッチのルールを設定できませんでした (${r.code}): ${r.detail}\n` : `tsunagu helper: the kill switch rules could not be set (${r.code}): ${r.detail}\n`);
+  return 1;
+}
+
 async function askCredentials(request: CredentialRequest, prompter: Prompter, lang: Lang, io: CliIo): Promise<Credentials | null> {
   const ja = lang === 'ja';
   if (request.retry) io.stderr(ja ? '認証に失敗しました。もう一度入力してください。\n' : 'Authentication failed; please try again.\n');

@@ -28,6 +28,8 @@ Commands:
                                        ${DEFAULT_RUN_DIR} (root's alone; sessions/ inside, 0700);
                                        administrator policy and provisioned profiles from
                                        ${DEFAULT_POLICY_DIR} (policy.json, policy.d/, profiles/).
+                                       --apply-firewall: only put the persisted kill switch
+                                       (lockdown, a tunnel's block) in the kernel and exit (boot).
   connect <profile> | --provisioned ID [--json] [--timeout SECONDS]
                                        Connect through the helper; asks for credentials on the
                                        terminal; returns once connected (exit 1 on failure).
@@ -132,7 +134,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       const standby = !takeFlag(rest, '--no-standby');
       const policyDir = takeOption(rest, '--policy-dir');
       const stateDir = takeOption(rest, '--state-dir');
+      const applyFirewall = takeFlag(rest, '--apply-firewall');
       if (rest.length > 0) return usageError(io, `helper: unexpected '${rest[0]}'`);
+      if (applyFirewall) return (await helperCommands()).runApplyFirewall({ netns, policyDir, stateDir }, helperCtx);
       return (await helperCommands()).runHelperCommand({ group, runDir, netns, standby, policyDir, stateDir }, helperCtx);
     }
     case 'connect': {
