@@ -7,6 +7,7 @@
  * responders tell what happened.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import ipaddr from 'ipaddr.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,5 +123,15 @@ describe.skipIf('unavailable' in pkg)(`tunnel DNS through systemd-resolved${'una
     expect((await lab.exec('test', ['-e', state], { allowFail: true })).code).not.toBe(0);
     expect(await dnsCode('remove', `resolved:${TUN.iface}`)).toEqual({ removed: true });
     expect(await lookup('crashed.example')).toBe(LAN.answer);
+  });
+
+  it('does not take a stub resolv.conf alone for resolved: with resolved stopped, detection says no', async () => {
+    // Read from the host: in the lab's mount namespace /proc is its PID namespace's.
+    const children = readFileSync(`/proc/${String(lab.pid)}/task/${String(lab.pid)}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    const resolvedPid = children.find((p) => existsSync(`/proc/${String(p)}/exe`) && readlinkSync(`/proc/${String(p)}/exe`).endsWith('/systemd-resolved'));
+    expect(resolvedPid).toBeDefined();
+    process.kill(resolvedPid ?? 0, 'SIGKILL');
+    await waitUntil('systemd-resolved to exit', () => !existsSync(`/proc/${String(resolvedPid)}/exe`), 5_000);
+    expect(await dnsCode('detect')).toEqual({ stub: true, resolved: false });
   });
 });
