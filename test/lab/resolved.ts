@@ -13,7 +13,14 @@ import { killAndWait, run, spawnDetached, waitUntil, type RunOptions, type RunRe
 import { labRoot, randomId } from './names.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
+// The private passwd's user for resolved; a host that has one (resolved installed once) keeps its own.
 const RESOLVED_UID = 991;
+
+function withResolvedUser(file: string, line: string): { text: string; id: number } {
+  const text = readFileSync(file, 'utf8');
+  const own = /^systemd-resolve:[^:]*:(\d+):/m.exec(text);
+  return own ? { text, id: Number(own[1]) } : { text: `${text}${line}\n`, id: RESOLVED_UID };
+}
 
 export interface ResolvedLab {
   id: string;
@@ -45,13 +52,13 @@ export async function resolvedPackage(): Promise<{ root: string } | { unavailabl
   return { root };
 }
 
-function holderScript(root: string, dir: string): string {
+function holderScript(root: string, dir: string, uid: number, gid: number): string {
   return `set -e
 [ -d /run/dbus ] || { echo 'no /run/dbus to mount the private bus over' >&2; exit 1; }
 mount --bind ${dir}/run-dbus /run/dbus
 mount -t tmpfs -o mode=755 tmpfs /run/systemd
 mkdir -p /run/systemd/resolve /run/systemd/resolved.conf.d
-chown ${RESOLVED_UID}:${RESOLVED_UID} /run/systemd/resolve
+chown ${uid}:${gid} /run/systemd/resolve
 cp ${dir}/resolved.conf /run/systemd/resolved.conf.d/test.conf
 mount --bind ${dir}/passwd /etc/passwd
 mount --bind ${dir}/group /etc/group
@@ -105,11 +112,13 @@ export async function startResolvedLab(root: string, setup: (netns: string) => P
   mkdirSync(join(dir, 'run-dbus'), { recursive: true });
   writeFileSync(join(dir, 'bus.conf'), busConfig(root));
   writeFileSync(join(dir, 'resolved.conf'), '[Resolve]\nLLMNR=no\nMulticastDNS=no\nFallbackDNS=\nDNSSEC=no\nCache=no\n');
-  writeFileSync(join(dir, 'passwd'), `${readFileSync('/etc/passwd', 'utf8')}systemd-resolve:x:${RESOLVED_UID}:${RESOLVED_UID}:systemd Resolver:/:/usr/sbin/nologin\n`);
-  writeFileSync(join(dir, 'group'), `${readFileSync('/etc/group', 'utf8')}systemd-resolve:x:${RESOLVED_UID}:\n`);
+  const passwd = withResolvedUser('/etc/passwd', `systemd-resolve:x:${RESOLVED_UID}:${RESOLVED_UID}:systemd Resolver:/:/usr/sbin/nologin`);
+  const group = withResolvedUser('/etc/group', `systemd-resolve:x:${RESOLVED_UID}:`);
+  writeFileSync(join(dir, 'passwd'), passwd.text);
+  writeFileSync(join(dir, 'group'), group.text);
   // Until resolved writes its stub file: so that it does not take the host's servers as global ones.
   writeFileSync(join(dir, 'stub-placeholder'), 'nameserver 127.0.0.53\n');
-  writeFileSync(join(dir, 'holder.sh'), holderScript(root, dir));
+  writeFileSync(join(dir, 'holder.sh'), holderScript(root, dir, passwd.id, group.id));
   await run('ip', ['netns', 'add', netns]);
   let holder: number | null = null;
   const stop = async (): Promise<void> => {
