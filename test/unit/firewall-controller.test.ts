@@ -51,7 +51,7 @@ describe.skipIf(!isRoot)('firewall controller', () => {
     await c.start();
     await c.guard(session('alice00000001', ALICE));
     expect(applied.at(-1)).toMatchObject({ mode: 'tunnel', tunnelInterfaces: [], endpoints: [{ address: '198.18.1.1' }] });
-    c.update('alice00000001', { interfaceName: 'tsu0', connected: true, localIp: '198.18.9.2' });
+    void c.update('alice00000001', { interfaceName: 'tsu0', connected: true, localIp: '198.18.9.2' });
     await c.release('nobody', false);
     expect(applied.at(-1)).toMatchObject({ mode: 'tunnel', tunnelInterfaces: ['tsu0'], tunnelAddresses: ['198.18.9.2'] });
     expect(c.trafficOf('alice00000001')).toBe('tunnel');
@@ -108,5 +108,54 @@ describe.skipIf(!isRoot)('firewall controller', () => {
     await expect(second.c.unblock(BOB)).rejects.toMatchObject({ code: 'not-permitted' });
     await second.c.shutdown();
     expect(second.applied.at(-1)).toEqual({ mode: 'lockdown', allowLan: true });
+  });
+  it("interface and addresses known up front (WireGuard): one apply per connect, and 'connected' (update) resolves only once it is verified — with its error when it failed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsunagu-fwc-'));
+    chmodSync(dir, 0o700);
+    dirs.push(dir);
+    const applied: FirewallIntent[] = [];
+    const pending: { intent: FirewallIntent; finish: (ok: boolean) => void }[] = [];
+    const apply = (intent: FirewallIntent): Promise<Result<ApplyReport>> =>
+      new Promise((resolve) => {
+        pending.push({
+          intent,
+          finish: (ok) => {
+            if (ok) applied.push(intent);
+            resolve(ok ? { ok: true, value: { intent, applyMs: 1, verifyMs: 1 } } : { ok: false, error: { code: 'firewall-verify-failed', message: { en: 'no', ja: 'いいえ' }, detail: 'differs' } });
+          },
+        });
+      });
+    const c = new FirewallController({ stateDir: dir, target: {}, log: new HelperLog(100), policy: () => defaultPolicyValues(), apply });
+    const flush = () => new Promise((r) => setImmediate(r));
+    const started = c.start();
+    await flush();
+    for (const p of pending.splice(0)) p.finish(true);
+    await started;
+    const guarded = c.guard({ ...session('alice00000003', ALICE), interfaceName: 'tsu-a3', tunnelAddresses: ['10.7.0.2', 'fd07::2'] });
+    let connected: Result<null> | null = null;
+    const reported = c.update('alice00000003', { interfaceName: 'tsu-a3', connected: true, localIp: '10.7.0.2' }).then((r) => (connected = r));
+    await flush();
+    expect(connected).toBeNull();
+    expect(pending.map((p) => p.intent)).toEqual([{ mode: 'tunnel', tunnelInterfaces: ['tsu-a3'], endpoints: session('x', ALICE).endpoints, allowLan: false, dnsServers: [], tunnelAddresses: ['10.7.0.2', 'fd07::2'] }]);
+    pending.splice(0)[0]?.finish(true);
+    await guarded;
+    await reported;
+    expect(connected).toEqual({ ok: true, value: null });
+    expect(pending).toEqual([]); // connected changed nothing in the intent: no second apply
+    const released = c.release('alice00000003', true);
+    await flush();
+    for (const p of pending.splice(0)) p.finish(true);
+    await released;
+
+    // The first apply fails: 'connected' gets the error, never ok.
+    const rollback = c.guard({ ...session('alice00000004', ALICE), interfaceName: 'tsu-a4', tunnelAddresses: ['10.7.0.3'] }).catch((e: unknown) => e);
+    const second = c.update('alice00000004', { interfaceName: 'tsu-a4', connected: true, localIp: '10.7.0.3' });
+    await flush();
+    pending.splice(0)[0]?.finish(false);
+    await flush();
+    for (const p of pending.splice(0)) p.finish(true);
+    expect(await rollback).toMatchObject({ code: 'firewall-verify-failed' });
+    expect((await second).ok).toBe(false);
+    expect(c.trafficOf('alice00000004')).toBe('unprotected');
   });
 });

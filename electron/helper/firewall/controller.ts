@@ -20,7 +20,7 @@ import type { PolicyValues } from '../../../shared/policy/table.js';
 import { HelperFailure } from '../failure.js';
 import type { HelperLog } from '../log.js';
 import { applyIntent, type ApplyReport, type FirewallTarget } from './apply.js';
-import { addressFamily, type Endpoint, type FirewallIntent, type Result } from './intent.js';
+import { addressFamily, firewallError, type Endpoint, type FirewallIntent, type Result } from './intent.js';
 import { intentAfterRestart, loadIntent, prepareStateDir, readPrivateJson, saveIntent, writeAtomically } from './intent-store.js';
 
 export const LOCKDOWN_FILE = 'lockdown.json';
@@ -70,6 +70,12 @@ export interface FirewallControllerOptions {
   /** In place of applyIntent (unit tests). */
   apply?: (intent: FirewallIntent, target: FirewallTarget) => Promise<Result<ApplyReport>>;
 }
+
+const NOT_GUARDED = firewallError(
+  'firewall-apply-failed',
+  { en: 'The kill switch rules could not be set; the previous rules are still in force.', ja: 'キルスイッチのルールを設定できませんでした。以前のルールがそのまま有効です。' },
+  'the session is no longer guarded (its rules could not be set)',
+);
 
 function failure(error: { code: string; message: { en: string; ja: string }; detail: string }): HelperFailure {
   return new HelperFailure(error.code, error.message, error.detail);
@@ -193,9 +199,10 @@ export class FirewallController {
     if (!g) return Promise.resolve({ ok: true, value: null });
     const address = state.localIp !== null && /^[0-9a-fA-F:.]+$/.test(state.localIp) ? state.localIp : null;
     const next = { interfaceName: state.interfaceName ?? g.interfaceName, connected: state.connected, tunnelAddress: address ?? g.tunnelAddress };
-    if (next.interfaceName === g.interfaceName && next.connected === g.connected && next.tunnelAddress === g.tunnelAddress) return this.settled();
+    const same = next.interfaceName === g.interfaceName && next.connected === g.connected && next.tunnelAddress === g.tunnelAddress;
     Object.assign(g, next);
-    return this.sync();
+    // A guard whose first apply failed is gone by the time its turn comes: that is no success.
+    return (same ? this.settled() : this.sync()).then((r) => (r.ok && !this.guards.has(sessionId) ? { ok: false, error: NOT_GUARDED } : r));
   }
 
   /** Resolves once every change queued so far is in the kernel; an error when the last one is not. */
