@@ -30,7 +30,7 @@ const DESCRIPTION = [
 
 export const LIBDIR = '/usr/lib/tsunagu';
 export const CONFDIR = '/etc/tsunagu';
-export const UNITS = ['tsunagu-helper.socket', 'tsunagu-helper.service'] as const;
+export const UNITS = ['tsunagu-helper.socket', 'tsunagu-helper.service', 'tsunagu-firewall.service'] as const;
 
 /** Dependencies, one list for both formats (Debian package names; RPM distributions' differ). */
 export const DEPENDS = ['openvpn', 'wireguard-tools', 'iproute2', 'openresolv | resolvconf | systemd-resolved'];

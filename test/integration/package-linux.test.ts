@@ -179,6 +179,36 @@ describe.sequential('installed with dpkg on this machine', () => {
     expect(sh('getent', ['group', 'tsunagu']).code).toBe(0);
   });
 
+  it('tsunagu-firewall.service: a oneshot before network-pre.target, enabled for boot; its command puts the persisted lockdown in the kernel and exits, and nothing when lockdown is off', () => {
+    const unit = unitSettings(join(UNIT_DIR, 'tsunagu-firewall.service'));
+    expect(setting(unit, 'Type')).toBe('oneshot');
+    expect(setting(unit, 'DefaultDependencies')).toBe('no');
+    expect(setting(unit, 'Before').split(' ')).toContain('network-pre.target');
+    expect(setting(unit, 'Wants')).toBe('network-pre.target');
+    expect(readlinkSync('/etc/systemd/system/sysinit.target.wants/tsunagu-firewall.service')).toBe(`${UNIT_DIR}/tsunagu-firewall.service`);
+    // A namespace of our own stands for the boot's network; setns needs CAP_SYS_ADMIN on top of the unit's set.
+    const netns = `tsunagu-pkgfw-${process.pid}`;
+    const stateDir = mkdtempSync(join(tmpdir(), 'tsunagu-pkgfw-'));
+    sh('ip', ['netns', 'add', netns]);
+    try {
+      const caps = setting(unit, 'CapabilityBoundingSet').split(' ').map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`);
+      const boot = () => sh('setpriv', [`--bounding-set=-all,${[...caps, '+sys_admin'].join(',')}`, '--no-new-privs', ...setting(unit, 'ExecStart').split(' '), '--netns', netns, '--state-dir', stateDir], { allowFail: true });
+      const table = () => sh('ip', ['netns', 'exec', netns, 'nft', 'list', 'table', 'inet', 'tsunagu'], { allowFail: true });
+      writeFileSync(join(stateDir, 'lockdown.json'), '{"version":1,"enabled":true,"allowLan":false}\n', { mode: 0o600 });
+      const on = boot();
+      expect(on.code, on.stderr).toBe(0);
+      expect(on.stderr).toContain('kill switch at boot: lockdown in force');
+      expect(table().stdout).toContain('policy drop');
+      writeFileSync(join(stateDir, 'lockdown.json'), '{"version":1,"enabled":false,"allowLan":false}\n', { mode: 0o600 });
+      const off = boot();
+      expect(off.code, off.stderr).toBe(0);
+      expect(table().code).not.toBe(0);
+    } finally {
+      sh('ip', ['netns', 'del', netns], { allowFail: true });
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
   it('serves a non-root member of the tsunagu group through the socket, started as the units start it', async () => {
     sh('useradd', ['--system', '-M', '-N', '-G', 'tsunagu', '-s', '/usr/sbin/nologin', MEMBER]);
     lab = await up('openvpn-udp');

@@ -4,7 +4,8 @@
 set -e
 
 TSUNAGU_EXE=/usr/lib/tsunagu/tsunagu
-TSUNAGU_UNITS="tsunagu-helper.socket tsunagu-helper.service"
+# tsunagu-firewall.service: the kill switch at boot (lockdown before the network is up), a oneshot.
+TSUNAGU_UNITS="tsunagu-helper.socket tsunagu-helper.service tsunagu-firewall.service"
 
 tsunagu_systemd_running() {
   [ -d /run/systemd/system ]
