@@ -32,6 +32,8 @@ export interface DriverEvents {
   routesKnown(prefixes: string[]): boolean;
   /** WireGuard: Unix milliseconds of the latest handshake (null before the first), when it changes. */
   handshake?(at: number | null): void;
+  /** The resolvers the driver applied for the tunnel (OpenVPN's pushed DNS): the kill switch lets DNS go only to them. */
+  tunnelDns?(servers: string[]): void;
 }
 
 /** What a driver of kind K is given (K: its kind, so its inspection's profile needs no check). */

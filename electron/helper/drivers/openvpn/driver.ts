@@ -705,7 +705,10 @@ export class OpenVpnDriver implements Driver {
     const dev = ud.env.get('dev');
     if (dev) this.setInterface(dev);
     if (!this.life.active || !this.iface) return;
-    await this.dns.set(this.iface, mergeDns(dnsFromEnv(ud.env), this.profileDns));
+    const dns = mergeDns(dnsFromEnv(ud.env), this.profileDns);
+    // Reported before the DNS change: the kill switch narrows DNS to these while "connected" waits for it.
+    this.ctx.events.tunnelDns?.(dns.servers);
+    await this.dns.set(this.iface, dns);
   }
 
   // ---------------------------------------------------------------------------------------------
