@@ -445,6 +445,9 @@ export class SessionManager {
         handshake: (at) => {
           info.lastHandshakeAt = at;
         },
+        tunnelDns: (servers) => {
+          void this.options.firewall?.setDns(id, servers);
+        },
       },
     };
     const driver = this.createDriver(inspection.kind, context);

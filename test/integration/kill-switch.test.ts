@@ -208,8 +208,9 @@ describe('hostile kill switch options', () => {
  * expected. Probes go to the server's underlay address on other ports (not routed into the tunnel)
  * and to an address only the tunnel routes.
  */
+// openvpn-dns: openvpn-udp whose server also pushes dhcp-option DNS.
 describe.each([
-  { scenario: 'openvpn-udp' as const, expected: `ip daddr ${ADDR.serverUnderlay} udp dport ${ADDR.ovpnPort}` },
+  { scenario: 'openvpn-dns' as const, expected: `ip daddr ${ADDR.serverUnderlay} udp dport ${ADDR.ovpnPort}` },
   { scenario: 'ikev2-psk' as const, expected: `ip daddr ${ADDR.serverUnderlay} udp dport { 500, 4500 }` },
 ])('kill switch through the helper: $scenario', ({ scenario, expected }) => {
   let std: LabInstance;
@@ -220,7 +221,7 @@ describe.each([
     return uplinkRound({ netns: std.clientNetns, dir: std.dir, dev, watchNetns: std.serverNetns }, [...hostProbes(ADDR.serverUnderlay, dev), ...hostProbes(ADDR.protectedHost, dev)], [ADDR.serverUnderlay, ADDR.protectedHost]);
   };
   const stdProfile = () => {
-    if (scenario === 'openvpn-udp') {
+    if (scenario === 'openvpn-dns') {
       // A full tunnel by its own routes: the kill switch is on by default.
       const p = profileOf(std);
       return { ...p, text: `${p.text}redirect-gateway def1\n` };
@@ -259,7 +260,19 @@ describe.each([
     expect(answered(results).filter((n) => n.includes('bound') || n.includes(ADDR.serverUnderlay))).toEqual([]);
     expect(seen.leak_total).toBe(0);
     expect(seen.expected).toBeGreaterThan(0);
-    if (scenario === 'openvpn-udp') {
+    if (scenario === 'openvpn-dns') {
+      // The pushed resolver (dhcp-option DNS) is the only one reachable, through the tunnel: a query
+      // to it reaches the server side (nothing listens there: refused by that host), one to another
+      // address through the tunnel is rejected by the kill switch; nothing leaks meanwhile.
+      const dev = instanceNames(std.id).underlayClient;
+      const dns = await uplinkRound({ netns: std.clientNetns, dir: std.dir, dev, watchNetns: std.serverNetns }, [
+        { name: 'dns-tcp pushed', kind: 'dns-tcp', host: ADDR.dnsServer, port: 53 },
+        { name: 'dns-tcp other', kind: 'dns-tcp', host: ADDR.protectedHost, port: 53 },
+      ], []);
+      const dnsOf = (name: string) => dns.results.find((r) => r.name === name);
+      expect(dnsOf('dns-tcp pushed')?.ok || /ConnectionRefused/.test(dnsOf('dns-tcp pushed')?.error ?? ''), JSON.stringify(dns.results)).toBe(true);
+      expect(dnsOf('dns-tcp other')?.error ?? '', JSON.stringify(dns.results)).toMatch(/No route to host|not permitted|Permission denied/);
+      expect(dns.seen.leak_total).toBe(0);
       // SIGKILL of openvpn: the driver respawns it; meanwhile the session is reconnecting, its
       // traffic blocked, nothing leaks, and it reconnects through the block (its server pinned).
       const [ovpn] = processesIn(std.clientNetns, ['openvpn']);

@@ -158,4 +158,20 @@ describe.skipIf(!isRoot)('firewall controller', () => {
     expect((await second).ok).toBe(false);
     expect(c.trafficOf('alice00000004')).toBe('unprotected');
   });
+  it("OpenVPN's pushed DNS (setDns): DNS is narrowed to the valid addresses it names, hostile entries are left out, and 'connected' waits for that apply", async () => {
+    const { c, applied } = rig();
+    await c.start();
+    await c.guard(session('alice00000005', ALICE));
+    const narrowed = c.setDns('alice00000005', ['198.18.2.53', 'fd00::53', '1.2.3.4; drop', '::ffff:1.2.3.4']);
+    const connected = c.update('alice00000005', { interfaceName: 'tun7', connected: true, localIp: '10.8.0.6' });
+    expect(await narrowed).toEqual({ ok: true, value: null });
+    expect(await connected).toEqual({ ok: true, value: null });
+    expect(applied.at(-1)).toMatchObject({ mode: 'tunnel', tunnelInterfaces: ['tun7'], dnsServers: ['198.18.2.53', 'fd00::53'], tunnelAddresses: ['10.8.0.6'] });
+    const count = applied.length;
+    expect(await c.setDns('alice00000005', ['198.18.2.53', 'fd00::53'])).toEqual({ ok: true, value: null });
+    expect(await c.setDns('alice00000005', ['not an address'])).toEqual({ ok: true, value: null });
+    expect(applied.length).toBe(count); // the same servers, or none valid: nothing applied again (the narrowed rules stay)
+    expect(await c.setDns('nobody', ['198.18.2.53'])).toEqual({ ok: true, value: null });
+    expect(applied.length).toBe(count);
+  });
 });

@@ -20,7 +20,7 @@ import type { PolicyValues } from '../../../shared/policy/table.js';
 import { HelperFailure } from '../failure.js';
 import type { HelperLog } from '../log.js';
 import { applyIntent, type ApplyReport, type FirewallTarget } from './apply.js';
-import { addressFamily, firewallError, type Endpoint, type FirewallIntent, type Result } from './intent.js';
+import { addressFamily, firewallError, isRuleAddress, type Endpoint, type FirewallIntent, type Result } from './intent.js';
 import { intentAfterRestart, loadIntent, prepareStateDir, readPrivateJson, saveIntent, writeAtomically } from './intent-store.js';
 
 export const LOCKDOWN_FILE = 'lockdown.json';
@@ -181,6 +181,21 @@ export class FirewallController {
       void this.sync();
       throw failure(r.error);
     }
+  }
+
+  /**
+   * The resolvers the session's driver applied (OpenVPN's pushed DNS): while the table holds, DNS
+   * goes only to them, through the tunnel. What the server pushed is hostile: anything that is not
+   * a plain address is dropped (and logged), never put in a rule.
+   */
+  setDns(sessionId: string, servers: readonly string[]): Promise<Result<null>> {
+    const g = this.guards.get(sessionId);
+    if (!g) return Promise.resolve({ ok: true, value: null });
+    const valid = [...new Set(servers.filter((s) => isRuleAddress(s)))].slice(0, 16);
+    if (valid.length < servers.length) this.options.log.add('warn', `kill switch: DNS servers left out (not plain addresses, or too many): ${servers.filter((s) => !valid.includes(s)).slice(0, 4).join(', ').slice(0, 200)}`, sessionId, g.uid);
+    if (valid.length === 0 || JSON.stringify(valid) === JSON.stringify(g.dnsServers)) return this.settled();
+    g.dnsServers = valid;
+    return this.sync();
   }
 
   /** A riding session whose server pushed a default route: from now on the kill switch guards it. */

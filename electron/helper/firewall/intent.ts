@@ -117,6 +117,11 @@ export function parseIntent(value: unknown): Result<FirewallIntent> {
   };
 }
 
+/** Whether `text` is an address a rule may hold (what the intent's schema accepts). */
+export function isRuleAddress(text: string): boolean {
+  return address.safeParse(text).success;
+}
+
 /** nft's own text for an address: lower case, IPv6 compressed, IPv4-mapped IPv6 kept as IPv6. */
 export function normalizeAddress(text: string): string {
   return ipaddr.parse(text).toString();
