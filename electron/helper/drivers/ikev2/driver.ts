@@ -56,6 +56,9 @@ export const DEFAULT_IKEV2_TIMINGS: Ikev2Timings = { viciReadyMs: 5_000, command
 
 const ENDED = Symbol('ended');
 
+/** How long recover() gives the server to answer its rekey (charon retransmits at 1 s: a live server has answered long before). */
+const REKEY_ANSWER_MS = 1_000;
+
 class Ikev2Driver implements Driver {
   private readonly profile: Ikev2Profile;
   private readonly life: DriverLifecycle<Ikev2Residue>;
@@ -596,7 +599,24 @@ class Ikev2Driver implements Driver {
     }
     this.log('info', `${cause}: the IKE_SA is established; rekeying it to check that the server still holds it`);
     const rk = await vici.rekey({ ike: CONN_NAME });
-    if (!rk.ok) this.log('warn', `rekey: ${rk.error.errmsg}`);
+    if (!rk.ok) {
+      this.log('warn', `rekey: ${rk.error.errmsg}`);
+      return;
+    }
+    // Answered within a round trip or two, the old SA is replaced by a new one. Still the old one
+    // after that: the server does not know the SA (restarted meanwhile). charon would
+    // retransmit for 7 s more; initiating anew now is what gets the tunnel back quickly.
+    await new Promise((res) => setTimeout(res, REKEY_ANSWER_MS));
+    if (!this.life.active || !this.connected || this.reconnect) return;
+    const after = await vici.listSas({ ike: CONN_NAME });
+    if (!this.life.active || !this.connected || this.reconnect) return;
+    // A rekeyed IKE_SA is a new one (new unique id); the old one stays listed until answered.
+    const live = after.ok && after.value.some((s) => s.name === CONN_NAME && s.uniqueId !== sa.uniqueId && s.state === 'ESTABLISHED' && s.children.some((c) => c.state === 'INSTALLED'));
+    if (live) return;
+    this.log('warn', `${cause}: the rekey was not answered within ${REKEY_ANSWER_MS} ms; initiating again`);
+    this.connected = false;
+    await vici.terminate({ ike: CONN_NAME, timeout: 500, force: true }).catch(() => undefined);
+    this.beginReconnect('no-reply');
   }
 
   private beginReconnect(reason: ReconnectReason): void {
