@@ -16,8 +16,9 @@
  *   Counters: list-sas when the session manager asks (refreshCounters).
  * Failures: each charon reason has its own error code; a wrong password the user typed is asked
  * again in place (retry), one stored in the profile ends the session; the connect timer
- * (connectTimeoutMs) covers the rest. After connected, the IKE or CHILD_SA going down ends the
- * session with the reason charon logged.
+ * (connectTimeoutMs) covers the rest. After connected, the IKE or CHILD_SA going down means
+ * reconnecting (initiated again with backoff, reconnect.ts) unless charon's reason is final
+ * (authentication, configuration); a network change checks the SA at once (recover).
  * Stop: terminate (DELETE to the server), unload, SIGTERM charon (it removes its routes, rule and
  * virtual IP; its TUN device goes with it), the helper's DNS removed, the residue record removed
  * once nothing is left.
