@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundleCli } from '../build/bundle.js';
+import { printOutageFigures } from './leaks-outage.js';
 import type { HelperEvent } from '../shared/ipc/helper-protocol.js';
 import { Observer, startHelperProcess, type RunningHelperProcess } from '../test/integration/helper-harness.js';
 import { applyIntent, removeFirewall, verifyIntent } from '../electron/helper/firewall/apply.js';
@@ -275,3 +276,4 @@ async function main(): Promise<void> {
 }
 
 await main();
+await printOutageFigures();
