@@ -513,6 +513,9 @@ class Ikev2Driver implements Driver {
     let servers = this.profile.dnsServers.length > 0 ? this.profile.dnsServers : this.attemptLog.dns;
     if (servers.length === 0) servers = readAssignedDns(charonPaths(this.ctx.workDir).dns);
     if (servers.length === 0 || this.iface === null) return;
+    // Reported before the DNS change, as OpenVPN does: the kill switch then lets DNS reach these
+    // resolvers only, and "connected" waits for that rule to be verified.
+    this.ctx.events.tunnelDns?.(servers);
     await this.dns.set(this.iface, { servers, searchDomains: [] });
   }
 
