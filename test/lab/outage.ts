@@ -116,6 +116,7 @@ export interface OutageFigures {
   sides: {
     kind: OutageSide['kind'];
     before: { ok: string[]; leaked: number; traffic: string | undefined };
+    /** Rounds started while the block lasted (the last may end after it lifted). */
     rounds: { ok: string[]; leaked: number }[];
     /** The first reconnecting state, ms into the block it arrived, the session's traffic then (null: it never turned). */
     turned: { state: TunnelState; atMs: number; traffic: string | undefined } | null;
@@ -142,18 +143,21 @@ export async function runOutage(sides: readonly OutageSide[], blockMs: number, r
       () => null,
     ),
   );
-  const rounds = await Promise.all(
+  const liftAt = blockedAt + blockMs;
+  const rounding = Promise.all(
     sides.map(async (s) => {
       const mine: { ok: string[]; leaked: number }[] = [];
-      while (Date.now() - blockedAt < blockMs) mine.push(await s.round());
+      while (Date.now() < liftAt) mine.push(await s.round());
       return mine;
     }),
   );
-  const turnedAt = await Promise.all(turned);
+  // Lifted on time; a round still under way finishes after it and is counted like the others.
+  await new Promise((r) => setTimeout(r, Math.max(0, liftAt - Date.now())));
   const during = sides.map((s, i) => statesSince(s, marks[i] ?? 0));
   const liftMarks = sides.map((s) => s.observer.events.length);
   const liftedAt = Date.now();
   await Promise.all(sides.map((s) => s.block(false)));
+  const turnedAt = await Promise.all(turned);
   const back = await Promise.all(
     sides.map((s, i) =>
       s.observer.waitForState(s.sessionId, 'connected', recoverMs, liftMarks[i] ?? 0).then(
@@ -162,6 +166,7 @@ export async function runOutage(sides: readonly OutageSide[], blockMs: number, r
       ),
     ),
   );
+  const rounds = await rounding;
   const after = await Promise.all(sides.map(async (s, i) => (back[i] === null ? null : { ...(await s.round()), traffic: (await sessionOf(s))?.traffic })));
   const totals = await Promise.all(sides.map((s) => s.leakedTotal()));
   return {
