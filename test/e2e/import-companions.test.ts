@@ -1,7 +1,8 @@
 /**
  * Importing a profile together with its certificate and key files, through the whole app (issue
  * 15), in English and then Japanese: the seed's client profile and its three files chosen together
- * are one review (with the placeholder-server advisory); the lab's openvpn-udp profile split into a
+ * are one review (with the placeholder-server advisory), and Connect on it fails within 3 s with
+ * the helper's server-not-found message (no TLS wait); the lab's openvpn-udp profile split into a
  * profile plus ca.crt, client.crt, client.key and ta.key is one review, saved and connected; four
  * files dropped together are one review too; a lone key gets one sentence and its text is never on
  * screen; a missing file is added with "Add the missing files…" and the review turns importable;
@@ -52,6 +53,15 @@ interface Words {
   nothingSaved: string;
   httpMessage: string;
   included: string;
+  connection: string;
+  connectNamed: (name: string) => string;
+  couldNotConnect: string;
+  /** The helper's server-not-found message for the seed's placeholder server. */
+  serverNotFound: string;
+  /** State words of a tunnel that got as far as the server (connected, TLS handshake): neither may appear. */
+  neverStates: string[];
+  /** The vague TLS reason the seed profile used to end with. */
+  tlsFailed: string;
 }
 
 const EN: Words = {
@@ -73,6 +83,12 @@ const EN: Words = {
   nothingSaved: 'Nothing is saved until you choose “Save profile”.',
   httpMessage: 'Only https:// addresses can be used: a profile downloaded over http:// could be changed on the way. Ask for the https:// address of the profile.',
   included: 'Files included in the profile: ca.crt, client.crt, client.key',
+  connection: 'Connection',
+  connectNamed: (name) => `Connect ${name}`,
+  couldNotConnect: 'Could not connect',
+  serverNotFound: 'The server name “vpn-server-ip” was not found. Check the server address in the profile (a placeholder such as “vpn-server-ip” must be replaced with the real server).',
+  neverStates: ['Connected', 'Setting up a secure connection…'],
+  tlsFailed: 'The secure connection with the server failed.',
 };
 
 const JA: Words = {
@@ -94,6 +110,12 @@ const JA: Words = {
   nothingSaved: '「保存（1 件）」を選ぶまで、何も保存されません。',
   httpMessage: '使えるのは https:// のアドレスだけです。http:// でダウンロードしたプロファイルは途中で書き換えられる恐れがあります。プロファイルの https:// のアドレスを確認してください。',
   included: 'プロファイルに取り込んだファイル：ca.crt, client.crt, client.key',
+  connection: '接続',
+  connectNamed: (name) => `${name} に接続`,
+  couldNotConnect: '接続できませんでした',
+  serverNotFound: 'サーバー名「vpn-server-ip」が見つかりません。プロファイルのサーバーアドレスを確認してください (「vpn-server-ip」のような仮の値は実際のサーバーに置き換える必要があります)。',
+  neverStates: ['接続済み', '安全な接続を確立しています…'],
+  tlsFailed: 'サーバーとの安全な接続に失敗しました。',
 };
 
 async function choose(page: Page, w: Words, files: ChosenFile[]): Promise<void> {
@@ -149,6 +171,45 @@ describe.skipIf(!canRun)('import with companion files (openvpn-udp lab) in the b
     await review.getByRole('button', { name: w.save }).click();
     await review.waitFor({ state: 'detached' });
     await page.getByRole('heading', { name, level: 1 }).waitFor();
+  }
+
+  /**
+   * The saved seed profile, selected and connected: its placeholder server fails at once with the
+   * helper's server-not-found message (the helper resolves names before starting openvpn), not
+   * after a TLS wait.
+   */
+  async function seedFailsFast(w: Words, lang: string, name: string): Promise<void> {
+    await page.getByRole('listbox').getByRole('option').filter({ hasText: name }).click();
+    await page.getByRole('heading', { name, level: 1 }).waitFor();
+    const region = page.getByRole('region', { name: w.connection });
+    // Every state the panel shows on its way to the error (words, then the whole text), so a passing "Connected" is caught too.
+    await page.evaluate(() => {
+      const seen: [string, string][] = [];
+      (window as unknown as { seenStates: [string, string][] }).seenStates = seen;
+      const panel = document.querySelector<HTMLElement>('section.connection');
+      if (!panel) throw new Error('no connection panel');
+      const record = () => seen.push([panel.querySelector('.state-words')?.textContent ?? '', panel.innerText]);
+      new MutationObserver(record).observe(panel, { subtree: true, childList: true, characterData: true });
+    });
+    const started = performance.now();
+    await page.getByRole('button', { name: w.connectNamed(name) }).click();
+    await region.locator('.state-words', { hasText: w.couldNotConnect }).waitFor({ timeout: 10_000 });
+    const note = region.locator('.error-note');
+    await note.filter({ hasText: w.serverNotFound }).waitFor({ timeout: 10_000 });
+    const elapsed = performance.now() - started;
+    console.log(`[${lang}] seed connect → server-not-found shown in ${Math.round(elapsed)} ms`);
+    expect(elapsed).toBeLessThan(3000);
+    // Said once, in words, with the helper's code one click away.
+    expect(await note.count()).toBe(1);
+    expect(await note.locator('p').first().textContent()).toBe(w.serverNotFound);
+    expect(await note.locator('code').textContent()).toBe('server-not-found');
+    const seen = await page.evaluate(() => (window as unknown as { seenStates: [string, string][] }).seenStates);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const [words, text] of seen) {
+      expect(w.neverStates).not.toContain(words);
+      expect(text).not.toContain(w.tlsFailed);
+    }
+    await shot(page, `companions-seed-not-found-${lang}`);
   }
 
   async function loneKey(w: Words, lang: string): Promise<void> {
@@ -216,6 +277,10 @@ describe.skipIf(!canRun)('import with companion files (openvpn-udp lab) in the b
   it('English: the seed profile and its three files chosen together are one review, saved', async () => {
     await page.getByRole('heading', { name: 'No profiles yet' }).waitFor();
     await seedTogether(EN, 'en', 'Seed client');
+  });
+
+  it("English: the saved seed profile's placeholder server fails at once: server name not found", async () => {
+    await seedFailsFast(EN, 'en', 'Seed client');
   });
 
   it('English: the lab profile with ca.crt, client.crt, client.key and ta.key chosen together is one review, saved, and connects', async () => {
@@ -295,5 +360,6 @@ describe.skipIf(!canRun)('import with companion files (openvpn-udp lab) in the b
     await loneKey(JA, 'ja');
     await addMissing(JA, 'ja');
     await seedTogether(JA, 'ja', 'シード');
+    await seedFailsFast(JA, 'ja', 'シード');
   });
 });
