@@ -272,7 +272,10 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     // The administrator's AutoConnectProfile comes before the user's choice.
     const managedAuto = connections.managed().policy.AutoConnectProfile;
     if (managedAuto) {
-      void connections.connect(provisionedProfileId(managedAuto));
+      const autoId = provisionedProfileId(managedAuto);
+      // Only a profile the helper provisioned (the personal store never holds one).
+      if (isProvisioned(autoId)) void connections.connect(autoId);
+      else console.warn(`tsunagu: AutoConnectProfile "${managedAuto}" names no provisioned profile; nothing connected at start`);
       return;
     }
     const id = settingsStore.get().connectOnLaunch;
