@@ -36,6 +36,7 @@ import {
   parsePushReply,
   parseRouteLog,
   releaseRoutes,
+  sameAddress,
   sameRoute,
   removeRoutes,
   type AddressRecord,
@@ -60,6 +61,16 @@ import {
 
 const MIN_STOP_GRACE_MS = 3_000;
 const KILL_WAIT_MS = 2_000;
+/** After openvpn exited, how long its stdout may take to reach its end (a child still holding it). */
+const STDOUT_DRAIN_MS = 1_000;
+type RouteSource = 'mgmt' | 'stdout';
+interface TrackedRoutes {
+  routes: RouteRecord[];
+  addresses: AddressRecord[];
+  /** The last add, for the "add failed" line that may follow it. */
+  lastAdd: { route: RouteRecord } | { address: AddressRecord } | null;
+}
+const emptyTracked = (): TrackedRoutes => ({ routes: [], addresses: [], lastAdd: null });
 const RESPAWN_MAX_S = 30;
 const TAIL_LINES = 20;
 
@@ -88,6 +99,8 @@ export class OpenVpnDriver implements Driver {
 
   private proc: OpenVpnProcess | null = null;
   private exited: Promise<unknown> = Promise.resolve();
+  /** Resolves once openvpn's stdout has been read to its end (it writes every log line there at once). */
+  private stdoutDone: Promise<unknown> = Promise.resolve();
   /** What openvpn runs: the canonical profile plus the helper's lines, re-read (args.ts). */
   private readonly config: { text: string } | { problem: string };
   /** How long openvpn gets to exit after it was told to stop, from its explicit-exit-notify count. */
@@ -131,7 +144,7 @@ export class OpenVpnDriver implements Driver {
   private routes: RouteRecord[] = [];
   private addresses: AddressRecord[] = [];
   /** What the last add line appended, dropped again if openvpn reports that add failed. */
-  private lastAdd: { route: RouteRecord } | { address: AddressRecord } | null = null;
+  private tracked: Record<RouteSource, TrackedRoutes> = { mgmt: emptyTracked(), stdout: emptyTracked() };
 
   private counterBase = { in: 0, out: 0 };
   private counterRaw = { in: 0, out: 0 };
@@ -261,6 +274,8 @@ export class OpenVpnDriver implements Driver {
     if (this.ctx.netns) this.message('info', 'openvpn.startedInNetns', { pid: proc.pid, netns: this.ctx.netns });
     else this.message('info', 'openvpn.started', { pid: proc.pid });
     this.collectOutput(proc.child);
+    const out = proc.child.stdout;
+    this.stdoutDone = out ? new Promise<void>((r) => out.once('close', () => r())) : Promise.resolve();
     this.exited = proc.exit;
     void proc.exit.then((exit) => {
       if (proc.failure) this.log('error', `openvpn: ${proc.failure}`);
@@ -290,6 +305,12 @@ export class OpenVpnDriver implements Driver {
           // Once the management connection is up, stdout repeats the >LOG lines: keep it quiet.
           if (always || !this.mgmtUp) this.log(level, line);
           if (!always && !this.mgmtUp && this.shownFromStdout.size < TAIL_LINES * 10) this.shownFromStdout.add(line);
+          // Route changes from stdout too: a SIGKILLed openvpn (route conflict) may have added
+          // routes whose >LOG lines it never got to send on the management socket.
+          if (!always) {
+            const route = parseRouteLog(line);
+            if (route) this.onRouteLog(route, 'stdout');
+          }
         }
       });
     };
@@ -366,6 +387,8 @@ export class OpenVpnDriver implements Driver {
         await this.waitExit(KILL_WAIT_MS);
       }
     }
+    // Its last route lines may still be in the pipe: read them before removing what it left.
+    if (await this.waitStdout(STDOUT_DRAIN_MS)) this.mergeTracked(true);
     await this.mgmt.close();
     await this.removeLeftRoutes();
     await this.dns.clear();
@@ -385,7 +408,21 @@ export class OpenVpnDriver implements Driver {
     }
     this.routes = [];
     this.addresses = [];
+    this.tracked = { mgmt: emptyTracked(), stdout: emptyTracked() };
     releaseRoutes(this.ctx.sessionId);
+  }
+
+  /** True once stdout reached its end within `ms`. */
+  private async waitStdout(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      this.stdoutDone.then(() => true),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    return done;
   }
 
   private async waitExit(ms: number): Promise<boolean> {
@@ -620,7 +657,7 @@ export class OpenVpnDriver implements Driver {
     const push = parsePushReply(text);
     if (push) this.onPushReply(push.options, push.more);
     const route = parseRouteLog(text);
-    if (route) this.onRouteLog(route);
+    if (route) this.onRouteLog(route, 'mgmt');
   }
 
   /** Pushed options arrive before openvpn applies them: the routes are checked right then. */
@@ -650,35 +687,51 @@ export class OpenVpnDriver implements Driver {
     return false;
   }
 
-  private onRouteLog(e: RouteLogEvent): void {
+  /**
+   * Route and address changes, tracked per stream with each stream's own order (a failed add is
+   * that stream's last add); the session's are the union until stdout reached its end, then
+   * stdout's alone (it has every line: openvpn writes it before acting).
+   */
+  private onRouteLog(e: RouteLogEvent, source: RouteSource): void {
+    const mine = this.tracked[source];
     switch (e.kind) {
       case 'route-added':
-        this.lastAdd = null;
-        if (this.routes.some((r) => sameRoute(r, e.route))) return;
-        this.routes.push(e.route);
-        this.lastAdd = { route: e.route };
+        mine.lastAdd = null;
+        if (mine.routes.some((r) => sameRoute(r, e.route))) return;
+        mine.routes.push(e.route);
+        mine.lastAdd = { route: e.route };
         break;
       case 'address-added':
-        this.lastAdd = null;
-        if (this.addresses.some((a) => a.address === e.address.address && a.dev === e.address.dev)) return;
-        this.addresses.push(e.address);
-        this.lastAdd = { address: e.address };
+        mine.lastAdd = null;
+        if (mine.addresses.some((a) => sameAddress(a, e.address))) return;
+        mine.addresses.push(e.address);
+        mine.lastAdd = { address: e.address };
         break;
       case 'route-deleted':
-        this.routes = this.routes.filter((r) => !sameRoute(r, e.route));
+        mine.routes = mine.routes.filter((r) => !sameRoute(r, e.route));
         break;
       case 'add-failed': {
         // Not added, so not ours: an existing route (another session's, the administrator's) stays.
-        const failed = this.lastAdd;
-        this.lastAdd = null;
+        const failed = mine.lastAdd;
+        mine.lastAdd = null;
         if (failed === null) return;
-        if ('route' in failed) this.routes = this.routes.filter((r) => r !== failed.route);
-        else this.addresses = this.addresses.filter((a) => a !== failed.address);
+        if ('route' in failed) mine.routes = mine.routes.filter((r) => r !== failed.route);
+        else mine.addresses = mine.addresses.filter((a) => a !== failed.address);
         break;
       }
     }
+    this.mergeTracked(false);
     claimRoutes(this.ctx.sessionId, this.routes, this.addresses);
     this.saveResidue();
+  }
+
+  /** this.routes / this.addresses from both streams (or stdout's alone once it is complete). */
+  private mergeTracked(stdoutComplete: boolean): void {
+    const { mgmt, stdout } = this.tracked;
+    const routes = stdoutComplete ? [...stdout.routes] : [...stdout.routes, ...mgmt.routes.filter((r) => !stdout.routes.some((o) => sameRoute(o, r)))];
+    const addresses = stdoutComplete ? [...stdout.addresses] : [...stdout.addresses, ...mgmt.addresses.filter((a) => !stdout.addresses.some((o) => sameAddress(o, a)))];
+    this.routes = routes;
+    this.addresses = addresses;
   }
 
   private onInfoMsg(text: string): void {

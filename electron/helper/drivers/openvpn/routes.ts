@@ -98,7 +98,7 @@ export function parsePushReply(line: string): { options: string[]; more: boolean
 export const sameRoute = (a: RouteRecord, b: RouteRecord): boolean =>
   a.family === b.family && a.dst === b.dst && a.gateway === b.gateway && a.table === b.table;
 
-const sameAddress = (a: AddressRecord, b: AddressRecord): boolean => a.family === b.family && a.address === b.address && a.dev === b.dev;
+export const sameAddress = (a: AddressRecord, b: AddressRecord): boolean => a.family === b.family && a.address === b.address && a.dev === b.dev;
 
 const IpRouteSchema = z.array(z.object({ dst: z.string(), gateway: z.string().optional(), dev: z.string().optional(), table: z.string().optional() }).loose());
 
