@@ -57,8 +57,14 @@ export const DEFAULT_IKEV2_TIMINGS: Ikev2Timings = { viciReadyMs: 5_000, command
 
 const ENDED = Symbol('ended');
 
-/** How long recover() gives the server to answer its rekey (charon retransmits at 1 s: a live server has answered long before). */
-const REKEY_ANSWER_MS = 1_000;
+/**
+ * recover()'s rekey is judged by charon's own exchange, not by a helper clock (a loaded machine
+ * delays answers and timers alike): rekeyed = the server holds the SA; this many retransmits of
+ * the request unanswered (1 s + 1.4 s with the helper's strongswan.conf) = it lost it.
+ */
+const REKEY_LOST_AFTER_RETRANSMITS = 2;
+/** Safety end of a rekey check with neither verdict (charon's own give-up, ~7 s, ends the SA before). */
+const REKEY_CHECK_MAX_MS = 30_000;
 
 class Ikev2Driver implements Driver {
   private readonly profile: Ikev2Profile;
@@ -85,6 +91,8 @@ class Ikev2Driver implements Driver {
   private plan: LoadPlan | null = null;
   /** Set while the SA is lost and the driver initiates again (reconnect.ts). */
   private reconnect: { reason: ReconnectReason; attempt: number; since: number; timer: NodeJS.Timeout | null; busy: boolean } | null = null;
+  /** recover()'s rekey under way: settled by charon's log (onCharonLine), the SA going down, or the end. */
+  private rekeyCheck: { settle: (verdict: 'alive' | 'lost' | 'ended') => void } | null = null;
 
   constructor(
     private readonly ctx: DriverContext<'ikev2'>,
@@ -558,6 +566,7 @@ class Ikev2Driver implements Driver {
     if (!e.sas.some((s) => s.name === CONN_NAME)) return;
     const f = this.attemptLog.failure;
     this.connected = false;
+    this.rekeyCheck?.settle('ended');
     const what = `${name}: the ${name === 'ike-updown' ? 'IKE_SA' : 'CHILD_SA'} went down`;
     if (!retryable(f?.code ?? null) || this.plan === null) {
       this.life.fail(f ? errorState(f.code, f.line) : errorState('ikev2-connection-lost', what));
@@ -602,25 +611,42 @@ class Ikev2Driver implements Driver {
       return;
     }
     this.log('info', `${cause}: the IKE_SA is established; rekeying it to check that the server still holds it`);
+    // Watched before asking: charon's lines about the exchange may come before its reply does.
+    const verdicts = this.rekeyVerdict();
     const rk = await vici.rekey({ ike: CONN_NAME });
     if (!rk.ok) {
+      this.rekeyCheck?.settle('ended');
       this.log('warn', `rekey: ${rk.error.errmsg}`);
       return;
     }
-    // Answered within a round trip or two, the old SA is replaced by a new one. Still the old one
-    // after that: the server does not know the SA (restarted meanwhile). charon would
-    // retransmit for 7 s more; initiating anew now is what gets the tunnel back quickly.
-    await new Promise((res) => setTimeout(res, REKEY_ANSWER_MS));
-    if (!this.life.active || !this.connected || this.reconnect) return;
-    const after = await vici.listSas({ ike: CONN_NAME });
-    if (!this.life.active || !this.connected || this.reconnect) return;
-    // A rekeyed IKE_SA is a new one (new unique id); the old one stays listed until answered.
-    const live = after.ok && after.value.some((s) => s.name === CONN_NAME && s.uniqueId !== sa.uniqueId && s.state === 'ESTABLISHED' && s.children.some((c) => c.state === 'INSTALLED'));
-    if (live) return;
-    this.log('warn', `${cause}: the rekey was not answered within ${REKEY_ANSWER_MS} ms; initiating again`);
+    const verdict = await verdicts;
+    if (verdict !== 'lost' || !this.life.active || !this.connected || this.reconnect) return;
+    this.log('warn', `${cause}: the rekey went unanswered after ${REKEY_LOST_AFTER_RETRANSMITS} retransmits (the server lost the SA); initiating again`);
     this.connected = false;
     await vici.terminate({ ike: CONN_NAME, timeout: 500, force: true }).catch(() => undefined);
+    // A DELETE or charon's give-up meanwhile has already started the reconnect with its own reason.
+    if (!this.life.active || this.reconnect) return;
     this.beginReconnect('no-reply');
+  }
+
+  /**
+   * Waits for charon's verdict on the rekey just asked for: the server answered (rekeyed), did not
+   * answer its retransmits (lost), or the SA/session ended first (a DELETE's reason then wins).
+   * charon would retransmit for ~7 s before giving up; the second retransmit is enough to know.
+   */
+  private rekeyVerdict(): Promise<'alive' | 'lost' | 'ended'> {
+    this.rekeyCheck?.settle('ended');
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => check.settle('ended'), REKEY_CHECK_MAX_MS);
+      const check = {
+        settle: (verdict: 'alive' | 'lost' | 'ended') => {
+          clearTimeout(timer);
+          if (this.rekeyCheck === check) this.rekeyCheck = null;
+          resolve(verdict);
+        },
+      };
+      this.rekeyCheck = check;
+    });
   }
 
   private beginReconnect(reason: ReconnectReason): void {
@@ -686,6 +712,12 @@ class Ikev2Driver implements Driver {
     }
     // Once connected, charon's own log is where a later failure's reason appears (DPD, DELETE).
     if (this.connected) this.attemptLog.observe(parsed);
+    const check = this.rekeyCheck;
+    if (check) {
+      if (new RegExp(`^IKE_SA ${CONN_NAME}\\[\\d+\\] rekeyed between `).test(parsed.msg)) check.settle('alive');
+      const rt = /^retransmit (\d+) of request with message ID \d+$/.exec(parsed.msg);
+      if (rt && Number(rt[1]) >= REKEY_LOST_AFTER_RETRANSMITS) check.settle('lost');
+    }
     this.log('debug', `charon: [${parsed.group}] ${parsed.msg}`);
   }
 
@@ -694,6 +726,7 @@ class Ikev2Driver implements Driver {
 
   private async tearDown(): Promise<void> {
     this.connected = false;
+    this.rekeyCheck?.settle('ended');
     if (this.reconnect?.timer) clearTimeout(this.reconnect.timer);
     this.reconnect = null;
     if (this.dnsSoon) clearImmediate(this.dnsSoon);
