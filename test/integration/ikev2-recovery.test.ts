@@ -73,7 +73,7 @@ describe.skipIf(!isRoot)('IKEv2 recovery (issue 13)', () => {
       states.push(e.state);
       for (const w of waiters) w();
     });
-    watch = new NetworkWatch({ netns: lab.clientNetns, onChange: (cause) => sessions.networkRestored(cause), log: () => undefined });
+    watch = new NetworkWatch({ netns: lab.clientNetns, onChange: (cause) => sessions.networkRestored(cause), log: (level, text) => mirror?.({ level, text }) });
     await watch.start();
     ({ sessionId } = await sessions.connect({ kind: 'ikev2', text: labText(lab.profile), name: 'recovery ikev2' }, {}, 0));
     await waitState((s) => s.status === 'connected', 15_000, 0);
