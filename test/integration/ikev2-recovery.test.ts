@@ -36,6 +36,26 @@ describe.skipIf(!isRoot)('IKEv2 recovery (issue 13)', () => {
   let sessionId = '';
   const states: TunnelState[] = [];
   const waiters = new Set<() => void>();
+  const logLines: string[] = [];
+
+  /** The first helper log line matching `re` from index `after` on. */
+  function waitLog(re: RegExp, timeoutMs: number, after: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = logLines.slice(after).find((l) => re.test(l));
+        if (hit === undefined) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(hit);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no log line ${String(re)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  }
 
   function waitState(pred: (s: TunnelState) => boolean, timeoutMs: number, after: number): Promise<TunnelState> {
     return new Promise((resolve, reject) => {
@@ -66,14 +86,19 @@ describe.skipIf(!isRoot)('IKEv2 recovery (issue 13)', () => {
     runDir = mkdtempSync(join(tmpdir(), 'tsunagu-ikev2-recovery-'));
     prepareRunDir(runDir);
     // The driver's log, printed when TSUNAGU_TEST_LOG is set (to read a failure's sequence).
-    const mirror = process.env.TSUNAGU_TEST_LOG ? (l: { level: string; text: string }) => console.log(`${new Date().toISOString()} ${l.level} ${l.text}`) : null;
+    const print = Boolean(process.env.TSUNAGU_TEST_LOG);
+    const mirror = (l: { level: string; text: string }) => {
+      logLines.push(l.text);
+      for (const w of waiters) w();
+      if (print) console.log(`${new Date().toISOString()} ${l.level} ${l.text}`);
+    };
     sessions = new SessionManager({ runDir, log: new HelperLog(2000, mirror), netns: lab.clientNetns });
     sessions.onEvent((e: HelperEvent) => {
       if (e.event !== 'state' || e.sessionId !== sessionId) return;
       states.push(e.state);
       for (const w of waiters) w();
     });
-    watch = new NetworkWatch({ netns: lab.clientNetns, onChange: (cause) => sessions.networkRestored(cause), log: (level, text) => mirror?.({ level, text }) });
+    watch = new NetworkWatch({ netns: lab.clientNetns, onChange: (cause) => sessions.networkRestored(cause), log: (level, text) => mirror({ level, text }) });
     await watch.start();
     ({ sessionId } = await sessions.connect({ kind: 'ikev2', text: labText(lab.profile), name: 'recovery ikev2' }, {}, 0));
     await waitState((s) => s.status === 'connected', 15_000, 0);
@@ -91,6 +116,7 @@ describe.skipIf(!isRoot)('IKEv2 recovery (issue 13)', () => {
     const pinger = startPinger(lab.clientNetns, lab.protectedHostIp);
     try {
       const m = states.length;
+      const l = logLines.length;
       await uplinkDown(lab);
       await new Promise((r) => setTimeout(r, 3_000));
       const restored = Date.now();
@@ -99,7 +125,8 @@ describe.skipIf(!isRoot)('IKEv2 recovery (issue 13)', () => {
       console.log(`IKEv2: uplink up → first ping ${pingMs} ms`);
       expect(pingMs).not.toBeNull();
       expect(pingMs ?? Infinity).toBeLessThanOrEqual(2_000);
-      // The rekey the watch asked for was answered: no error, the session is connected.
+      // The rekey the watch asked for was answered (so the next case starts from a quiet SA): no error, connected.
+      await waitLog(/network-restored: the server answered the rekey/, 10_000, l);
       expect(states.slice(m).some((s) => s.status === 'error')).toBe(false);
       expect(states.at(-1)?.status).toBe('connected');
     } finally {

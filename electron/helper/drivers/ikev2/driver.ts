@@ -620,6 +620,7 @@ class Ikev2Driver implements Driver {
       return;
     }
     const verdict = await verdicts;
+    if (verdict === 'alive') this.log('info', `${cause}: the server answered the rekey; it still holds the SA`);
     if (verdict !== 'lost' || !this.life.active || !this.connected || this.reconnect) return;
     this.log('warn', `${cause}: the rekey went unanswered after ${REKEY_LOST_AFTER_RETRANSMITS} retransmits (the server lost the SA); initiating again`);
     this.connected = false;
