@@ -1,7 +1,8 @@
 /**
  * The WireGuard driver: `wg-quick up` with the helper-written config (wg-quick falls back to the
- * userspace wireguard-go where the kernel has no module), then `wg show <if> dump` polled for the
- * first handshake, the counters and handshake freshness. On the way out the helper removes what
+ * userspace wireguard-go where the kernel has no module), then the interface polled for the first
+ * handshake, the counters and handshake freshness: wireguard-go's UAPI socket read directly (no
+ * process on the connect's critical path), `wg show <if> dump` for kernel WireGuard. On the way out the helper removes what
  * this session's `up` created with its own commands (system.ts removeTunnel), never `wg-quick
  * down`. WireGuard itself has no "connected" event: a tunnel counts as up once a peer has
  * completed a handshake.
@@ -17,7 +18,7 @@ import { wireGuardFwMark } from '../../firewall/intent.js';
 import type { Driver, DriverContext } from '../driver.js';
 import { DriverLifecycle, driverMessage } from '../lifecycle.js';
 import type { HelperMessageCode, HelperMessageParams } from '../../../../shared/i18n/helper-messages.js';
-import { DEFAULT_SILENCE_MS, dumpCounters, latestPeer, parseWgDump, trackReplies, WG_TIMERS, type ReplyTrack, type WgDump } from './dump.js';
+import { DEFAULT_SILENCE_MS, dumpCounters, latestPeer, parseWgDump, trackReplies, uapiToDump, WG_TIMERS, type ReplyTrack, type WgDump } from './dump.js';
 import { interfaceNameFor, MESSAGES, setupFailureMessage, type WireGuardErrorCode } from './names.js';
 import type { WireGuardResidue } from './residue.js';
 import {
@@ -34,6 +35,7 @@ import {
   resolvconfRecordName,
   runIn,
   serializedPerNetns,
+  uapiGet,
   wgEnv,
   type ProcIdentity,
   type RuleRecord,
@@ -360,7 +362,10 @@ class WireGuardDriver implements Driver {
   }
 
   private async pollOnce(): Promise<void> {
-    const r = await runIn(this.context.netns, 'wg', ['show', this.ifname, 'dump'], 5_000);
+    // wireguard-go answers on its socket directly (as `wg` would read it); kernel WireGuard through `wg`.
+    const uapi = await uapiGet(this.ifname);
+    const fromSocket = uapi === null ? null : uapiToDump(uapi);
+    const r = fromSocket !== null ? { code: 0, stdout: fromSocket, stderr: '' } : await runIn(this.context.netns, 'wg', ['show', this.ifname, 'dump'], 5_000);
     if (this.finished) return;
     // Only a definite 'gone' for every process ends the tunnel: /proc unreadable (e.g. EMFILE) is asked again next poll.
     if (this.processes.length > 0 && this.processes.every((p) => processState(p) === 'gone')) {

@@ -208,3 +208,45 @@ export function trackReplies(
   if (keyExpired && track.sentAt !== null && now - track.sentAt >= silenceMs) return { track, silentSince: track.sentAt };
   return { track, silentSince: null };
 }
+
+/** A 32-byte key as UAPI prints it (64 hex digits) in base64, as `wg show` prints it; null when not one. */
+function hexKey(hex: string | undefined): string | null {
+  return hex !== undefined && /^[0-9a-f]{64}$/.test(hex) ? Buffer.from(hex, 'hex').toString('base64') : null;
+}
+
+const ZERO_KEY = '0'.repeat(64);
+
+/**
+ * A userspace implementation's UAPI `get=1` answer (wireguard.com/xplatform) as the text of
+ * `wg show <if> dump`, for parseWgDump to check: what `wg show` itself would print from the same
+ * socket, without a process. The interface's own public key is not in the answer: `(none)`.
+ * Null for an answer that reports an error or does not end as the protocol says.
+ */
+export function uapiToDump(text: string): string | null {
+  if (!text.endsWith('\n\n')) return null;
+  const pairs = text.slice(0, -2).split('\n').map((l) => {
+    const at = l.indexOf('=');
+    return at < 0 ? ['', l] : [l.slice(0, at), l.slice(at + 1)];
+  });
+  if (pairs.at(-1)?.[0] !== 'errno' || pairs.at(-1)?.[1] !== '0') return null;
+  let iface = { priv: NONE, port: '0', mark: 'off' };
+  const peers: { pub: string; psk: string; endpoint: string; allowed: string[]; sec: string; rx: string; tx: string; keepalive: string }[] = [];
+  for (const [key, value] of pairs.slice(0, -1)) {
+    const peer = peers.at(-1);
+    if (key === 'public_key') peers.push({ pub: hexKey(value) ?? '', psk: NONE, endpoint: NONE, allowed: [], sec: '0', rx: '0', tx: '0', keepalive: 'off' });
+    else if (peer === undefined) {
+      if (key === 'private_key') iface = { ...iface, priv: hexKey(value) ?? '' };
+      else if (key === 'listen_port') iface = { ...iface, port: value ?? '' };
+      else if (key === 'fwmark') iface = { ...iface, mark: value === '0' ? 'off' : (value ?? '') };
+    } else if (key === 'preshared_key') peer.psk = value === ZERO_KEY ? NONE : (hexKey(value) ?? '');
+    else if (key === 'endpoint') peer.endpoint = value ?? '';
+    else if (key === 'allowed_ip') peer.allowed.push(value ?? '');
+    else if (key === 'last_handshake_time_sec') peer.sec = value ?? '';
+    else if (key === 'rx_bytes') peer.rx = value ?? '';
+    else if (key === 'tx_bytes') peer.tx = value ?? '';
+    else if (key === 'persistent_keepalive_interval') peer.keepalive = value === '0' ? 'off' : (value ?? '');
+  }
+  const lines = [[iface.priv, NONE, iface.port, iface.mark].join('\t')];
+  for (const p of peers) lines.push([p.pub, p.psk, p.endpoint, p.allowed.length > 0 ? p.allowed.join(',') : NONE, p.sec, p.rx, p.tx, p.keepalive].join('\t'));
+  return `${lines.join('\n')}\n`;
+}

@@ -4,6 +4,7 @@
  * teardown that both a normal stop and the crash-recovery cleanup use.
  */
 import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { basename, join } from 'node:path';
 import type { LogLine } from '../../../../shared/ipc/helper-protocol.js';
 import { inNetns, run, type RunResult } from '../../exec.js';
@@ -45,6 +46,45 @@ export function wgEnv(): NodeJS.ProcessEnv {
 export function runIn(netns: string | null, command: string, args: string[], timeoutMs = 10_000, env?: NodeJS.ProcessEnv): Promise<RunResult> {
   const [cmd, argv] = inNetns(netns, command, args);
   return run(cmd, argv, { timeoutMs, env: env ?? { ...process.env, LC_ALL: 'C' } });
+}
+
+/** Where a userspace WireGuard (wireguard-go) listens for its UAPI, as `wg` looks for it (/run is shared by every namespace). */
+export function uapiSocketPath(ifname: string): string {
+  return join('/var/run/wireguard', `${ifname}.sock`);
+}
+
+/** The most a UAPI `get` answer may hold (a few hundred bytes a peer). */
+const UAPI_MAX_BYTES = 1 << 20;
+
+/**
+ * `get=1` over the interface's UAPI socket: what `wg show` reads, without starting a process
+ * (`ip netns exec wg` costs milliseconds on the connect's critical path). Null when there is no
+ * socket (kernel WireGuard), or the answer is incomplete, too long or late: ask `wg` then.
+ */
+export function uapiGet(ifname: string, timeoutMs = 1_000): Promise<string | null> {
+  return new Promise((resolve) => {
+    let text = '';
+    let done = false;
+    const finish = (value: string | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(value);
+    };
+    const timer = setTimeout(() => finish(null), timeoutMs);
+    const socket = createConnection(uapiSocketPath(ifname));
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write('get=1\n\n'));
+    socket.on('data', (d: string) => {
+      text += d;
+      if (text.length > UAPI_MAX_BYTES) finish(null);
+      // The answer ends with its errno line and an empty line.
+      else if (/(^|\n)errno=-?\d+\n\n$/.test(text)) finish(text);
+    });
+    socket.on('error', () => finish(null));
+    socket.on('close', () => finish(null));
+  });
 }
 
 export function netnsExists(netns: string | null): boolean {
