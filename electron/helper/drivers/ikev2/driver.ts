@@ -92,7 +92,7 @@ class Ikev2Driver implements Driver {
   /** Set while the SA is lost and the driver initiates again (reconnect.ts). */
   private reconnect: { reason: ReconnectReason; attempt: number; since: number; timer: NodeJS.Timeout | null; busy: boolean } | null = null;
   /** recover()'s rekey under way: settled by charon's log (onCharonLine), the SA going down, or the end. */
-  private rekeyCheck: { settle: (verdict: 'alive' | 'lost' | 'ended') => void } | null = null;
+  private rekeyCheck: { rekeyed: boolean; settle: (verdict: 'alive' | 'lost' | 'ended') => void } | null = null;
 
   constructor(
     private readonly ctx: DriverContext<'ikev2'>,
@@ -640,6 +640,7 @@ class Ikev2Driver implements Driver {
     return new Promise((resolve) => {
       const timer = setTimeout(() => check.settle('ended'), REKEY_CHECK_MAX_MS);
       const check = {
+        rekeyed: false,
         settle: (verdict: 'alive' | 'lost' | 'ended') => {
           clearTimeout(timer);
           if (this.rekeyCheck === check) this.rekeyCheck = null;
@@ -715,7 +716,9 @@ class Ikev2Driver implements Driver {
     if (this.connected) this.attemptLog.observe(parsed);
     const check = this.rekeyCheck;
     if (check) {
-      if (new RegExp(`^IKE_SA ${CONN_NAME}\\[\\d+\\] rekeyed between `).test(parsed.msg)) check.settle('alive');
+      // The rekey is over once the old IKE_SA's DELETE is answered too (the server then holds only the new one).
+      if (new RegExp(`^IKE_SA ${CONN_NAME}\\[\\d+\\] rekeyed between `).test(parsed.msg)) check.rekeyed = true;
+      else if (check.rekeyed && parsed.msg === 'IKE_SA deleted') check.settle('alive');
       const rt = /^retransmit (\d+) of request with message ID \d+$/.exec(parsed.msg);
       if (rt && Number(rt[1]) >= REKEY_LOST_AFTER_RETRANSMITS) check.settle('lost');
     }
