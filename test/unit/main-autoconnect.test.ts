@@ -17,6 +17,7 @@ import { HelperRequestError, type HelperPayload } from '../../electron/main/help
 import { createAppServices, type AppServices } from '../../electron/main/services/app-services.js';
 import { provisionedProfileId, type HelperLink } from '../../electron/main/services/helper-connection.js';
 import { testKeychain } from '../support/keychain.js';
+import { waitFor } from '../support/wait.js';
 
 const UID = 1000;
 const work = mkdtempSync(join(tmpdir(), 'tsunagu-main-autoconnect-'));
@@ -99,16 +100,6 @@ class ScriptedHelper implements HelperLink {
 
   connects(): Array<HelperPayload<'connect'>> {
     return this.requests.filter((r) => r.type === 'connect').map((r) => r.payload as HelperPayload<'connect'>);
-  }
-}
-
-async function waitFor<T>(probe: () => T | null | undefined | false, what: string): Promise<T> {
-  const deadline = Date.now() + 2000;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

@@ -23,6 +23,7 @@ import { isAccepted, newProfileFrom } from '../../electron/main/services/profile
 import { ProfileStore } from '../../electron/main/services/profile-store.js';
 import { connectOptionsFrom, DEFAULT_SETTINGS, type FirewallOptions } from '../../electron/main/services/settings-store.js';
 import { testKeychain } from '../support/keychain.js';
+import { waitFor } from '../support/wait.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const FULL_WG = readFileSync(join(ROOT, 'test/fixtures/seed/wg-client.conf'), 'utf8');
@@ -115,16 +116,6 @@ function refusal(code: string): HelperRequestError {
 
 function session(id: string, overrides: Partial<SessionInfo> = {}): SessionInfo {
   return { id, kind: 'wireguard', name: 'Full', uid: UID, state: { status: 'connecting', phase: 'starting' }, startedAt: 1, fullTunnel: true, interfaceName: null, bytesIn: 0, bytesOut: 0, ...overrides };
-}
-
-async function waitFor<T>(probe: () => T | null | undefined | false, what: string): Promise<T> {
-  const deadline = Date.now() + 2000;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 let folders = 0;
