@@ -6,9 +6,7 @@
  * traffic then, and the time to connected again once the block lifted.
  */
 import { bundleCli } from '../build/bundle.js';
-import { down, up, type LabInstance } from '../test/lab/index.js';
-import { downLeakLab, upLeakLab, type LeakLab } from '../test/lab/leaks.js';
-import { openvpnOutageSide, runOutage, wireguardOutageSide, type OutageSide } from '../test/lab/outage.js';
+import { OutageRig, runOutage } from '../test/lab/outage.js';
 
 const BLOCK_MS = 30_000;
 
@@ -17,13 +15,10 @@ const pad = (s: string, n: number) => s.padEnd(n);
 export async function printOutageFigures(): Promise<void> {
   // The helper as it ships (bench/leaks.ts bundles it too; this keeps the function usable alone).
   await bundleCli();
-  let wg: LeakLab | undefined;
-  let ovpn: LabInstance | undefined;
-  const sides: OutageSide[] = [];
+  const rig = new OutageRig();
   try {
-    [wg, ovpn] = await Promise.all([upLeakLab(), up('openvpn-udp')]);
-    sides.push(...(await Promise.all([wireguardOutageSide(wg), openvpnOutageSide(ovpn)])));
-    const figures = await runOutage(sides, BLOCK_MS);
+    await rig.start();
+    const figures = await runOutage(rig.sides, BLOCK_MS);
     console.log(`\nThe server's UDP blocked for ${BLOCK_MS / 1000} s, kill switch on, both kinds at once (leaks counted on each lab's uplink watch):`);
     console.log(`${pad('tunnel', 12)}${pad('probe rounds', 14)}${pad('leaked during', 15)}${pad('leaked overall', 16)}${pad('reconnecting after', 20)}${pad('reason', 14)}${pad('traffic then', 14)}back after unblock`);
     for (const f of figures.sides) {
@@ -33,12 +28,6 @@ export async function printOutageFigures(): Promise<void> {
       );
     }
   } finally {
-    for (const s of sides) {
-      await s.block(false).catch(() => undefined);
-      s.observer.close();
-      await s.helper.stop();
-    }
-    if (wg) await downLeakLab(wg);
-    if (ovpn) await down(ovpn.id);
+    await rig.stop();
   }
 }

@@ -7,31 +7,16 @@
  * silence, the lab server's `keepalive 2 10`). The scenario is test/lab/outage.ts runOutage.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { down, up, type LabInstance } from '../lab/index.js';
-import { downLeakLab, upLeakLab, type LeakLab } from '../lab/leaks.js';
 import { ADDR } from '../lab/names.js';
-import { openvpnOutageSide, runOutage, wireguardOutageSide, type OutageSide } from '../lab/outage.js';
+import { OutageRig, runOutage } from '../lab/outage.js';
 
 const BLOCK_MS = 30_000;
 
-let wg: LeakLab | undefined;
-let ovpn: LabInstance | undefined;
-const sides: OutageSide[] = [];
+const rig = new OutageRig();
+const sides = rig.sides;
 
-beforeAll(async () => {
-  [wg, ovpn] = await Promise.all([upLeakLab(), up('openvpn-udp')]);
-  sides.push(...(await Promise.all([wireguardOutageSide(wg), openvpnOutageSide(ovpn)])));
-}, 90_000);
-
-afterAll(async () => {
-  for (const s of sides) {
-    await s.block(false).catch(() => undefined);
-    s.observer.close();
-    await s.helper.stop();
-  }
-  if (wg) await downLeakLab(wg);
-  if (ovpn) await down(ovpn.id);
-});
+beforeAll(() => rig.start(), 90_000);
+afterAll(() => rig.stop());
 
 describe("kill switch: the server's UDP blocked for 30 s (WireGuard and OpenVPN full tunnels at once)", () => {
   it('reconnecting with the real reason and traffic "blocked", zero leaked during and over the whole run; both back by themselves after the block', async () => {

@@ -6,7 +6,8 @@ import type { SessionInfo, TunnelState } from '../../shared/ipc/helper-protocol.
 import type { ProfileKind } from '../../shared/profiles/kinds.js';
 import { Observer, profileOf, startHelperProcess, type RunningHelperProcess } from '../integration/helper-harness.js';
 import { inNetns, run } from './exec.js';
-import { decoyProbes, hostProbes, leakedPackets, probeRound, tunnelDnsProbes, uplinkCounters, uplinkRound, watchUplink, type LeakLab, type ProbeResult } from './leaks.js';
+import { down, up } from './index.js';
+import { decoyProbes, downLeakLab, hostProbes, leakedPackets, probeRound, tunnelDnsProbes, uplinkCounters, uplinkRound, upLeakLab, watchUplink, type LeakLab, type ProbeResult } from './leaks.js';
 import { ADDR, instanceNames } from './names.js';
 import { blockServerUdp, unblockServerUdp } from './recovery.js';
 import type { LabInstance } from './state.js';
@@ -182,4 +183,30 @@ export async function runOutage(sides: readonly OutageSide[], blockMs: number, r
       leakedOverall: (totals[i] ?? 0) - (baseline[i] ?? 0),
     })),
   };
+}
+
+/**
+ * Both sides of the outage (a WireGuard full tunnel in the leak lab, an OpenVPN one in the standard
+ * lab, each with its own helper), for the test and for bench:leaks. `stop` takes down whatever
+ * `start` got to, also after a failed start.
+ */
+export class OutageRig {
+  private wg: LeakLab | undefined;
+  private ovpn: LabInstance | undefined;
+  readonly sides: OutageSide[] = [];
+
+  async start(): Promise<void> {
+    [this.wg, this.ovpn] = await Promise.all([upLeakLab(), up('openvpn-udp')]);
+    this.sides.push(...(await Promise.all([wireguardOutageSide(this.wg), openvpnOutageSide(this.ovpn)])));
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sides) {
+      await s.block(false).catch(() => undefined);
+      s.observer.close();
+      await s.helper.stop();
+    }
+    if (this.wg) await downLeakLab(this.wg);
+    if (this.ovpn) await down(this.ovpn.id);
+  }
 }
