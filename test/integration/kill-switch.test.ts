@@ -15,12 +15,17 @@ import { HelperRequestError } from '../../electron/main/helper-client.js';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
 import { down, up, type LabInstance } from '../lab/index.js';
 import {
+  counterDelta,
   decoyProbes,
   downLeakLab,
+  dropHandshakes,
   endpointProbe,
   hostProbes,
   lanProbes,
+  leakedPackets,
   LEAK_ADDR,
+  pingProbes,
+  probe,
   probeRound,
   tunnelDnsProbes,
   uplinkRound,
@@ -114,6 +119,52 @@ describe('kill switch through the helper (WireGuard full tunnel, v4-only, on a h
     expect(results.find((p) => p.name === 'tcp v6')?.ms).toBeLessThan(300);
     await disconnect(id);
     expect((await firewall()).mode).toBe('off');
+  });
+
+  it('connecting with the handshakes dropped at the server: "connecting" (no "connected" without a handshake), traffic "blocked", zero leaked, only marked packets to the endpoint; answered again → connected through the tunnel', async () => {
+    await dropHandshakes(lab, true);
+    let pending: string | null = null;
+    try {
+      const before = await leakedPackets(lab);
+      const from = observer.events.length;
+      const { sessionId: id } = await observer.client.request('connect', { profile: profile(), options: {} });
+      pending = id;
+      // wg-quick is up (its keepalive sent the first initiation): waiting for the server's answer.
+      await observer.waitFor((e): e is Extract<HelperEvent, { event: 'state' }> => e.event === 'state' && e.sessionId === id && e.state.status === 'connecting' && e.state.phase === 'handshake', 10_000, from);
+      expect(await firewall()).toMatchObject({ mode: 'tunnel', reason: 'kill-switch', sessionId: id, ownSession: true });
+      expect((await session(id))?.traffic).toBe('blocked');
+      // Bound to the uplink, an ordinary process's packet to the endpoint skips the tunnel's route: refused.
+      const unmarked = { name: 'endpoint unmarked bound', kind: 'udp' as const, host: LEAK_ADDR.vpn, port: LEAK_ADDR.wgPort, dev: lab.uplink };
+      // What the tunnel routes waits for a handshake that never comes (each probe's 0.8 s timeout):
+      // one probe per process, all at once, so the round ends before wireguard-go's next initiation.
+      const [sockets, pings] = await Promise.all([Promise.all([...all(), unmarked].map((p) => probe(lab, [p]))), pingProbes(lab)]);
+      const results = [...sockets.flat(), ...pings];
+      expect(answered(results)).toEqual([]);
+      expect(results.find((p) => p.name === unmarked.name)?.error).toMatch(/PermissionError/);
+      expect(await session(id)).toMatchObject({ state: { status: 'connecting' }, traffic: 'blocked' });
+      // wireguard-go retries its initiation every REKEY_TIMEOUT (5 s): the next one is answered.
+      const allowedAt = observer.events.length;
+      await dropHandshakes(lab, false);
+      await observer.waitForState(id, 'connected', 10_000, allowedAt);
+      // The ISP's count from before the connect until it was connected: only the endpoint's packets.
+      const seen = counterDelta(before, await leakedPackets(lab));
+      expect(seen.leak_total).toBe(0);
+      expect(seen.endpoint_other).toBe(0);
+      expect(seen.lan).toBe(0);
+      expect(seen.endpoint).toBeGreaterThan(0);
+      expect(observer.events.slice(from, allowedAt).some((e) => e.event === 'state' && e.sessionId === id && e.state.status === 'connected')).toBe(false);
+      expect((await session(id))?.traffic).toBe('tunnel');
+      const through = await probeRound(lab, [...decoyProbes(lab).filter((p) => p.name === 'tcp v4'), ...tunnelDnsProbes()]);
+      expect(answered(through.results)).toEqual(expect.arrayContaining(['icmp v4', 'tcp v4', 'tunnel dns-udp']));
+      expect(through.seen.leak_total).toBe(0);
+      await disconnect(id);
+      pending = null;
+      expect((await firewall()).mode).toBe('off');
+    } finally {
+      // The next case starts from an answering server and no session.
+      await dropHandshakes(lab, false);
+      if (pending !== null) await disconnect(pending).catch(() => undefined);
+    }
   });
 
   it('SIGKILL of wireguard-go: the session is no longer connected, the block stays (traffic "blocked"), zero leaked; Disconnect lifts it', async () => {
