@@ -144,7 +144,7 @@ export async function startHelper(options: HelperOptions): Promise<RunningHelper
     void provisioned.reload().then(() => server.announcePolicyChange());
   });
   policy.start();
-  const watch = options.networkWatch === false ? null : new NetworkWatch({ netns: options.netns, onChange: (cause) => sessions.networkRestored(cause), log: (level, text) => log.add(level, text) });
+  const watch = options.networkWatch === false ? null : new NetworkWatch({ netns: options.netns, onChange: (cause) => sessions.networkRestored(cause), onLost: () => sessions.networkLost(), log: (level, text) => log.add(level, text) });
   await watch?.start();
   let stopping: Promise<void> | null = null;
   return {

@@ -4,7 +4,9 @@
  * something changed; after a short debounce the watcher asks iproute2 for the uplink as it is now
  * (default routes and the addresses of their devices, JSON) and reports a transition:
  * offline → online ("network-restored"), or online with another route or address ("network-changed").
- * A resume from suspend shows as wall-clock time jumping past a timer ("resume").
+ * A resume from suspend shows as wall-clock time jumping past a timer ("resume"). Online → offline
+ * ("network-lost") goes to `onLost` instead: a tunnel whose packets now have no route sends nothing
+ * it could see go unanswered (WireGuard), so it learns it here.
  * Kernel quirk: a link set down drops its IPv4 routes without a netlink "Deleted" message, so the
  * watcher never trusts individual events, only the state it reads back.
  */
@@ -60,9 +62,10 @@ export function uplinkFrom(routes: readonly IpRoute[], links: readonly IpLink[])
   return { online: usable.length > 0, key: [...new Set(parts)].sort().join('; ') };
 }
 
-/** What a move from `prev` to `next` means for the tunnels (pure): a reason to reconnect, or null. */
-export function uplinkTransition(prev: Uplink | null, next: Uplink | null): 'network-restored' | 'network-changed' | null {
-  if (prev === null || next === null || !next.online) return null;
+/** What a move from `prev` to `next` means for the tunnels (pure): a reason to reconnect, the uplink gone, or null. */
+export function uplinkTransition(prev: Uplink | null, next: Uplink | null): 'network-restored' | 'network-changed' | 'network-lost' | null {
+  if (prev === null || next === null) return null;
+  if (!next.online) return prev.online ? 'network-lost' : null;
   if (!prev.online) return 'network-restored';
   return prev.key === next.key ? null : 'network-changed';
 }
@@ -71,6 +74,8 @@ export interface NetworkWatchOptions {
   /** The namespace whose network to watch (the one the tunnels run in), or null for the helper's. */
   netns: string | null;
   onChange(cause: string): void;
+  /** The uplink went away (online → offline): the tunnels' packets have no way out until it is back. */
+  onLost?(): void;
   log(level: LogLine['level'], text: string): void;
   /** Quiet time after the last netlink message before the state is read (a change is a burst). */
   debounceMs?: number;
@@ -178,7 +183,10 @@ export class NetworkWatch {
         if (this.stopped) return;
         const cause = uplinkTransition(this.uplink, next);
         if (next !== null) this.uplink = next;
-        if (cause !== null) {
+        if (cause === 'network-lost') {
+          this.options.log('info', 'network watch: network-lost (no default route with a carrier)');
+          this.options.onLost?.();
+        } else if (cause !== null) {
           this.options.log('info', `network watch: ${cause} (${next?.key ?? ''})`);
           this.options.onChange(cause);
         }

@@ -675,6 +675,11 @@ export class SessionManager {
     for (const s of this.sessions.values()) if (!s.stopping) void s.driver.recover?.(cause).catch((e: unknown) => this.options.log.message('warn', 'session.recoverFailed', { error: e instanceof Error ? e.message : String(e) }, s.info.id, s.info.uid));
   }
 
+  /** The uplink went away (network-watch.ts): drivers that cannot tell by themselves say so. */
+  networkLost(): void {
+    for (const s of this.sessions.values()) if (!s.stopping) s.driver.networkLost?.();
+  }
+
   /** Stops every session (helper shutdown). */
   async shutdown(): Promise<void> {
     for (const s of this.sessions.values()) s.explicitStop = true;

@@ -49,10 +49,15 @@ describe('network watch: what a change means (uplinkTransition)', () => {
   const offline = { online: false, key: '' };
   it('offline → online: network-restored', () => expect(uplinkTransition(offline, online)).toBe('network-restored'));
   it('online with another address or route: network-changed', () => expect(uplinkTransition(online, { online: true, key: 'b' })).toBe('network-changed'));
-  it('nothing new, going offline, or no verdict: nothing to do', () => {
+  it('online → offline: network-lost (the WireGuard driver says "No network connection" on it)', () => {
+    expect(uplinkTransition(online, offline)).toBe('network-lost');
+    expect(uplinkTransition({ online: true, key: 'b' }, { online: false, key: 'b' })).toBe('network-lost');
+  });
+  it('nothing new, still offline, or no verdict: nothing to do', () => {
     expect(uplinkTransition(online, { ...online })).toBeNull();
-    expect(uplinkTransition(online, offline)).toBeNull();
+    expect(uplinkTransition(offline, { ...offline })).toBeNull();
     expect(uplinkTransition(online, null)).toBeNull();
     expect(uplinkTransition(null, online)).toBeNull();
+    expect(uplinkTransition(null, offline)).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SILENCE_MS, KEEPALIVE_BYTES, trackReplies, type ReplyTrack } from '../../electron/helper/drivers/wireguard/dump.js';
+import { DEFAULT_SILENCE_MS, HANDSHAKE_RETRY, KEEPALIVE_BYTES, nextHandshakeAt, offlineVerdict, trackReplies, WG_TIMERS, type OfflineTrack, type ReplyTrack } from '../../electron/helper/drivers/wireguard/dump.js';
 
 const HANDSHAKE_INITIATION = 148;
 const PING_PACKET = 128;
@@ -77,5 +77,47 @@ describe('WireGuard: is the server still answering (trackReplies)', () => {
   it('a shorter threshold (tests) applies the same rule', () => {
     expect(run([[0, 10, 10], [1000, 10, 10 + 4 * PING_PACKET], [3000, 10, 10 + 8 * PING_PACKET]], null, 2000)).toBe(1000);
     expect(run([[0, 10, 10], [1000, 10, 10 + 4 * PING_PACKET], [2999, 10, 10 + 8 * PING_PACKET]], null, 2000)).toBeNull();
+  });
+});
+
+describe("WireGuard: the driver's own handshakes while the server does not answer (nextHandshakeAt)", () => {
+  it('the first of a spell at once, then every second for a minute, then at WireGuard\'s own REKEY_TIMEOUT', () => {
+    expect(HANDSHAKE_RETRY).toEqual({ everyMs: 1_000, forMs: 60_000 });
+    expect(nextHandshakeAt(null, 5_000)).toBe(5_000);
+    expect(nextHandshakeAt({ from: 5_000, last: 5_000 }, 5_100)).toBe(6_000);
+    expect(nextHandshakeAt({ from: 5_000, last: 64_000 }, 64_100)).toBe(65_000);
+    expect(nextHandshakeAt({ from: 5_000, last: 65_000 }, 65_100)).toBe(65_000 + WG_TIMERS.rekeyTimeout);
+  });
+
+  it('never sooner than `everyMs` after the last one (no busy loop), whatever the clock says', () => {
+    for (const last of [0, 1, 999, 30_000, 59_999, 60_000, 3_600_000]) {
+      const at = nextHandshakeAt({ from: 0, last }, last);
+      expect(at - last).toBeGreaterThanOrEqual(HANDSHAKE_RETRY.everyMs);
+      expect(at - last).toBeLessThanOrEqual(WG_TIMERS.rekeyTimeout);
+    }
+    expect(nextHandshakeAt({ from: 0, last: 0 }, 0, { everyMs: 250, forMs: 1_000 })).toBe(250);
+  });
+});
+
+describe('WireGuard: the uplink gone (offlineVerdict)', () => {
+  const lost: OfflineTrack = { since: 1_000, lostAt: 1_000, rx: 5_000, restoredAt: null };
+  it('no network while it is gone, however long: nothing can leave, so nothing goes unanswered', () => {
+    expect(offlineVerdict(lost, 5_000, 1_001, 20_000)).toBe('offline');
+    expect(offlineVerdict(lost, 5_000, 3_600_000, 20_000)).toBe('offline');
+  });
+
+  it('anything received after it went: connected again (the reply after it came back, or a server on a route that stayed)', () => {
+    expect(offlineVerdict(lost, 5_092, 2_000, 20_000)).toBe('answered');
+    expect(offlineVerdict({ ...lost, restoredAt: 10_000 }, 5_092, 10_050, 20_000)).toBe('answered');
+  });
+
+  it('no baseline yet (no reading since it went): still no network, bytes from before it do not count as a reply', () => {
+    expect(offlineVerdict({ ...lost, rx: null }, 9_999, 2_000, 20_000)).toBe('offline');
+  });
+
+  it('back, and the server silent for silenceMs after that: no longer "no network" but "no reply"', () => {
+    const back = { ...lost, restoredAt: 10_000 };
+    expect(offlineVerdict(back, 5_000, 29_999, 20_000)).toBe('offline');
+    expect(offlineVerdict(back, 5_000, 30_000, 20_000)).toBe('silent');
   });
 });

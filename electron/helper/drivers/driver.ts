@@ -106,6 +106,11 @@ export interface Driver {
    * next retry. Resolves once the reconnect has been started (not finished).
    */
   recover?(cause: string): Promise<void>;
+  /**
+   * The uplink went away (network-watch.ts `onLost`): for a tool that cannot notice by itself
+   * (WireGuard sends nothing without a route, so nothing goes unanswered), say so now.
+   */
+  networkLost?(): void;
 }
 
 /**

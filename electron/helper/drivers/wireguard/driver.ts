@@ -18,7 +18,21 @@ import { wireGuardFwMark } from '../../firewall/intent.js';
 import type { Driver, DriverContext } from '../driver.js';
 import { DriverLifecycle, driverMessage } from '../lifecycle.js';
 import type { HelperMessageCode, HelperMessageParams } from '../../../../shared/i18n/helper-messages.js';
-import { DEFAULT_SILENCE_MS, dumpCounters, latestPeer, parseWgDump, trackReplies, uapiToDump, WG_TIMERS, type ReplyTrack, type WgDump } from './dump.js';
+import {
+  DEFAULT_SILENCE_MS,
+  dumpCounters,
+  HANDSHAKE_RETRY,
+  latestPeer,
+  nextHandshakeAt,
+  offlineVerdict,
+  parseWgDump,
+  trackReplies,
+  uapiToDump,
+  WG_TIMERS,
+  type OfflineTrack,
+  type ReplyTrack,
+  type WgDump,
+} from './dump.js';
 import { interfaceNameFor, MESSAGES, setupFailureMessage, type WireGuardErrorCode } from './names.js';
 import type { WireGuardResidue } from './residue.js';
 import {
@@ -60,6 +74,10 @@ export interface WireGuardTimings {
   silenceMs: number;
   /** While silent, `attempt` goes up once per interval (WireGuard's REKEY_TIMEOUT handshake retry). */
   retryIntervalMs: number;
+  /** While the server does not answer, the driver's own handshakes (dump.ts HANDSHAKE_RETRY). */
+  handshakeRetry: { everyMs: number; forMs: number };
+  /** After each of them, poll at `initialPollMs` this long: a live server's response comes within a round trip. */
+  retryPollWindowMs: number;
   upTimeoutMs: number;
   /** wireguard-go exits 1.3–1.8 s after its interface is deleted; SIGKILL after this. */
   exitWaitMs: number;
@@ -72,6 +90,8 @@ export const DEFAULT_WIREGUARD_TIMINGS: WireGuardTimings = {
   connectedPollMs: 1_000,
   silenceMs: DEFAULT_SILENCE_MS,
   retryIntervalMs: WG_TIMERS.rekeyTimeout,
+  handshakeRetry: HANDSHAKE_RETRY,
+  retryPollWindowMs: 300,
   // Name resolution with WG_ENDPOINT_RESOLUTION_RETRIES=1 can take two resolver timeouts.
   upTimeoutMs: 45_000,
   exitWaitMs: 5_000,
@@ -81,6 +101,8 @@ type Phase = 'new' | 'starting' | 'running' | 'ending';
 
 /** The reconnecting state's words while handshakes go unanswered. */
 const NO_REPLY: Localized = { en: 'No reply from the server', ja: 'サーバーから応答がありません' };
+/** …and while the uplink is gone (network-watch.ts): nothing can leave, so nothing goes unanswered. */
+const NO_NETWORK: Localized = { en: 'No network connection', ja: 'ネットワークに接続されていません' };
 
 class WireGuardDriver implements Driver {
   private readonly timings: WireGuardTimings;
@@ -117,6 +139,17 @@ class WireGuardDriver implements Driver {
   private counterBase = { in: 0, out: 0 };
   private counterRaw = { in: 0, out: 0 };
   private recovering: Promise<void> | null = null;
+  /** Bumped when a re-add of the peers begins and ends: a dump not read wholly after one is dropped. */
+  private peersGeneration = 0;
+  private readding = false;
+  /** Received bytes (session total) when the current silence began: the server answers once they grow. */
+  private silentRx = 0;
+  /** The uplink gone (networkLost) until the server answers after it came back. */
+  private offline: OfflineTrack | null = null;
+  /** The driver's own handshakes in this unanswered spell (dump.ts nextHandshakeAt). */
+  private retry: { from: number; last: number } | null = null;
+  /** The endpoint of the latest handshake (a re-added peer shows none until its next). */
+  private endpoint: string | null = null;
   /** While connected, poll fast until then (recover() asked for a handshake). */
   private fastPollUntil = 0;
   private pollFailures = 0;
@@ -354,14 +387,23 @@ class WireGuardDriver implements Driver {
     while (!this.finished) {
       await this.pollOnce();
       if (this.finished) break;
+      if (this.retrying() && this.recovering === null && Date.now() >= nextHandshakeAt(this.retry, Date.now(), this.timings.handshakeRetry)) {
+        await this.startHandshake('no reply', this.timings.retryPollWindowMs);
+        continue;
+      }
       const now = Date.now();
       const fast = this.connected ? now < this.fastPollUntil : now - started < initialPollWindowMs;
       // While the server is silent, its first reply is looked for as often as for the first handshake.
-      await this.sleep(fast ? initialPollMs : this.connected && this.silentSince === null ? connectedPollMs : handshakePollMs);
+      let waitMs = fast ? initialPollMs : this.connected && this.silentSince === null && this.offline === null ? connectedPollMs : handshakePollMs;
+      // …and the next handshake of the driver's own starts on time.
+      if (this.retrying() && this.recovering === null) waitMs = Math.max(initialPollMs, Math.min(waitMs, nextHandshakeAt(this.retry, now, this.timings.handshakeRetry) - now));
+      await this.sleep(waitMs);
     }
   }
 
   private async pollOnce(): Promise<void> {
+    const askedAt = Date.now();
+    const generation = this.peersGeneration;
     // wireguard-go answers on its socket directly (as `wg` would read it); kernel WireGuard through `wg`.
     const uapi = await uapiGet(this.ifname);
     const fromSocket = uapi === null ? null : uapiToDump(uapi);
@@ -383,6 +425,8 @@ class WireGuardDriver implements Driver {
       return;
     }
     this.pollFailures = 0;
+    // Read while the peers were being re-added: its counters are neither the old peers' nor the new ones'.
+    if (this.readding || generation !== this.peersGeneration) return;
     const dump = parseWgDump(r.stdout);
     if (dump.errors.length > 0) this.message('debug', 'wireguard.dumpProblems', { problems: dump.errors.join('; ') });
     this.lastDump = dump;
@@ -391,7 +435,7 @@ class WireGuardDriver implements Driver {
     if (bytesIn < this.counterRaw.in || bytesOut < this.counterRaw.out) this.counterBase = { in: this.counterBase.in + this.counterRaw.in, out: this.counterBase.out + this.counterRaw.out };
     this.counterRaw = { in: bytesIn, out: bytesOut };
     this.context.events.counters(this.counterBase.in + bytesIn, this.counterBase.out + bytesOut);
-    this.trackHandshake(dump, this.counterBase.in + bytesIn, this.counterBase.out + bytesOut);
+    this.trackHandshake(dump, this.counterBase.in + bytesIn, this.counterBase.out + bytesOut, askedAt);
   }
 
   private connectedState(endpoint: string | null, now: number): TunnelState {
@@ -408,18 +452,31 @@ class WireGuardDriver implements Driver {
     return { status: 'reconnecting', reason: 'no-reply', attempt, message: NO_REPLY, since };
   }
 
-  private trackHandshake(dump: WgDump, rx: number, tx: number): void {
+  private noNetworkState(since: number): Extract<TunnelState, { status: 'reconnecting' }> {
+    return { status: 'reconnecting', reason: 'no-network', attempt: 1, message: NO_NETWORK, since };
+  }
+
+  /** In an unanswered spell the driver starts handshakes itself: silent, or the uplink back and no reply yet. */
+  private retrying(): boolean {
+    if (!this.connected || this.finished || this.phase !== 'running') return false;
+    return this.offline !== null ? this.offline.restoredAt !== null : this.silentSince !== null;
+  }
+
+  private trackHandshake(dump: WgDump, rx: number, tx: number, askedAt: number): void {
     const now = Date.now();
     const peer = latestPeer(dump);
-    if (peer === null) return;
-    const handshakeMs = peer.latestHandshake * 1000;
-    if (handshakeMs > this.lastHandshake) {
-      this.lastHandshake = handshakeMs;
-      this.context.events.handshake?.(handshakeMs);
+    if (peer !== null) {
+      const handshakeMs = peer.latestHandshake * 1000;
+      if (handshakeMs > this.lastHandshake) {
+        this.lastHandshake = handshakeMs;
+        this.context.events.handshake?.(handshakeMs);
+      }
+      if (peer.endpoint) this.endpoint = peer.endpoint;
     }
     if (!this.connected) {
+      if (peer === null) return;
       this.connected = true;
-      this.replies = trackReplies(null, { rx, tx, peers: dump.peers, latestHandshakeMs: handshakeMs }, now, this.timings.silenceMs).track;
+      this.replies = trackReplies(null, { rx, tx, peers: dump.peers, latestHandshakeMs: this.lastHandshake }, now, this.timings.silenceMs).track;
       this.life.clearConnectTimer();
       if (peer.endpoint) this.message('info', 'wireguard.firstHandshake', { endpoint: peer.endpoint, ms: now - this.startedAt });
       else this.message('info', 'wireguard.firstHandshakePeer', { ms: now - this.startedAt });
@@ -428,21 +485,62 @@ class WireGuardDriver implements Driver {
     }
     const verdict = trackReplies(this.replies, { rx, tx, peers: dump.peers, latestHandshakeMs: this.lastHandshake }, now, this.timings.silenceMs);
     this.replies = verdict.track;
-    if (verdict.silentSince === null) {
-      if (this.silentSince !== null) {
-        this.message('info', 'wireguard.answersAgain', { seconds: Math.round((now - this.silentSince) / 1000), attempts: this.attempt });
-        this.silentSince = null;
-        this.emit(this.connectedState(peer.endpoint, now));
-      }
-      return;
+    const off = this.offline;
+    if (off !== null) {
+      // A dump asked for before the uplink went says nothing about after; the first one after is the baseline.
+      if (askedAt < off.lostAt) return;
+      off.rx ??= rx;
+      const v = offlineVerdict(off, rx, now, this.timings.silenceMs);
+      if (v === 'offline') return this.emit(this.noNetworkState(off.since));
+      this.offline = null;
+      if (v === 'answered') return this.answered(now, off.since);
+      this.silentSince = off.since;
+      this.silentRx = rx;
+      this.message('warn', 'wireguard.silent', { seconds: Math.round((now - (off.restoredAt ?? now)) / 1000), age: Math.round((now - this.lastHandshake) / 1000) });
+      return this.emitNoReply(now);
     }
-    if (this.silentSince === null) {
+    if (this.silentSince !== null) {
+      if (rx > this.silentRx) return this.answered(now, this.silentSince);
+      return this.emitNoReply(now);
+    }
+    if (verdict.silentSince !== null) {
       this.silentSince = verdict.silentSince;
+      this.silentRx = rx;
       this.message('warn', 'wireguard.silent', { seconds: Math.round((now - verdict.silentSince) / 1000), age: Math.round((now - this.lastHandshake) / 1000) });
+      return this.emitNoReply(now);
     }
-    const state = this.noReplyState(now, this.silentSince);
+    this.retry = null;
+  }
+
+  private emitNoReply(now: number): void {
+    const state = this.noReplyState(now, this.silentSince ?? now);
     this.attempt = state.attempt;
     this.emit(state);
+  }
+
+  /** Something came in after a silence or while the uplink was gone: connected again. */
+  private answered(now: number, since: number): void {
+    this.message('info', 'wireguard.answersAgain', { seconds: Math.round((now - since) / 1000), attempts: this.attempt });
+    this.silentSince = null;
+    this.retry = null;
+    this.attempt = 0;
+    this.emit(this.connectedState(this.endpoint, now));
+  }
+
+  /**
+   * The uplink went away (network-watch.ts): with no route, WireGuard sends nothing, so nothing goes
+   * unanswered and trackReplies would say "connected" for as long as it lasts. Reconnecting
+   * "No network connection" at once (since the silence began, if the server was already silent);
+   * connected again once anything comes in (recover() starts a handshake when the uplink is back).
+   */
+  networkLost(): void {
+    if (!this.connected || this.finished || this.phase !== 'running' || this.offline !== null) return;
+    const now = Date.now();
+    this.offline = { since: this.silentSince ?? now, lostAt: now, rx: null, restoredAt: null };
+    this.retry = null;
+    this.log('info', 'network lost: no route out until it is back');
+    this.emit(this.noNetworkState(this.offline.since));
+    this.wake?.();
   }
 
   /**
@@ -454,19 +552,49 @@ class WireGuardDriver implements Driver {
    */
   recover(cause: string): Promise<void> {
     if (!this.connected || this.finished || this.phase !== 'running') return Promise.resolve();
-    const age = Date.now() - this.lastHandshake;
-    if (this.silentSince === null && age < WG_TIMERS.rekeyAfterTime) {
+    const now = Date.now();
+    // Back after networkLost: the first reply says connected, so one is asked for now.
+    if (this.offline !== null && cause !== 'resume') this.offline.restoredAt ??= now;
+    const age = now - this.lastHandshake;
+    if (this.silentSince === null && this.offline?.restoredAt == null && age < WG_TIMERS.rekeyAfterTime) {
       this.log('debug', `${cause}: keys ${Math.round(age / 1000)} s old, WireGuard resumes on its next packet`);
       return Promise.resolve();
     }
-    this.recovering ??= this.readdPeers(cause).finally(() => {
+    return this.startHandshake(cause, this.timings.initialPollWindowMs);
+  }
+
+  /** Re-adds the peers for a handshake now (one re-add at a time), counted in the unanswered spell. */
+  private startHandshake(cause: string, fastForMs: number): Promise<void> {
+    const now = Date.now();
+    this.retry = this.retry === null ? { from: now, last: now } : { from: this.retry.from, last: now };
+    // The first of a spell is news; the ones every second after it are not.
+    const level = this.retry.last === this.retry.from ? 'info' : 'debug';
+    this.recovering ??= this.readdPeers(cause, fastForMs, level).finally(() => {
       this.recovering = null;
     });
     return this.recovering;
   }
 
-  private async readdPeers(cause: string): Promise<void> {
+  private async readdPeers(cause: string, fastForMs: number, level: 'info' | 'debug'): Promise<void> {
     const started = Date.now();
+    // The peers' counters start from zero again: the old ones go into the base, dumps meanwhile are dropped.
+    const before = this.counterRaw;
+    this.readding = true;
+    this.peersGeneration++;
+    try {
+      await this.readdEach(cause);
+    } finally {
+      this.counterBase = { in: this.counterBase.in + before.in, out: this.counterBase.out + before.out };
+      this.counterRaw = { in: 0, out: 0 };
+      this.readding = false;
+      this.peersGeneration++;
+    }
+    this.log(level, `${cause}: peers re-added for a fresh handshake in ${Date.now() - started} ms`);
+    this.fastPollUntil = Date.now() + fastForMs;
+    this.wake?.();
+  }
+
+  private async readdEach(cause: string): Promise<void> {
     const known = new Map((this.lastDump?.peers ?? []).map((p) => [p.publicKey, p]));
     for (const [index, peer] of this.profile.peers.entries()) {
       if (this.finished) return;
@@ -489,9 +617,6 @@ class WireGuardDriver implements Driver {
         rmSync(pskPath, { force: true });
       }
     }
-    this.log('info', `${cause}: peers re-added for a fresh handshake in ${Date.now() - started} ms`);
-    this.fastPollUntil = Date.now() + this.timings.initialPollWindowMs;
-    this.wake?.();
   }
 }
 

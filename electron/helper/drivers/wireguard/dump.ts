@@ -250,3 +250,44 @@ export function uapiToDump(text: string): string | null {
   for (const p of peers) lines.push([p.pub, p.psk, p.endpoint, p.allowed.length > 0 ? p.allowed.join(',') : NONE, p.sec, p.rx, p.tx, p.keepalive].join('\t'));
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * While the server does not answer, the driver starts handshakes itself (driver.ts): WireGuard's
+ * own retry comes only every REKEY_TIMEOUT, so a server back up waits up to 5 s for the next one.
+ * `everyMs` apart for the first `forMs` of retrying, then at WireGuard's own REKEY_TIMEOUT, so a
+ * server gone for good costs no more than WireGuard's retries would.
+ */
+export const HANDSHAKE_RETRY = { everyMs: 1_000, forMs: 60_000 } as const;
+
+/**
+ * When the driver's next handshake is due (pure): at once for the first of an unanswered spell
+ * (`retry` null), else `everyMs` after the last one while the spell is younger than `forMs`, then
+ * REKEY_TIMEOUT after it. `retry.from` is the spell's first, `retry.last` its latest (Unix ms).
+ */
+export function nextHandshakeAt(retry: { from: number; last: number } | null, now: number, policy: { everyMs: number; forMs: number } = HANDSHAKE_RETRY): number {
+  if (retry === null) return now;
+  return retry.last + (retry.last - retry.from < policy.forMs ? policy.everyMs : WG_TIMERS.rekeyTimeout);
+}
+
+/**
+ * The uplink went away (network-watch.ts) at `lostAt`; `since` is when the tunnel stopped working
+ * (then, or the start of a silence before it). `rx`: received bytes in the first reading after
+ * `lostAt` (null until there is one); `restoredAt` once the uplink is back.
+ */
+export interface OfflineTrack {
+  since: number;
+  lostAt: number;
+  rx: number | null;
+  restoredAt: number | null;
+}
+
+/**
+ * What the tunnel is while (or just after) the uplink is gone (pure): `answered` once anything came
+ * in since it went (a server on a route that did not go, or the reply after it came back): connected
+ * again; `offline` while it is gone and for `silenceMs` after it is back; `silent` when the server
+ * has not answered that long after it is back (then "No reply from the server").
+ */
+export function offlineVerdict(track: OfflineTrack, rx: number, now: number, silenceMs: number): 'answered' | 'offline' | 'silent' {
+  if (track.rx !== null && rx > track.rx) return 'answered';
+  return track.restoredAt !== null && now - track.restoredAt >= silenceMs ? 'silent' : 'offline';
+}
