@@ -19,6 +19,12 @@ describe('reconnecting and WireGuard handshakes on screen (issue 14)', () => {
     expect(tunnelView({ status: 'reconnecting', reason: 'ping-restart', attempt: 1 })).toEqual({ tone: 'busy', label: 'state.reconnecting', attempt: 1, reason: 'reason.serverSilent' });
   });
 
+  it('WireGuard with the uplink gone: its own words, and a reason key in both languages', () => {
+    expect(tunnelView({ status: 'reconnecting', reason: 'no-network', attempt: 1 })).toEqual({ tone: 'busy', label: 'state.reconnecting', attempt: 1, reason: 'reason.noNetwork' });
+    expect(catalog.en.reason.noNetwork).toMatch(/network connection/);
+    expect(catalog.ja.reason.noNetwork).toMatch(/ネットワーク/);
+  });
+
   it('the latest handshake: none yet, seconds, then minutes', () => {
     expect(handshakeAge(null, 5000)).toEqual({ kind: 'never' });
     expect(handshakeAge(1000, 13_999)).toEqual({ kind: 'seconds', seconds: 12 });

@@ -29,6 +29,7 @@ const REASONS = {
   'server-pushed-connection-reset': 'reason.serverReset',
   'tls-error': 'reason.secureChannelFailed',
   'network-change': 'reason.networkChanged',
+  'no-network': 'reason.noNetwork',
   'credentials-cancelled': 'reason.signInCancelled',
   'helper stopped': 'reason.helperStopped',
 } as const;
