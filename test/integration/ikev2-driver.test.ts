@@ -18,35 +18,24 @@ import type { Ikev2Profile } from '../../shared/profiles/ikev2/model.js';
 import { readSwanctl } from '../../shared/profiles/ikev2/swanctl.js';
 import { writeIkev2 } from '../../shared/profiles/ikev2/writer.js';
 import { ADDR, down, fault, ikeResidue, IkeClient, ping, pingUntil, REFUSED_PROPOSALS, up, type LabInstance, type ScenarioName } from '../lab/index.js';
-import { charonPaths as labCharonPaths, swanctl as labSwanctl } from '../lab/ikev2.js';
+import { assignPoolDns } from '../lab/ikev2.js';
 
 const isRoot = process.getuid?.() === 0;
 
 type IkeScenario = Extract<ScenarioName, 'ikev2-psk' | 'ikev2-eap' | 'ikev2-cert' | 'ikev1-xauth'>;
 
-/** The DNS server the lab's pool assigns once assignDns has run. */
+/** The DNS server the lab's pool assigns once assignPoolDns has run. */
 const ASSIGNED_DNS = ADDR.dnsServer;
 
 const labs = new Map<IkeScenario, LabInstance>();
-
-/** The server's pool also assigns a DNS server (the lab's pools assign addresses only). */
-async function assignDns(inst: LabInstance): Promise<void> {
-  if (inst.server.kind !== 'ikev2') throw new Error('not an IKE lab');
-  const dir = inst.server.dir;
-  const conf = join(labCharonPaths(dir).swanctlDir, 'swanctl.conf');
-  const text = readFileSync(conf, 'utf8');
-  if (text.includes('dns =')) return;
-  writeFileSync(conf, text.replace(/(\n\s*)addrs = (\S+)\n/, `$1addrs = $2$1dns = ${ASSIGNED_DNS}\n`), { mode: 0o600 });
-  const r = await labSwanctl(dir, ['--load-pools'], true);
-  if (r.code !== 0) throw new Error(`could not reload the pool: ${r.stderr}${r.stdout}`);
-}
 
 async function lab(scenario: IkeScenario): Promise<LabInstance> {
   let inst = labs.get(scenario);
   if (!inst) {
     inst = await up(scenario);
     labs.set(scenario, inst);
-    await assignDns(inst);
+    // The server's pool also assigns a DNS server (the lab's pools assign addresses only).
+    await assignPoolDns(inst, [ASSIGNED_DNS]);
   }
   return inst;
 }

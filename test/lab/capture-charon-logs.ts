@@ -5,14 +5,14 @@
 // private file are the product's), the scenario's swanctl.conf or a variant with one failure knob
 // loaded by swanctl, then the control-log lines `swanctl --initiate` / `--terminate` print.
 // Traffic stays in the lab's namespaces (the dead remote and the unresolvable name go nowhere).
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CharonProcess, removeRoutingLeftovers } from '../../electron/helper/drivers/ikev2/charon.js';
 import { parseCapturedLine } from '../../electron/helper/drivers/ikev2/failures.js';
 import type { RunResult } from './exec.js';
 import { sleep } from './exec.js';
 import { makeUntrustedCa, writeIkeVariant, type IkeOverrides } from './ikev2-client.js';
-import { charonPaths, IKE_COMPANION_DIRS, IKE_CONNECTION, swanctl, type Ikev2Scenario } from './ikev2.js';
+import { assignPoolDns, charonPaths, IKE_COMPANION_DIRS, IKE_CONNECTION, swanctl, type Ikev2Scenario } from './ikev2.js';
 import { ADDR, assertRoot, down, REFUSED_PROPOSALS, up, type LabInstance } from './index.js';
 
 const DEFAULT_OUT = join(import.meta.dirname, '..', 'fixtures', 'ikev2', 'charon-logs');
@@ -68,17 +68,6 @@ const PLAN: { scenario: Ikev2Scenario; dns?: readonly string[]; captures: Captur
 function need<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new Error(`the scenario exports no ${what}`);
   return v;
-}
-
-/** Adds `dns = …` to the server's pool and reloads its pools. */
-async function assignPoolDns(inst: LabInstance, servers: readonly string[]): Promise<void> {
-  if (inst.server.kind !== 'ikev2') throw new Error(`${inst.scenario} has no IKE server`);
-  const conf = join(charonPaths(inst.server.dir).swanctlDir, 'swanctl.conf');
-  const text = readFileSync(conf, 'utf8');
-  const addrs = new RegExp(`^(\\s*)addrs = ${ADDR.ikePool.replace(/[./]/g, '\\$&')}$`, 'm');
-  if (!addrs.test(text)) throw new Error(`no pool "addrs = ${ADDR.ikePool}" in ${conf}`);
-  writeFileSync(conf, text.replace(addrs, (line, pad: string) => `${line}\n${pad}dns = ${servers.join(', ')}`), { mode: 0o600 });
-  await swanctl(inst.server.dir, ['--load-pools']);
 }
 
 /** The helper's charon in the client namespace, with `source` (a swanctl.conf and companions) loaded. */

@@ -39,6 +39,8 @@ export interface IkeOverrides {
   server?: string;
   /** A CA certificate file to use as ca.pem instead (e.g. makeUntrustedCa: the server's certificate is then not trusted). */
   ca?: string;
+  /** Networks to ask the server for instead (['0.0.0.0/0']: a full tunnel, once serveTunnelDns offers it). */
+  remoteTs?: string[];
 }
 
 /** A fresh self-signed CA that signed nothing the lab uses, in the instance directory (for `overrides.ca`). */

@@ -1,9 +1,9 @@
 // IKE scenarios (IKEv2, and IKEv1 with XAuth): strongSwan charon with kernel-libipsec (userspace ESP:
 // the kernel here has no ESP). Each scenario writes a client profile in swanctl.conf syntax, with
 // its certificates and keys as companion files beside it, as a user would get them from an admin.
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inNetns, isAlive, killAndWait, procStartTime, run, sleep, spawnDetached, type RunResult } from './exec.js';
+import { inNetns, isAlive, killAndWait, procStartTime, run, sleep, spawnDetached, waitUntil, type RunResult } from './exec.js';
 import { ADDR, instanceNames } from './names.js';
 import { makePki, randomSecret } from './pki.js';
 import type { BuildContext, BuildResult } from './scenario-types.js';
@@ -493,4 +493,78 @@ export async function dropIke(info: LabInfo): Promise<void> {
 export async function restoreIke(info: LabInfo): Promise<void> {
   const [cmd, args] = inNetns(instanceNames(info.id).serverNetns, 'nft', ['delete', 'table', 'inet', IKE_BLOCK_TABLE]);
   await run(cmd, args, { allowFail: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// DNS the server assigns (its pool's `dns`), answered inside; a decoy resolver outside the tunnel
+
+/** The server's swanctl.conf (the lab's scenarios write it once; the knobs below edit it). */
+function serverConfPath(info: LabInstance): { dir: string; conf: string } {
+  if (info.server.kind !== 'ikev2') throw new Error(`${info.scenario} has no IKE server`);
+  return { dir: info.server.dir, conf: join(charonPaths(info.server.dir).swanctlDir, 'swanctl.conf') };
+}
+
+/**
+ * The server's pool also hands out `servers` as DNS (INTERNAL_IP4_DNS: the scenarios' pools assign
+ * addresses only), its pools reloaded. Called again, it replaces the list.
+ */
+export async function assignPoolDns(info: LabInstance, servers: readonly string[] = [ADDR.dnsServer]): Promise<void> {
+  const { dir, conf } = serverConfPath(info);
+  const addrs = new RegExp(`^(\\s*)addrs = ${ADDR.ikePool.replace(/[./]/g, '\\$&')}$(?:\\n\\s*dns = .*$)?`, 'm');
+  const text = readFileSync(conf, 'utf8');
+  const m = addrs.exec(text);
+  if (!m) throw new Error(`no pool "addrs = ${ADDR.ikePool}" in ${conf}`);
+  const pad = m[1] ?? '';
+  writeFileSync(conf, text.replace(addrs, `${pad}addrs = ${ADDR.ikePool}\n${pad}dns = ${servers.join(', ')}`), { mode: 0o600 });
+  await swanctl(dir, ['--load-pools']);
+}
+
+/** The resolvers of serveTunnelDns, and what each answers for every A query (so an answer tells who gave it). */
+export const IKE_DNS = {
+  /** Assigned by the pool; answers in the protected namespace, so only through the tunnel. */
+  assigned: ADDR.dnsServer,
+  assignedAnswer: ADDR.protectedHost,
+  /** On the server's underlay address: outside the tunnel, as the local network's resolver would be. */
+  decoy: ADDR.serverUnderlay,
+  decoyAnswer: ADDR.deadRemote,
+} as const;
+
+export interface TunnelDnsLab {
+  /** The responders' output: "ready", then one "query <name>" line per query answered. */
+  logs: { assigned: string; decoy: string };
+}
+
+/**
+ * An IKE scenario's server assigns IKE_DNS.assigned (assignPoolDns) and offers every destination
+ * (`local_ts = 0.0.0.0/0`, so a client asking for `remote_ts = 0.0.0.0/0` gets a full tunnel; a
+ * split client is narrowed as before); test/lab/dns-responder.py answers UDP queries on the
+ * assigned address in the protected namespace and, as a decoy, on the server's underlay address.
+ * The responders run in the lab's namespaces: `down` ends them with the rest.
+ */
+export async function serveTunnelDns(inst: LabInstance): Promise<TunnelDnsLab> {
+  const { dir, conf } = serverConfPath(inst);
+  const inside = `local_ts = ${ADDR.insideNet}/${ADDR.insidePrefix}`;
+  const text = readFileSync(conf, 'utf8');
+  if (!text.includes(inside)) throw new Error(`no "${inside}" in ${conf}`);
+  writeFileSync(conf, text.replace(inside, 'local_ts = 0.0.0.0/0'), { mode: 0o600 });
+  await swanctl(dir, ['--load-conns']);
+  await assignPoolDns(inst, [IKE_DNS.assigned]);
+  const n = instanceNames(inst.id);
+  const responder = join(import.meta.dirname, 'dns-responder.py');
+  const start = async (netns: string, bind: string, answer: string, log: string): Promise<string> => {
+    const [cmd, args] = inNetns(netns, 'python3', ['-u', responder, bind, answer]);
+    spawnDetached(cmd, args, log);
+    await waitUntil(`the DNS responder on ${bind}`, () => existsSync(log) && readFileSync(log, 'utf8').startsWith('ready'), 10_000);
+    return log;
+  };
+  const [assigned, decoy] = await Promise.all([
+    start(n.protectedNetns, IKE_DNS.assigned, IKE_DNS.assignedAnswer, join(inst.dir, 'dns-assigned.log')),
+    start(n.serverNetns, IKE_DNS.decoy, IKE_DNS.decoyAnswer, join(inst.dir, 'dns-decoy.log')),
+  ]);
+  return { logs: { assigned, decoy } };
+}
+
+/** How many queries a responder of serveTunnelDns has answered. */
+export function answeredQueries(log: string): number {
+  return readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('query ')).length;
 }

@@ -24,10 +24,10 @@
  * once nothing is left.
  */
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import type { CredentialRequest, Credentials, Localized, LogLine } from '../../../../shared/ipc/helper-protocol.js';
 import type { Ikev2Profile } from '../../../../shared/profiles/ikev2/model.js';
 import { ikev2Routes, selectorPrefixes } from '../../../../shared/profiles/ikev2/routes.js';
+import { validDns } from '../../dns.js';
 import { waitForExit } from '../../exec.js';
 import type { Driver, DriverContext } from '../driver.js';
 import { connectTimeoutState, DriverLifecycle, driverMessage } from '../lifecycle.js';
@@ -516,13 +516,18 @@ class Ikev2Driver implements Driver {
     return true;
   }
 
-  /** The profile's DNS servers, else the ones the server assigned (from the log, else the private file). */
+  /**
+   * The profile's DNS servers, else the ones the server assigned (its INTERNAL_IP4/6_DNS
+   * attributes: from the resolve plugin's log lines, else its private file), checked as what
+   * dns.ts applies (plain addresses, at most MAX_DNS_SERVERS): the firewall pins exactly these.
+   */
   private async applyDns(): Promise<void> {
     let servers = this.profile.dnsServers.length > 0 ? this.profile.dnsServers : this.attemptLog.dns;
     if (servers.length === 0) servers = readAssignedDns(charonPaths(this.ctx.workDir).dns);
+    servers = validDns(servers, []).servers;
     if (servers.length === 0 || this.iface === null) return;
     // Reported before the DNS change, as OpenVPN does: the kill switch then lets DNS reach these
-    // resolvers only, and "connected" waits for that rule to be verified.
+    // resolvers only, through the tunnel, and "connected" waits for that rule to be verified.
     this.ctx.events.tunnelDns?.(servers);
     await this.dns.set(this.iface, { servers, searchDomains: [] });
   }
@@ -791,12 +796,12 @@ export function readAssignedDns(path: string): string[] {
   } catch {
     return [];
   }
-  const out: string[] = [];
+  const found: string[] = [];
   for (const line of text.split('\n')) {
     const m = /^nameserver\s+(\S+)/.exec(line);
-    if (m?.[1] && isIP(m[1]) !== 0 && !out.includes(m[1])) out.push(m[1]);
+    if (m?.[1]) found.push(m[1]);
   }
-  return out.slice(0, 8);
+  return validDns(found, []).servers;
 }
 
 export function createIkev2Driver(context: DriverContext<'ikev2'>, timings: Partial<Ikev2Timings> = {}): Driver {

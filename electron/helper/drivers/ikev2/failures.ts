@@ -13,6 +13,7 @@
  * charon.ts), the virtual IP, and the CHILD_SA's traffic selectors.
  */
 import { isIP } from 'node:net';
+import { isDnsServer, MAX_DNS_SERVERS } from '../../dns.js';
 import type { Localized } from '../../../../shared/ipc/helper-protocol.js';
 import type { ErrorState } from '../lifecycle.js';
 
@@ -166,8 +167,10 @@ export class CharonLog {
     const { msg } = line;
     const hit = classifyLine(msg);
     if (hit && (this.best === null || hit.rank > this.best.rank)) this.best = { ...hit, msg };
+    // The server's INTERNAL_IP4/6_DNS attributes, as the resolve plugin logs them: hostile input,
+    // so only plain addresses (no zone, nothing else), at most what the helper's DNS code takes.
     const dns = /^installing DNS server (\S+) (?:to|via) /.exec(msg);
-    if (dns?.[1] && isIP(dns[1]) !== 0 && !this.dns.includes(dns[1])) this.dns.push(dns[1]);
+    if (dns?.[1] && isDnsServer(dns[1]) && !this.dns.includes(dns[1]) && this.dns.length < MAX_DNS_SERVERS) this.dns.push(dns[1]);
     const removed = /^removing DNS server (\S+) (?:from|via) /.exec(msg);
     if (removed?.[1]) {
       const i = this.dns.indexOf(removed[1]);
