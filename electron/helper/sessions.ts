@@ -38,10 +38,9 @@ import { disconnectDenial, personalProfileDenial, serverDenial } from './policy/
 import type { ProvisionedProfile } from './policy/provisioned.js';
 import { discardLaunch, newLaunch, StandbyPool, type Launch } from './standby.js';
 import type { FirewallController } from './firewall/controller.js';
-import { pinnedText, profileEndpoints, resolveServers, type Resolver } from './firewall/endpoints.js';
+import { hostsToResolve, killSwitchRefusal, pinnedText, profileEndpoints, resolveServers, type Resolver } from './firewall/endpoints.js';
 import { wireGuardFwMark, type Endpoint } from './firewall/intent.js';
 import { interfaceNameFor } from './drivers/wireguard/names.js';
-import { serverHosts } from '../../shared/policy/servers-of.js';
 
 export type ConnectOptions = z.infer<typeof connectOptions>;
 
@@ -288,7 +287,7 @@ export class SessionManager {
    * DNS outside the tunnel. Also checks the kill switch options against the profile.
    */
   private async pinServers(inspected: InspectOk, profile: { kind: ProfileKind; name: string }, options: ConnectOptions, uid: number): Promise<{ pinned: InspectOk; killSwitch: KillSwitchPlan }> {
-    const resolved = await resolveServers(serverHosts(inspected.profile), this.options.resolver);
+    const resolved = await resolveServers(hostsToResolve(inspected.profile), this.options.resolver);
     const full = isFullTunnel(profileRoutes(inspected.profile));
     // An OpenVPN server may still push a default route; the other kinds route only what the profile says.
     if (options.killSwitch === true && !full && inspected.kind !== 'openvpn' && !this.options.firewall?.lockdownActive()) {
@@ -304,10 +303,13 @@ export class SessionManager {
       dnsServers: inspected.profile.kind === 'wireguard' ? inspected.profile.interface.dns.servers : [],
       tunnelAddresses: inspected.profile.kind === 'wireguard' ? inspected.profile.interface.addresses.map((a) => a.replace(/\/\d+$/, '')) : [],
     };
+    // A proxy the kill switch cannot guard (on this computer, SOCKS for UDP): refused whenever a table may hold the session.
+    const refusal = killSwitchRefusal(inspected.profile, resolved);
+    if (refusal && (options.killSwitch === true || this.guardWanted(killSwitch, full) !== null)) throw refusal;
     const text = pinnedText(inspected.profile, resolved);
     if (text === null) return { pinned: inspected, killSwitch };
     const again = await this.inspect({ kind: inspected.kind, text, name: profile.name }, uid);
-    const pinnedHosts = serverHosts(again.profile);
+    const pinnedHosts = hostsToResolve(again.profile).map((n) => n.host);
     if (again.kind !== inspected.kind || pinnedHosts.some((h) => ![...resolved.values()].some((a) => a.includes(h)))) {
       throw new HelperFailure('profile-refused', { en: 'The helper refused this profile.', ja: 'ヘルパーはこのプロファイルを拒否しました。' }, `the profile pinned to its servers' addresses reads differently: ${pinnedHosts.join(', ')}`);
     }

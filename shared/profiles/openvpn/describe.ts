@@ -9,10 +9,31 @@ import type {
 
 const DEFAULT_PORT = 1194;
 
+/**
+ * The proxy a connection goes through (`http-proxy`, `socks-proxy`, or `http-proxy-override` for
+ * every TCP one). openvpn connects to the proxy, not to the remote: an HTTP proxy and a SOCKS
+ * proxy's TCP CONNECT get the remote's name as written (openvpn does not resolve it); for UDP
+ * through SOCKS openvpn resolves the remote itself and sends to the relay the proxy names.
+ */
+export interface OpenVpnProxy {
+  type: 'http' | 'socks';
+  host: string;
+  /** 0 when the port is not a number (openvpn then fails to reach it). */
+  port: number;
+}
+
+/** One connection openvpn may try: its remote and the proxy in front of it, if any. */
+export interface OpenVpnConnection {
+  remote: OpenVpnRemote;
+  proxy: OpenVpnProxy | null;
+}
+
 /** Connection settings that `<connection>` blocks inherit from the top level above them. */
 interface ConnectionDefaults {
   proto: string;
   port: number;
+  httpProxy: OpenVpnProxy | null;
+  socksProxy: OpenVpnProxy | null;
 }
 
 export function transportOf(proto: string): Transport {
@@ -28,11 +49,15 @@ function parsePort(text: string | undefined, fallback: number): number {
 function applyConnectionSetting(d: OpenVpnDirective, ce: ConnectionDefaults): void {
   if (d.name === 'proto' && d.args[0]) ce.proto = d.args[0];
   if ((d.name === 'port' || d.name === 'rport') && d.args[0]) ce.port = parsePort(d.args[0], ce.port);
+  if (d.name === 'http-proxy' && d.args[0]) ce.httpProxy = { type: 'http', host: d.args[0], port: parsePort(d.args[1], 0) };
+  // openvpn's default SOCKS port.
+  if (d.name === 'socks-proxy' && d.args[0]) ce.socksProxy = { type: 'socks', host: d.args[0], port: parsePort(d.args[1] ?? '1080', 0) };
 }
 
-function remoteOf(d: OpenVpnDirective, ce: ConnectionDefaults): OpenVpnRemote {
+function connectionOf(d: OpenVpnDirective, ce: ConnectionDefaults): OpenVpnConnection {
   const proto = d.args[2] ?? ce.proto;
-  return { host: d.args[0] ?? '', port: parsePort(d.args[1], ce.port), proto, transport: transportOf(proto) };
+  // Both at once: openvpn refuses to start ("--http-proxy can not be used together with --socks-proxy").
+  return { remote: { host: d.args[0] ?? '', port: parsePort(d.args[1], ce.port), proto, transport: transportOf(proto) }, proxy: ce.httpProxy ?? ce.socksProxy };
 }
 
 /**
@@ -41,8 +66,13 @@ function remoteOf(d: OpenVpnDirective, ce: ConnectionDefaults): OpenVpnRemote {
  * while top-level remotes take the port/proto in force at the end of the file.
  */
 export function effectiveRemotes(directives: OpenVpnDirective[]): { remotes: OpenVpnRemote[]; usesConnectionBlocks: boolean } {
-  const ce: ConnectionDefaults = { proto: 'udp', port: DEFAULT_PORT };
-  const fromBlocks: OpenVpnRemote[] = [];
+  const { connections, usesConnectionBlocks } = connectionsAsWritten(directives);
+  return { remotes: connections.map((c) => c.remote), usesConnectionBlocks };
+}
+
+function connectionsAsWritten(directives: OpenVpnDirective[]): { connections: OpenVpnConnection[]; usesConnectionBlocks: boolean } {
+  const ce: ConnectionDefaults = { proto: 'udp', port: DEFAULT_PORT, httpProxy: null, socksProxy: null };
+  const fromBlocks: OpenVpnConnection[] = [];
   const topLevel: OpenVpnDirective[] = [];
   let usesConnectionBlocks = false;
   for (const d of directives) {
@@ -50,15 +80,29 @@ export function effectiveRemotes(directives: OpenVpnDirective[]): { remotes: Ope
       usesConnectionBlocks = true;
       const local = { ...ce };
       for (const inner of d.block) applyConnectionSetting(inner, local);
-      for (const inner of d.block) if (inner.name === 'remote') fromBlocks.push(remoteOf(inner, local));
+      for (const inner of d.block) if (inner.name === 'remote') fromBlocks.push(connectionOf(inner, local));
     } else if (d.name === 'remote') {
       topLevel.push(d);
     } else {
       applyConnectionSetting(d, ce);
     }
   }
-  if (usesConnectionBlocks) return { remotes: fromBlocks, usesConnectionBlocks };
-  return { remotes: topLevel.map((d) => remoteOf(d, ce)), usesConnectionBlocks };
+  if (usesConnectionBlocks) return { connections: fromBlocks, usesConnectionBlocks };
+  return { connections: topLevel.map((d) => connectionOf(d, ce)), usesConnectionBlocks };
+}
+
+/**
+ * The connections openvpn will try, each with the proxy it goes through. `http-proxy-override
+ * HOST PORT` (a top-level option) replaces the proxy of every TCP connection and, when there is
+ * one, disables every UDP one (openvpn's options_postprocess_http_proxy_override); with no TCP
+ * connection it is ignored.
+ */
+export function effectiveConnections(directives: OpenVpnDirective[]): OpenVpnConnection[] {
+  const { connections } = connectionsAsWritten(directives);
+  const override = directives.filter((d) => d.name === 'http-proxy-override' && d.args[0]).at(-1);
+  if (!override || !connections.some((c) => c.remote.transport === 'tcp')) return connections;
+  const proxy: OpenVpnProxy = { type: 'http', host: override.args[0] ?? '', port: parsePort(override.args[1], 0) };
+  return connections.filter((c) => c.remote.transport === 'tcp').map((c) => ({ ...c, proxy }));
 }
 
 /** Directives grouped by name, in order: one pass instead of a scan per question. */
