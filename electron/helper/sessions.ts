@@ -41,6 +41,7 @@ import type { FirewallController } from './firewall/controller.js';
 import { hostsToResolve, killSwitchRefusal, pinnedText, profileEndpoints, resolveServers, type Resolver } from './firewall/endpoints.js';
 import { wireGuardFwMark, type Endpoint } from './firewall/intent.js';
 import { interfaceNameFor } from './drivers/wireguard/names.js';
+import { deviceNameFor } from './drivers/openvpn/device.js';
 
 export type ConnectOptions = z.infer<typeof connectOptions>;
 
@@ -339,8 +340,9 @@ export class SessionManager {
       // WireGuard marks with its interface's own mark (firewall/intent.ts wireGuardFwMark).
       endpoints: info.kind === 'wireguard' ? killSwitch.endpoints.map((e) => ({ ...e, mark: wireGuardFwMark(interfaceNameFor(info.id)) })) : killSwitch.endpoints,
       dnsServers: killSwitch.dnsServers,
-      // WireGuard's interface is the helper's to name: allowed from the first apply, so "connected" needs no second one.
-      interfaceName: info.kind === 'wireguard' ? interfaceNameFor(info.id) : null,
+      // WireGuard's interface and OpenVPN's tun/tap device are the helper's to name: allowed from
+      // the first apply, so "connected" needs no second one (IKEv2's comes from charon when it is up).
+      interfaceName: info.kind === 'wireguard' ? interfaceNameFor(info.id) : info.kind === 'openvpn' ? deviceNameFor(info.id) : null,
       tunnelAddresses: killSwitch.tunnelAddresses,
       strandOnDrop: how === 'kill-switch',
     });
@@ -528,7 +530,13 @@ export class SessionManager {
         if (state.status === 'connected') {
           if (session.guarding && !(await session.guarding)) return;
           if (session.stopping) return;
-          const r = await firewall.update(session.info.id, { interfaceName: session.driver.interfaceName(), connected: true, localIp: state.localIp });
+          // Waits for what lets the tunnel carry traffic: its interface (a change only where the
+          // helper did not name it, IKEv2) and every change queued before (OpenVPN's pushed DNS).
+          // Not for the tunnel address a server assigned (OpenVPN, IKEv2): it only feeds a drop
+          // rule (rules.ts, packets for that address arriving outside the tunnel), allows
+          // nothing, and goes in by onState's update right after "connected", off its critical
+          // path. WireGuard's addresses are in the first apply already.
+          const r = await firewall.interfaceUp(session.info.id, session.driver.interfaceName());
           if (!r.ok) {
             this.onState(session, { status: 'error', code: r.error.code, message: r.error.message, detail: truncate(r.error.detail, MAX_ERROR_DETAIL_CHARS) });
             return;

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FirewallStatus, HelperEvent, SessionInfo } from '../../shared/ipc/helper-protocol.js';
+import type { FirewallStatus, HelperEvent, LogLine, SessionInfo } from '../../shared/ipc/helper-protocol.js';
 import { readKernelTable } from '../../electron/helper/firewall/apply.js';
 import { HelperRequestError } from '../../electron/main/helper-client.js';
 import { inspectProfile } from '../../shared/profiles/inspect.js';
@@ -254,6 +254,19 @@ describe('hostile kill switch options', () => {
 });
 
 /**
+ * The helper's "kill switch: … applied" lines of one connect (its events from index `from`, the
+ * observer subscribed with logs): those before the session's "connected" line, and the index of
+ * the first event after it.
+ */
+function appliesAround(o: Observer, sessionId: string, from: number): { before: LogLine[]; after: number } {
+  const events = o.events.slice(from);
+  const at = events.findIndex((e) => e.event === 'log' && e.line.sessionId === sessionId && e.line.code === 'session.connected');
+  if (at < 0) throw new Error(`no 'connected' line for ${sessionId}`);
+  const before = events.slice(0, at).flatMap((e) => (e.event === 'log' && /^kill switch: .* applied in /.test(e.line.text) ? [e.line] : []));
+  return { before, after: from + at + 1 };
+}
+
+/**
  * The other kinds on the standard lab (test/lab/topology.ts): the server namespace is the client's
  * next hop, so the uplink is watched there; only the tunnel's own packets to the server's port are
  * expected. Probes go to the server's underlay address on other ports (not routed into the tunnel)
@@ -292,6 +305,8 @@ describe.each([
     await watchUplink(std.serverNetns, instanceNames(std.id).underlayServer, [expected]);
     h = await startHelperProcess(std.clientNetns);
     o = await Observer.open(h.socketPath);
+    // The helper's log lines too: its "kill switch: … applied" lines count the applies of a connect.
+    await o.client.request('subscribe', { logs: true });
   }, 60_000);
   afterAll(async () => {
     o.close();
@@ -312,6 +327,18 @@ describe.each([
     expect(seen.leak_total).toBe(0);
     expect(seen.expected).toBeGreaterThan(0);
     if (scenario === 'openvpn-dns') {
+      // The helper named the tun device: the first apply already allows it. The pushed DNS is the
+      // one more change "connected" waits for (it narrows DNS to the pushed resolver; made while
+      // the driver sets that resolver up); the address the server assigned follows after it.
+      const { before, after } = appliesAround(o, sessionId, from);
+      expect(before.map((l) => l.text), JSON.stringify(before)).toEqual([
+        expect.stringMatching(new RegExp(`^kill switch: tunnel over tso[a-z2-7]{8} to udp ${ADDR.serverUnderlay}:${ADDR.ovpnPort} applied in`)),
+        expect.stringMatching(new RegExp(`^kill switch: tunnel over tso[a-z2-7]{8} to .*; DNS ${ADDR.dnsServer} applied in`)),
+      ]);
+      expect((await o.client.request('list', {})).sessions.find((x) => x.id === sessionId)?.interfaceName).toMatch(/^tso[a-z2-7]{8}$/);
+      const connectedAt = o.events.flatMap((e) => (e.event === 'log' && e.line.sessionId === sessionId && e.line.code === 'session.connected' ? [e.line.at] : []))[0] ?? 0;
+      console.log(`openvpn guarded connect: ${before.map((l) => `${/applied in (.*)$/.exec(l.text)?.[1] ?? ''} (${connectedAt - l.at} ms before connected)`).join('; ')}`);
+      await o.waitFor((e): e is Extract<HelperEvent, { event: 'log' }> => e.event === 'log' && /; tunnel addresses \S+ applied in/.test(e.line.text), 5_000, after);
       // The pushed resolver (dhcp-option DNS) is the only one reachable, through the tunnel: a query
       // to it reaches the server side (nothing listens there: refused by that host), one to another
       // address through the tunnel is rejected by the kill switch; nothing leaks meanwhile.

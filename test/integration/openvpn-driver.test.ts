@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupOpenVpnResidue, createOpenVpnDriver, prelaunchOpenVpn } from '../../electron/helper/drivers/openvpn/index.js';
 import { parseOpenVpnResidue } from '../../electron/helper/drivers/openvpn/residue.js';
+import { DEVICE_NAME_RE } from '../../electron/helper/drivers/openvpn/device.js';
 import { cleanupPredecessor } from '../../electron/helper/cleanup.js';
 import { OpenVpnProcess } from '../../electron/helper/drivers/openvpn/process.js';
 import { HelperLog } from '../../electron/helper/log.js';
@@ -188,7 +189,8 @@ async function fullCycle(scenario: ScenarioName, opts: StartOptions = {}): Promi
   const connected = await h.waitState(isConnected, 15_000);
   console.log(`${scenario}: spawn → connected ${h.states.find((s) => isConnected(s.state))?.at} ms`);
   expect(connected).toMatchObject({ status: 'connected', remote: '198.18.1.1:1194' });
-  expect(h.driver.interfaceName()).toMatch(scenario === 'openvpn-tap' ? /^tap\d+$/ : /^tun\d+$/);
+  // The helper names the device (drivers/openvpn/device.ts); tun or tap as the profile says.
+  expect(h.driver.interfaceName()).toMatch(DEVICE_NAME_RE);
   expect(await pingUntil(inst.clientNetns, inst.protectedHostIp, 5_000)).toBe(true);
   const before = { ...h.counters };
   expect(await ping(inst.clientNetns, inst.protectedHostIp, { count: 3, waitS: 2 })).toBe(true);

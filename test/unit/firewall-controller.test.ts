@@ -158,6 +158,31 @@ describe.skipIf(!isRoot)('firewall controller', () => {
     expect((await second).ok).toBe(false);
     expect(c.trafficOf('alice00000004')).toBe('unprotected');
   });
+  it("interface named up front, address assigned by the server (OpenVPN): 'connected' (interfaceUp) waits only for the first apply; the address follows in one apply after it", async () => {
+    const { c, applied } = rig();
+    await c.start();
+    const before = applied.length;
+    await c.guard({ ...session('alice00000006', ALICE), interfaceName: 'tsoabcdefgh' });
+    expect(applied).toHaveLength(before + 1);
+    expect(applied.at(-1)).toMatchObject({ mode: 'tunnel', tunnelInterfaces: ['tsoabcdefgh'], tunnelAddresses: [] });
+    expect(await c.interfaceUp('alice00000006', 'tsoabcdefgh')).toEqual({ ok: true, value: null });
+    expect(applied).toHaveLength(before + 1);
+    expect(c.trafficOf('alice00000006')).toBe('blocked');
+    await c.update('alice00000006', { interfaceName: 'tsoabcdefgh', connected: true, localIp: '10.8.0.6' });
+    expect(applied).toHaveLength(before + 2);
+    expect(applied.at(-1)).toMatchObject({ tunnelInterfaces: ['tsoabcdefgh'], tunnelAddresses: ['10.8.0.6'] });
+    expect(c.trafficOf('alice00000006')).toBe('tunnel');
+    // Reconnecting (the address leaves the table), then up again: interfaceUp applies nothing, its state stays.
+    await c.update('alice00000006', { interfaceName: 'tsoabcdefgh', connected: false, localIp: null });
+    const count = applied.length;
+    expect(await c.interfaceUp('alice00000006', 'tsoabcdefgh')).toEqual({ ok: true, value: null });
+    expect(applied).toHaveLength(count);
+    expect(c.trafficOf('alice00000006')).toBe('blocked');
+    // A kind whose interface comes from its tool (IKEv2): interfaceUp is the apply that allows it.
+    expect(await c.interfaceUp('alice00000006', 'ipsec7')).toEqual({ ok: true, value: null });
+    expect(applied.at(-1)).toMatchObject({ tunnelInterfaces: ['ipsec7'] });
+    expect(await c.interfaceUp('nobody', 'tun9')).toEqual({ ok: true, value: null });
+  });
   it("OpenVPN's pushed DNS (setDns): DNS is narrowed to the valid addresses it names, hostile entries are left out, and 'connected' waits for that apply", async () => {
     const { c, applied } = rig();
     await c.start();

@@ -220,6 +220,18 @@ export class FirewallController {
     return (same ? this.settled() : this.sync()).then((r) => (r.ok && !this.guards.has(sessionId) ? { ok: false, error: NOT_GUARDED } : r));
   }
 
+  /**
+   * The interface a guarded session's driver has up, before it reports "connected": resolves once
+   * the rules that let the tunnel carry traffic are verified (a change only where the helper did
+   * not name the interface up front, IKEv2), with every change queued before it (OpenVPN's pushed
+   * DNS). Its state and address are left as they are: onState's update sets them right after.
+   */
+  interfaceUp(sessionId: string, interfaceName: string | null): Promise<Result<null>> {
+    const g = this.guards.get(sessionId);
+    if (!g) return Promise.resolve({ ok: true, value: null });
+    return this.update(sessionId, { interfaceName, connected: g.connected, localIp: null });
+  }
+
   /** Resolves once every change queued so far is in the kernel; an error when the last one is not. */
   private settled(): Promise<Result<null>> {
     const key = JSON.stringify(this.intent());
@@ -388,5 +400,8 @@ export class FirewallController {
 function describeIntent(intent: FirewallIntent): string {
   if (intent.mode !== 'tunnel') return `${intent.mode}${intent.mode !== 'off' && intent.allowLan ? ' (LAN allowed)' : ''}`;
   const endpoints = intent.endpoints.map((e) => (e.protocol === 'esp' ? `esp ${e.address}` : `${e.protocol} ${addressFamily(e.address) === 'ip6' ? `[${e.address}]` : e.address}:${e.port}`));
-  return `tunnel over ${intent.tunnelInterfaces.join(', ') || '(interface not yet up)'} to ${endpoints.join(', ') || 'no endpoint'}${intent.allowLan ? ' (LAN allowed)' : ''}`;
+  // The resolvers and the tunnel's addresses too: which change an apply was for shows in the log.
+  const dns = intent.dnsServers.length > 0 ? `; DNS ${intent.dnsServers.join(', ')}` : '';
+  const own = intent.tunnelAddresses.length > 0 ? `; tunnel addresses ${intent.tunnelAddresses.join(', ')}` : '';
+  return `tunnel over ${intent.tunnelInterfaces.join(', ') || '(interface not yet up)'} to ${endpoints.join(', ') || 'no endpoint'}${intent.allowLan ? ' (LAN allowed)' : ''}${dns}${own}`;
 }

@@ -141,7 +141,7 @@ function rootSafetyItems(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, n
   }
 
   // A fixed name (tun0, myvpn) could be one another session or the system already uses, and the
-  // helper cleans up by name; plain tun/tap lets the kernel pick a free one.
+  // helper cleans up by name; plain tun/tap, and the helper gives the device a name of the session's own.
   const devices = profile.directives.filter((d) => d.name === 'dev' && d.args[0] !== 'tun' && d.args[0] !== 'tap');
   const namedDevice = devices[0];
   if (namedDevice) {
@@ -154,8 +154,8 @@ function rootSafetyItems(profile: OpenVpnProfile, lines: Map<OpenVpnDirective, n
         line,
         message: t(`Line ${line}: the fixed device name '${namedDevice.args[0]}' is replaced by '${kind}'.`,
           `${line} 行目: 固定のデバイス名 '${namedDevice.args[0]}' を '${kind}' に置き換えます。`),
-        explanation: t('The system then picks a free name for the tunnel, so this connection never takes a name another connection or the system is using. Nothing else changes.',
-          'トンネルには空いている名前がシステムによって選ばれるため、他の接続やシステムが使っている名前を奪うことはありません。ほかには何も変わりません。'),
+        explanation: t('Tsunagu then gives the tunnel a name of this connection’s own, so it never takes a name another connection or the system is using. Nothing else changes.',
+          'トンネルには Tsunagu がこの接続専用の名前を付けるため、他の接続やシステムが使っている名前を奪うことはありません。ほかには何も変わりません。'),
         fix: { automatic: true, description: t(`Use 'dev ${kind}'.`, `'dev ${kind}' を使います。`) },
       },
       apply: (ds) => ds.map((d) => (devices.includes(d) ? { ...d, args: [kind] } : d)),

@@ -50,7 +50,7 @@ export const OPENVPN_REVIEW: DirectiveReview[] = [
     names: ['dev'],
     risk: 'Creates the tun/tap device; a fixed name could be one another session or the system uses, and the helper cleans up by name.',
     verdict: 'normalised',
-    note: 'a fixed name becomes plain `tun`/`tap` (automatic fix OVPN_DEVICE_NAME_DROPPED), so the kernel picks a free name',
+    note: 'a fixed name becomes plain `tun`/`tap` (automatic fix OVPN_DEVICE_NAME_DROPPED), then the helper names the device for the session (`tso` + 8 characters, electron/helper/drivers/openvpn/device.ts)',
     test: { file: POLICY_TEST, name: 'replaces a fixed device name by tun/tap, so no profile claims a name in use elsewhere' },
   },
   {

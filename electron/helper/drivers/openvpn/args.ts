@@ -10,6 +10,7 @@
 import type { OpenVpnDirective } from '../../../../shared/profiles/openvpn/model.js';
 import { firstDifference, rereadOpenVpn } from '../../../../shared/profiles/openvpn/reread.js';
 import { TSUNAGU_FWMARK } from '../../firewall/intent.js';
+import type { TunnelDevice } from './device.js';
 
 export const GUI_VERSION = 'tsunagu 0.1';
 
@@ -96,6 +97,16 @@ export interface RouteGuard {
   guardRoutes: boolean;
 }
 
+/** How the helper runs this session's openvpn: the route guard, and the device it names (device.ts). */
+export interface RunOptions extends RouteGuard {
+  /**
+   * `dev NAME` + `dev-type tun|tap` after the profile (the last `dev` wins in openvpn): the kill
+   * switch allows NAME before openvpn opens it. In the config rather than on the command line,
+   * which must not depend on the profile (openvpn is launched while it is inspected, process.ts).
+   */
+  device?: TunnelDevice;
+}
+
 function filteredPushes(g: RouteGuard): readonly string[] {
   return g.guardRoutes ? [...FILTERED_PUSHES, ...GUARD_FILTERED_PUSHES] : FILTERED_PUSHES;
 }
@@ -137,8 +148,9 @@ export function exitNotifySeconds(p: ProfileFacts): number {
  * The helper's own lines after the profile's directives (so pushed options still win where they
  * are not filtered). Plain tokens only: written as `name args…` with no quoting.
  */
-export function helperDirectives(p: ProfileFacts, g: RouteGuard = { guardRoutes: false }): OpenVpnDirective[] {
-  const lines: OpenVpnDirective[] = filteredPushes(g).map((name) => ({ name: 'pull-filter', args: ['ignore', name] }));
+export function helperDirectives(p: ProfileFacts, g: RunOptions = { guardRoutes: false }): OpenVpnDirective[] {
+  const lines: OpenVpnDirective[] = g.device ? [{ name: 'dev', args: [g.device.name] }, { name: 'dev-type', args: [g.device.type] }] : [];
+  lines.push(...filteredPushes(g).map((name) => ({ name: 'pull-filter', args: ['ignore', name] })));
   // After the profile: its own route-delay (one value, the last wins) cannot shorten the guard.
   if (g.guardRoutes) lines.push({ name: 'route-delay', args: [String(GUARD_ROUTE_DELAY_S)] });
   // Without any ping setting a UDP tunnel never notices that the server went away. Pushed
@@ -161,7 +173,7 @@ export function runConfig(canonical: string, extra: readonly OpenVpnDirective[])
  * engine's reader): refused unless openvpn would see exactly the inspected directives followed by
  * exactly the helper's lines. Returns the text, or why it must not run.
  */
-export function checkedRunConfig(canonical: string, p: ProfileFacts, g: RouteGuard = { guardRoutes: false }): { text: string } | { problem: string } {
+export function checkedRunConfig(canonical: string, p: ProfileFacts, g: RunOptions = { guardRoutes: false }): { text: string } | { problem: string } {
   const shadow = shadowingPullFilter(p.directives, g);
   if (shadow !== null) return { problem: `the profile's 'pull-filter accept ${shadow}' would let the server push options the helper filters` };
   const extra = helperDirectives(p, g);

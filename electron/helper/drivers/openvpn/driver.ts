@@ -23,6 +23,7 @@ import type { HelperMessageCode, HelperMessageParams } from '../../../../shared/
 import { profileRoutes } from '../../../../shared/profiles/inspect.js';
 import { pushedRoutes } from '../../../../shared/profiles/routes.js';
 import { checkedRunConfig, exitNotifySeconds, type ProfileFacts } from './args.js';
+import { tunnelDeviceFor, type TunnelDevice } from './device.js';
 import { PromptBroker, type NeedNotice } from './credentials.js';
 import { dnsFromEnv, mergeDns, type DnsSettings } from './dns-env.js';
 import { ManagementServer } from './management-server.js';
@@ -81,13 +82,14 @@ type RunConfig = ReturnType<typeof checkedRunConfig>;
  * cached inspection brings the very same directives and canonical text, for which the config and
  * its re-read cannot differ. Any other text, transport or route guard is checked again.
  */
-const runConfigs = new WeakMap<ProfileFacts['directives'], { canonical: string; udpOnly: boolean; guardRoutes: boolean; config: RunConfig }>();
+const runConfigs = new WeakMap<ProfileFacts['directives'], { canonical: string; udpOnly: boolean; guardRoutes: boolean; device: string; config: RunConfig }>();
 
-function checkedConfig(canonical: string, facts: ProfileFacts, guardRoutes: boolean): RunConfig {
+function checkedConfig(canonical: string, facts: ProfileFacts, guardRoutes: boolean, device: TunnelDevice): RunConfig {
   const known = runConfigs.get(facts.directives);
-  if (known && known.canonical === canonical && known.udpOnly === facts.udpOnly && known.guardRoutes === guardRoutes) return known.config;
-  const config = checkedRunConfig(canonical, facts, { guardRoutes });
-  runConfigs.set(facts.directives, { canonical, udpOnly: facts.udpOnly, guardRoutes, config });
+  const key = `${device.name}/${device.type}`;
+  if (known && known.canonical === canonical && known.udpOnly === facts.udpOnly && known.guardRoutes === guardRoutes && known.device === key) return known.config;
+  const config = checkedRunConfig(canonical, facts, { guardRoutes, device });
+  runConfigs.set(facts.directives, { canonical, udpOnly: facts.udpOnly, guardRoutes, device: key, config });
   return config;
 }
 
@@ -161,7 +163,8 @@ export class OpenVpnDriver implements Driver {
     this.life = new DriverLifecycle<OpenVpnResidue>({ events: ctx.events, log: (level, text) => this.log(level, text), workDir: ctx.workDir, teardown: () => this.teardown() });
     const profile = ctx.inspection.profile;
     const facts = { directives: profile.directives, udpOnly: profile.remotes.every((r) => r.transport === 'udp') };
-    this.config = checkedConfig(ctx.inspection.canonical, facts, ctx.guardRoutes);
+    // The device is the helper's to name (device.ts): the kill switch allows it from its first apply.
+    this.config = checkedConfig(ctx.inspection.canonical, facts, ctx.guardRoutes, tunnelDeviceFor(ctx.sessionId, profile.layer));
     this.stopGraceMs = Math.max(MIN_STOP_GRACE_MS, (exitNotifySeconds(facts) + 2) * 1000);
     this.mgmt = new ManagementServer(managementSocketPath(ctx.workDir), {
       connected: (conn) => this.onManagementConnected(conn),
