@@ -24,14 +24,20 @@ export interface RunningHelperProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startHelperProcess(netns: string | null, dir = mkdtempSync(join(tmpdir(), 'tsunagu-it-')), extraArgs: string[] = []): Promise<RunningHelperProcess> {
+/**
+ * `inside`: the helper process itself runs under `ip netns exec <netns>` (as well as `--netns`), so
+ * its own name lookups read the namespace's /etc/netns/<ns>/hosts (a name only the lab knows).
+ */
+export async function startHelperProcess(netns: string | null, dir = mkdtempSync(join(tmpdir(), 'tsunagu-it-')), extraArgs: string[] = [], o: { inside?: boolean } = {}): Promise<RunningHelperProcess> {
   // Searchable by all, so tests running as group members (other uids) can reach the socket.
   chmodSync(dir, 0o755);
   const socketPath = join(dir, 'helper.sock');
   const runDir = join(dir, 'run');
   // The bundled CLI, built by global-setup.ts: the helper exactly as it ships.
   const args = [join(ROOT, 'out/cli/tsunagu.mjs'), '--socket', socketPath, 'helper', '--group', 'root', '--run-dir', runDir, ...(netns ? ['--netns', netns] : []), ...extraArgs];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `ip netns exec` execs in place: the child is the helper itself.
+  const [cmd, argv] = o.inside && netns ? ['ip', ['netns', 'exec', netns, process.execPath, ...args]] : [process.execPath, args];
+  const proc = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout?.setEncoding('utf8').on('data', (d: string) => { output += d; });
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => { output += d; });
