@@ -59,6 +59,7 @@ import {
   unsupportedPromptError,
   type ErrorState,
 } from './states.js';
+import { AttemptRetry } from './retry.js';
 
 const MIN_STOP_GRACE_MS = 3_000;
 const KILL_WAIT_MS = 2_000;
@@ -123,6 +124,10 @@ export class OpenVpnDriver implements Driver {
   private reconnectSince: number | null = null;
   /** recover() restarted openvpn: its next RECONNECTING (SIGUSR1) is the network change, its next hold is released at once. */
   private recoverPending = false;
+  /** The driver restarted an attempt the server did not answer (retry.ts): its RECONNECTING is not news, its hold is released at once. */
+  private retryPending = false;
+  /** While reconnecting with no reply, restarts each attempt the server leaves unanswered (retry.ts). */
+  private readonly retry: AttemptRetry;
   /** Process respawns since the last successful connection (drives the backoff). */
   private respawns = 0;
   private userAuthThisAttempt = false;
@@ -175,6 +180,8 @@ export class OpenVpnDriver implements Driver {
       stray: (line) => this.log('debug', `management: ${line}`),
     });
     this.prompts = new PromptBroker(ctx.initialCredentials);
+    // connect-retry-max counts attempts: the driver's restarts would spend them in seconds.
+    this.retry = new AttemptRetry((ms) => this.restartAttempt(ms), { enabled: !profile.directives.some((d) => d.name === 'connect-retry-max') });
     this.dns = new TunnelDns(ctx.netns, { changed: () => this.saveResidue(), log: (level, text) => this.log(level, text) });
     this.profileDns = { servers: profile.dns.servers, searchDomains: [...(profile.dns.domain ? [profile.dns.domain] : []), ...profile.dns.searchDomains] };
   }
@@ -326,6 +333,8 @@ export class OpenVpnDriver implements Driver {
     this.proc = null;
     this.connectedNow = false;
     this.clearHoldTimer();
+    this.retry.attemptEnded();
+    this.retryPending = false;
     this.foldCounters();
     this.saveResidue();
     const how = signal ? `signal ${signal}` : `exit code ${String(code)}`;
@@ -362,6 +371,7 @@ export class OpenVpnDriver implements Driver {
   /** Stops openvpn (management signal, deadline, SIGKILL), closes the socket, removes DNS. */
   private async teardown(): Promise<void> {
     this.clearHoldTimer();
+    this.retry.stop();
     if (this.respawnTimer) clearTimeout(this.respawnTimer);
     this.respawnTimer = null;
     this.prompts.dropPending();
@@ -547,6 +557,20 @@ export class OpenVpnDriver implements Driver {
     this.attempt += 1;
     this.reconnectSince ??= Date.now();
     this.emit({ status: 'reconnecting', reason, attempt: this.attempt, message: reconnectMessage(reason), since: this.reconnectSince });
+    this.retry.reconnecting(reason, this.reconnectSince);
+  }
+
+  /**
+   * The attempt got no answer within its window (retry.ts): start a fresh one now (`signal
+   * SIGUSR1`, held and released at once) rather than wait for openvpn's next retransmit. Still
+   * reconnecting for the same reason, so nothing new is reported.
+   */
+  private restartAttempt(waitedMs: number): void {
+    const conn = this.mgmt.connection;
+    if (!conn || !this.mgmtUp || !this.life.active || this.proc === null || this.connectedNow) return;
+    this.log('debug', `no answer from the server ${waitedMs} ms into this attempt: starting it again`);
+    this.retryPending = true;
+    void this.send('signal SIGUSR1', conn);
   }
 
   /**
@@ -572,9 +596,11 @@ export class OpenVpnDriver implements Driver {
   private onHold(conn: ManagementProtocol, waitSeconds: number): void {
     if (!this.life.active) return;
     this.clearHoldTimer();
-    // The restart recover() asked for goes ahead at once; later ones keep openvpn's backoff.
-    if (this.recoverPending) waitSeconds = 0;
+    // The restarts recover() or the retry asked for go ahead at once; openvpn's own keep its
+    // backoff, at most the retry's cadence while it runs.
+    waitSeconds = this.recoverPending || this.retryPending ? 0 : this.retry.holdSeconds(waitSeconds);
     this.recoverPending = false;
+    this.retryPending = false;
     // openvpn skips its own restart backoff while held: honour the seconds it names.
     if (waitSeconds > 0) this.message('info', 'openvpn.waitingBeforeAttempt', { seconds: waitSeconds });
     if (waitSeconds <= 0) {
@@ -591,11 +617,15 @@ export class OpenVpnDriver implements Driver {
     this.lastOvpnState = s.detail ? `${s.name} (${s.detail})` : s.name;
     if (s.name === 'EXITING') this.exitingDetail = s.detail;
     if (!this.life.active) return;
+    this.retry.state(s.name);
     switch (s.name) {
       case 'RECONNECTING': {
         this.connectedNow = false;
         this.routesReported = false;
         this.userAuthThisAttempt = false;
+        this.retry.attemptEnded();
+        // The driver's own restart of an unanswered attempt: still reconnecting, for the same reason.
+        if (this.retryPending && !this.recoverPending && s.detail === 'SIGUSR1' && this.everConnected) return;
         const reason = this.recoverPending && s.detail === 'SIGUSR1' ? NETWORK_CHANGE : s.detail || 'restart';
         if (this.everConnected) {
           this.emitReconnecting(reason);
@@ -615,6 +645,7 @@ export class OpenVpnDriver implements Driver {
         this.attempt = 0;
         this.respawns = 0;
         this.reconnectSince = null;
+        this.retry.stop();
         this.life.clearConnectTimer();
         // Without a pull there was no PUSH_REPLY: the profile's own routes are all there is.
         if (!this.routesReported && !this.reportRoutes()) return;
