@@ -74,8 +74,8 @@ export const POLICIES = {
     default: ['*'],
     enforcedBy: 'helper',
     description: {
-      en: 'The servers a personal profile may connect to: every remote and endpoint must match one pattern — a host name, `*.example.com` (its subdomains), an address or CIDR (`192.0.2.0/24`), or `*` (any). A host name is matched by name only, never by what it resolves to.',
-      ja: '個人プロファイルの接続先として許可するサーバー: すべての remote と endpoint がいずれかのパターンに一致する必要があります — ホスト名、`*.example.com` (そのサブドメイン)、アドレスまたは CIDR (`192.0.2.0/24`)、`*` (すべて)。ホスト名は名前だけで照合し、名前解決の結果では照合しません。',
+      en: 'The servers a personal profile may connect to: every remote and endpoint, and every proxy an OpenVPN profile connects through (it reaches the server for the tunnel), must match one pattern — a host name, `*.example.com` (its subdomains), an address or CIDR (`192.0.2.0/24`), or `*` (any). A host name is matched by name only, never by what it resolves to.',
+      ja: '個人プロファイルの接続先として許可するサーバー: すべての remote と endpoint、および OpenVPN プロファイルが経由するすべてのプロキシ (トンネルの代わりにサーバーへ接続します) がいずれかのパターンに一致する必要があります — ホスト名、`*.example.com` (そのサブドメイン)、アドレスまたは CIDR (`192.0.2.0/24`)、`*` (すべて)。ホスト名は名前だけで照合し、名前解決の結果では照合しません。',
     },
   }),
   AutoConnectProfile: declare({

@@ -183,4 +183,26 @@ describe('the servers a profile reaches', () => {
     expect(serversOutside(reachedHosts(random), ['*.vpn.example.com', '192.0.2.0/24'])).toEqual([]);
     expect(serverHosts(random)).toEqual(['vpn.example.com', '192.0.2.1']);
   });
+
+  it('through an OpenVPN proxy, the proxy is reached and judged as well as the remote behind it (it resolves that name and could connect anywhere)', () => {
+    const text = (extra: string) => `client\ndev tun\nproto tcp-client\nremote vpn.example.com 443\nremote-cert-tls server\nauth-user-pass\n${extra}<ca>\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n</ca>\n`;
+    const hostsOf = (extra: string) => {
+      const profile = inspectProfile(text(extra), { kind: 'openvpn' }).profile;
+      if (!profile) throw new Error(`refused: ${extra}`);
+      return reachedHosts(profile);
+    };
+    const allowed = ['vpn.example.com', 'proxy.corp.example'];
+    expect(hostsOf('http-proxy proxy.corp.example 3128\n')).toEqual(['vpn.example.com', 'proxy.corp.example']);
+    expect(serversOutside(hostsOf('http-proxy proxy.corp.example 3128\n'), allowed)).toEqual([]);
+    // An allowed remote's name handed to a proxy nobody allowed: refused, naming the proxy.
+    expect(serversOutside(hostsOf('http-proxy 203.0.113.66 3128\n'), allowed)).toEqual(['203.0.113.66']);
+    expect(serversOutside(hostsOf('socks-proxy evil.example.net\n'), allowed)).toEqual(['evil.example.net']);
+    expect(serversOutside(hostsOf('http-proxy-override evil.example.net 8080\n'), allowed)).toEqual(['evil.example.net']);
+    // The proxy does not stand for the remote: a remote outside the list is refused through an allowed proxy too.
+    const other = inspectProfile(text('http-proxy proxy.corp.example 3128\n').replace('remote vpn.example.com', 'remote other.example.net'), { kind: 'openvpn' }).profile;
+    if (!other) throw new Error('refused');
+    expect(serversOutside(reachedHosts(other), allowed)).toEqual(['other.example.net']);
+    // A proxy no connection goes through (written below the last <connection>) is nobody's.
+    expect(hostsOf('<connection>\nremote vpn.example.com 443\n</connection>\nhttp-proxy evil.example.net 3128\n')).toEqual(['vpn.example.com']);
+  });
 });
