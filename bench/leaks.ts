@@ -7,9 +7,14 @@
  *   - rule-apply latency (`nft -f -` in the client namespace, verified afterwards, median),
  *   - the connect latency of a raw WireGuard connect (wg-quick up → first reply through the
  *     tunnel) with the kill switch off and on, interleaved round by round, as a ratio.
- *   - the same scenarios through the real helper (bundled CLI in the client namespace): connect
- *     with the kill switch off/on (request → connected, median), SIGKILL of wireguard-go (loss →
- *     the helper reporting the block), SIGKILL of the helper + restart, lockdown.
+ *   - the same scenarios through the real helper (bundled CLI in the client namespace): SIGKILL
+ *     of wireguard-go (loss → the helper reporting the block), SIGKILL of the helper + restart,
+ *     lockdown;
+ *   - the connect through the helper (request → connected) with the kill switch off and on, per
+ *     kind: WireGuard on the leak lab, OpenVPN (openvpn-udp, a full tunnel by the profile's
+ *     redirect-gateway) and IKEv2 (ikev2-psk asking for 0.0.0.0/0) on the standard lab, in
+ *     interleaved pairs (off/on, then on/off: the order alternates), as the median off, the median
+ *     on, the median of the per-pair differences (added ms) and the ratio of the medians.
  * BENCH_ROUNDS (default 8) connect rounds, BENCH_APPLIES (default 20) applies.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -40,6 +45,10 @@ import {
   type LeakLab,
 } from '../test/lab/leaks.js';
 import { findWireguardGo } from '../test/lab/wireguard.js';
+import { down, up } from '../test/lab/index.js';
+import { writeIkeVariant } from '../test/lab/ikev2-client.js';
+import { profileOf } from '../test/integration/helper-harness.js';
+import type { ProfileKind } from '../shared/profiles/kinds.js';
 import { median } from './stats.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 8);
@@ -158,10 +167,77 @@ async function connects(lab: LeakLab): Promise<{ off: number[]; sequential: numb
 
 interface HelperFigures {
   rows: Row[];
-  connectOff: number[];
-  connectOn: number[];
   /** SIGKILL of wireguard-go → the helper's `firewall` event saying blocked. */
   lossToReported: number[];
+}
+
+/** A connect through the helper with the kill switch off and on, in pairs (one kind). */
+interface PairedConnects {
+  kind: string;
+  off: number[];
+  on: number[];
+  /** on − off of each pair. */
+  added: number[];
+}
+
+/**
+ * ROUNDS pairs of connects (request → connected, then disconnect) with the kill switch off and on,
+ * the order alternating each pair (off first in even pairs), through one helper in `netns`.
+ */
+async function pairedConnects(kind: string, netns: string, profile: { kind: ProfileKind; text: string; name: string }): Promise<PairedConnects> {
+  const helper = await startHelperProcess(netns);
+  const o = await Observer.open(helper.socketPath);
+  const out: PairedConnects = { kind, off: [], on: [], added: [] };
+  const connect = async (killSwitch: boolean): Promise<number> => {
+    const from = o.events.length;
+    const t = performance.now();
+    const { sessionId } = await o.client.request('connect', { profile, options: { killSwitch, connectTimeoutSeconds: 20 } });
+    await o.waitForState(sessionId, 'connected', 25_000, from);
+    const ms = performance.now() - t;
+    if (killSwitch && (await o.client.request('firewall', {})).mode !== 'tunnel') throw new Error(`${kind}: the kill switch did not guard the connect`);
+    await o.client.request('disconnect', { sessionId });
+    return ms;
+  };
+  try {
+    // One connect each way first (the tool's first start, caches), not counted.
+    await connect(false);
+    await connect(true);
+    for (let i = 0; i < ROUNDS; i++) {
+      const order = i % 2 === 0 ? [false, true] : [true, false];
+      const ms: Record<string, number> = {};
+      for (const killSwitch of order) ms[String(killSwitch)] = await connect(killSwitch);
+      const off = ms['false'] ?? Number.NaN;
+      const on = ms['true'] ?? Number.NaN;
+      out.off.push(off);
+      out.on.push(on);
+      out.added.push(on - off);
+    }
+  } finally {
+    o.close();
+    await helper.stop();
+  }
+  return out;
+}
+
+/** The paired connect figures of OpenVPN and IKEv2, each on its own standard lab. */
+async function standardLabConnects(): Promise<PairedConnects[]> {
+  const out: PairedConnects[] = [];
+  const ovpn = await up('openvpn-udp');
+  try {
+    const p = profileOf(ovpn);
+    // A full tunnel by its own routes (the lab's server pushes only its inside network).
+    out.push(await pairedConnects('OpenVPN (udp)', ovpn.clientNetns, { ...p, text: `${p.text}redirect-gateway def1\n`, name: 'bench openvpn' }));
+  } finally {
+    await down(ovpn.id);
+  }
+  const ike = await up('ikev2-psk');
+  try {
+    const p = profileOf({ ...ike, ...writeIkeVariant(ike, { remoteTs: ['0.0.0.0/0'] }) });
+    out.push(await pairedConnects('IKEv2 (psk)', ike.clientNetns, { ...p, name: 'bench ikev2' }));
+  } finally {
+    await down(ike.id);
+  }
+  return out;
 }
 
 /** The scenarios through the real helper, as the app drives it. */
@@ -170,42 +246,35 @@ async function helperScenarios(lab: LeakLab): Promise<HelperFigures> {
   const probes = [...decoyProbes(lab), ...lanProbes(), ...tunnelDnsProbes(), ...endpointProbe()];
   const dir = mkdtempSync(join(tmpdir(), 'tsunagu-bench-ks-'));
   const text = `${readFileSync(lab.clientConfig, 'utf8')}PersistentKeepalive = 25\n`;
-  const out: HelperFigures = { rows: [], connectOff: [], connectOn: [], lossToReported: [] };
+  const out: HelperFigures = { rows: [], lossToReported: [] };
   let helper: RunningHelperProcess = await startHelperProcess(lab.clientNetns, dir);
   let o = await Observer.open(helper.socketPath);
   const measure = async (scenario: string, killSwitch: boolean) => {
     const { results, seen } = await probeRound(lab, probes);
     out.rows.push({ scenario: `helper: ${scenario}`, killSwitch, answered: results.filter((r) => r.ok).length, probes: results.length, seen });
   };
-  const connect = async (killSwitch: boolean, allowLan = false): Promise<{ id: string; ms: number }> => {
+  const connect = async (killSwitch: boolean, allowLan = false): Promise<string> => {
     const from = o.events.length;
-    const t = performance.now();
     const { sessionId } = await o.client.request('connect', { profile: { kind: 'wireguard', text, name: 'bench' }, options: { killSwitch, allowLan } });
     await o.waitForState(sessionId, 'connected', 20_000, from);
-    return { id: sessionId, ms: performance.now() - t };
+    return sessionId;
   };
   const disconnect = (sessionId: string) => o.client.request('disconnect', { sessionId });
   try {
-    for (let i = 0; i < ROUNDS; i++) {
-      const off = await connect(false);
-      out.connectOff.push(off.ms);
-      if (i === 0) await measure('connected', false);
-      await disconnect(off.id);
-      const on = await connect(true);
-      out.connectOn.push(on.ms);
-      if (i === 0) await measure('connected', true);
-      if (i === 0) {
-        const iface = (await o.client.request('list', {})).sessions.find((x) => x.id === on.id)?.interfaceName ?? '';
-        const pid = findWireguardGo(lab.clientNetns, iface);
-        const from = o.events.length;
-        const t = performance.now();
-        if (pid !== null) process.kill(pid, 'SIGKILL');
-        await o.waitFor((e: HelperEvent): e is Extract<HelperEvent, { event: 'firewall' }> => e.event === 'firewall' && e.status.mode === 'blocked', 15_000, from);
-        out.lossToReported.push(performance.now() - t);
-        await measure('wireguard-go SIGKILLed', true);
-      }
-      await disconnect(on.id);
-    }
+    const off = await connect(false);
+    await measure('connected', false);
+    await disconnect(off);
+    const on = await connect(true);
+    await measure('connected', true);
+    const iface = (await o.client.request('list', {})).sessions.find((x) => x.id === on)?.interfaceName ?? '';
+    const pid = findWireguardGo(lab.clientNetns, iface);
+    const from = o.events.length;
+    const t = performance.now();
+    if (pid !== null) process.kill(pid, 'SIGKILL');
+    await o.waitFor((e: HelperEvent): e is Extract<HelperEvent, { event: 'firewall' }> => e.event === 'firewall' && e.status.mode === 'blocked', 15_000, from);
+    out.lossToReported.push(performance.now() - t);
+    await measure('wireguard-go SIGKILLed', true);
+    await disconnect(on);
     await connect(true, true);
     await measure('connected, LAN allowed', true);
     o.close();
@@ -232,6 +301,7 @@ function pad(s: string, n: number): string {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench:leaks must run as root (network namespaces)');
   const lab = await upLeakLab();
+  const paired: PairedConnects[] = [];
   try {
     const rows = await scenarios(lab);
     const loss = await lossToBlock(lab);
@@ -242,6 +312,8 @@ async function main(): Promise<void> {
     const c = await connects(lab);
     const h = await helperScenarios(lab);
     rows.push(...h.rows);
+    const wgText = `${readFileSync(lab.clientConfig, 'utf8')}PersistentKeepalive = 25\n`;
+    paired.push(await pairedConnects('WireGuard', lab.clientNetns, { kind: 'wireguard', text: wgText, name: 'bench wireguard' }));
 
     const cols = ['leak_total', 'leak_v4', 'leak_v6', 'leak_tcp', 'leak_udp', 'leak_icmp', 'leak_dns', 'lan', 'endpoint'] as const;
     console.log('\nLeaked packets per scenario (counted on the ISP router; endpoint = packets to the WireGuard endpoint, lan = to the LAN host)');
@@ -264,14 +336,21 @@ async function main(): Promise<void> {
     console.log(`${pad('off', 44)}${pad(mOff.toFixed(1), 12)}${pad('-', 10)}1.00`);
     console.log(`${pad('on, table applied first (strict order)', 44)}${pad(mSeq.toFixed(1), 12)}${pad((mSeq - mOff).toFixed(1), 10)}${(mSeq / mOff).toFixed(2)}`);
     console.log(`${pad('on, table applied alongside wg-quick up', 44)}${pad(mCon.toFixed(1), 12)}${pad((mCon - mOff).toFixed(1), 10)}${(mCon / mOff).toFixed(2)}`);
-    const hOff = median(h.connectOff);
-    const hOn = median(h.connectOn);
-    console.log(`\nThrough the helper (connect request → connected), ${ROUNDS} interleaved rounds, medians (with the kill switch the table goes in while the tool starts; 'connected' waits for its verification):`);
-    console.log(`${pad('off', 44)}${pad(hOff.toFixed(1), 12)}${pad('-', 10)}1.00`);
-    console.log(`${pad('on (applied as the tool starts)', 44)}${pad(hOn.toFixed(1), 12)}${pad((hOn - hOff).toFixed(1), 10)}${(hOn / hOff).toFixed(2)}`);
     console.log(`SIGKILL of wireguard-go → the helper reports 'blocked': ${median(h.lossToReported).toFixed(0)} ms (traffic was blocked throughout: the table did not change)`);
   } finally {
     await downLeakLab(lab);
+  }
+  paired.push(...(await standardLabConnects()));
+  printPaired(paired);
+}
+
+function printPaired(paired: PairedConnects[]): void {
+  console.log(`\nConnect through the helper (request → connected), kill switch off vs on, ${ROUNDS} interleaved pairs per kind (order alternating), medians; with the kill switch the table goes in while the tool starts and 'connected' waits for its verification:`);
+  console.log(`${pad('kind', 16)}${pad('off ms', 10)}${pad('on ms', 10)}${pad('added ms (median of pairs)', 28)}ratio`);
+  for (const p of paired) {
+    const off = median(p.off);
+    const on = median(p.on);
+    console.log(`${pad(p.kind, 16)}${pad(off.toFixed(1), 10)}${pad(on.toFixed(1), 10)}${pad(median(p.added).toFixed(1), 28)}${(on / off).toFixed(2)}`);
   }
 }
 
