@@ -119,7 +119,7 @@ async function personalTarget(path: string, io: CliIo, lang: Lang): Promise<Conn
   return { profile: { kind: inspection.kind, text: inspection.canonical, name: inspection.name } };
 }
 
-export async function runConnect(what: { path: string } | { provisioned: string }, options: { json: boolean; timeoutSeconds?: number }, ctx: HelperCliContext): Promise<number> {
+export async function runConnect(what: { path: string } | { provisioned: string }, options: { json: boolean; timeoutSeconds?: number; killSwitch?: boolean }, ctx: HelperCliContext): Promise<number> {
   const { io, lang } = ctx;
   const target = 'path' in what ? await personalTarget(what.path, io, lang) : { provisioned: what.provisioned };
   if (!target) return 1;
@@ -186,7 +186,8 @@ export async function runConnect(what: { path: string } | { provisioned: string 
     await client.request('subscribe', {});
     const result = await client.request('connect', {
       ...target,
-      options: options.timeoutSeconds ? { connectTimeoutSeconds: options.timeoutSeconds } : {},
+      // --kill-switch sends killSwitch: true; without it the helper's default (on for full tunnels).
+      options: { ...(options.timeoutSeconds ? { connectTimeoutSeconds: options.timeoutSeconds } : {}), ...(options.killSwitch ? { killSwitch: true } : {}) },
     });
     sessionId = result.sessionId;
     for (const e of early.splice(0)) onEvent(e);

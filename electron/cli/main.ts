@@ -30,9 +30,11 @@ Commands:
                                        ${DEFAULT_POLICY_DIR} (policy.json, policy.d/, profiles/).
                                        --apply-firewall: only put the persisted kill switch
                                        (lockdown, a tunnel's block) in the kernel and exit (boot).
-  connect <profile> | --provisioned ID [--json] [--timeout SECONDS]
+  connect <profile> | --provisioned ID [--json] [--timeout SECONDS] [--kill-switch]
                                        Connect through the helper; asks for credentials on the
                                        terminal; returns once connected (exit 1 on failure).
+                                       --kill-switch: insist on it; a tunnel that carries only
+                                       some networks is then refused, not connected unguarded.
   policy [--json]                      Show the effective administrator policy, where each
                                        value came from, and the provisioned profiles.
   disconnect <sessionId> | --all       End one session, or all of yours.
@@ -141,6 +143,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     }
     case 'connect': {
       const json = takeFlag(rest, '--json');
+      const killSwitch = takeFlag(rest, '--kill-switch');
       const timeout = takeOption(rest, '--timeout');
       const timeoutSeconds = timeout === undefined ? undefined : Number(timeout);
       if (timeoutSeconds !== undefined && !(Number.isInteger(timeoutSeconds) && timeoutSeconds >= 5 && timeoutSeconds <= 600)) {
@@ -149,10 +152,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       const provisioned = takeOption(rest, '--provisioned');
       if (provisioned !== undefined) {
         if (rest.length !== 0 || provisioned === '') return usageError(io, 'connect: give a profile file or --provisioned ID, not both');
-        return (await helperCommands()).runConnect({ provisioned }, { json, timeoutSeconds }, helperCtx);
+        return (await helperCommands()).runConnect({ provisioned }, { json, timeoutSeconds, killSwitch }, helperCtx);
       }
       if (rest.length !== 1 || rest[0]?.startsWith('-')) return usageError(io, 'connect: give exactly one profile file');
-      return (await helperCommands()).runConnect({ path: rest[0] as string }, { json, timeoutSeconds }, helperCtx);
+      return (await helperCommands()).runConnect({ path: rest[0] as string }, { json, timeoutSeconds, killSwitch }, helperCtx);
     }
     case 'disconnect': {
       const all = takeFlag(rest, '--all');

@@ -127,6 +127,21 @@ function routeConflict(conflict: { other: RouteClaim; network: string }, uid: nu
   }, `route-conflict: ${conflict.network}`, { network: conflict.network, ...(mine && otherSessionId !== undefined ? { sessionId: otherSessionId } : {}) });
 }
 
+/**
+ * A kill switch asked for explicitly (connect option `killSwitch: true`, `tsunagu connect
+ * --kill-switch`) on a tunnel that carries only some networks: refused, never connected unguarded.
+ * `by`: the profile says so (before connect), or the OpenVPN server pushed no default route.
+ */
+function splitKillSwitchRefusal(by: 'profile' | 'server'): HelperFailure {
+  return new HelperFailure('kill-switch-needs-full-tunnel', by === 'profile' ? {
+    en: 'The kill switch works only for a tunnel that carries all traffic; this profile routes only some networks through the VPN.',
+    ja: 'キルスイッチはすべての通信を通すトンネルでのみ使えます。このプロファイルは一部のネットワークだけを VPN 経由にしています。',
+  } : {
+    en: 'The kill switch works only for a tunnel that carries all traffic; the server routes only some networks through the VPN, so the connection was stopped. Connect without the kill switch to use it as it is.',
+    ja: 'キルスイッチはすべての通信を通すトンネルでのみ使えます。サーバーが一部のネットワークだけを VPN 経由にしているため、接続を停止しました。このまま使うにはキルスイッチなしで接続してください。',
+  }, by === 'profile' ? 'killSwitch was requested for a split tunnel' : 'killSwitch was requested and the server pushed no default route (a split tunnel)');
+}
+
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   /** Verdicts under one AllowScripts value: a change of policy starts a fresh cache. */
@@ -290,13 +305,8 @@ export class SessionManager {
   private async pinServers(inspected: InspectOk, profile: { kind: ProfileKind; name: string }, options: ConnectOptions, uid: number): Promise<{ pinned: InspectOk; killSwitch: KillSwitchPlan }> {
     const resolved = await resolveServers(hostsToResolve(inspected.profile), this.options.resolver);
     const full = isFullTunnel(profileRoutes(inspected.profile));
-    // An OpenVPN server may still push a default route; the other kinds route only what the profile says.
-    if (options.killSwitch === true && !full && inspected.kind !== 'openvpn' && !this.options.firewall?.lockdownActive()) {
-      throw new HelperFailure('kill-switch-needs-full-tunnel', {
-        en: 'The kill switch works only for a tunnel that carries all traffic; this profile routes only some networks through the VPN.',
-        ja: 'キルスイッチはすべての通信を通すトンネルでのみ使えます。このプロファイルは一部のネットワークだけを VPN 経由にしています。',
-      }, 'killSwitch was requested for a split tunnel');
-    }
+    // An OpenVPN server may still push a default route: checked again once its routes are known (onRoutesKnown).
+    if (options.killSwitch === true && !full && inspected.kind !== 'openvpn' && !this.options.firewall?.lockdownActive()) throw splitKillSwitchRefusal('profile');
     const killSwitch: KillSwitchPlan = {
       requested: options.killSwitch,
       allowLan: options.allowLan,
@@ -384,6 +394,14 @@ export class SessionManager {
     claim.prefixes = [...new Set([...claim.prefixes, ...prefixes])];
     session.info.fullTunnel = isFullTunnel(claim.prefixes);
     if (session.stopping) return false;
+    // Asked for explicitly, a kill switch that would guard nothing ends the session before any
+    // route is added (the driver stops the tool), as the other kinds' split tunnels are refused
+    // before connect; under lockdown the session is guarded anyway (it rides along the table).
+    if (session.killSwitch.requested === true && !session.info.fullTunnel && !this.options.firewall?.lockdownActive()) {
+      const f = splitKillSwitchRefusal('server');
+      this.onState(session, { status: 'error', code: f.code, message: f.userMessage, ...(f.detail ? { detail: f.detail } : {}) });
+      return false;
+    }
     const conflict = findRouteConflict(claim, this.claims(session));
     if (!conflict) {
       // A server that pushed a default route: the kill switch comes on now (its table before any route changes).

@@ -102,9 +102,9 @@ const messages = {
   'openvpn.waitingBeforeAttempt': { en: 'waiting {{seconds}} s before the next attempt', ja: '次の接続試行まで {{seconds}} 秒待ちます' },
   'openvpn.attemptFailed': { en: 'connection attempt failed ({{reason}}); trying again', ja: '接続に失敗しました ({{reason}})。もう一度試します' },
   'openvpn.connectedWithErrors': { en: 'openvpn connected with errors ({{detail}})', ja: 'openvpn は接続しましたが、エラーがありました ({{detail}})' },
-  'openvpn.routeConflict': {
-    en: 'the routes of this connection conflict with another connection; openvpn was stopped',
-    ja: 'この接続のルートが別の接続と競合するため、openvpn を停止しました',
+  'openvpn.routesRefused': {
+    en: 'the helper refused the routes of this connection (see its error: a conflict with another connection, or a kill switch for a tunnel that carries only some networks); openvpn was stopped',
+    ja: 'ヘルパーがこの接続のルートを拒否したため、openvpn を停止しました (理由はエラーを参照: 別の接続との競合、または一部のネットワークだけを通すトンネルへのキルスイッチ)',
   },
   'openvpn.webLoginUnsupported': { en: 'The server asks for a web login, which Tsunagu does not support yet.', ja: 'サーバーが Web でのログインを求めていますが、Tsunagu はまだ対応していません。' },
   'openvpn.loginRefusedForNow': { en: 'the server refused the login for now ({{reason}}); openvpn will retry', ja: 'サーバーが今回のログインを拒否しました ({{reason}})。openvpn が再試行します' },

@@ -35,8 +35,12 @@ import {
   type ProbeResult,
 } from '../lab/leaks.js';
 import { ADDR, instanceNames } from '../lab/names.js';
+import { run } from '../lab/exec.js';
 import { findWireguardGo } from '../lab/wireguard.js';
 import { Observer, processesIn, profileOf, startHelperProcess, type RunningHelperProcess } from './helper-harness.js';
+
+/** The bundled CLI (global-setup.ts builds it), as the user runs it. */
+const CLI = join(import.meta.dirname, '../../out/cli/tsunagu.mjs');
 
 let lab: LeakLab;
 let dir: string;
@@ -284,11 +288,11 @@ describe.each([
     const dev = instanceNames(std.id).underlayClient;
     return uplinkRound({ netns: std.clientNetns, dir: std.dir, dev, watchNetns: std.serverNetns }, [...hostProbes(ADDR.serverUnderlay, dev), ...hostProbes(ADDR.protectedHost, dev)], [ADDR.serverUnderlay, ADDR.protectedHost]);
   };
-  const stdProfile = () => {
+  const stdProfile = (full = true) => {
     if (scenario === 'openvpn-dns') {
       // A full tunnel by its own routes: the kill switch is on by default.
       const p = profileOf(std);
-      return { ...p, text: `${p.text}redirect-gateway def1\n` };
+      return full ? { ...p, text: `${p.text}redirect-gateway def1\n` } : p;
     }
     const folder = dirname(std.profile);
     const files = {
@@ -374,5 +378,28 @@ describe.each([
     expect((await o.client.request('firewall', {})).mode).toBe('off');
     const open = await round();
     expect(open.seen.leak_total).toBeGreaterThan(0);
+  });
+
+  // The lab's OpenVPN server pushes only its inside network: a split tunnel, known only once it pushed.
+  it.skipIf(scenario !== 'openvpn-dns')('OpenVPN split tunnel with an explicit kill switch (CLI --kill-switch, killSwitch: true): refused once the push is known, kill-switch-needs-full-tunnel (en/ja), never connected, no route or openvpn left, nothing blocked; without it, connected unguarded as before', async () => {
+    const from = o.events.length;
+    const cli = await run(process.execPath, [CLI, '--socket', h.socketPath, '--lang', 'ja', 'connect', std.profile, '--kill-switch'], { allowFail: true, timeoutMs: 30_000, env: { ...process.env, LANG: 'C' } });
+    expect(cli.code, cli.stderr).toBe(1);
+    expect(cli.stderr).toContain('tsunagu connect: キルスイッチはすべての通信を通すトンネルでのみ使えます。サーバーが一部のネットワークだけを VPN 経由にしているため、接続を停止しました。');
+    const error = await o.waitFor((e): e is Extract<HelperEvent, { event: 'state' }> => e.event === 'state' && e.state.status === 'error', 5_000, from);
+    expect(error.state).toMatchObject({ status: 'error', code: 'kill-switch-needs-full-tunnel', message: { en: expect.stringContaining('the server routes only some networks through the VPN'), ja: expect.stringContaining('キルスイッチなしで接続してください') } });
+    expect(o.states(error.sessionId).some((st) => st.status === 'connected')).toBe(false);
+    await o.waitFor((e): e is Extract<HelperEvent, { event: 'session-removed' }> => e.event === 'session-removed' && e.sessionId === error.sessionId, 10_000, from);
+    expect(o.events.slice(from).some((e) => e.event === 'log' && e.line.sessionId === error.sessionId && e.line.code === 'openvpn.routesRefused')).toBe(true);
+    expect(processesIn(std.clientNetns, ['openvpn'])).toEqual([]);
+    expect((await run('ip', ['-n', std.clientNetns, 'route', 'show'])).stdout).not.toContain(ADDR.insideNet);
+    expect((await o.client.request('firewall', {})).mode).toBe('off');
+
+    // The same profile without the kill switch asked for: connected, its traffic unprotected (split tunnels are never blocked).
+    const again = o.events.length;
+    const { sessionId } = await o.client.request('connect', { profile: stdProfile(false), options: { connectTimeoutSeconds: 20 } });
+    await o.waitForState(sessionId, 'connected', 25_000, again);
+    expect((await o.client.request('list', {})).sessions.find((x) => x.id === sessionId)).toMatchObject({ fullTunnel: false, traffic: 'unprotected' });
+    await o.client.request('disconnect', { sessionId });
   });
 });

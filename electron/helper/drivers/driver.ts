@@ -25,9 +25,10 @@ export interface DriverEvents {
   message?: MessageLogger;
   /**
    * The tunnel's effective routes (the profile's plus what the server pushed, as CIDRs), once
-   * known: as early as possible and before `connected`. False when they conflict with another
-   * session: the manager has then put this session in state error `route-conflict` and is
-   * stopping it, and the driver must not report `connected`.
+   * known: as early as possible and before `connected`. False when the manager refuses them (they
+   * conflict with another session: `route-conflict`; a kill switch was asked for and they make a
+   * split tunnel: `kill-switch-needs-full-tunnel`): it has then put this session in that error
+   * state and is stopping it, and the driver must not report `connected`.
    */
   routesKnown(prefixes: string[]): boolean;
   /** WireGuard: Unix milliseconds of the latest handshake (null before the first), when it changes. */

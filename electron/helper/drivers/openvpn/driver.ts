@@ -716,7 +716,7 @@ export class OpenVpnDriver implements Driver {
     if (this.ctx.events.routesKnown(prefixes)) return true;
     this.life.endQuietly();
     this.proc?.kill('SIGKILL');
-    this.message('error', 'openvpn.routeConflict', {});
+    this.message('error', 'openvpn.routesRefused', {});
     void this.life.teardown();
     return false;
   }
