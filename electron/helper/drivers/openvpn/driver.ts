@@ -180,8 +180,9 @@ export class OpenVpnDriver implements Driver {
       stray: (line) => this.log('debug', `management: ${line}`),
     });
     this.prompts = new PromptBroker(ctx.initialCredentials);
-    // connect-retry-max counts attempts: the driver's restarts would spend them in seconds.
-    this.retry = new AttemptRetry((ms) => this.restartAttempt(ms), { enabled: !profile.directives.some((d) => d.name === 'connect-retry-max') });
+    // connect-retry-max counts attempts: the driver's restarts would spend them in seconds;
+    // remap-usr1 would turn each into a SIGHUP/SIGTERM.
+    this.retry = new AttemptRetry((ms) => this.restartAttempt(ms), { enabled: !profile.directives.some((d) => d.name === 'connect-retry-max' || d.name === 'remap-usr1') });
     this.dns = new TunnelDns(ctx.netns, { changed: () => this.saveResidue(), log: (level, text) => this.log(level, text) });
     this.profileDns = { servers: profile.dns.servers, searchDomains: [...(profile.dns.domain ? [profile.dns.domain] : []), ...profile.dns.searchDomains] };
   }

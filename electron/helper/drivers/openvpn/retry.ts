@@ -6,9 +6,12 @@
  * server that answers again waits up to half a minute for the next packet. A fresh attempt sends
  * a fresh packet at once.
  *
- * Only attempts that sent their first packet (>STATE WAIT, or TCP_CONNECT over TCP) and heard
- * nothing back are restarted; once the server answered (AUTH and later) openvpn's own timers run
- * the attempt. `everyMs` apart (or twice the server's last measured reply time, if longer) for the
+ * Only attempts that sent their first packet (>STATE WAIT) and heard nothing back are restarted;
+ * once the server answered (AUTH and later) openvpn's own timers run the attempt. Not a TCP
+ * connect still under way (TCP_CONNECT): openvpn is then still initialising, and a management
+ * (hard) SIGUSR1 there becomes a SIGHUP (close_context, CC_HARD_USR1_TO_HUP), a full restart that
+ * re-reads a config it read from stdin and exits; over TCP only a connection the server does not
+ * answer on is restarted, the connect keeps the kernel's SYN backoff as before. `everyMs` apart (or twice the server's last measured reply time, if longer) for the
  * first `forMs` of the reconnect, then `slowMs` apart: a server gone for good costs one packet
  * every `slowMs`, and openvpn's holds are shortened to the same cadence (its own backoff grows to
  * connect-retry-max's 300 s). Each restart moves on to the profile's next remote or resolved
@@ -25,8 +28,8 @@ export const ATTEMPT_RETRY = { everyMs: 1_000, forMs: 60_000, slowMs: 10_000 } a
 
 export type RetryPolicy = { everyMs: number; forMs: number; slowMs: number };
 
-/** openvpn states of an attempt that has sent and waits for the server's first answer. */
-const WAITING = new Set(['WAIT', 'TCP_CONNECT']);
+/** openvpn's state of an attempt that has sent and waits for the server's first answer (from its main loop). */
+const WAITING = 'WAIT';
 /** States that follow the server's first answer. */
 const ANSWERED = new Set(['AUTH', 'AUTH_PENDING', 'GET_CONFIG', 'ASSIGN_IP', 'ADD_ROUTES', 'CONNECTED']);
 
@@ -76,7 +79,7 @@ export class AttemptRetry {
 
   /** An openvpn >STATE name. */
   state(name: string): void {
-    if (WAITING.has(name)) {
+    if (name === WAITING) {
       this.waitingFrom ??= this.now();
       this.arm();
     } else if (ANSWERED.has(name)) {
