@@ -533,8 +533,9 @@ export class SessionManager {
   /**
    * A driver's state. A guarded session's states go out in order behind its firewall changes:
    * "connected" only once the rules that let the tunnel carry traffic are verified in the kernel
-   * (the first apply, and a second one if the state changed the intent); if they cannot be, the
-   * session ends with the firewall's error instead.
+   * (the first apply, which already allows the interface the helper named for WireGuard and
+   * OpenVPN; then any change queued before, such as OpenVPN's pushed DNS, and for IKEv2 the apply
+   * allowing charon's interface); if they cannot be, the session ends with the firewall's error.
    */
   private report(session: Session, state: TunnelState): void {
     const firewall = this.options.firewall;

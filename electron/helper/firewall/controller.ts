@@ -36,7 +36,7 @@ export interface GuardedSession {
   endpoints: Endpoint[];
   /** The tunnel's resolvers, when the profile names them (WireGuard's DNS). */
   dnsServers: string[];
-  /** The tunnel interface when the helper chose its name up front (WireGuard): allowed from the first apply. */
+  /** The tunnel interface when the helper chose its name up front (WireGuard, OpenVPN): allowed from the first apply. */
   interfaceName?: string | null;
   /** The tunnel's own addresses known up front (WireGuard's Address): the first apply is then the final one. */
   tunnelAddresses?: string[];
