@@ -507,6 +507,10 @@ export class SessionManager {
         },
       );
     }
+    // Except over TCP (an OpenVPN proxy above all): a new table turns connection tracking on, and a
+    // connection opened before it is picked up mid-stream, its first reply 'new' and dropped; openvpn
+    // then waits for its proxy's answer without sending again, until the connect times out.
+    if (session.guarding && killSwitch.endpoints.some((e) => e.protocol === 'tcp')) await session.guarding;
     // Start the driver before announcing anything: the tunnel's own start-up is the long pole.
     const starting = driver.start();
     log.message('info', 'session.requested', { sessionId: id, kind: inspection.kind, name: profile.name, uid }, id, uid);
