@@ -24,13 +24,14 @@ export interface LabProxy {
 }
 
 /**
- * Starts test/lab/proxy.py in the lab's server namespace; it reaches the OpenVPN server on the
- * same host and resolves PROXY.remoteName to it. `down` ends it with the namespace.
+ * Starts test/lab/proxy.py in the lab's server namespace (on PROXY.port unless told); it reaches
+ * the OpenVPN server on the same host and resolves PROXY.remoteName to it. `down` ends it with the
+ * namespace.
  */
-export async function serveProxy(inst: LabInstance): Promise<LabProxy> {
+export async function serveProxy(inst: LabInstance, port: number = PROXY.port): Promise<LabProxy> {
   const script = join(import.meta.dirname, 'proxy.py');
-  const log = join(inst.dir, 'proxy.log');
-  const [cmd, args] = inNetns(instanceNames(inst.id).serverNetns, 'python3', ['-u', script, PROXY.address, String(PROXY.port), `${PROXY.remoteName}=${ADDR.serverUnderlay}`]);
+  const log = join(inst.dir, `proxy-${port}.log`);
+  const [cmd, args] = inNetns(instanceNames(inst.id).serverNetns, 'python3', ['-u', script, PROXY.address, String(port), `${PROXY.remoteName}=${ADDR.serverUnderlay}`]);
   spawnDetached(cmd, args, log);
   await waitUntil('the lab proxy', () => existsSync(log) && readFileSync(log, 'utf8').startsWith('ready'), 10_000);
   return { log, requests: () => readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('connect ') || l.startsWith('refused ')) };
