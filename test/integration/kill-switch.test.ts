@@ -380,6 +380,19 @@ describe.each([
     expect(open.seen.leak_total).toBeGreaterThan(0);
   });
 
+  it.skipIf(scenario !== 'openvpn-dns')('OpenVPN full tunnel with no DNS taken from the server: exactly one apply before "connected", already over the tso… device; the assigned address in one apply after it', async () => {
+    const p = stdProfile();
+    const from = o.events.length;
+    const { sessionId } = await o.client.request('connect', { profile: { ...p, text: `${p.text}pull-filter ignore dhcp-option\n` }, options: { connectTimeoutSeconds: 20 } });
+    await o.waitForState(sessionId, 'connected', 25_000, from);
+    const { before, after } = appliesAround(o, sessionId, from);
+    expect(before.map((l) => l.text)).toEqual([expect.stringMatching(new RegExp(`^kill switch: tunnel over tso[a-z2-7]{8} to udp ${ADDR.serverUnderlay}:${ADDR.ovpnPort} applied in`))]);
+    const address = await o.waitFor((e): e is Extract<HelperEvent, { event: 'log' }> => e.event === 'log' && /^kill switch: tunnel over tso.*; tunnel addresses \S+ applied in/.test(e.line.text), 5_000, after);
+    console.log(`openvpn guarded connect, no pushed DNS: ${before.map((l) => /applied in (.*)$/.exec(l.text)?.[1] ?? '').join('')}; the address after "connected": ${/applied in (.*)$/.exec(address.line.text)?.[1] ?? ''}`);
+    await o.client.request('disconnect', { sessionId });
+    expect((await o.client.request('firewall', {})).mode).toBe('off');
+  });
+
   // The lab's OpenVPN server pushes only its inside network: a split tunnel, known only once it pushed.
   it.skipIf(scenario !== 'openvpn-dns')('OpenVPN split tunnel with an explicit kill switch (CLI --kill-switch, killSwitch: true): refused once the push is known, kill-switch-needs-full-tunnel (en/ja), never connected, no route or openvpn left, nothing blocked; without it, connected unguarded as before', async () => {
     const from = o.events.length;
