@@ -11,13 +11,15 @@
  * connect still under way (TCP_CONNECT): openvpn is then still initialising, and a management
  * (hard) SIGUSR1 there becomes a SIGHUP (close_context, CC_HARD_USR1_TO_HUP), a full restart that
  * re-reads a config it read from stdin and exits; over TCP only a connection the server does not
- * answer on is restarted, the connect keeps the kernel's SYN backoff as before. `everyMs` apart (or twice the server's last measured reply time, if longer) for the
- * first `forMs` of the reconnect, then `slowMs` apart: a server gone for good costs one packet
- * every `slowMs`, and openvpn's holds are shortened to the same cadence (its own backoff grows to
- * connect-retry-max's 300 s). Each restart moves on to the profile's next remote or resolved
- * address, in order (openvpn's next_connection_entry; the first restart after a connection stays
- * on the remote it had), so failover keeps its order, a dead remote costing `everyMs` instead of
- * the whole hand-window.
+ * answer on is restarted, the connect keeps the kernel's SYN backoff as before.
+ *
+ * `everyMs` apart for the first `forMs` of the reconnect, then `slowMs` apart (a server whose
+ * first answer takes longer than `everyMs`, a round trip over a second, is reached then): a
+ * server gone for good costs one packet every `slowMs`, and openvpn's holds are shortened to the
+ * same cadence (its own backoff grows to connect-retry-max's 300 s). Each restart moves on to the
+ * profile's next remote or resolved address, in order (openvpn's next_connection_entry; the first
+ * restart after a connection stays on the remote it had), so failover keeps its order, a dead
+ * remote costing `everyMs` instead of the whole hand-window.
  */
 import { NETWORK_CHANGE } from './states.js';
 
@@ -34,12 +36,12 @@ const WAITING = 'WAIT';
 const ANSWERED = new Set(['AUTH', 'AUTH_PENDING', 'GET_CONFIG', 'ASSIGN_IP', 'ADD_ROUTES', 'CONNECTED']);
 
 /**
- * How long an attempt may wait for the server's first answer (pure): `everyMs` (or twice the
- * last reply time, if longer) while the reconnect is younger than `forMs`, then `slowMs`.
+ * How long an attempt may wait for the server's first answer (pure): `everyMs` while the
+ * reconnect is younger than `forMs`, then `slowMs`. Fixed, not learnt from earlier answers: a
+ * first answer measured late (a busy helper, a dropped first packet) would stretch every window.
  */
-export function attemptWindowMs(reconnectAgeMs: number, lastReplyMs: number | null, policy: RetryPolicy = ATTEMPT_RETRY): number {
-  if (reconnectAgeMs >= policy.forMs) return policy.slowMs;
-  return Math.min(policy.slowMs, Math.max(policy.everyMs, 2 * (lastReplyMs ?? 0)));
+export function attemptWindowMs(reconnectAgeMs: number, policy: RetryPolicy = ATTEMPT_RETRY): number {
+  return reconnectAgeMs < policy.forMs ? policy.everyMs : policy.slowMs;
 }
 
 /**
@@ -50,7 +52,6 @@ export class AttemptRetry {
   /** Unix ms the reconnect began, while it is one for a no-reply reason. */
   private since: number | null = null;
   private waitingFrom: number | null = null;
-  private lastReplyMs: number | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -83,9 +84,7 @@ export class AttemptRetry {
       this.waitingFrom ??= this.now();
       this.arm();
     } else if (ANSWERED.has(name)) {
-      if (this.waitingFrom !== null) this.lastReplyMs = this.now() - this.waitingFrom;
-      this.waitingFrom = null;
-      this.disarm();
+      this.attemptEnded();
     }
   }
 
@@ -108,7 +107,7 @@ export class AttemptRetry {
   }
 
   private windowMs(): number {
-    return attemptWindowMs(this.now() - (this.since ?? this.now()), this.lastReplyMs, this.policy);
+    return attemptWindowMs(this.now() - (this.since ?? this.now()), this.policy);
   }
 
   private arm(): void {
