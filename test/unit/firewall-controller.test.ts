@@ -28,7 +28,7 @@ function rig(o: { dir?: string; policy?: Partial<PolicyValues>; fail?: () => boo
   const apply = (intent: FirewallIntent): Promise<Result<ApplyReport>> => {
     if (o.fail?.()) return Promise.resolve({ ok: false, error: { code: 'firewall-apply-failed', message: { en: 'no', ja: 'いいえ' }, detail: 'nft said no' } });
     applied.push(intent);
-    return Promise.resolve({ ok: true, value: { intent, applyMs: 1, verifyMs: 1 } });
+    return Promise.resolve({ ok: true, value: { intent, applyMs: 1, verifyMs: 1, verifiedBy: 'echo' } });
   };
   const c = new FirewallController({ stateDir: dir, target: {}, log: new HelperLog(100), policy: () => policy, apply });
   return { c, dir, applied, policy };
@@ -121,7 +121,7 @@ describe.skipIf(!isRoot)('firewall controller', () => {
           intent,
           finish: (ok) => {
             if (ok) applied.push(intent);
-            resolve(ok ? { ok: true, value: { intent, applyMs: 1, verifyMs: 1 } } : { ok: false, error: { code: 'firewall-verify-failed', message: { en: 'no', ja: 'いいえ' }, detail: 'differs' } });
+            resolve(ok ? { ok: true, value: { intent, applyMs: 1, verifyMs: 1, verifiedBy: 'echo' } } : { ok: false, error: { code: 'firewall-verify-failed', message: { en: 'no', ja: 'いいえ' }, detail: 'differs' } });
           },
         });
       });

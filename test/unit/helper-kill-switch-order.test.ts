@@ -40,7 +40,7 @@ async function order(profile: ReturnType<typeof fullTunnel>): Promise<{ steps: s
     await new Promise((r) => setTimeout(r, 30));
     steps.push('apply done');
     intent = i;
-    return { ok: true, value: { intent: i, applyMs: 30, verifyMs: 1 } };
+    return { ok: true, value: { intent: i, applyMs: 30, verifyMs: 1, verifiedBy: 'echo' } };
   };
   const log = new HelperLog(100);
   const firewall = new FirewallController({ stateDir: join(runDir, 'state'), target: {}, log, policy: defaultPolicyValues, apply });

@@ -1,17 +1,21 @@
 /**
  * Puts an intent into the kernel and checks it is there. `nft -f -` runs the whole script as one
  * transaction, so a failed apply leaves the previous table exactly as it was (never half of the
- * new one). After every apply the table is listed back as JSON and compared with the plan.
+ * new one). After every apply the kernel's table is compared with the plan: as the kernel echoed
+ * it from the commit (`nft -e`, no second process), or listed back as JSON (a removal).
  *
  * Nothing here removes the table on its own: only `applyIntent({ mode: 'off' })` (an explicit
  * disconnect or turning the kill switch off) does. A helper that crashes or exits leaves the rules
  * in the kernel, which is what keeps traffic blocked until it comes back.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { inNetns, run, type RunResult } from '../exec.js';
 import { firewallError, parseIntent, type FirewallIntent, type Result } from './intent.js';
-import { comparePlans, decodeListing, stoppedPackets, type CounterTotals } from './kernel-view.js';
-import { planRuleset, scriptFor, TABLE_FAMILY, TABLE_NAME, type RulesetPlan } from './rules.js';
+import { comparePlans, decodeListing, listingFromEcho, stoppedPackets, type CounterTotals } from './kernel-view.js';
+import { creationScript, planRuleset, scriptFor, TABLE_FAMILY, TABLE_NAME, type RulesetPlan } from './rules.js';
 
 export const NFT_PATH = '/usr/sbin/nft';
 
@@ -24,15 +28,33 @@ export interface FirewallTarget {
 
 export interface ApplyReport {
   intent: FirewallIntent;
-  /** Wall time of the `nft -f -` transaction, including starting nft. */
+  /** Wall time of the `nft -j -e -f` transaction (a failed creation and the replacement after it too), including starting nft. */
   applyMs: number;
-  /** Wall time of listing the table back and comparing it. */
+  /** Wall time of checking the kernel's table against the plan (the echo decoded, or the table listed back). */
   verifyMs: number;
+  /** `echo`: what the kernel echoed of the commit itself; `listing`: the table listed back (a removal, or no usable echo). */
+  verifiedBy: 'echo' | 'listing';
 }
 
 function nft(target: FirewallTarget, args: string[], input?: string): Promise<RunResult> {
   const [cmd, argv] = inNetns(target.netns ?? null, target.nftPath ?? NFT_PATH, args);
   return run(cmd, argv, { input, timeoutMs: target.timeoutMs ?? 10_000 });
+}
+
+/**
+ * `nft -j -e -f FILE`: with -j, nft opens the script by name, and /dev/stdin cannot be opened when
+ * it is the socket Node gives a child (ENXIO); on the command line it would be readable by every
+ * user (/proc/PID/cmdline). So the script goes into a file in a fresh private directory (0700).
+ */
+async function nftScript(target: FirewallTarget, script: string): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'tsunagu-nft-'));
+  try {
+    const file = join(dir, 'table.nft');
+    writeFileSync(file, script, { mode: 0o600 });
+    return await nft(target, ['-j', '-e', '-f', file]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function failureDetail(r: RunResult): string {
@@ -93,13 +115,43 @@ export async function verifyIntent(intent: FirewallIntent, target: FirewallTarge
   return { ok: true, value: comparePlans(plan, held.value.plan) };
 }
 
+export interface ApplyHints {
+  /**
+   * The caller last removed the table (or saw none): try creating it, which needs no delete and so
+   * no RCU wait at commit; a table that is there after all makes that fail whole, and the usual
+   * replacement runs instead.
+   */
+  tableAbsent?: boolean;
+}
+
+/**
+ * The differences between the plan and the table the kernel echoed back from the commit; null when
+ * there is nothing to go by (a removal echoes nothing, or the output is not an echo of our table),
+ * and the table is then listed back instead.
+ */
+function echoDifferences(intent: FirewallIntent, stdout: string): Result<string[]> | null {
+  const plan = planRuleset(intent);
+  if (plan === null) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    return null;
+  }
+  const decoded = decodeListing(listingFromEcho(json));
+  return decoded.ok ? { ok: true, value: comparePlans(plan, decoded.value) } : null;
+}
+
 /** Replaces the table with the one for `intent` (or removes it for 'off'), then verifies. */
-export async function applyIntent(candidate: unknown, target: FirewallTarget = {}): Promise<Result<ApplyReport>> {
+export async function applyIntent(candidate: unknown, target: FirewallTarget = {}, hints: ApplyHints = {}): Promise<Result<ApplyReport>> {
   const parsed = parseIntent(candidate);
   if (!parsed.ok) return parsed;
   const intent = parsed.value;
   const started = performance.now();
-  const r = await nft(target, ['-f', '-'], scriptFor(intent));
+  const creation = hints.tableAbsent ? creationScript(intent) : null;
+  // -j -e: the kernel's echo of what it committed, as JSON (listingFromEcho); a text script still.
+  let r = creation === null ? null : await nftScript(target, creation);
+  if (r === null || (r.code !== 0 && /File exists/.test(r.stderr))) r = await nftScript(target, scriptFor(intent));
   const applyMs = performance.now() - started;
   if (r.code !== 0) {
     const missing = r.code === null && /ENOENT/.test(r.stderr);
@@ -111,7 +163,8 @@ export async function applyIntent(candidate: unknown, target: FirewallTarget = {
     };
   }
   const verifyStarted = performance.now();
-  const differences = await verifyIntent(intent, target);
+  const echoed = echoDifferences(intent, r.stdout);
+  const differences = echoed ?? (await verifyIntent(intent, target));
   const verifyMs = performance.now() - verifyStarted;
   if (!differences.ok) return differences;
   if (differences.value.length > 0) {
@@ -124,7 +177,7 @@ export async function applyIntent(candidate: unknown, target: FirewallTarget = {
       ),
     };
   }
-  return { ok: true, value: { intent, applyMs, verifyMs } };
+  return { ok: true, value: { intent, applyMs, verifyMs, verifiedBy: echoed ? 'echo' : 'listing' } };
 }
 
 /** Lifts the block: only for an explicit disconnect, turning the kill switch off, or quitting. */

@@ -19,7 +19,7 @@ import type { FirewallStatus, TrafficProtection } from '../../../shared/ipc/help
 import type { PolicyValues } from '../../../shared/policy/table.js';
 import { HelperFailure } from '../failure.js';
 import type { HelperLog } from '../log.js';
-import { applyIntent, type ApplyReport, type FirewallTarget } from './apply.js';
+import { applyIntent, type ApplyHints, type ApplyReport, type FirewallTarget } from './apply.js';
 import { addressFamily, firewallError, isRuleAddress, type Endpoint, type FirewallIntent, type Result } from './intent.js';
 import { intentAfterRestart, loadIntent, prepareStateDir, readPrivateJson, saveIntent, writeAtomically } from './intent-store.js';
 
@@ -68,7 +68,7 @@ export interface FirewallControllerOptions {
   log: HelperLog;
   policy: () => PolicyValues;
   /** In place of applyIntent (unit tests). */
-  apply?: (intent: FirewallIntent, target: FirewallTarget) => Promise<Result<ApplyReport>>;
+  apply?: (intent: FirewallIntent, target: FirewallTarget, hints: ApplyHints) => Promise<Result<ApplyReport>>;
 }
 
 const NOT_GUARDED = firewallError(
@@ -90,10 +90,12 @@ export class FirewallController {
   private lastAnnounced = '';
   private queue: Promise<Result<null>> = Promise.resolve({ ok: true, value: null });
   private readonly listeners = new Set<() => void>();
-  private readonly applyFn: (intent: FirewallIntent, target: FirewallTarget) => Promise<Result<ApplyReport>>;
+  /** The last apply removed the table (so the next can create it: apply.ts ApplyHints); unknown at start. */
+  private tableAbsent = false;
+  private readonly applyFn: (intent: FirewallIntent, target: FirewallTarget, hints: ApplyHints) => Promise<Result<ApplyReport>>;
 
   constructor(private readonly options: FirewallControllerOptions) {
-    this.applyFn = options.apply ?? ((intent, target) => applyIntent(intent, target));
+    this.applyFn = options.apply ?? ((intent, target, hints) => applyIntent(intent, target, hints));
   }
 
   /**
@@ -372,11 +374,12 @@ export class FirewallController {
         // Saved first: a helper that dies between the two finds the rules it was about to set.
         const saved = saveIntent(this.options.stateDir, intent, holder?.sessionId ?? null, new Date(), holder?.uid ?? null);
         if (!saved.ok) this.options.log.add('error', `kill switch: ${saved.error.detail}`);
-        const r = await this.applyFn(intent, this.options.target);
+        const r = await this.applyFn(intent, this.options.target, { tableAbsent: this.tableAbsent });
+        this.tableAbsent = r.ok && intent.mode === 'off';
         if (r.ok) {
           this.applied = key;
           this.since = Date.now();
-          this.options.log.add('debug', `kill switch: ${describeIntent(intent)} applied in ${r.value.applyMs.toFixed(1)} ms, verified in ${r.value.verifyMs.toFixed(1)} ms`);
+          this.options.log.add('debug', `kill switch: ${describeIntent(intent)} applied in ${r.value.applyMs.toFixed(1)} ms, verified in ${r.value.verifyMs.toFixed(1)} ms (${r.value.verifiedBy})`);
         } else {
           this.options.log.add('error', `kill switch: ${r.error.code}: ${r.error.detail}`);
           result = { ok: false, error: r.error };

@@ -131,6 +131,31 @@ export function decodeListing(json: unknown): Decoded<RulesetPlan> {
   return { ok: true, value: { chains: [...chains.values()] } };
 }
 
+const echoObject = z.union([
+  z.object({ add: z.unknown() }),
+  z.object({ create: z.unknown() }),
+  z.object({ delete: z.object({ table: z.unknown() }) }),
+]);
+const EchoSchema = z.object({ nftables: z.array(echoObject) });
+
+/**
+ * The table as the kernel reported it back after an apply, from `nft -j -e -f -`: with `--echo`
+ * nft asks the kernel to echo every object it commits (NLM_F_ECHO) and prints those notifications,
+ * handles and all, as `{"add": {"rule": …}}`. Unwrapped in order (a deleted table drops what came
+ * before it), that is the listing `nft -j list table` would print right after the commit, so the
+ * apply needs no second nft process to be verified. Null when the output is not such an echo.
+ */
+export function listingFromEcho(json: unknown): unknown {
+  const parsed = EchoSchema.safeParse(json);
+  if (!parsed.success) return null;
+  let objects: unknown[] = [];
+  for (const o of parsed.data.nftables) {
+    if ('delete' in o) objects = [];
+    else objects.push('add' in o ? o.add : o.create);
+  }
+  return { nftables: objects };
+}
+
 /** One line per rule, values sorted (nft lists set members in its own order). */
 export function ruleText(r: RuleSpec): string {
   const matches = r.matches.map((x) => `${x.key} ${x.op} ${[...x.values].sort().join(',')}`);

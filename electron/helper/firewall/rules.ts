@@ -218,15 +218,31 @@ export function renderRule(r: RuleSpec): string {
 
 const HEADER = `table ${TABLE_FAMILY} ${TABLE_NAME}\ndelete table ${TABLE_FAMILY} ${TABLE_NAME}\n`;
 
+function renderTable(plan: RulesetPlan): string {
+  const chains = plan.chains.map((c) =>
+    [`  chain ${c.name} {`, `    type filter hook ${c.hook} priority ${c.priority}; policy ${c.policy};`, ...c.rules.map((r) => `    ${renderRule(r)}`), '  }'].join('\n'),
+  );
+  return `table ${TABLE_FAMILY} ${TABLE_NAME} {\n${chains.join('\n')}\n}\n`;
+}
+
 /**
  * The `nft -f` script that replaces the table in one transaction. Declaring the (empty) table
  * first makes the delete succeed whether or not it existed.
  */
 export function renderRuleset(plan: RulesetPlan): string {
-  const chains = plan.chains.map((c) =>
-    [`  chain ${c.name} {`, `    type filter hook ${c.hook} priority ${c.priority}; policy ${c.policy};`, ...c.rules.map((r) => `    ${renderRule(r)}`), '  }'].join('\n'),
-  );
-  return `${HEADER}table ${TABLE_FAMILY} ${TABLE_NAME} {\n${chains.join('\n')}\n}\n`;
+  return `${HEADER}${renderTable(plan)}`;
+}
+
+/**
+ * The script that puts the table in where there is none, in one transaction: `create` fails
+ * (EEXIST, "File exists") if a table of that name exists, so it never merges into one. A delete
+ * in a transaction makes the kernel wait for an RCU grace period at commit (~8 ms here, whether or
+ * not the table existed), so the common connect (nothing guarded before) is several times faster
+ * this way: 0.6 ms of kernel work instead of ~8.6 (measured in-process with libnftables).
+ */
+export function creationScript(intent: FirewallIntent): string | null {
+  const plan = planRuleset(intent);
+  return plan === null ? null : `create table ${TABLE_FAMILY} ${TABLE_NAME}\n${renderTable(plan)}`;
 }
 
 /** Removes the table (and nothing else) in one transaction; succeeds when there is none. */
