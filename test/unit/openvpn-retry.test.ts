@@ -99,6 +99,12 @@ describe('OpenVPN attempt restarts while the server does not answer (AttemptRetr
     expect(retry.holdSeconds(64)).toBe(64);
   });
 
+  it('no route (network-unreachable: openvpn restarts by itself): its growing hold is cut to 1 s', () => {
+    const { retry, start } = rig();
+    retry.reconnecting('network-unreachable', start);
+    expect(retry.holdSeconds(16)).toBe(1);
+  });
+
   it(`after a network change (${NETWORK_CHANGE}) an unanswered attempt is restarted as well`, () => {
     const { retry, restarts, start } = rig();
     retry.reconnecting(NETWORK_CHANGE, start);

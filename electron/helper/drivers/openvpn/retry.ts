@@ -23,8 +23,13 @@
  */
 import { NETWORK_CHANGE } from './states.js';
 
-/** Reconnect reasons (openvpn's signal texts, the driver's NETWORK_CHANGE) that mean nothing answered. */
-export const NO_REPLY_REASONS: ReadonlySet<string> = new Set(['ping-restart', 'tls-error', 'server_poll', NETWORK_CHANGE]);
+/**
+ * Reconnect reasons (openvpn's signal texts, the driver's NETWORK_CHANGE) that mean nothing
+ * answered. network-unreachable: openvpn restarts by itself when its first packet finds no route
+ * (forward.c, ENETUNREACH); only its holds are cut to the cadence then, so it tries again every
+ * second rather than after its backoff once the route is back.
+ */
+export const NO_REPLY_REASONS: ReadonlySet<string> = new Set(['ping-restart', 'tls-error', 'server_poll', 'network-unreachable', NETWORK_CHANGE]);
 
 export const ATTEMPT_RETRY = { everyMs: 1_000, forMs: 60_000, slowMs: 10_000 } as const;
 
