@@ -351,8 +351,9 @@ export class SessionManager {
       endpoints: info.kind === 'wireguard' ? killSwitch.endpoints.map((e) => ({ ...e, mark: wireGuardFwMark(interfaceNameFor(info.id)) })) : killSwitch.endpoints,
       dnsServers: killSwitch.dnsServers,
       // WireGuard's interface and OpenVPN's tun/tap device are the helper's to name: allowed from
-      // the first apply, so "connected" needs no second one (IKEv2's comes from charon when it is up).
-      interfaceName: info.kind === 'wireguard' ? interfaceNameFor(info.id) : info.kind === 'openvpn' ? deviceNameFor(info.id) : null,
+      // the first apply, so "connected" needs no second one. IKEv2's is charon's: known up front
+      // from a standby charon (its TUN device is made as it loads), else once charon says so.
+      interfaceName: info.kind === 'wireguard' ? interfaceNameFor(info.id) : info.kind === 'openvpn' ? deviceNameFor(info.id) : session.driver.interfaceName(),
       tunnelAddresses: killSwitch.tunnelAddresses,
       strandOnDrop: how === 'kill-switch',
     });

@@ -171,6 +171,7 @@ export class CharonProcess implements Prelaunched {
   private abandoned: Promise<void> | null = null;
   /** Lines charon wrote before the driver listened (kept for it, bounded). */
   private early: string[] = [];
+  private tun: string | null = null;
 
   private constructor(
     readonly child: ChildProcess,
@@ -198,6 +199,8 @@ export class CharonProcess implements Prelaunched {
       buf = parts.pop() ?? '';
       for (const line of parts) {
         if (!line.trim()) continue;
+        const tun = TUN_DEVICE_LINE.exec(parseStderrLine(line)?.msg ?? '');
+        if (tun?.[1]) this.tun = tun[1];
         if (this.lineHandler) this.lineHandler(line);
         else if (this.early.length < 200) this.early.push(line);
       }
@@ -247,6 +250,14 @@ export class CharonProcess implements Prelaunched {
 
   get failure(): string | null {
     return this.spawnFailure;
+  }
+
+  /**
+   * The TUN device kernel-libipsec made (it does so as the plugin loads, before any connection), by
+   * charon's own line; null until it said so.
+   */
+  get tunDevice(): string | null {
+    return this.tun;
   }
 
   get exited(): boolean {
@@ -325,6 +336,9 @@ export async function removeRoutingLeftovers(netns: string | null, table: number
   }
   return left;
 }
+
+/** kernel-libipsec's line naming the TUN device it made (`ipsec` + the kernel's number). */
+export const TUN_DEVICE_LINE = /^created TUN device: (ipsec\d{1,4})$/;
 
 /** A charon's own log line from stderr: group and message (ike_name prefix dropped). */
 export function parseStderrLine(line: string): { group: string; msg: string } | null {

@@ -33,7 +33,7 @@ import type { Driver, DriverContext } from '../driver.js';
 import { connectTimeoutState, DriverLifecycle, driverMessage } from '../lifecycle.js';
 import { localizedParams, type HelperMessageCode, type HelperMessageParams } from '../../../../shared/i18n/helper-messages.js';
 import { TunnelDns } from '../openvpn/tunnel-dns.js';
-import { CharonProcess, charonPaths, parseStderrLine, removeRoutingLeftovers } from './charon.js';
+import { CharonProcess, charonPaths, parseStderrLine, removeRoutingLeftovers, TUN_DEVICE_LINE } from './charon.js';
 import { CONN_NAME, decryptKey, keyNeedsPassphrase, laterChildren, loadPlan, passwordNeeds, sharedLoad, verifyLoadedConn, type LoadPlan, type PasswordNeed } from './conn.js';
 import { CharonLog, errorState, MESSAGES, type Ikev2ErrorCode } from './failures.js';
 import { reasonFor, reconnectDelayMs, reconnectingState, retryable, type ReconnectReason } from './reconnect.js';
@@ -111,7 +111,11 @@ class Ikev2Driver implements Driver {
   }
 
   interfaceName(): string | null {
-    return this.iface;
+    if (this.iface !== null) return this.iface;
+    // Before start: a standby charon has made its TUN device already (kernel-libipsec does so as it
+    // loads), so the kill switch allows it from its first apply and "connected" needs no second.
+    const launched = this.ctx.prelaunched instanceof CharonProcess ? this.ctx.prelaunched : null;
+    return this.charon === null && launched?.usable ? launched.tunDevice : null;
   }
 
   private log(level: LogLine['level'], text: string): void {
@@ -712,7 +716,7 @@ class Ikev2Driver implements Driver {
   private onCharonLine(line: string): void {
     const parsed = parseStderrLine(line);
     if (!parsed) return;
-    const tun = /^created TUN device: (ipsec\d{1,4})$/.exec(parsed.msg);
+    const tun = TUN_DEVICE_LINE.exec(parsed.msg);
     if (tun?.[1]) {
       this.iface = tun[1];
       this.saveResidue();
