@@ -196,6 +196,9 @@ async function pairedConnects(kind: string, netns: string, profile: { kind: Prof
     const ms = performance.now() - t;
     if (killSwitch && (await o.client.request('firewall', {})).mode !== 'tunnel') throw new Error(`${kind}: the kill switch did not guard the connect`);
     await o.client.request('disconnect', { sessionId });
+    // Each connect starts from a settled helper: a guarded session's table is removed after its
+    // disconnect, and a connect queued behind that removal would be timing the disconnect.
+    if (killSwitch) await o.waitFor((e: HelperEvent): e is Extract<HelperEvent, { event: 'firewall' }> => e.event === 'firewall' && e.status.mode === 'off', 5_000, from);
     return ms;
   };
   try {

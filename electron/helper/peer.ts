@@ -11,37 +11,14 @@
  * so the group database is the source. The kernel has already checked the socket's 0660
  * root:group mode at connect() with the caller's real groups; this is the second check.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
+import { nativeAddon } from './native-addon.js';
 
 export interface PeerCredentials {
   pid: number;
   uid: number;
   gid: number;
-}
-
-interface PeerCredAddon {
-  peerCredentials(fd: number): PeerCredentials;
-}
-
-const require = createRequire(import.meta.url);
-let addon: PeerCredAddon | null = null;
-
-function loadAddon(): PeerCredAddon {
-  if (!addon) {
-    // From source the addon is in its build folder; the bundled CLI carries it beside itself.
-    const candidates = [join(import.meta.dirname, 'native', 'build', 'Release', 'peercred.node'), join(import.meta.dirname, 'peercred.node')];
-    const path = candidates.find((p) => existsSync(p)) ?? candidates[0] ?? '';
-    try {
-      addon = require(path) as PeerCredAddon;
-    } catch (e) {
-      throw new Error(`the helper's native addon is missing (${path}); run "npm rebuild" or "npm install" to build it`, { cause: e });
-    }
-  }
-  return addon;
 }
 
 /** Node keeps the descriptor of a pipe socket on its (undocumented but long-stable) handle. */
@@ -53,7 +30,7 @@ function socketFd(socket: Socket): number {
 }
 
 export function peerOf(socket: Socket): PeerCredentials {
-  return loadAddon().peerCredentials(socketFd(socket));
+  return nativeAddon().peerCredentials(socketFd(socket));
 }
 
 export interface GroupInfo {

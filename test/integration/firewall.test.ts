@@ -93,19 +93,20 @@ describe('kill switch (issue 14), seen from the ISP router', () => {
     expect(held.ok && held.value !== null && (held.value.stopped.output ?? 0) > 0).toBe(true);
   });
 
-  it("applies are verified from the kernel's echo of the commit; created where there is no table, replaced where there is, never merged into one", async () => {
-    const created = await applyIntent(tunnelIntent(false), target(), { tableAbsent: true });
+  it.each(['library', 'command'] as const)("applies are verified from the kernel's echo of the commit; created where there is no table, replaced where there is, never merged into one (libnftables in-process, and the nft command): %s", async (via) => {
+    const viaTarget = () => ({ netns: lab.clientNetns, via });
+    const created = await applyIntent(tunnelIntent(false), viaTarget(), { tableAbsent: true });
     expect(created.ok && created.value.verifiedBy).toBe('echo');
     expect(await verifyIntent(tunnelIntent(false), target())).toEqual({ ok: true, value: [] });
     // The hint is wrong (the table is there): `create` fails whole and the replacement runs.
-    const blocked = await applyIntent({ mode: 'blocked', allowLan: false }, target(), { tableAbsent: true });
+    const blocked = await applyIntent({ mode: 'blocked', allowLan: false }, viaTarget(), { tableAbsent: true });
     expect(blocked.ok && blocked.value.verifiedBy).toBe('echo');
     expect(await verifyIntent({ mode: 'blocked', allowLan: false }, target())).toEqual({ ok: true, value: [] });
-    const replaced = await applyIntent(tunnelIntent(true), target());
+    const replaced = await applyIntent(tunnelIntent(true), viaTarget());
     expect(replaced.ok && replaced.value.verifiedBy).toBe('echo');
     expect(await verifyIntent(tunnelIntent(true), target())).toEqual({ ok: true, value: [] });
     // A removal echoes nothing: the table is listed back (and is gone).
-    const removed = await removeFirewall(target());
+    const removed = await removeFirewall(viaTarget());
     expect(removed.ok && removed.value.verifiedBy).toBe('listing');
     expect(await readKernelTable(target())).toEqual({ ok: true, value: null });
   });

@@ -2,7 +2,8 @@
   "targets": [
     {
       "target_name": "peercred",
-      "sources": ["peercred.c"],
+      "sources": ["peercred.c", "nft.c"],
+      "libraries": ["-ldl", "-lpthread"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]

@@ -43,10 +43,13 @@ static napi_value PeerCredentials(napi_env env, napi_callback_info info) {
   return result;
 }
 
+void RegisterNft(napi_env env, napi_value exports);  // nft.c
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "peerCredentials", NAPI_AUTO_LENGTH, PeerCredentials, NULL, &fn);
   napi_set_named_property(env, exports, "peerCredentials", fn);
+  RegisterNft(env, exports);
   return exports;
 }
 
