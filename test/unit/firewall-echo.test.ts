@@ -4,18 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TSUNAGU_FWMARK, type FirewallIntent } from '../../electron/helper/firewall/intent.js';
+import { TUNNEL } from '../support/firewall.js';
 import { comparePlans, decodeListing, listingFromEcho } from '../../electron/helper/firewall/kernel-view.js';
 import { creationScript, planRuleset, renderRuleset, scriptFor } from '../../electron/helper/firewall/rules.js';
 
-const TUNNEL: FirewallIntent = {
-  mode: 'tunnel',
-  tunnelInterfaces: ['wg0'],
-  endpoints: [{ protocol: 'udp', address: '198.18.21.1', port: 51820, mark: TSUNAGU_FWMARK }],
-  allowLan: false,
-  dnsServers: ['10.64.0.1'],
-  tunnelAddresses: ['10.64.0.2'],
-};
 const plan = planRuleset(TUNNEL);
 const echo = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/nft/echo-tunnel.json'), 'utf8')) as { nftables: Record<string, unknown>[] };
 

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { parseIntent, TSUNAGU_FWMARK, type FirewallIntent, type TunnelIntent } from '../../electron/helper/firewall/intent.js';
+import { TUNNEL } from '../support/firewall.js';
+import { parseIntent, TSUNAGU_FWMARK, type FirewallIntent } from '../../electron/helper/firewall/intent.js';
 import { INTENT_FILE, intentAfterRestart, loadIntent, saveIntent } from '../../electron/helper/firewall/intent-store.js';
 import { comparePlans, decodeListing, stoppedPackets } from '../../electron/helper/firewall/kernel-view.js';
 import { LAN_NETWORKS_V4, planRuleset, renderRuleset, scriptFor, type ChainName, type Match, type RulesetPlan, type Verdict } from '../../electron/helper/firewall/rules.js';
@@ -88,14 +89,6 @@ const out = (daddr: string, proto: Packet['proto'], dport: number, extra: Partia
   ...extra,
 });
 
-const TUNNEL: TunnelIntent = {
-  mode: 'tunnel',
-  tunnelInterfaces: ['wg0'],
-  endpoints: [{ protocol: 'udp', address: '198.18.21.1', port: 51820, mark: TSUNAGU_FWMARK }],
-  allowLan: false,
-  dnsServers: ['10.64.0.1'],
-  tunnelAddresses: ['10.64.0.2'],
-};
 
 describe('what the kill switch lets out', () => {
   it('a full-tunnel session: the tunnel and the marked endpoint pass, the same traffic outside the tunnel is rejected (TCP with a reset)', () => {
