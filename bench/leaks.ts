@@ -329,7 +329,7 @@ async function main(): Promise<void> {
     console.log(`tunnel loss → blocking: ${loss.ms.toFixed(0)} ms (the table in force before the loss was still exactly in the kernel after it: ${loss.sameTable ? 'yes' : 'NO'}; leaked right after: ${loss.leaked})`);
     applies.sort((a, b) => a - b);
     console.log(
-      `rule apply (nft -f -, one transaction, in the client netns): median ${median(applies).toFixed(1)} ms over ${APPLIES} (min ${applies[0]?.toFixed(1)}, max ${applies[applies.length - 1]?.toFixed(1)}); of which \`ip netns exec\` alone: ${netnsMs.toFixed(1)} ms`,
+      `rule apply (one transaction replacing the table, tunnel ↔ blocked, checked from the echo; libnftables in-process, in the client netns): median ${median(applies).toFixed(1)} ms over ${APPLIES} (min ${applies[0]?.toFixed(1)}, max ${applies[applies.length - 1]?.toFixed(1)}); \`ip netns exec\` alone (what the nft command adds in the lab): ${netnsMs.toFixed(1)} ms`,
     );
     const mOff = median(c.off);
     const mSeq = median(c.sequential);
