@@ -203,6 +203,13 @@ export class NetworkWatch {
       run('ip', this.ip(['-json', '-6', 'route', 'show', 'default']), { timeoutMs: 5_000 }),
       run('ip', this.ip(['-json', 'addr', 'show']), { timeoutMs: 5_000 }),
     ]);
+    // A reading that failed (ip could not start: out of file descriptors, say) is no verdict, never
+    // "offline": empty output would read as no default route, and WireGuard as "No network connection".
+    const failed = [v4, v6, addrs].find((r) => r.code !== 0);
+    if (failed) {
+      this.options.log('warn', `network watch: iproute2 could not be read (${failed.timedOut ? 'timed out' : (failed.stderr.trim().slice(0, 200) || `exit ${String(failed.code ?? failed.signal)}`)})`);
+      return null;
+    }
     try {
       const routes = [...parseJsonList<IpRoute>(v4.stdout), ...parseJsonList<IpRoute>(v6.stdout)];
       return uplinkFrom(routes, parseJsonList<IpLink>(addrs.stdout));
