@@ -19,6 +19,9 @@ export interface RunOptions {
   input?: string;
 }
 
+/** A network namespace name as `ip netns` makes them (a file under /run/netns): no path, at most 64 bytes. */
+export const NETNS_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
 /**
  * The command line that runs `cmd args…` in a network namespace (`ip netns exec` also bind-mounts
  * /etc/netns/<ns>/* over /etc), or as is for the helper's own namespace.

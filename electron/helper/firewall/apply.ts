@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { inNetns, run, type RunResult } from '../exec.js';
+import { inNetns, NETNS_NAME_RE, run, type RunResult } from '../exec.js';
 import { nativeAddon, type NativeAddon } from '../native-addon.js';
 import { firewallError, parseIntent, type FirewallIntent, type Result } from './intent.js';
 import { comparePlans, decodeListing, listingFromEcho, stoppedPackets, type CounterTotals } from './kernel-view.js';
@@ -55,7 +55,7 @@ let libraryMissing: string | null = null;
 async function inProcess(target: FirewallTarget, script: string, flags: number): Promise<RunResult | null> {
   if (target.nftPath !== undefined || target.via === 'command' || libraryMissing !== null) return null;
   const netns = target.netns ?? null;
-  if (netns !== null && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(netns)) return null;
+  if (netns !== null && !NETNS_NAME_RE.test(netns)) return null;
   let addon: NativeAddon;
   try {
     addon = nativeAddon();

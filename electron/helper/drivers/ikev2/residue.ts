@@ -16,11 +16,10 @@ import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as z from 'zod';
 import { parseDnsRecord, removeDns } from '../../dns.js';
-import { isAlive, terminate } from '../../exec.js';
+import { isAlive, NETNS_NAME_RE, terminate } from '../../exec.js';
 import type { HelperLog } from '../../log.js';
 import { CHARON_BINARY, procStartTime, removeRoutingLeftovers, routingTableFor, strongswanConf } from './charon.js';
 
-const NETNS_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
 export const Ikev2ResidueSchema = z
   .object({
@@ -29,7 +28,7 @@ export const Ikev2ResidueSchema = z
     pids: z.array(z.number().int().min(2)).max(1),
     /** charon's start time (/proc/<pid>/stat field 22): a reused pid has another. */
     startTime: z.number().int().nonnegative().nullable(),
-    netns: z.string().regex(NETNS_RE).nullable(),
+    netns: z.string().regex(NETNS_NAME_RE).nullable(),
     routingTable: z.number().int().min(10_000).max(59_999),
     interfaceName: z.string().regex(/^ipsec\d{1,4}$/).nullable(),
     dnsRecords: z.array(z.string().refine((r) => parseDnsRecord(r) !== null, 'not a DNS record of the helper')).max(2),

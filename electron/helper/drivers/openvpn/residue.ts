@@ -9,7 +9,7 @@ import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as z from 'zod';
 import { parseDnsRecord, removeDns } from '../../dns.js';
-import { isAlive, waitForExit } from '../../exec.js';
+import { isAlive, NETNS_NAME_RE, waitForExit } from '../../exec.js';
 import { configFilePath, managementSocketPath } from './process.js';
 import { AddressRecordSchema, removeRoutes, RouteRecordSchema } from './routes.js';
 
@@ -59,7 +59,6 @@ async function killOpenVpn(pid: number): Promise<void> {
   await waitForExit(pid, 2_000);
 }
 
-const NETNS_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const MAX_RECORDED_ROUTES = 16_384;
 
 export const OpenVpnResidueSchema = z.object({
@@ -70,7 +69,7 @@ export const OpenVpnResidueSchema = z.object({
   dnsRecords: z.array(z.string().refine((r) => parseDnsRecord(r) !== null, 'not a DNS record of the helper')).max(4),
   configPath: z.string().max(4096).nullable(),
   // A standby's record (standby.ts) has no routes yet and may predate these fields.
-  netns: z.string().regex(NETNS_RE).nullable().default(null),
+  netns: z.string().regex(NETNS_NAME_RE).nullable().default(null),
   // Far more than a server can push (openvpn has no route limit; a PUSH_REPLY is a few KiB a message).
   routes: z.array(RouteRecordSchema).max(MAX_RECORDED_ROUTES).default([]),
   addresses: z.array(AddressRecordSchema).max(64).default([]),

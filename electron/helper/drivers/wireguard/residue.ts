@@ -9,10 +9,10 @@
  */
 import { basename, join } from 'node:path';
 import * as z from 'zod';
+import { NETNS_NAME_RE } from '../../exec.js';
 import { interfaceNameFor } from './names.js';
 import { findWireGuardGo, removeTunnel, resolvconfRecordName, wireGuardGoIdentity, type LogFn, type TunnelTarget } from './system.js';
 
-const NETNS_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const u32 = z.number().int().nonnegative().max(0xffff_ffff);
 const family = z.union([z.literal(4), z.literal(6)]);
 
@@ -28,7 +28,7 @@ export const WireGuardResidueSchema = z.object({
   interfaceName: z.string().max(15).nullable(),
   dnsRecords: z.array(z.string().max(64)).max(1),
   configPath: z.string().max(4096).nullable(),
-  netns: z.string().regex(NETNS_RE).nullable(),
+  netns: z.string().regex(NETNS_NAME_RE).nullable(),
   rules: z.array(RuleSchema).max(8),
   srcValidMark: z.union([z.literal(0), z.literal(1)]).nullable(),
 });
